@@ -1,0 +1,167 @@
+"""Vault validation: broken links, headings, blocks, attachments and file problems."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Iterable
+
+from .model import ERROR, WARNING, Diagnostic
+from .resolve import find_block, find_heading, fold, split_subpath
+
+if TYPE_CHECKING:
+    from .vault import Edge, Vault
+
+# Every code vaultgraph reports, with its default severity (docs/cli.md).
+CODES = {
+    "unresolved-link": ERROR,
+    "missing-heading": ERROR,
+    "missing-block": ERROR,
+    "missing-attachment": ERROR,
+    "ambiguous-link": WARNING,
+    "invalid-frontmatter": ERROR,
+    "deprecated-property": WARNING,
+    "invalid-tag": WARNING,
+    "encoding": WARNING,
+    "binary-file": WARNING,
+    "too-large": WARNING,
+    "unreadable-file": ERROR,
+    "ignored-symlink": WARNING,
+    "invalid-config": WARNING,
+}
+
+# File types Obsidian opens (Accepted file formats); a link to a missing file
+# with one of these extensions is a missing attachment, not a missing note.
+ATTACHMENT_EXTENSIONS = frozenset(
+    "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
+    "pdf canvas base".split()
+)
+SUGGESTION_CUTOFF = 70
+
+
+def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
+    """The written forms in ``names`` (folded -> written) closest to ``text``."""
+    from rapidfuzz import fuzz, process
+
+    if not text or not names:
+        return []
+    found = process.extract(fold(text), names.keys(), scorer=fuzz.ratio,
+                            limit=limit, score_cutoff=SUGGESTION_CUTOFF)
+    return [names[key] for key, _score, _ in found]
+
+
+def is_attachment_link(path: str, embed_markdown: bool) -> bool:
+    extension = posixpath.splitext(path)[1].lower().lstrip(".")
+    return extension in ATTACHMENT_EXTENSIONS or (embed_markdown and extension not in ("", "md"))
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    notes: int = 0
+
+    @property
+    def errors(self) -> int:
+        return sum(d.severity == ERROR for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(d.severity == WARNING for d in self.diagnostics)
+
+    def summary(self) -> dict[str, int]:
+        return {"notes": self.notes, "errors": self.errors, "warnings": self.warnings}
+
+
+class _Checker:
+    def __init__(self, vault: "Vault"):
+        self.vault = vault
+        self._attachment_names = {
+            fold(posixpath.basename(p)): posixpath.basename(p) for p in vault.attachments
+        }
+
+    def link(self, edge: "Edge") -> Iterable[Diagnostic]:
+        link, resolution = edge.link, edge.resolution
+
+        def diagnostic(code: str, message: str, suggestions: list[str] = (),
+                       severity: str | None = None) -> Diagnostic:
+            text = message
+            if suggestions:
+                hint = "did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
+                # A misspelt note name needs nothing but the hint.
+                text = hint if code == "unresolved-link" else f"{message}; {hint}"
+            return Diagnostic(edge.source, link.line, link.column, severity or CODES[code], code,
+                              f"{link.written} -- {text}", link.raw, list(suggestions))
+
+        if resolution.target is None:
+            if is_attachment_link(link.path, link.kind == "markdown" and link.embed):
+                name = posixpath.basename(link.path)
+                yield diagnostic("missing-attachment", f'no file named "{link.path}"',
+                                 suggest(name, self._attachment_names))
+                return
+            name = posixpath.basename(link.path)
+            aliased = self.vault._aliases.get(fold(name), [])
+            if aliased:
+                names = [self.vault.notes[p].name for p in aliased]
+                message = (f'"{name}" is an alias of "{names[0]}"; Obsidian does not resolve '
+                           f'links through aliases -- write [[{names[0]}|{name}]]')
+                yield diagnostic("unresolved-link", message, [])
+                return
+            if "://" in link.path:
+                message = "a URL inside [[ ]] is a note name to Obsidian; use [text](url)"
+            elif link.path.startswith(("./", "../")):
+                message = "no file at this relative path (relative links never fall back to a name match)"
+            else:
+                message = f'no note named "{name}"'
+            yield diagnostic("unresolved-link", message, self.vault.suggest(name))
+            return
+
+        if resolution.ambiguous:
+            others = ", ".join(f'"{c}"' for c in resolution.candidates if c != resolution.target)
+            yield diagnostic("ambiguous-link",
+                             f'{len(resolution.candidates)} files match; Obsidian picks one '
+                             f'unpredictably -- vaultgraph uses "{resolution.target}" (also {others})')
+
+        note = self.vault.notes.get(resolution.target)
+        if not link.subpath or note is None:
+            return  # fragments of attachments (#page=3, sizes) are not validated
+        block, parts = split_subpath(link.subpath)
+        if block is not None:
+            if find_block(note.blocks, block) is None:
+                ids = {fold(b.id): b.id for b in note.blocks}
+                yield diagnostic("missing-block", f'"{note.name}" has no block ^{block}',
+                                 [f"^{s}" for s in suggest(block, ids)])
+        elif parts and find_heading(note.headings, parts) is None:
+            headings = {fold(h.text): h.text for h in note.headings}
+            yield diagnostic("missing-heading",
+                             f'"{note.name}" has no heading "{"#".join(parts)}"',
+                             suggest(parts[-1], headings))
+
+
+def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
+                ignore: Iterable[str] = (), include_excluded: bool = False) -> CheckResult:
+    """All diagnostics for the vault, sorted by file and position.
+
+    ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
+    ``warning`` or ``ignore``); ``select``/``ignore`` filter by code.
+    """
+    selected, ignored = set(select), set(ignore)
+    if unresolved == "ignore":
+        ignored.add("unresolved-link")
+    checker = _Checker(vault)
+    notes = vault.visible_notes(include_excluded)
+    found: list[Diagnostic] = [
+        d for d in vault.diagnostics if include_excluded or not vault.is_excluded(d.path)
+    ]
+    for note in notes:
+        found.extend(note.diagnostics)
+        for edge in vault.outgoing(note.path):
+            found.extend(checker.link(edge))
+    result = CheckResult(notes=len(notes))
+    for d in found:
+        if (selected and d.code not in selected) or d.code in ignored:
+            continue
+        if d.code == "unresolved-link":
+            d.severity = WARNING if unresolved == "warning" else ERROR
+        result.diagnostics.append(d)
+    result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
+    return result

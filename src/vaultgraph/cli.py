@@ -1,0 +1,253 @@
+"""The ``vaultgraph`` command line: click commands over the Python API, no logic.
+
+Exit codes: 0 success; 1 check found errors, or a NOTE matched nothing or
+several notes; 2 usage error or unreadable vault; 3 internal error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .vault import Vault
+
+EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
+PROGRESS_THRESHOLD = 500  # notes; smaller vaults load too fast to need a bar
+
+
+def find_vault_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``.obsidian/``, else ``start``."""
+    for folder in (start, *start.parents):
+        if (folder / ".obsidian").is_dir():
+            return folder
+    return start
+
+
+class State:
+    """What the group options decide; the vault is loaded on first use."""
+
+    def __init__(self, vault_path: str | None, config_dir: str):
+        self.vault_path, self.config_dir = vault_path, config_dir
+        self._vault: Vault | None = None
+
+    @property
+    def root(self) -> Path:
+        if self.vault_path:
+            return Path(self.vault_path)
+        return find_vault_root(Path.cwd())
+
+    def vault(self) -> "Vault":
+        if self._vault is None:
+            from .vault import VaultError, load
+
+            try:
+                self._vault = load(self.root, self.config_dir, progress=_progress_bar())
+            except VaultError as exc:
+                fail(str(exc), EXIT_USAGE)
+        return self._vault
+
+    def note_path(self, query: str) -> str:
+        from .vault import NoteLookupError
+
+        try:
+            return self.vault().note_path(query)
+        except NoteLookupError as exc:
+            fail(str(exc), EXIT_FINDINGS)
+
+
+def _progress_bar():
+    """A rich progress callback on a TTY stderr, else None."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, Any] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_THRESHOLD:
+            return
+        if "bar" not in state:
+            from rich.progress import Progress
+
+            state["bar"] = Progress(console=console(stderr=True), transient=True)
+            state["bar"].start()
+            state["task"] = state["bar"].add_task("Reading notes", total=total)
+        state["bar"].update(state["task"], completed=done)
+        if done == total:
+            state["bar"].stop()
+
+    return update
+
+
+def console(stderr: bool = False) -> "Console":
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"vaultgraph: {message}", err=True)
+    sys.exit(code)
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def shown_path(vault: "Vault", path: str) -> str:
+    """A vault path as the user can open it from the current folder."""
+    full = vault.root / path
+    try:
+        return os.path.relpath(full)
+    except ValueError:  # another drive on Windows
+        return str(full)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
+excluded_option = click.option(
+    "--include-excluded", is_flag=True,
+    help="Also use notes matched by Obsidian's 'Excluded files' setting.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--vault", "vault_path", envvar="VAULTGRAPH_VAULT", metavar="PATH",
+              help="Vault folder (default: $VAULTGRAPH_VAULT, else the nearest folder "
+                   "above holding .obsidian/, else the current folder).")
+@click.option("--config-dir", default=".obsidian", show_default=True,
+              help="Obsidian's configuration folder inside the vault.")
+@click.version_option(package_name="vaultgraph")
+@click.pass_context
+def cli(ctx: click.Context, vault_path: str | None, config_dir: str) -> None:
+    """Query and validate an Obsidian vault: links, backlinks, tags, broken links."""
+    ctx.obj = State(vault_path, config_dir)
+
+
+@cli.command()
+@click.argument("note")
+@json_option
+@excluded_option
+@click.pass_obj
+def links(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+    """Outgoing links and backlinks of NOTE (path, name or alias)."""
+    from .views import links_view
+
+    path = state.note_path(note)
+    data = links_view(state.vault(), path, include_excluded)
+    if as_json:
+        return emit_json(data)
+    from . import render
+
+    render.links(console(), data)
+
+
+@cli.command()
+@click.argument("note")
+@json_option
+@excluded_option
+@click.pass_obj
+def backlinks(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+    """Notes linking to NOTE, with the line each link is on."""
+    from .views import backlinks_view
+
+    path = state.note_path(note)
+    data = backlinks_view(state.vault(), path, include_excluded)
+    if as_json:
+        return emit_json(data)
+    from . import render
+
+    render.backlinks(console(), data)
+
+
+@cli.command()
+@click.argument("tag", required=False)
+@json_option
+@excluded_option
+@click.pass_obj
+def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -> None:
+    """All tags with note counts, as a tree; or the notes carrying TAG (nested included)."""
+    from . import views
+
+    vault = state.vault()
+    if tag is None:
+        data = views.tags_view(vault, include_excluded)
+    else:
+        data = views.tag_notes_view(vault, tag, include_excluded)
+    if as_json:
+        return emit_json(data)
+    from . import render
+
+    if tag is None:
+        render.tag_tree(console(), data)
+    else:
+        render.tag_notes(console(), data)
+        if not data["notes"]:
+            sys.exit(EXIT_FINDINGS)
+
+
+def _codes(value: str | None) -> list[str]:
+    from .check import CODES
+
+    codes = [c.strip() for c in (value or "").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in CODES]
+    if unknown:
+        raise click.BadParameter(f"unknown code(s): {', '.join(unknown)}; "
+                                 f"known: {', '.join(sorted(CODES))}")
+    return codes
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--select", metavar="CODE,...", help="Report only these codes.")
+@click.option("--ignore", metavar="CODE,...", help="Do not report these codes.")
+@click.option("--unresolved", type=click.Choice(["error", "warning", "ignore"]),
+              default="error", show_default=True,
+              help="Severity of links to notes that do not exist yet.")
+@excluded_option
+@click.pass_obj
+def check(state: State, fmt: str, select: str | None, ignore: str | None,
+          unresolved: str, include_excluded: bool) -> None:
+    """Validate the vault; exit 1 when there are errors.
+
+    Reports broken links, missing headings, blocks and attachments, ambiguous
+    links, invalid front matter and unreadable files, with file:line:col.
+    """
+    from .check import check_vault
+
+    try:
+        selected, ignored = _codes(select), _codes(ignore)
+    except click.BadParameter as exc:
+        fail(str(exc), EXIT_USAGE)
+    vault = state.vault()
+    result = check_vault(vault, unresolved, selected, ignored, include_excluded)
+    if fmt == "json":
+        from .views import check_view
+
+        emit_json(check_view(result))
+    else:
+        from . import render
+
+        show = lambda path: shown_path(vault, path)  # noqa: E731
+        if fmt == "github":
+            render.github_annotations(result, show)
+        else:
+            render.check_text(console(), result, show)
+    sys.exit(EXIT_FINDINGS if result.errors else 0)
+
+
+def main() -> None:
+    """Console entry point: never ends in a traceback unless VAULTGRAPH_DEBUG is set."""
+    try:
+        cli(prog_name="vaultgraph")
+    except Exception as exc:  # pragma: no cover - the last line of defence
+        if os.environ.get("VAULTGRAPH_DEBUG"):
+            raise
+        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {exc} "
+                   "(set VAULTGRAPH_DEBUG=1 for the traceback)", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,113 @@
+"""What belongs to a vault: file discovery, ``.obsidian/app.json``, excluded files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import ERROR, WARNING, Diagnostic
+
+
+@dataclass
+class VaultConfig:
+    """The settings of ``<config dir>/app.json`` that change what vaultgraph reports."""
+
+    config_dir: str = ".obsidian"
+    ignore_filters: list[str] = field(default_factory=list)
+    attachment_folder: str = ""
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._patterns: list[re.Pattern[str]] = []
+        for item in self.ignore_filters:
+            if len(item) > 2 and item.startswith("/") and item.endswith("/"):
+                try:
+                    self._patterns.append(re.compile(item[1:-1]))
+                except re.error:
+                    self.diagnostics.append(Diagnostic(
+                        f"{self.config_dir}/app.json", 1, 1, WARNING, "invalid-config",
+                        f"userIgnoreFilters: {item!r} is not a valid regular expression"))
+            elif item:
+                self._patterns.append(re.compile(re.escape(item), re.IGNORECASE))
+
+    def is_excluded(self, path: str) -> bool:
+        """True when an "Excluded files" filter matches: a prefix, or a /regex/ anywhere."""
+        return any(
+            pattern.match(path) if pattern.flags & re.IGNORECASE else pattern.search(path)
+            for pattern in self._patterns
+        )
+
+
+def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
+    app_json = root / config_dir / "app.json"
+    try:
+        settings = json.loads(app_json.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return VaultConfig(config_dir)
+    except (OSError, ValueError) as exc:
+        return VaultConfig(config_dir, diagnostics=[Diagnostic(
+            f"{config_dir}/app.json", 1, 1, WARNING, "invalid-config",
+            f"cannot read app.json: {exc}")])
+    if not isinstance(settings, dict):
+        settings = {}
+    filters = settings.get("userIgnoreFilters") or []
+    return VaultConfig(
+        config_dir,
+        [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
+        str(settings.get("attachmentFolderPath") or ""),
+    )
+
+
+def discover(root: Path) -> tuple[list[str], list[Diagnostic]]:
+    """Every file in the vault as a sorted vault-relative POSIX path.
+
+    Names starting with ``.`` are not part of a vault.  Folder symlinks are
+    followed only to folders outside the vault that were not seen before
+    (Obsidian ignores loops and links back into the vault).
+    """
+    files: list[str] = []
+    problems: list[Diagnostic] = []
+    real_root = os.path.realpath(root)
+    seen_dirs = {real_root}
+
+    def walk(folder: str, prefix: str) -> None:
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            problems.append(Diagnostic(prefix.rstrip("/") or ".", 1, 1, ERROR,
+                                       "unreadable-file", f"cannot list folder: {exc.strerror}"))
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = prefix + entry.name
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+                is_link = entry.is_symlink()
+            except OSError as exc:
+                problems.append(Diagnostic(rel, 1, 1, ERROR, "unreadable-file",
+                                           f"cannot stat: {exc.strerror}"))
+                continue
+            if is_dir:
+                real = os.path.realpath(entry.path)
+                if is_link and (real in seen_dirs or real_root.startswith(real + os.sep)
+                                or real.startswith(real_root + os.sep)):
+                    problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
+                                               "folder symlink points inside the vault, to a "
+                                               "parent of it or into a loop; not followed"))
+                    continue
+                seen_dirs.add(real)
+                walk(entry.path, rel + "/")
+            elif is_file:
+                files.append(rel)
+            elif is_link:
+                problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
+                                           "broken symlink; not followed"))
+
+    walk(str(root), "")
+    files.sort()
+    return files, problems

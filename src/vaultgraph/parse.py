@@ -1,0 +1,184 @@
+"""One file -> one :class:`~vaultgraph.model.Note`.
+
+markdown-it-py decides what is code, math, HTML or front matter; links, tags,
+headings and block ids are read only from the inline tokens it leaves, and
+every position is mapped back to the line and column in the file.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from pathlib import Path
+from urllib.parse import unquote
+
+from .frontmatter import read_frontmatter
+from .model import ERROR, WARNING, Block, Diagnostic, Heading, Link, Note, Tag
+from .syntax import BLOCK_ID, markdown_parser
+
+MAX_NOTE_BYTES = 16 * 1024 * 1024
+_SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
+_BLOCK_ONLY = re.compile(r"\^([A-Za-z0-9-]+)")
+
+
+def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes -> text; None for binary content.  Bad UTF-8 is replaced, and reported.
+
+    A file with NUL bytes is binary unless it is otherwise valid UTF-8 (text
+    padded with NULs by a broken sync is still read).
+    """
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    has_nul = b"\x00" in data
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if has_nul:
+            return None, [Diagnostic(path, 1, 1, WARNING, "binary-file",
+                                     "binary content in a .md file; not parsed")]
+        return data.decode("utf-8", "replace"), [Diagnostic(
+            path, *_position(data, exc.start), WARNING, "encoding",
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); read with replacement characters",
+        )]
+    if has_nul:
+        return text, [Diagnostic(path, *_position(data, data.index(b"\x00")), WARNING,
+                                 "encoding", f"{data.count(0)} NUL bytes in the text; "
+                                 "read as replacement characters")]
+    return text, []
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    prefix = data[:offset]
+    line_start = prefix.rfind(b"\n") + 1
+    return prefix.count(b"\n") + 1, len(prefix[line_start:].decode("utf-8", "replace")) + 1
+
+
+def read_note(root: Path, path: str) -> Note:
+    """Read and parse the note at vault path ``path``; failures become diagnostics."""
+    try:
+        size = (root / path).stat().st_size
+        if size > MAX_NOTE_BYTES:
+            note = Note(path)
+            note.diagnostics.append(Diagnostic(
+                path, 1, 1, WARNING, "too-large",
+                f"{size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed",
+            ))
+            return note
+        data = (root / path).read_bytes()
+    except OSError as exc:
+        note = Note(path)
+        note.diagnostics.append(Diagnostic(path, 1, 1, ERROR, "unreadable-file",
+                                           f"cannot read: {exc.strerror or exc}"))
+        return note
+    text, problems = decode(path, data)
+    note = parse_text(path, text) if text is not None else Note(path)
+    note.diagnostics[:0] = problems
+    return note
+
+
+class _Locator:
+    """Maps offsets inside an inline token's content to file line and column."""
+
+    def __init__(self, lines: list[str], cursors: dict[int, int], first: int, content: str):
+        self.lines, self.cursors, self.first = lines, cursors, first
+        self.parts = content.split("\n")
+        self.starts = [0]
+        for part in self.parts[:-1]:
+            self.starts.append(self.starts[-1] + len(part) + 1)
+        self.bases: dict[int, int] = {}
+
+    def base(self, index: int) -> int:
+        if index not in self.bases:
+            number = self.first + index
+            source = self.lines[number] if number < len(self.lines) else ""
+            part = self.parts[index]
+            stripped, tail = source.rstrip(), part.rstrip()
+            if tail and stripped.endswith(tail):
+                found = len(stripped) - len(tail)
+            else:
+                cursor = self.cursors.get(number, 0)
+                found = source.find(part, cursor)
+                if found < 0:
+                    found = source.find(part.replace("|", "\\|"), cursor)
+                found = max(found, 0)
+            self.cursors[number] = found + len(part)
+            self.bases[index] = found
+        return self.bases[index]
+
+    def locate(self, offset: int) -> tuple[int, int]:
+        index = bisect_right(self.starts, offset) - 1
+        return self.first + index + 1, self.base(index) + offset - self.starts[index] + 1
+
+
+def _markdown_link(href: str, embed: bool, line: int, column: int, context: str) -> Link | None:
+    if not href or _SCHEME.match(href):
+        return None
+    path, hash_, subpath = href.partition("#")
+    return Link(
+        kind="markdown", raw=href, path=unquote(path).strip(),
+        subpath=unquote(subpath).strip() if hash_ else None, alias=None,
+        line=line, column=column, context=context, embed=embed,
+    )
+
+
+def parse_text(path: str, text: str) -> Note:
+    """Parse markdown text (any line endings) into a Note."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    lines = text.split("\n")
+    note = Note(path)
+    tokens = markdown_parser().parse(text)
+    cursors: dict[int, int] = {}
+    if lines[0].rstrip() == "---" and (not tokens or tokens[0].type != "front_matter"):
+        note.diagnostics.append(Diagnostic(
+            path, 1, 1, ERROR, "invalid-frontmatter",
+            "front matter opened on line 1 is never closed with ---"))
+
+    for index, token in enumerate(tokens):
+        if token.type == "front_matter":
+            fm = read_frontmatter(path, token.content, lines, token.map[0] + 2)
+            note.frontmatter, note.aliases = fm.data, fm.aliases
+            note.links.extend(fm.links)
+            note.tags.extend(fm.tags)
+            note.diagnostics.extend(fm.diagnostics)
+        elif token.type == "heading_open":
+            note.headings.append(Heading(tokens[index + 1].content.strip(),
+                                         int(token.tag[1:]), token.map[0] + 1))
+        elif token.type == "inline" and token.map:
+            parent = tokens[index - 1].type if index else ""
+            _read_inline(note, token, parent, lines, cursors)
+    return note
+
+
+def _read_inline(note: Note, token, parent: str, lines: list[str], cursors: dict[int, int]) -> None:
+    locator = _Locator(lines, cursors, token.map[0], token.content)
+
+    def context(line: int) -> str:
+        return lines[line - 1].strip() if line <= len(lines) else ""
+
+    for child in token.children or ():
+        meta = child.meta
+        if child.type == "wikilink":
+            line, col = locator.locate(meta["pos"])
+            parts = meta["parts"]
+            note.links.append(Link(
+                kind="embed" if meta["embed"] else "link", raw=parts.raw, path=parts.path,
+                subpath=parts.subpath, alias=parts.alias, line=line, column=col,
+                context=context(line), embed=meta["embed"],
+            ))
+        elif child.type == "tag":
+            line, col = locator.locate(meta["pos"])
+            note.tags.append(Tag(meta["name"], line, col))
+        elif child.type in ("link_open", "image") and "pos" in meta:
+            line, col = locator.locate(meta["pos"])
+            href = child.attrs.get("href" if child.type == "link_open" else "src", "")
+            link = _markdown_link(str(href), child.type == "image", line, col, context(line))
+            if link:
+                note.links.append(link)
+
+    last = locator.parts[-1]
+    match = BLOCK_ID.search(last) if parent in ("paragraph_open", "heading_open") else None
+    if match is None and parent in ("td_open", "th_open"):
+        match = _BLOCK_ONLY.fullmatch(last.strip())
+    if match:
+        line, col = locator.locate(locator.starts[-1] + match.start(1) - 1)
+        note.blocks.append(Block(match.group(1), line, col))

@@ -1,0 +1,92 @@
+"""Human-readable output of the view dicts (rich styles on a TTY, plain text otherwise).
+
+Every string from the vault goes through ``Text`` objects, never rich markup,
+so a note called ``[bold]x`` prints as written.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any, Callable
+
+from rich.console import Console
+from rich.text import Text
+
+from .check import CheckResult
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
+
+
+def _line(console: Console, *parts: tuple[str, str] | str) -> None:
+    console.print(Text.assemble(*parts))
+
+
+def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> None:
+    rows = data["backlinks"]
+    sources = len({r["source"] for r in rows})
+    if title:
+        _line(console, (data["note"], "bold"))
+    _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {sources} notes)")
+    for source, group in groupby(rows, key=lambda r: r["source"]):
+        _line(console, "  ", (source, "green"))
+        for row in group:
+            kind = "" if row["kind"] == "link" else f" [{row['kind']}]"
+            _line(console, "    ", (f"{row['line']:>4}", "dim"), f": {row['context']}",
+                  (kind, "dim"))
+
+
+def links(console: Console, data: dict[str, Any]) -> None:
+    _line(console, (data["note"], "bold"))
+    rows = data["outgoing"]
+    broken = sum(not r["resolved"] for r in rows)
+    _line(console, ("Outgoing", "bold cyan"), f" ({len(rows)} links, {broken} unresolved)")
+    for row in rows:
+        target = (row["target"], "green") if row["resolved"] else (
+            f"{row['raw']} (unresolved)", "red")
+        _line(console, "    ", (f"{row['line']:>4}", "dim"), ": -> ", target,
+              (f" [{row['kind']}]", "dim"))
+    backlinks(console, data, title=False)
+
+
+def tag_tree(console: Console, data: dict[str, Any]) -> None:
+    rows = data["tags"]
+    if not rows:
+        _line(console, ("no tags", "dim"))
+    for row in rows:
+        depth = row["tag"].count("/")
+        label = row["tag"].rsplit("/", 1)[-1]
+        counts = f"{row['count']}" if row["count"] == row["total"] else (
+            f"{row['count']} ({row['total']} with nested)")
+        _line(console, "  " * depth, ("#" + label, "cyan"), "  ", (counts, "dim"))
+    _line(console, (f"{len(rows)} tags", "dim"))
+
+
+def tag_notes(console: Console, data: dict[str, Any]) -> None:
+    _line(console, ("#" + data["tag"], "bold cyan"), f" ({len(data['notes'])} notes)")
+    for path in data["notes"]:
+        _line(console, "  ", path)
+
+
+def check_text(console: Console, result: CheckResult, show: Callable[[str], str]) -> None:
+    for d in result.diagnostics:
+        _line(console, f"{show(d.path)}:{d.line}:{d.column}: ",
+              (f"{d.severity}[{d.code}]", SEVERITY_STYLE.get(d.severity, "")), f" {d.message}")
+    style = "bold red" if result.errors else "bold green"
+    _line(console, (f"{result.notes} notes checked: {result.errors} errors, "
+                    f"{result.warnings} warnings", style))
+
+
+def _escape_annotation(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
+    """GitHub Actions workflow commands, one per diagnostic."""
+    import click
+
+    for d in result.diagnostics:
+        kind = "error" if d.severity == "error" else "warning"
+        where = _escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A")
+        click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
+                   f"title={d.code}::{_escape_annotation(d.message)}")
+    click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")

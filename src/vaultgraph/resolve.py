@@ -1,0 +1,146 @@
+"""Obsidian's link resolution (``getFirstLinkpathDest``), and only that.
+
+Order, as measured in Obsidian (see docs/obsidian-rules.md):
+
+1. an empty path is the source note itself;
+2. ``./`` and ``../`` paths are resolved against the source note's folder, exact only;
+3. the exact vault path (``.md`` tried first, then the name as written);
+4. files whose path ends with ``/<linkpath>`` (``.md`` first): one in the source
+   note's own folder wins, else the shortest path; equal lengths are a tie,
+   decided by sorting and reported as ambiguous.
+
+Matching ignores case and compares NFC-normalised text.  Aliases never resolve.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable
+
+
+def fold(text: str) -> str:
+    """The form in which Obsidian compares paths: NFC, lower case."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def folder_of(path: str) -> str:
+    return path.rsplit("/", 1)[0] if "/" in path else ""
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    """Where a link path leads.  ``rule`` is how the winner was chosen."""
+
+    target: str | None
+    rule: str  # self | relative | exact | same-folder | shortest | tie | unresolved
+    candidates: tuple[str, ...] = ()
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.rule == "tie"
+
+
+class Resolver:
+    """Resolves link paths against a fixed set of vault files."""
+
+    def __init__(self, paths: Iterable[str]):
+        self.by_path: dict[str, list[str]] = {}
+        self.by_name: dict[str, list[str]] = {}
+        for path in paths:
+            key = fold(path)
+            self.by_path.setdefault(key, []).append(path)
+            self.by_name.setdefault(key.rsplit("/", 1)[-1], []).append(path)
+
+    def _exact(self, key: str, written: str) -> str | None:
+        for candidate in (key + ".md", key):
+            found = self.by_path.get(candidate)
+            if found:
+                # Names differing only by case: prefer the one written exactly.
+                for path in found:
+                    if unicodedata.normalize("NFC", path) in (written, written + ".md"):
+                        return path
+                return min(found)
+        return None
+
+    def resolve(self, linkpath: str, source: str) -> Resolution:
+        written = unicodedata.normalize("NFC", linkpath.strip())
+        if not written:
+            return Resolution(source, "self")
+        if written.startswith(("./", "../")):
+            joined = posixpath.normpath(posixpath.join(folder_of(source), written))
+            if joined.startswith("../") or joined == "..":
+                return Resolution(None, "unresolved")
+            found = self._exact(fold(joined), joined)
+            return Resolution(found, "relative" if found else "unresolved")
+        written = written.lstrip("/")
+        key = fold(written)
+        found = self._exact(key, written)
+        if found:
+            return Resolution(found, "exact")
+        candidates = self._suffix_matches(key)
+        if not candidates:
+            return Resolution(None, "unresolved")
+        here = folder_of(source)
+        local = [c for c in candidates if folder_of(c) == here]
+        if local:
+            return Resolution(min(local), "same-folder", tuple(candidates))
+        shortest = min(len(c) for c in candidates)
+        best = sorted(c for c in candidates if len(c) == shortest)
+        rule = "tie" if len(best) > 1 else "shortest"
+        return Resolution(best[0], rule, tuple(candidates))
+
+    def _suffix_matches(self, key: str) -> list[str]:
+        name = key.rsplit("/", 1)[-1]
+        for suffix, bucket in ((key + ".md", name + ".md"), (key, name)):
+            matches = [
+                path for path in self.by_name.get(bucket, ())
+                if fold(path).endswith("/" + suffix)
+            ]
+            if matches:
+                return sorted(matches)
+        return []
+
+
+_HEADING_PUNCTUATION = str.maketrans({ch: " " for ch in "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\\r\n"})
+
+
+def strip_heading(text: str) -> str:
+    """Obsidian's ``stripHeading`` plus case folding: how heading links compare."""
+    return " ".join(fold(text).translate(_HEADING_PUNCTUATION).split())
+
+
+def split_subpath(subpath: str) -> tuple[str | None, list[str]]:
+    """``^id`` -> (block id, []); ``A#B`` -> (None, [A, B]).  Empty parts are
+    skipped, so ``Note##^id`` still names block ``id``."""
+    parts = [part.strip() for part in subpath.split("#") if part.strip()]
+    for part in parts:
+        if part.startswith("^"):
+            return part[1:], []
+    return None, parts
+
+
+def find_heading(headings, parts: list[str]):
+    """The heading ``[A, B, C]`` names: each part a later, deeper heading than the last.
+
+    Returns the matched heading, or None.  ``headings`` are in document order
+    and have ``text`` and ``level``.
+    """
+    parts = [strip_heading(part) for part in parts]
+    start, level, match = 0, 0, None
+    for part in parts:
+        for index in range(start, len(headings)):
+            heading = headings[index]
+            if heading.level > level and strip_heading(heading.text) == part:
+                start, level, match = index + 1, heading.level, heading
+                break
+        else:
+            return None
+    return match
+
+
+def find_block(blocks, block_id: str):
+    """The block whose id is ``block_id`` (case-insensitive), or None."""
+    wanted = block_id.lower()
+    return next((block for block in blocks if block.id.lower() == wanted), None)

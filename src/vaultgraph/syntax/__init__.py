@@ -1,0 +1,74 @@
+"""markdown-it-py configured for Obsidian-flavoured markdown.
+
+Block structure (front matter, code, math, HTML, headings, tables) comes from
+markdown-it-py and mdit-py-plugins; the Obsidian inline syntax is added as
+small named rules: ``wikilink`` (links and embeds) and ``tag``.  Markdown
+links and images keep markdown-it's own rules, wrapped to record where they
+start.  ``%%comments%%`` need no rule: Obsidian indexes the links inside
+them, so they are read as ordinary text.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+
+from .tags import TAG_BODY, is_valid_tag, tag_rule
+from .wikilinks import LinkText, find_close, split_linktext, wikilink_rule
+
+__all__ = [
+    "BLOCK_ID",
+    "LinkText",
+    "TAG_BODY",
+    "find_close",
+    "is_valid_tag",
+    "markdown_parser",
+    "split_linktext",
+]
+
+# A block id closes a block: `^id` at the very end of its last line, after
+# whitespace or glued to a link (`![[x.png]]^id`, `[t](url)^id`), as real
+# vaults (Obsidian's own help vault among them) write it.
+BLOCK_ID = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\]\])|(?<=\)))\^([A-Za-z0-9-]+)[ \t]*$")
+
+
+def _record_start(rule: Callable[[StateInline, bool], bool]):
+    """Wrap markdown-it's link/image rule so the token remembers its offset."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        start, count = state.pos, len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                if token.type in ("link_open", "image"):
+                    token.meta = {"pos": start, "end": state.pos}
+                    break
+        return True
+
+    return wrapped
+
+
+@cache
+def markdown_parser() -> MarkdownIt:
+    from markdown_it.rules_inline.image import image
+    from markdown_it.rules_inline.link import link
+    from mdit_py_plugins.dollarmath import dollarmath_plugin
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md.use(front_matter_plugin)
+    md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
+    # Destinations are kept as written (no percent-encoding, no scheme filter).
+    md.normalizeLink = lambda url: url
+    md.validateLink = lambda url: True
+    md.inline.ruler.at("link", _record_start(link))
+    md.inline.ruler.at("image", _record_start(image))
+    md.inline.ruler.before("link", "wikilink", wikilink_rule)
+    md.inline.ruler.before("emphasis", "tag", tag_rule)
+    md.inline.ruler.disable(["emphasis"])
+    return md

@@ -1,0 +1,54 @@
+"""Inline rule for ``#tags`` with Obsidian's character set and boundaries."""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it.rules_inline import StateInline
+
+# The body of a tag: anything up to one of these (Obsidian's tag regex).
+TAG_BODY = re.compile(
+    r"[^\u2000-\u206F\u2E00-\u2E7F'!\"#$%&()*+,.:;<=>?@^`{|}~\[\]\\\s]+"
+)
+# Characters after which a '#' may open a tag besides whitespace: emphasis
+# markers (`_#a_`, `**#a**`), observed in Obsidian.
+_OPENERS = frozenset("_*")
+
+
+def is_valid_tag(name: str) -> bool:
+    """A tag is a non-empty run of tag characters with at least one non-digit."""
+    return (
+        bool(name)
+        and TAG_BODY.fullmatch(name) is not None
+        and any(not ch.isdigit() for ch in name)
+    )
+
+
+def tag_rule(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    if src[pos] != "#":
+        return False
+    if pos > 0:
+        before = src[pos - 1]
+        after_tag = (
+            before not in "\n"
+            and not state.pending
+            and state.tokens
+            and state.tokens[-1].type == "tag"
+        )
+        if not (before.isspace() or before in _OPENERS or after_tag):
+            return False
+    match = TAG_BODY.match(src, pos + 1, state.posMax)
+    if match is None:
+        return False
+    name = match.group()
+    if pos > 0 and src[pos - 1] in _OPENERS:
+        # `_#tag_` / `**#tag**`: the closing emphasis marker is not part of the tag.
+        name = name.rstrip(src[pos - 1]) or name
+    if not any(not ch.isdigit() for ch in name):
+        return False
+    if not silent:
+        token = state.push("tag", "", 0)
+        token.meta = {"pos": pos, "name": name}
+    state.pos = pos + 1 + len(name)
+    return True

@@ -1,0 +1,64 @@
+"""Inline rule for ``[[wikilinks]]`` and ``![[embeds]]``.
+
+Grammar (Obsidian): the target ends at the first ``]]`` on the same line; a
+``[[`` before it means the outer brackets are not a link (only the inner one
+is); ``\\|`` (as needed inside tables) is the same separator as ``|``.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from markdown_it.rules_inline import StateInline
+
+
+class LinkText(NamedTuple):
+    """A wikilink's inner text split the way Obsidian's ``parseLinktext`` does."""
+
+    raw: str  # path + '#' + subpath, trimmed; alias dropped
+    path: str
+    subpath: str | None
+    alias: str | None
+
+
+def split_linktext(inner: str) -> LinkText | None:
+    """Split ``target#sub|alias``; None when there is no target at all."""
+    target, sep, alias = inner.partition("|")
+    if sep and target.endswith("\\"):
+        target = target[:-1]
+    path, hash_, subpath = target.partition("#")
+    path = path.strip()
+    subpath = subpath.strip() if hash_ else None
+    if not path and not subpath:
+        return None
+    raw = path + ("#" + subpath if subpath is not None else "")
+    return LinkText(raw, path, subpath, alias if sep else None)
+
+
+def find_close(src: str, start: int, end: int) -> int:
+    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1."""
+    close = src.find("]]", start, end)
+    if close < 0:
+        return -1
+    if src.find("\n", start, close) >= 0 or src.find("[[", start, close) >= 0:
+        return -1
+    return close
+
+
+def wikilink_rule(state: StateInline, silent: bool) -> bool:
+    src, pos = state.src, state.pos
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
+        return False
+    start = pos + (3 if embed else 2)
+    close = find_close(src, start, state.posMax)
+    if close < 0:
+        return False
+    parts = split_linktext(src[start:close])
+    if parts is None:
+        return False
+    if not silent:
+        token = state.push("wikilink", "", 0)
+        token.meta = {"pos": pos, "parts": parts, "embed": embed}
+    state.pos = close + 2
+    return True

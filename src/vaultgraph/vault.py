@@ -1,0 +1,239 @@
+"""The loaded vault: notes, resolved links, backlinks, tags and note lookup.
+
+This is the Python API the CLI is a thin layer over::
+
+    import vaultgraph
+    vault = vaultgraph.load("path/to/vault")
+    note = vault.note("Neuron")
+    for edge in vault.backlinks(note.path):
+        print(edge.source, edge.link.line, edge.link.context)
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .files import VaultConfig, discover, load_config
+from .model import Diagnostic, Link, Note
+from .parse import read_note
+from .resolve import Resolution, Resolver, fold, folder_of
+
+if TYPE_CHECKING:
+    import networkx
+
+
+class VaultError(Exception):
+    """The vault itself cannot be read (missing, not a folder, unreadable)."""
+
+
+class NoteLookupError(LookupError):
+    """A NOTE argument matched no file, or several."""
+
+    def __init__(self, query: str, matches: list[str], suggestions: list[str]):
+        self.query, self.matches, self.suggestions = query, matches, suggestions
+        if matches:
+            message = f'"{query}" matches {len(matches)} notes: ' + ", ".join(matches)
+        else:
+            message = f'no note matches "{query}"'
+            if suggestions:
+                message += "; did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    """A link occurrence in ``source`` together with where it resolves."""
+
+    source: str
+    link: Link
+    resolution: Resolution
+
+    @property
+    def target(self) -> str | None:
+        return self.resolution.target
+
+    @property
+    def resolved(self) -> bool:
+        return self.resolution.target is not None
+
+
+@dataclass
+class TagInfo:
+    """A tag as the vault knows it: display casing and the notes carrying it."""
+
+    name: str
+    notes: list[str]
+
+
+def is_note(path: str) -> bool:
+    return path.lower().endswith(".md")
+
+
+class Vault:
+    def __init__(self, root: Path, files: list[str], notes: dict[str, Note],
+                 config: VaultConfig, diagnostics: list[Diagnostic]):
+        self.root = root
+        self.files = files
+        self.notes = notes
+        self.config = config
+        self.diagnostics = diagnostics
+        self.resolver = Resolver(files)
+        self.edges: list[Edge] = []
+        self._outgoing: dict[str, list[Edge]] = defaultdict(list)
+        self._incoming: dict[str, list[Edge]] = defaultdict(list)
+        self._resolve_all()
+
+    # -- construction -------------------------------------------------------
+    def _resolve_all(self) -> None:
+        cache: dict[tuple[str, str], Resolution] = {}
+        for path, note in self.notes.items():
+            folder = folder_of(path)
+            for link in note.links:
+                key = (link.path, folder)
+                resolution = cache.get(key) if link.path else None
+                if resolution is None:
+                    resolution = self.resolver.resolve(link.path, path)
+                    if link.path:
+                        cache[key] = resolution
+                edge = Edge(path, link, resolution)
+                self.edges.append(edge)
+                self._outgoing[path].append(edge)
+                if edge.target is not None:
+                    self._incoming[edge.target].append(edge)
+
+    # -- files ----------------------------------------------------------------
+    @cached_property
+    def attachments(self) -> list[str]:
+        return [path for path in self.files if not is_note(path)]
+
+    def is_excluded(self, path: str) -> bool:
+        return self.config.is_excluded(path)
+
+    def visible_notes(self, include_excluded: bool = False) -> list[Note]:
+        return [n for p, n in self.notes.items() if include_excluded or not self.is_excluded(p)]
+
+    # -- links ----------------------------------------------------------------
+    def outgoing(self, path: str) -> list[Edge]:
+        return list(self._outgoing.get(path, ()))
+
+    def backlinks(self, path: str, include_excluded: bool = False) -> list[Edge]:
+        """Links from other notes to ``path`` (self-links excluded), in source order."""
+        return [
+            edge for edge in self._incoming.get(path, ())
+            if edge.source != path and (include_excluded or not self.is_excluded(edge.source))
+        ]
+
+    # -- lookup ---------------------------------------------------------------
+    @cached_property
+    def _names(self) -> dict[str, list[str]]:
+        names: dict[str, list[str]] = defaultdict(list)
+        for path, note in self.notes.items():
+            names[fold(note.name)].append(path)
+        return names
+
+    @cached_property
+    def _aliases(self) -> dict[str, list[str]]:
+        aliases: dict[str, list[str]] = defaultdict(list)
+        for path, note in self.notes.items():
+            for alias in note.aliases:
+                if path not in aliases[fold(alias)]:
+                    aliases[fold(alias)].append(path)
+        return aliases
+
+    def find(self, query: str) -> list[str]:
+        """Files a NOTE argument names: vault path, note name, alias, then link path."""
+        text = query.strip()
+        if text.startswith("[[") and text.endswith("]]"):
+            text = text[2:-2].split("|")[0]
+        key = fold(text)
+        for candidate in (key, key + ".md"):
+            if candidate in self.resolver.by_path:
+                return sorted(self.resolver.by_path[candidate])
+        for index in (self._names, self._aliases):
+            if key in index:
+                return sorted(index[key])
+        resolution = self.resolver.resolve(text, "")
+        if resolution.target and resolution.rule != "self":
+            return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
+        return []
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        """Note names and aliases closest to ``text`` (rapidfuzz)."""
+        from .check import suggest
+
+        return suggest(text, self.lookup_names, limit)
+
+    @cached_property
+    def lookup_names(self) -> dict[str, str]:
+        """Every note name and alias, folded -> as written."""
+        names = {fold(note.name): note.name for note in self.notes.values()}
+        for note in self.notes.values():
+            for alias in note.aliases:
+                names.setdefault(fold(alias), alias)
+        return names
+
+    def note_path(self, query: str) -> str:
+        """The one vault path ``query`` names; NoteLookupError otherwise."""
+        matches = self.find(query)
+        if len(matches) == 1:
+            return matches[0]
+        raise NoteLookupError(query, matches, [] if matches else self.suggest(query))
+
+    def note(self, query: str) -> Note:
+        path = self.note_path(query)
+        if path not in self.notes:
+            raise NoteLookupError(query, [], [])
+        return self.notes[path]
+
+    # -- tags -----------------------------------------------------------------
+    def tags(self, include_excluded: bool = False) -> dict[str, TagInfo]:
+        """Folded tag -> display name (first seen) and the notes carrying exactly it."""
+        index: dict[str, TagInfo] = {}
+        for note in self.visible_notes(include_excluded):
+            for tag in note.tags:
+                info = index.setdefault(fold(tag.name), TagInfo(tag.name, []))
+                if not info.notes or info.notes[-1] != note.path:
+                    info.notes.append(note.path)
+        return index
+
+    def notes_with_tag(self, tag: str, include_excluded: bool = False) -> list[str]:
+        """Notes carrying ``tag`` or any tag nested under it."""
+        wanted = fold(tag.strip().lstrip("#")).rstrip("/")
+        found: set[str] = set()
+        for key, info in self.tags(include_excluded).items():
+            if key == wanted or key.startswith(wanted + "/"):
+                found.update(info.notes)
+        return sorted(found)
+
+    # -- graph ----------------------------------------------------------------
+    @cached_property
+    def graph(self) -> "networkx.MultiDiGraph":
+        from .graph import build_graph
+
+        return build_graph(self)
+
+
+def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
+         progress: Callable[[int, int], None] | None = None) -> Vault:
+    """Read the vault at ``path``: discover files, parse notes, resolve links."""
+    root = Path(path)
+    if not root.exists():
+        raise VaultError(f"vault not found: {root}")
+    if not root.is_dir():
+        raise VaultError(f"vault is not a folder: {root}")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise VaultError(f"vault folder is not readable: {root}")
+    config = load_config(root, config_dir)
+    files, problems = discover(root)
+    note_paths = [p for p in files if is_note(p)]
+    notes: dict[str, Note] = {}
+    for done, rel in enumerate(note_paths, 1):
+        notes[rel] = read_note(root, rel)
+        if progress:
+            progress(done, len(note_paths))
+    return Vault(root, files, notes, config, config.diagnostics + problems)
