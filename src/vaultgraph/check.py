@@ -88,7 +88,7 @@ class _Checker:
             if suggestions:
                 hint = "did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
                 # A misspelt note name needs nothing but the hint.
-                text = hint if code == "unresolved-link" else f"{message}; {hint}"
+                text = hint if message.startswith("no note named") else f"{message}; {hint}"
             return Diagnostic(edge.source, link.line, link.column, severity or CODES[code], code,
                               f"{link.written} -- {text}", link.raw, list(suggestions))
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT.parent / "shared" / "corpora"
+NOTES = ROOT / "notes"
+
+needs_corpora = pytest.mark.skipif(
+    not CORPORA.is_dir(), reason="../shared/corpora is not beside this checkout"
+)
+
+
+@pytest.fixture
+def make_vault(tmp_path):
+    """Write {vault path: text or bytes} under a fresh folder and return it."""
+
+    def make(files: dict[str, str | bytes], obsidian: dict | None = None) -> Path:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
+        if obsidian is not None:
+            import json
+
+            (root / ".obsidian").mkdir(exist_ok=True)
+            (root / ".obsidian" / "app.json").write_text(json.dumps(obsidian))
+        return root
+
+    return make

@@ -1,0 +1,110 @@
+"""vaultgraph check: codes, severities, suggestions and filters on small vaults."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from vaultgraph import load
+from vaultgraph.check import check_vault
+
+
+def diagnostics(root, **options):
+    return [(d.path, d.line, d.column, d.severity, d.code, d.target, d.suggestions)
+            for d in check_vault(load(root), **options).diagnostics]
+
+
+@pytest.fixture
+def vault(make_vault):
+    return make_vault({
+        "Neurotransmitter.md": "# Neurotransmitter\n## Release\n",
+        "Neuron.md": "---\naliases: [Nerve cell]\n---\n# Neuron\n## Axon\nText ^fact-1\n",
+        "src.md": (
+            "[[Nuerotransmitter]]\n"
+            "[[Neuron#Axons]]\n"
+            "[[Neuron#^fact-2]]\n"
+            "![[missing-figure.png]]\n"
+            "[[Nerve cell]]\n"
+            "[[Neuron#Neuron#Axon]] [[Neuron#^fact-1]] [[#Own]] [[#Nope]]\n"
+            "# Own\n"
+            "![[paper.pdf#page=3]] ![[figure.png#outline|100]]\n"
+        ),
+        "paper.pdf": b"%PDF-1.4",
+        "figure.png": b"\x89PNG",
+    })
+
+
+def test_codes_positions_targets_and_suggestions(vault):
+    assert diagnostics(vault) == [
+        ("src.md", 1, 1, "error", "unresolved-link", "Nuerotransmitter", ["Neurotransmitter"]),
+        ("src.md", 2, 1, "error", "missing-heading", "Neuron#Axons", ["Axon"]),
+        ("src.md", 3, 1, "error", "missing-block", "Neuron#^fact-2", ["^fact-1"]),
+        ("src.md", 4, 1, "error", "missing-attachment", "missing-figure.png", ["figure.png"]),
+        ("src.md", 5, 1, "error", "unresolved-link", "Nerve cell", []),
+        ("src.md", 6, 59, "error", "missing-heading", "#Nope", ["Own"]),
+    ]
+
+
+def test_messages_read_like_the_spec(vault):
+    result = check_vault(load(vault))
+    messages = [d.message for d in result.diagnostics]
+    assert messages[0] == '[[Nuerotransmitter]] -- did you mean "Neurotransmitter"?'
+    assert "alias" in messages[4] and "[[Neuron|Nerve cell]]" in messages[4]
+    assert result.summary() == {"notes": 3, "errors": 6, "warnings": 0}
+
+
+def test_unresolved_severity_and_code_filters(vault):
+    as_warning = diagnostics(vault, unresolved="warning")
+    assert {d[3] for d in as_warning if d[4] == "unresolved-link"} == {"warning"}
+    assert all(d[4] != "unresolved-link" for d in diagnostics(vault, unresolved="ignore"))
+    assert {d[4] for d in diagnostics(vault, select=["missing-block"])} == {"missing-block"}
+    assert "missing-heading" not in {d[4] for d in diagnostics(vault, ignore=["missing-heading"])}
+
+
+def test_ambiguous_link_is_a_warning_listing_candidates(make_vault):
+    root = make_vault({"aa/Tie.md": "", "bb/Tie.md": "", "src.md": "[[Tie]]"})
+    result = check_vault(load(root))
+    (d,) = result.diagnostics
+    assert (d.code, d.severity) == ("ambiguous-link", "warning")
+    assert "aa/Tie.md" in d.message and "bb/Tie.md" in d.message
+
+
+def test_excluded_files_resolve_but_are_not_reported(make_vault):
+    root = make_vault(
+        {"Templates/Daily.md": "[[{{date}}]]", "src.md": "[[Templates/Daily]] [[Daily]]"},
+        obsidian={"userIgnoreFilters": ["Templates/"]},
+    )
+    vault = load(root)
+    assert check_vault(vault).diagnostics == []
+    assert [e.target for e in vault.outgoing("src.md")] == ["Templates/Daily.md"] * 2
+    codes = [d.code for d in check_vault(vault, include_excluded=True).diagnostics]
+    assert codes == ["unresolved-link"]
+
+
+def test_relative_link_has_no_name_fallback(make_vault):
+    root = make_vault({"a/src.md": "[[./Other]]", "b/Other.md": ""})
+    (d,) = check_vault(load(root)).diagnostics
+    assert d.code == "unresolved-link" and "relative" in d.message
+
+
+def test_file_problems_are_diagnostics_not_crashes(make_vault):
+    root = make_vault({
+        "bad.md": b"ok\n\xff\xfe [[Target]]\n",
+        "binary.md": b"\x00\x01\x02\xff\xfe\x00",
+        "Target.md": "",
+        "yaml.md": "---\na: [\n---\n",
+    })
+    found = {(d[0], d[4]) for d in diagnostics(root)}
+    assert found == {("bad.md", "encoding"), ("binary.md", "binary-file"),
+                     ("yaml.md", "invalid-frontmatter")}
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can read any file")
+def test_unreadable_file(make_vault):
+    root = make_vault({"locked.md": "x"})
+    (root / "locked.md").chmod(0)
+    try:
+        assert [d[4] for d in diagnostics(root)] == ["unreadable-file"]
+    finally:
+        (root / "locked.md").chmod(0o644)

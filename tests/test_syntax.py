@@ -1,0 +1,187 @@
+"""What counts as a link, tag, heading or block id, and where it is (Obsidian's rules)."""
+
+from __future__ import annotations
+
+import pytest
+
+from vaultgraph.parse import decode, parse_text
+
+
+def links(text: str):
+    return [(l.kind, l.path, l.subpath, l.alias) for l in parse_text("n.md", text).links]
+
+
+def tags(text: str):
+    return [t.name for t in parse_text("n.md", text).tags]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[[T]]", [("link", "T", None, None)]),
+        ("[[T|alias]]", [("link", "T", None, "alias")]),
+        ("[[T#H]]", [("link", "T", "H", None)]),
+        ("[[T#H1#H2]]", [("link", "T", "H1#H2", None)]),
+        ("[[T#^block]]", [("link", "T", "^block", None)]),
+        ("[[#H]]", [("link", "", "H", None)]),
+        ("[[#^b]]", [("link", "", "^b", None)]),
+        ("[[folder/T]]", [("link", "folder/T", None, None)]),
+        ("[[T.md]]", [("link", "T.md", None, None)]),
+        ("[[Note#Details|Section name]]", [("link", "Note", "Details", "Section name")]),
+        ("[[  foo  |x]]", [("link", "foo", None, "x")]),  # W7 trimming
+        ("[[foo#^abc ]]", [("link", "foo", "^abc", None)]),
+        ("![[T]]", [("embed", "T", None, None)]),
+        ("![[img.png|200]]", [("embed", "img.png", None, "200")]),
+        ("![[doc.pdf#page=3]]", [("embed", "doc.pdf", "page=3", None)]),
+        ("[[Sq]uare]]", [("link", "Sq]uare", None, None)]),  # W9 single ] does not close
+        ("[[Multi\nLine]]", []),  # W9 no multi-line links
+        ("[[Nested [[Inner]] x]]", [("link", "Inner", None, None)]),
+        ("[[unclosed link", []),
+        ("[[]]", []),
+        ("[[https://example.com]]", [("link", "https://example.com", None, None)]),  # W11
+        ("[[foo|Example **bold**]]", [("link", "foo", None, "Example **bold**")]),
+        ("[[link|]]", [("link", "link", None, "")]),  # W12 empty alias
+        # markdown links (M1-M4)
+        ("[t](Note%20Name.md)", [("markdown", "Note Name.md", None, None)]),
+        ("[t](<Note Name.md>)", [("markdown", "Note Name.md", None, None)]),
+        ("[t](Note.md#Heading)", [("markdown", "Note.md", "Heading", None)]),
+        ("[t](Note.md#Daily%20Note)", [("markdown", "Note.md", "Daily Note", None)]),
+        ("[t](Sub/My Note.md)", []),  # a literal space is not a link
+        ("[t](https://example.com/a#b)", []),  # external
+        ("[t](mailto:a@b.c)", []),
+        ("![alt](pic.png)", [("markdown", "pic.png", None, None)]),
+        # %%comments%% are indexed
+        ("%%[[Hidden]]%%", [("link", "Hidden", None, None)]),
+        ("%%\n[[Hidden block]]\n%%", [("link", "Hidden block", None, None)]),
+    ],
+)
+def test_link_grammar(text, expected):
+    assert links(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "```\n[[fenced]] #tag\n```",
+        "~~~md\n[[fenced]] #tag\n~~~",
+        "    [[indented]] #tag",
+        "`[[inline code]] #tag`",
+        "$[[math]] #tag$",
+        "$$\n[[math]] #tag\n$$",
+        "<!-- [[comment]] #tag -->",
+        "<!--\n[[comment]]\n#tag\n-->",
+        "<div>\n[[html]] #tag\n</div>",
+        "\\[\\[escaped]] \\#tag",
+        "---\nnote: not a link [[X]] #tag\n---\nbody",
+    ],
+)
+def test_no_links_or_tags_in_code_math_html_or_plain_properties(text):
+    note = parse_text("n.md", text)
+    assert note.links == [] and note.tags == []
+
+
+def test_table_cells_take_escaped_pipes():
+    text = "| a | b |\n|---|---|\n| [[Basic formatting syntax\\|Markdown syntax]] | ![[Engelbart.jpg\\|200]] |\n"
+    assert links(text) == [
+        ("link", "Basic formatting syntax", None, "Markdown syntax"),
+        ("embed", "Engelbart.jpg", None, "200"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("#tag", ["tag"]),
+        ("#a/b/c", ["a/b/c"]),
+        ("#🔴", ["🔴"]),
+        ("#日本語", ["日本語"]),
+        ("#✅done", ["✅done"]),
+        ("#1984", []),  # T2 needs a non-digit
+        ("#y1984 #1990s", ["y1984", "1990s"]),
+        ("word#x", []),  # T3 needs whitespace before
+        ("see http://x.com/#frag", []),
+        ("mail me a@b.c#x", []),
+        ("(#pa) \"#pc\" .#pd x—#pe", []),
+        ("[x #b]", ["b"]),
+        ("a\t#pf", ["pf"]),
+        ("a\u00a0#qi b\u3000#qj", ["qi", "qj"]),
+        ("#foo:x", ["foo"]),  # T1 ends at punctuation
+        ("#tag.", ["tag"]),
+        ("#tl#tm", ["tl", "tm"]),  # T4
+        ("_#uc_", ["uc"]),
+        ("**#bold**", ["bold"]),
+        ("snake_case_#wc", ["wc"]),
+        ("|#uo|x|\n|-|-|\n", ["uo"]),
+        ("# Heading #intitle", ["intitle"]),
+        ("#", []),
+        ("# not a tag", []),
+        ("[see #tag](https://example.com)", ["tag"]),
+    ],
+)
+def test_inline_tags(text, expected):
+    assert tags(text) == expected
+
+
+def test_positions_are_file_lines_and_columns():
+    text = (
+        "---\nrelated: \"[[P]]\"\n---\n"          # lines 1-3
+        "# Title [[H]]\n"                          # 4
+        "\n"
+        "> quote [[Q]] and #qt\n"                  # 6
+        "- item\n  more [[L]]\n"                   # 7-8
+        "| a | [[T\\|x]] |\n|---|---|\n"           # 9-10
+        "`[[code]]` [[after]]\n"                   # 11
+    )
+    note = parse_text("n.md", text)
+    got = {l.path: (l.line, l.column) for l in note.links}
+    assert got == {"P": (2, 11), "H": (4, 9), "Q": (6, 9), "L": (8, 8), "T": (9, 7),
+                   "after": (11, 12)}
+    assert [(t.name, t.line, t.column) for t in note.tags] == [("qt", 6, 19)]
+    for link in note.links:  # every position points at the link text itself
+        line = text.split("\n")[link.line - 1]
+        assert line[link.column - 1:].startswith(("[[", "![[", "\"[[")) or line[link.column - 1] == "["
+
+
+def test_crlf_and_lone_cr_line_endings_keep_lines():
+    note = parse_text("n.md", "a\r\n[[X]]\rb #t\r\n")
+    assert [(l.path, l.line) for l in note.links] == [("X", 2)]
+    assert [(t.name, t.line) for t in note.tags] == [("t", 3)]
+
+
+def test_headings_atx_setext_and_raw_text():
+    note = parse_text("n.md", "# One ##\n\nTwo\n===\n\n### See [[Other]]\n```\n# not\n```\n")
+    assert [(h.text, h.level, h.line) for h in note.headings] == [
+        ("One", 1, 1), ("Two", 1, 3), ("See [[Other]]", 3, 6)]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("A paragraph. ^37066d", [("37066d", 1)]),
+        ("line one\nline two ^multi-line", [("multi-line", 2)]),
+        ("> quote\n\n^quote-of-the-day", [("quote-of-the-day", 3)]),
+        ("- a\n- b\n\n^listid", [("listid", 4)]),
+        ("- item ^item1\n- other", [("item1", 1)]),
+        ("![[x.png]]^version-history-image", [("version-history-image", 1)]),
+        ("### Heading ^hid", [("hid", 1)]),
+        ("mid ^notend text", []),
+        ("x^2", []),
+        ("^bad_id!", []),
+        ("```\ncode ^nope\n```", []),
+    ],
+)
+def test_block_ids(text, expected):
+    assert [(b.id, b.line) for b in parse_text("n.md", text).blocks] == expected
+
+
+def test_decode_reports_bad_utf8_and_keeps_links():
+    text, problems = decode("n.md", b"ok\n\xff [[Still]]\n")
+    assert "[[Still]]" in text
+    assert [(p.code, p.line, p.column) for p in problems] == [("encoding", 2, 1)]
+
+
+def test_decode_binary_and_bom():
+    assert decode("n.md", b"\x89PNG\x00\x00\xff\xfe")[0] is None
+    assert decode("n.md", b"\xef\xbb\xbf# H")[0] == "# H"
+    text, problems = decode("n.md", b"text [[A]]\n\x00\x00")
+    assert text is not None and problems[0].code == "encoding"
