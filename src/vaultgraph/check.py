@@ -36,7 +36,7 @@ ATTACHMENT_EXTENSIONS = frozenset(
     "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
     "pdf canvas base".split()
 )
-SUGGESTION_CUTOFF = 70
+SUGGESTION_CUTOFF = 75
 
 
 def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
