@@ -40,7 +40,7 @@ def test_codes_positions_targets_and_suggestions(vault):
         ("src.md", 1, 1, "error", "unresolved-link", "Nuerotransmitter", ["Neurotransmitter"]),
         ("src.md", 2, 1, "error", "missing-heading", "Neuron#Axons", ["Axon"]),
         ("src.md", 3, 1, "error", "missing-block", "Neuron#^fact-2", ["^fact-1"]),
-        ("src.md", 4, 1, "error", "missing-attachment", "missing-figure.png", ["figure.png"]),
+        ("src.md", 4, 1, "error", "missing-attachment", "missing-figure.png", []),
         ("src.md", 5, 1, "error", "unresolved-link", "Nerve cell", []),
         ("src.md", 6, 52, "error", "missing-heading", "#Nope", []),
     ]

@@ -11,7 +11,7 @@ from typing import Any
 
 from .check import CheckResult
 from .resolve import fold
-from .vault import Edge, Vault
+from .vault import Edge, TagInfo, Vault
 
 
 def backlink_row(edge: Edge) -> dict[str, Any]:
@@ -35,30 +35,37 @@ def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[
             "backlinks": backlinks_view(vault, path, include_excluded)["backlinks"]}
 
 
+def _display_names(index: dict[str, TagInfo]) -> dict[str, str]:
+    """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
+    display: dict[str, str] = {}
+    for key, info in index.items():  # in the order tags were first met
+        parts, written = key.split("/"), info.name.split("/")
+        for depth in range(1, len(parts) + 1):
+            display.setdefault("/".join(parts[:depth]), "/".join(written[:depth]))
+    return display
+
+
 def tags_view(vault: Vault, include_excluded: bool = False) -> dict[str, Any]:
     """Every tag and every parent of a nested tag, sorted; ``count`` = notes carrying
     exactly that tag, ``total`` = notes carrying it or a tag nested under it."""
     index = vault.tags(include_excluded)
-    display: dict[str, str] = {}
     nested: dict[str, set[str]] = defaultdict(set)
     for key, info in index.items():
-        parts, written = key.split("/"), info.name.split("/")
+        parts = key.split("/")
         for depth in range(1, len(parts) + 1):
-            prefix = "/".join(parts[:depth])
-            display.setdefault(prefix, "/".join(written[:depth]))
-            nested[prefix].update(info.notes)
+            nested["/".join(parts[:depth])].update(info.notes)
     rows = []
-    for key in sorted(display):
+    for key, name in sorted(_display_names(index).items()):
         exact = index[key].notes if key in index else []
-        rows.append({"tag": index[key].name if key in index else display[key],
-                     "count": len(exact), "total": len(nested[key]), "notes": sorted(exact)})
+        rows.append({"tag": name, "count": len(exact), "total": len(nested[key]),
+                     "notes": sorted(exact)})
     return {"tags": rows}
 
 
 def tag_notes_view(vault: Vault, tag: str, include_excluded: bool = False) -> dict[str, Any]:
-    wanted = tag.strip().lstrip("#")
-    info = vault.tags(include_excluded).get(fold(wanted))
-    return {"tag": info.name if info else wanted,
+    wanted = tag.strip().lstrip("#").rstrip("/")
+    display = _display_names(vault.tags(include_excluded))
+    return {"tag": display.get(fold(wanted), wanted),
             "notes": vault.notes_with_tag(wanted, include_excluded)}
 
 

@@ -1,0 +1,167 @@
+"""The CLI end to end: CliRunner for every command and contract, one real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from vaultgraph.cli import cli
+
+from .conftest import NOTES
+
+
+@pytest.fixture
+def small(make_vault):
+    return make_vault({
+        "Neurotransmitter.md": "---\naliases: [NT]\ntags: [chem/transmitters]\n---\n# Neurotransmitter\n",
+        "bio/Neuron.md": "# Neuron\n## Axon\nA cell. #bio/cells\n[[Neurotransmitter]] and [[Missing]] and [[#Axon]]\n",
+        "src.md": "See [[Neuron]] and [[Nuerotransmitter]].\nAlso ![[Neuron#Axon]] #Bio\n",
+        "other.md": "---\nrelated: \"[[Neuron]]\"\n---\nText #bio/cells\n",
+    })
+
+
+def run(*args, vault=None):
+    prefix = ["--vault", str(vault)] if vault else []
+    return CliRunner().invoke(cli, [*prefix, *args], catch_exceptions=False)
+
+
+def test_backlinks_json_contract(small):
+    result = run("backlinks", "Neuron", "--json", vault=small)
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert data["note"] == "bio/Neuron.md"
+    assert data["backlinks"] == [
+        {"source": "other.md", "line": 2, "column": 11, "kind": "property:related",
+         "context": 'related: "[[Neuron]]"'},
+        {"source": "src.md", "line": 1, "column": 5, "kind": "link",
+         "context": "See [[Neuron]] and [[Nuerotransmitter]]."},
+        {"source": "src.md", "line": 2, "column": 6, "kind": "embed",
+         "context": "Also ![[Neuron#Axon]] #Bio"},
+    ]  # the self-link [[#Axon]] is not a backlink
+
+
+def test_links_json_contract(small):
+    data = json.loads(run("links", "bio/Neuron.md", "--json", vault=small).output)
+    assert data["outgoing"] == [
+        {"target": "Neurotransmitter.md", "raw": "Neurotransmitter", "kind": "link",
+         "line": 4, "column": 1, "resolved": True},
+        {"target": None, "raw": "Missing", "kind": "link", "line": 4, "column": 26,
+         "resolved": False},
+        {"target": "bio/Neuron.md", "raw": "#Axon", "kind": "link", "line": 4, "column": 42,
+         "resolved": True},
+    ]
+    assert {b["source"] for b in data["backlinks"]} == {"src.md", "other.md"}
+
+
+@pytest.mark.parametrize("query", ["Neurotransmitter", "neurotransmitter.md", "NT", "nt",
+                                   "[[Neurotransmitter]]"])
+def test_note_argument_accepts_path_name_and_alias(small, query):
+    result = run("backlinks", query, "--json", vault=small)
+    assert json.loads(result.output)["note"] == "Neurotransmitter.md"
+
+
+def test_unknown_note_suggests_and_exits_1(small):
+    result = CliRunner().invoke(cli, ["--vault", str(small), "links", "Nuerotransmiter"])
+    assert result.exit_code == 1
+    assert 'did you mean "Neurotransmitter"' in result.stderr
+    assert result.stdout == ""
+
+
+def test_ambiguous_note_lists_matches_and_exits_1(make_vault):
+    root = make_vault({"a/Tie.md": "", "b/Tie.md": ""})
+    result = CliRunner().invoke(cli, ["--vault", str(root), "backlinks", "Tie"])
+    assert result.exit_code == 1
+    assert "a/Tie.md" in result.stderr and "b/Tie.md" in result.stderr
+
+
+def test_tags_tree_json_and_nested_query(small):
+    data = json.loads(run("tags", "--json", vault=small).output)
+    rows = {row["tag"]: row for row in data["tags"]}
+    assert rows["bio"]["count"] == 1 and rows["bio"]["notes"] == ["src.md"]
+    assert rows["bio"]["total"] == 3
+    assert rows["bio/cells"]["notes"] == ["bio/Neuron.md", "other.md"]
+    assert rows["chem"]["count"] == 0 and rows["chem"]["total"] == 1
+    nested = json.loads(run("tags", "#BIO", "--json", vault=small).output)
+    assert nested == {"tag": "bio", "notes": ["bio/Neuron.md", "other.md", "src.md"]}
+    text = run("tags", vault=small).output
+    assert "#bio" in text and "  #cells" in text
+
+
+def test_check_text_json_and_github(small):
+    text = run("check", vault=small)
+    assert text.exit_code == 1
+    assert 'src.md:1:20: error[unresolved-link] [[Nuerotransmitter]] -- did you mean "Neurotransmitter"?' in text.output
+    assert "3 notes checked" not in text.output and "4 notes checked: 2 errors, 0 warnings" in text.output
+
+    data = json.loads(run("check", "--format", "json", vault=small).output)
+    assert data["summary"] == {"notes": 4, "errors": 2, "warnings": 0}
+    first = data["diagnostics"][0]
+    assert set(first) == {"path", "line", "column", "severity", "code", "message", "target",
+                          "suggestions"}
+    assert (first["path"], first["target"]) == ("bio/Neuron.md", "Missing")
+
+    github = run("check", "--format", "github", vault=small).output
+    assert "::error file=" in github and "title=unresolved-link::" in github
+
+
+def test_check_options(small):
+    assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
+    assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0
+    data = json.loads(run("check", "--ignore", "unresolved-link", "--format", "json", vault=small).output)
+    assert data["diagnostics"] == []
+    bad = CliRunner().invoke(cli, ["--vault", str(small), "check", "--select", "nonsense"])
+    assert bad.exit_code == 2 and "unknown code" in bad.stderr
+
+
+def test_unreadable_vault_exits_2(tmp_path):
+    result = CliRunner().invoke(cli, ["--vault", str(tmp_path / "nope"), "check"])
+    assert result.exit_code == 2 and "vault not found" in result.stderr
+    a_file = tmp_path / "file.md"
+    a_file.write_text("x")
+    result = CliRunner().invoke(cli, ["--vault", str(a_file), "tags"])
+    assert result.exit_code == 2 and "not a folder" in result.stderr
+
+
+def test_vault_from_environment_and_parent_obsidian_folder(small, monkeypatch):
+    monkeypatch.setenv("VAULTGRAPH_VAULT", str(small))
+    assert json.loads(run("backlinks", "NT", "--json").output)["note"] == "Neurotransmitter.md"
+    monkeypatch.delenv("VAULTGRAPH_VAULT")
+    (small / ".obsidian").mkdir()
+    monkeypatch.chdir(small / "bio")
+    assert json.loads(run("backlinks", "NT", "--json").output)["note"] == "Neurotransmitter.md"
+
+
+def test_hostile_note_names_print_as_text(make_vault):
+    root = make_vault({"[bold]x[/bold].md": "[[Target]]", "Target.md": ""})
+    result = run("backlinks", "Target", vault=root)
+    assert "[bold]x[/bold].md" in result.output
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+def test_real_subprocess_on_the_sample_vault():
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "vaultgraph", "--vault", str(NOTES), "check",
+         "--unresolved", "warning", "--format", "json"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["summary"]["errors"] == 0 and data["summary"]["notes"] >= 40
+    proc = subprocess.run(
+        [sys.executable, "-m", "vaultgraph", "--vault", str(NOTES), "backlinks", "Neuroplasticity"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+    assert proc.returncode == 0 and "Backlinks" in proc.stdout and proc.stderr == ""
+
+
+def test_cli_import_stays_light():
+    code = ("import sys, vaultgraph.cli; heavy = {'networkx', 'rich', 'markdown_it', 'yaml', "
+            "'rapidfuzz'} & set(sys.modules); print(sorted(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
