@@ -50,6 +50,12 @@ def tags(text: str):
         ("[t](https://example.com/a#b)", []),  # external
         ("[t](mailto:a@b.c)", []),
         ("![alt](pic.png)", [("markdown", "pic.png", None, None)]),
+        ("[t][ref]\n\n[ref]: Note.md", [("markdown", "Note.md", None, None)]),
+        ("costs $5 and [[X]] $10", [("link", "X", None, None)]),  # prices are not math
+        # footnote definitions are text, cited or not
+        ("a[^1]\n\n[^1]: [[Source]], p. 115", [("link", "Source", None, None)]),
+        ("[^2]: [[Uncited]]", [("link", "Uncited", None, None)]),
+        ("^[inline [[Note]]]", [("link", "Note", None, None)]),
         # %%comments%% are indexed
         ("%%[[Hidden]]%%", [("link", "Hidden", None, None)]),
         ("%%\n[[Hidden block]]\n%%", [("link", "Hidden block", None, None)]),

@@ -31,8 +31,8 @@ def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> Non
         _line(console, "  ", (source, "green"))
         for row in group:
             kind = "" if row["kind"] == "link" else f" [{row['kind']}]"
-            _line(console, "    ", (f"{row['line']:>4}", "dim"), f": {row['context']}",
-                  (kind, "dim"))
+            _line(console, "    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"),
+                  f" {row['context']}", (kind, "dim"))
 
 
 def links(console: Console, data: dict[str, Any]) -> None:
@@ -43,7 +43,7 @@ def links(console: Console, data: dict[str, Any]) -> None:
     for row in rows:
         target = (row["target"], "green") if row["resolved"] else (
             f"{row['raw']} (unresolved)", "red")
-        _line(console, "    ", (f"{row['line']:>4}", "dim"), ": -> ", target,
+        _line(console, "    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"), " -> ", target,
               (f" [{row['kind']}]", "dim"))
     backlinks(console, data, title=False)
 

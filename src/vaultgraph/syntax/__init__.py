@@ -53,8 +53,25 @@ def _record_start(rule: Callable[[StateInline, bool], bool]):
     return wrapped
 
 
+def _not_footnotes(rule):
+    """Keep `[^1]: [[Source]]` out of the link reference definitions.
+
+    Footnote definitions stay ordinary paragraphs, so the links in them are
+    read like any other (Obsidian indexes them) even when nothing cites them.
+    """
+
+    def wrapped(state, start_line: int, end_line: int, silent: bool) -> bool:
+        begin = state.bMarks[start_line] + state.tShift[start_line]
+        if state.src.startswith("[^", begin):
+            return False
+        return rule(state, start_line, end_line, silent)
+
+    return wrapped
+
+
 @cache
 def markdown_parser() -> MarkdownIt:
+    from markdown_it.rules_block.reference import reference
     from markdown_it.rules_inline.image import image
     from markdown_it.rules_inline.link import link
     from mdit_py_plugins.dollarmath import dollarmath_plugin
@@ -62,6 +79,7 @@ def markdown_parser() -> MarkdownIt:
 
     md = MarkdownIt("commonmark", {"html": True}).enable("table")
     md.use(front_matter_plugin)
+    md.block.ruler.at("reference", _not_footnotes(reference))
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     # Destinations are kept as written (no percent-encoding, no scheme filter).
     md.normalizeLink = lambda url: url
