@@ -1,0 +1,119 @@
+"""Vault contents, app.json settings, the Python API and the concept graph."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import vaultgraph
+from vaultgraph.files import VaultConfig, discover, load_config
+
+
+def test_dot_folders_are_not_part_of_the_vault(make_vault):
+    root = make_vault({
+        "Note.md": "", ".trash/Note.md": "", ".obsidian/x.md": "", ".archive/Other.md": "",
+        "a/.hidden.md": "", "img.png": b"\x89PNG", "board.canvas": "{}", "view.base": "",
+        "src.md": "[[Other]] [[Note]]",
+    })
+    vault = vaultgraph.load(root)
+    assert vault.files == ["Note.md", "board.canvas", "img.png", "src.md", "view.base"]
+    assert sorted(vault.notes) == ["Note.md", "src.md"]  # canvas/base are files, not notes
+    assert [e.target for e in vault.outgoing("src.md")] == [None, "Note.md"]
+
+
+@pytest.mark.parametrize(
+    "filters, path, excluded",
+    [
+        (["Templates/"], "Templates/Daily.md", True),
+        (["Templates/"], "templates/Daily.md", True),  # prefix, case-insensitive
+        (["Templates/"], "Notes/Templates/Daily.md", False),
+        (["/\\.excalidraw\\.md$/"], "drawings/x.excalidraw.md", True),  # /regex/ anywhere
+        (["/^Archive/"], "Archive/old.md", True),
+        (["/^Archive/"], "Notes/Archive/old.md", False),
+        ([], "anything.md", False),
+    ],
+)
+def test_user_ignore_filters(filters, path, excluded):
+    assert VaultConfig(ignore_filters=filters).is_excluded(path) is excluded
+
+
+def test_bad_app_json_is_a_warning(make_vault):
+    root = make_vault({"a.md": ""})
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "app.json").write_text("{not json")
+    config = load_config(root)
+    assert [d.code for d in config.diagnostics] == ["invalid-config"]
+    assert [d.code for d in VaultConfig(ignore_filters=["/[/"]).diagnostics] == ["invalid-config"]
+
+
+def test_config_dir_can_be_renamed(make_vault):
+    root = make_vault({"T/a.md": ""})
+    (root / ".obsidian-work").mkdir()
+    (root / ".obsidian-work" / "app.json").write_text('{"userIgnoreFilters": ["T/"]}')
+    assert load_config(root, ".obsidian-work").is_excluded("T/a.md")
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_symlink_loops_and_links_into_the_vault_are_ignored(make_vault, tmp_path):
+    root = make_vault({"a/Note.md": "", "b/x.md": ""})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Shared.md").write_text("[[Note]]")
+    os.symlink(root, root / "a" / "loop")          # back to the vault root
+    os.symlink(root / "b", root / "a" / "b-again")  # into the vault again
+    os.symlink(outside, root / "ext")               # outside: followed
+    os.symlink(root / "missing.md", root / "dangling.md")
+    files, problems = discover(root)
+    assert files == ["a/Note.md", "b/x.md", "ext/Shared.md"]
+    assert sorted(p.path for p in problems) == ["a/b-again", "a/loop", "dangling.md"]
+    assert {p.code for p in problems} == {"ignored-symlink"}
+
+
+def test_api_note_lookup_backlinks_and_tags(make_vault):
+    root = make_vault({
+        "AI.md": "---\naliases: [Artificial Intelligence]\ntags: [topic/ml]\n---\n",
+        "src.md": "[[AI]] [[Artificial Intelligence]] #Topic",
+    })
+    vault = vaultgraph.load(root)
+    assert vault.note("artificial intelligence").path == "AI.md"
+    assert [e.source for e in vault.backlinks("AI.md")] == ["src.md"]  # aliases never resolve
+    assert vault.notes_with_tag("topic") == ["AI.md", "src.md"]
+    assert vault.notes_with_tag("topic/ml") == ["AI.md"]
+    with pytest.raises(LookupError):
+        vault.note("nothing like it")
+
+
+def test_graph_nodes_and_edges(make_vault):
+    root = make_vault({
+        "A.md": "---\nup: \"[[B]]\"\ntags: [x]\n---\n[[B#H|alias]] ![[pic.png|100]] [[Ghost]] [[#Self]]\n",
+        "B.md": "# H\n", "pic.png": b"\x89PNG",
+    })
+    graph = vaultgraph.load(root).graph
+    assert graph.nodes["A.md"]["kind"] == "note" and graph.nodes["A.md"]["tags"] == ["x"]
+    assert graph.nodes["pic.png"]["kind"] == "attachment"
+    assert graph.nodes["Ghost"] == {"kind": "unresolved", "title": "Ghost", "exists": False,
+                                    "excluded": False, "aliases": [], "tags": [], "frontmatter": {}}
+    edges = sorted((u, v, d["kind"], d["line"], d["subpath"], d["alias"])
+                   for u, v, d in graph.edges(data=True))
+    assert edges == [
+        ("A.md", "A.md", "link", 5, "Self", None),
+        ("A.md", "B.md", "link", 5, "H", "alias"),
+        ("A.md", "B.md", "property:up", 2, None, None),
+        ("A.md", "Ghost", "link", 5, None, None),
+        ("A.md", "pic.png", "embed", 5, None, "100"),
+    ]
+
+
+def test_resolution_does_not_depend_on_discovery_order(make_vault):
+    from vaultgraph.vault import Vault
+
+    files = {"aa/Tie.md": "", "bb/Tie.md": "", "x/Tie.md": "", "x/src.md": "[[Tie]]",
+             "src.md": "[[Tie]]"}
+    root = make_vault(files)
+    vault = vaultgraph.load(root)
+    shuffled = Vault(root, list(reversed(vault.files)), dict(reversed(vault.notes.items())),
+                     vault.config, [])
+    for path in ("src.md", "x/src.md"):
+        assert [e.target for e in vault.outgoing(path)] == [e.target for e in shuffled.outgoing(path)]
+    assert [e.target for e in vault.outgoing("x/src.md")] == ["x/Tie.md"]
