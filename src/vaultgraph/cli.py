@@ -179,15 +179,16 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
     else:
         data = views.tag_notes_view(vault, tag, include_excluded)
     if as_json:
-        return emit_json(data)
-    from . import render
-
-    if tag is None:
-        render.tag_tree(console(), data)
+        emit_json(data)
     else:
-        render.tag_notes(console(), data)
-        if not data["notes"]:
-            sys.exit(EXIT_FINDINGS)
+        from . import render
+
+        if tag is None:
+            render.tag_tree(console(), data)
+        else:
+            render.tag_notes(console(), data)
+    if tag is not None and not data["notes"]:
+        sys.exit(EXIT_FINDINGS)
 
 
 def _codes(value: str | None) -> list[str]:
