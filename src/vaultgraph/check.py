@@ -10,6 +10,7 @@ from .model import ERROR, WARNING, Diagnostic
 from .resolve import find_block, find_heading, fold, split_subpath
 
 if TYPE_CHECKING:
+    from .provenance import ProvenanceConfig
     from .vault import Edge, Vault
 
 # Every code vaultgraph reports, with its default severity (docs/cli.md).
@@ -28,6 +29,8 @@ CODES = {
     "unreadable-file": ERROR,
     "ignored-symlink": WARNING,
     "invalid-config": WARNING,
+    "unsourced-claim": WARNING,
+    "dangling-citation": WARNING,
 }
 
 # File types Obsidian opens (Accepted file formats); a link to a missing file
@@ -138,11 +141,13 @@ class _Checker:
 
 
 def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
-                ignore: Iterable[str] = (), include_excluded: bool = False) -> CheckResult:
+                ignore: Iterable[str] = (), include_excluded: bool = False,
+                provenance: "ProvenanceConfig | None" = None) -> CheckResult:
     """All diagnostics for the vault, sorted by file and position.
 
     ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
-    ``warning`` or ``ignore``); ``select``/``ignore`` filter by code.
+    ``warning`` or ``ignore``); ``select``/``ignore`` filter by code;
+    ``provenance`` says which tags and folders mark claims.
     """
     selected, ignored = set(select), set(ignore)
     if unresolved == "ignore":
@@ -156,6 +161,10 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
         found.extend(note.diagnostics)
         for edge in vault.outgoing(note.path):
             found.extend(checker.link(edge))
+    if not selected or selected & {"unsourced-claim", "dangling-citation"}:
+        from .provenance import Provenance
+
+        found.extend(Provenance(vault, provenance).diagnostics(include_excluded))
     result = CheckResult(notes=len(notes))
     for d in found:
         if (selected and d.code not in selected) or d.code in ignored:

@@ -86,9 +86,12 @@ def _progress_bar():
 
 
 def console(stderr: bool = False) -> "Console":
+    """Rich console; when piped, lines are never cut or wrapped at a made-up width."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    width = None if stream.isatty() else 1_000_000
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def fail(message: str, code: int) -> None:
@@ -191,6 +194,62 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
         sys.exit(EXIT_FINDINGS)
 
 
+role_option = click.option(
+    "--role", "roles", multiple=True, metavar="#TAG=ROLE|FOLDER/=ROLE",
+    help="Give notes with this tag, or in this folder, a provenance role "
+         "(claim, evidence, concept, source, question). Default: #🔴=claim.")
+
+
+def _provenance_config(roles: tuple[str, ...]):
+    from .provenance import ProvenanceConfig
+
+    try:
+        return ProvenanceConfig.from_specs(list(roles))
+    except ValueError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+@cli.command()
+@click.argument("claim", required=False)
+@click.option("--dependents", metavar="SOURCE",
+              help="List the claims resting on SOURCE (a source note, a DOI or a URL).")
+@click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="How many steps of evidence to follow.")
+@role_option
+@json_option
+@click.pass_obj
+def provenance(state: State, claim: str | None, dependents: str | None, depth: int,
+               roles: tuple[str, ...], as_json: bool) -> None:
+    """Where CLAIM comes from: the evidence and sources it rests on, with a verdict.
+
+    With --dependents SOURCE: every claim that rests on SOURCE, directly or
+    through other notes -- what to re-check when a source is retracted.
+    """
+    from . import views
+
+    if (claim is None) == (dependents is None):
+        fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
+    config = _provenance_config(roles)
+    vault = state.vault()
+    if dependents is not None:
+        from .vault import NoteLookupError
+
+        try:
+            data = views.dependents_view(vault, dependents, config)
+        except NoteLookupError as exc:
+            fail(str(exc), EXIT_FINDINGS)
+    else:
+        data = views.provenance_view(vault, state.note_path(claim), depth, config)
+    if as_json:
+        return emit_json(data)
+    from . import render
+
+    if dependents is not None:
+        render.provenance_dependents(console(), data)
+    else:
+        render.provenance_tree(console(), data)
+
+
 def _codes(value: str | None) -> list[str]:
     from .check import CODES
 
@@ -211,13 +270,15 @@ def _codes(value: str | None) -> list[str]:
               default="error", show_default=True,
               help="Severity of links to notes that do not exist yet.")
 @excluded_option
+@role_option
 @click.pass_obj
 def check(state: State, fmt: str, select: str | None, ignore: str | None,
-          unresolved: str, include_excluded: bool) -> None:
+          unresolved: str, include_excluded: bool, roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
-    links, invalid front matter and unreadable files, with file:line:col.
+    links, invalid front matter, unreadable files, unsourced claims and
+    citations of missing sources, with file:line:col.
     """
     from .check import check_vault
 
@@ -225,8 +286,9 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
         selected, ignored = _codes(select), _codes(ignore)
     except click.BadParameter as exc:
         fail(str(exc), EXIT_USAGE)
+    config = _provenance_config(roles)
     vault = state.vault()
-    result = check_vault(vault, unresolved, selected, ignored, include_excluded)
+    result = check_vault(vault, unresolved, selected, ignored, include_excluded, config)
     if fmt == "json":
         from .views import check_view
 

@@ -70,6 +70,27 @@ class Block:
 
 
 @dataclass(slots=True)
+class Citation:
+    """A citation written as text: ``doi``, ``url``, ``isbn`` or ``pandoc`` (``[@key]``)."""
+
+    kind: str
+    value: str
+    line: int
+    column: int
+    context: str = ""
+
+
+@dataclass(slots=True)
+class Quote:
+    """A quotation attributed to a named person in the text."""
+
+    person: str
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(slots=True)
 class Diagnostic:
     path: str
     line: int
@@ -104,6 +125,8 @@ class Note:
     links: list[Link] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     blocks: list[Block] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     @property

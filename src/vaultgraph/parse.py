@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .frontmatter import read_frontmatter
-from .model import ERROR, WARNING, Block, Diagnostic, Heading, Link, Note, Tag
+from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .syntax import BLOCK_ID, markdown_parser
+from .syntax.citations import blockquote_attribution, doi_of, find_identifiers, find_quotes
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
@@ -133,8 +134,11 @@ def parse_text(path: str, text: str) -> Note:
             path, 1, 1, ERROR, "invalid-frontmatter",
             "front matter opened on line 1 is never closed with ---"))
 
+    quote_depth = 0
     for index, token in enumerate(tokens):
-        if token.type == "front_matter":
+        if token.type in ("blockquote_open", "blockquote_close"):
+            quote_depth += 1 if token.type == "blockquote_open" else -1
+        elif token.type == "front_matter":
             fm = read_frontmatter(path, token.content, lines, token.map[0] + 2)
             note.frontmatter, note.aliases = fm.data, fm.aliases
             note.links.extend(fm.links)
@@ -145,16 +149,18 @@ def parse_text(path: str, text: str) -> Note:
                                          int(token.tag[1:]), token.map[0] + 1))
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
-            _read_inline(note, token, parent, lines, cursors)
+            _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     return note
 
 
-def _read_inline(note: Note, token, parent: str, lines: list[str], cursors: dict[int, int]) -> None:
+def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str],
+                 cursors: dict[int, int]) -> None:
     locator = _Locator(lines, cursors, token.map[0], token.content)
 
     def context(line: int) -> str:
         return lines[line - 1].strip() if line <= len(lines) else ""
 
+    cursor = 0  # where the previous text child was found in the content
     for child in token.children or ():
         meta = child.meta
         if child.type == "wikilink":
@@ -170,10 +176,29 @@ def _read_inline(note: Note, token, parent: str, lines: list[str], cursors: dict
             note.tags.append(Tag(meta["name"], line, col))
         elif child.type in ("link_open", "image") and "pos" in meta:
             line, col = locator.locate(meta["pos"])
-            href = child.attrs.get("href" if child.type == "link_open" else "src", "")
-            link = _markdown_link(str(href), child.type == "image", line, col, context(line))
+            href = str(child.attrs.get("href" if child.type == "link_open" else "src", ""))
+            link = _markdown_link(href, child.type == "image", line, col, context(line))
             if link:
                 note.links.append(link)
+            elif href.startswith(("http://", "https://")):
+                doi = doi_of(href)
+                note.citations.append(Citation("doi" if doi else "url", doi or href,
+                                               line, col, context(line)))
+        elif child.type == "text":
+            found = token.content.find(child.content, cursor)
+            start = found if found >= 0 else cursor
+            cursor = start + len(child.content) if found >= 0 else cursor
+            for kind, value, offset in find_identifiers(child.content):
+                line, col = locator.locate(start + offset)
+                note.citations.append(Citation(kind, value, line, col, context(line)))
+
+    if parent == "paragraph_open":
+        quotes = [Quote(person, text, *locator.locate(offset))
+                  for person, text, offset in find_quotes(token.content)]
+        attributed = blockquote_attribution(token.content) if in_quote and not quotes else None
+        if attributed:
+            quotes.append(Quote(*attributed, *locator.locate(0)))
+        note.quotes.extend(quotes)
 
     last = locator.parts[-1]
     match = BLOCK_ID.search(last) if parent in ("paragraph_open", "heading_open") else None

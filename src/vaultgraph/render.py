@@ -90,3 +90,55 @@ def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
         click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
                    f"title={d.code}::{_escape_annotation(d.message)}")
     click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")
+
+
+def _evidence_label(node: dict[str, Any]) -> Text:
+    label = Text()
+    if node.get("quote") is not None:
+        label.append(node["title"], "bold")
+        label.append(" (quoted): ")
+        label.append(f'"{node["quote"]}"', "italic")
+    else:
+        style = {"source": "bold green", "claim": "cyan", "missing": "red"}.get(node["role"], "")
+        label.append(node["title"], style)
+        label.append(f" [{node['role']}]", "dim")
+        for kind, value in node.get("identifiers", {}).items():
+            label.append(f" {kind}:{value}" if kind != "url" else f" {value}", "green")
+    if "via" in node:
+        label.append(f"  via {node['via']}", "dim")
+        if node.get("locator"):
+            label.append(f", {node['locator']}", "yellow")
+        label.append(f" (line {node['line']})", "dim")
+    if node.get("cycle"):
+        label.append("  (cycle: already on this path)", "red")
+    return label
+
+
+def provenance_tree(console: Console, data: dict[str, Any]) -> None:
+    from rich.tree import Tree
+
+    def grow(branch, children):
+        for child in children:
+            grow(branch.add(_evidence_label(child)), child["rests_on"])
+
+    verdict = data["verdict"].replace("-", " ")
+    if data["sourced"] == "indirectly":
+        verdict += f" (nearest source {data['depth']} steps away)"
+    root = Text.assemble((data["title"], "bold"), (f" [{data['role']}]", "dim"), "  -- ",
+                         (verdict, "bold red" if data["verdict"] in ("unsourced", "contested")
+                          else "bold green"))
+    tree = Tree(root)
+    grow(tree, data["rests_on"])
+    for counter in data["opposed_by"]:
+        tree.add(Text.assemble(("opposed by ", "bold red"), _evidence_label(counter)))
+    console.print(tree)
+
+
+def provenance_dependents(console: Console, data: dict[str, Any]) -> None:
+    claims = data["dependents"]
+    _line(console, ("Claims resting on ", "bold"), (data["source"], "bold green"),
+          f" ({len(claims)})")
+    for row in claims:
+        _line(console, "  ", (f"{row['depth']}", "dim"), "  ", (row["note"], "cyan"))
+        if len(row["chain"]) > 2:
+            _line(console, "       via ", (" -> ".join(row["chain"][1:-1]), "dim"))

@@ -146,7 +146,8 @@ class Vault:
         return aliases
 
     def find(self, query: str) -> list[str]:
-        """Files a NOTE argument names: vault path, note name, alias, then link path."""
+        """Files a NOTE argument names: vault path, note name, alias, link path, then
+        the one note name that starts with it."""
         text = query.strip()
         if text.startswith("[[") and text.endswith("]]"):
             text = text[2:-2].split("|")[0]
@@ -160,7 +161,9 @@ class Vault:
         resolution = self.resolver.resolve(text, "")
         if resolution.target and resolution.rule != "self":
             return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
-        return []
+        # Long claim titles: a unique start of a note name is enough.
+        starts = [paths for name, paths in self._names.items() if key and name.startswith(key)]
+        return sorted(starts[0]) if len(starts) == 1 else []
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Note names and aliases closest to ``text`` (rapidfuzz)."""

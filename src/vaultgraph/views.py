@@ -7,11 +7,14 @@ what a command answers.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .check import CheckResult
 from .resolve import fold
 from .vault import Edge, TagInfo, Vault
+
+if TYPE_CHECKING:
+    from .provenance import ProvenanceConfig
 
 
 def backlink_row(edge: Edge) -> dict[str, Any]:
@@ -72,3 +75,20 @@ def tag_notes_view(vault: Vault, tag: str, include_excluded: bool = False) -> di
 def check_view(result: CheckResult) -> dict[str, Any]:
     return {"diagnostics": [d.to_dict() for d in result.diagnostics],
             "summary": result.summary()}
+
+
+def provenance_view(vault: Vault, path: str, depth: int,
+                    config: "ProvenanceConfig | None" = None) -> dict[str, Any]:
+    from .provenance import Provenance
+
+    return Provenance(vault, config).tree(path, depth)
+
+
+def dependents_view(vault: Vault, source: str,
+                    config: "ProvenanceConfig | None" = None) -> dict[str, Any]:
+    from .provenance import Provenance
+
+    provenance = Provenance(vault, config)
+    notes, external = provenance.find_source(source)
+    return {"source": source, "notes": notes,
+            "dependents": provenance.dependents(notes, external)}

@@ -1,0 +1,316 @@
+"""Claim provenance: which sources back a claim, and which claims rest on a source.
+
+The model is described in docs/provenance.md.  In short: every note gets a
+role; evidence edges say that a note *rests on* another note or on an
+external identifier (DOI, URL, ISBN, pandoc key, quoted person); ``opposes``
+edges are counter-evidence, kept apart and never counted as support.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .model import WARNING, Diagnostic
+from .resolve import fold, strip_heading
+from .syntax.citations import find_locator
+
+if TYPE_CHECKING:
+    from .vault import Edge, Vault
+
+ROLES = ("claim", "evidence", "concept", "source", "question")
+# Properties and inline fields in note N whose links are what N rests on.
+RESTS_ON = frozenset({"source", "sources", "evidence", "derived_from", "derived-from",
+                      "based_on", "based-on", "cites", "references", "citation", "citations"})
+SUPPORTS, OPPOSES = "supports", "opposes"
+REFERENCE_HEADINGS = frozenset({"references", "reference", "sources", "source", "bibliography",
+                                "citations", "works cited", "literature"})
+SOURCE_KEYS = ("doi", "url", "isbn")
+_FIELD = re.compile(r"([A-Za-z_][\w-]*)::")
+_FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:")
+
+
+@dataclass
+class ProvenanceConfig:
+    """Which tags and folders give a note its role when front matter ``type`` does not."""
+
+    role_tags: dict[str, str] = field(default_factory=lambda: {"🔴": "claim"})
+    role_folders: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_specs(cls, specs: list[str]) -> "ProvenanceConfig":
+        """``#tag=role`` and ``folder/=role`` pairs (added to the defaults)."""
+        config = cls()
+        for spec in specs:
+            key, sep, role = spec.rpartition("=")
+            if not sep or role not in ROLES or not key:
+                raise ValueError(f"--role {spec!r}: expected #TAG=ROLE or FOLDER/=ROLE, "
+                                 f"ROLE one of {', '.join(ROLES)}")
+            if key.startswith("#"):
+                config.role_tags[key[1:]] = role
+            else:
+                config.role_folders[key.rstrip("/") + "/"] = role
+        return config
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """``holder`` rests on ``target`` (a note path) or on ``identifier`` (external).
+
+    ``kind`` says how it was written (``reference``, ``property:sources``,
+    ``field:source``, ``footnote``, ``supports``, ``opposes``, ``doi``, ``url``,
+    ``isbn``, ``pandoc``, ``quote``); ``written_in`` is the note where it is
+    written (for ``supports``/``opposes`` that is the evidence note itself).
+    """
+
+    holder: str
+    kind: str
+    written_in: str
+    line: int
+    column: int = 1
+    target: str | None = None
+    identifier: str | None = None
+    locator: str | None = None
+    text: str | None = None
+    unresolved: str | None = None  # the link path, when the link resolves nowhere
+
+    @property
+    def counter(self) -> bool:
+        return self.kind == OPPOSES
+
+    def key(self) -> str:
+        return self.target or f"{self.kind}:{self.identifier}"
+
+
+def _text_after(link) -> str:
+    """The rest of the link's line after the link itself, up to the next link."""
+    context = link.context
+    at = context.find(link.raw)
+    if at < 0:
+        return ""
+    close = context.find(")" if link.kind == "markdown" else "]]", at)
+    tail = context[close + 1:] if close >= 0 else ""
+    following = tail.find("[[")
+    return tail[:following] if following >= 0 else tail
+
+
+class Provenance:
+    def __init__(self, vault: "Vault", config: ProvenanceConfig | None = None):
+        self.vault = vault
+        self.config = config or ProvenanceConfig()
+        self.roles = {path: self._role(path) for path in vault.notes}
+        self.rests_on: dict[str, list[Evidence]] = defaultdict(list)
+        self.opposed_by: dict[str, list[Evidence]] = defaultdict(list)
+        for path, note in vault.notes.items():
+            for edge in vault.outgoing(path):
+                self._add_link(edge)
+            for citation in note.citations:
+                self.rests_on[path].append(Evidence(
+                    path, citation.kind, path, citation.line, citation.column,
+                    identifier=citation.value, locator=find_locator(citation.context)))
+            for quote in note.quotes:
+                self.rests_on[path].append(Evidence(
+                    path, "quote", path, quote.line, quote.column, identifier=quote.person,
+                    text=quote.text))
+        self.backs: dict[str, list[Evidence]] = defaultdict(list)
+        for evidences in self.rests_on.values():
+            for evidence in evidences:
+                if evidence.target:
+                    self.backs[evidence.target].append(evidence)
+
+    # -- roles --------------------------------------------------------------
+    def _role(self, path: str) -> str:
+        note = self.vault.notes[path]
+        declared = note.frontmatter.get("type")
+        if isinstance(declared, str) and fold(declared.strip()) in ROLES:
+            return fold(declared.strip())
+        for tag in note.tags:
+            role = self.config.role_tags.get(tag.name) or self.config.role_tags.get(fold(tag.name))
+            if role:
+                return role
+        for folder, role in self.config.role_folders.items():
+            if fold(path).startswith(fold(folder)):
+                return role
+        keys = {fold(str(k)) for k in note.frontmatter}
+        if keys & set(SOURCE_KEYS) or {"author", "year"} <= keys:
+            return "source"
+        return "note"
+
+    def identifiers(self, path: str) -> dict[str, str]:
+        """A source note's own identifiers from its front matter (doi, url, isbn)."""
+        front = self.vault.notes[path].frontmatter
+        return {k: str(front[k]) for k in front if fold(str(k)) in SOURCE_KEYS and front[k]}
+
+    # -- evidence edges -------------------------------------------------------
+    def _add_link(self, edge: "Edge") -> None:
+        link, path = edge.link, edge.source
+        if edge.target == path:
+            return  # a note does not back itself
+        kind = self._evidence_kind(path, edge)
+        if kind is None:
+            return
+        locator = find_locator(_text_after(link))
+        unresolved = None if edge.resolved else link.path
+        name = kind.split(":", 1)[-1]
+        if name in (SUPPORTS, OPPOSES):
+            if edge.target is None:
+                return  # supporting a claim that does not exist: nothing to attach it to
+            evidence = Evidence(edge.target, name, path, link.line, link.column, target=path,
+                                locator=locator)
+            (self.opposed_by if name == OPPOSES else self.rests_on)[edge.target].append(evidence)
+            return
+        self.rests_on[path].append(Evidence(path, kind, path, link.line, link.column,
+                                            target=edge.target, locator=locator,
+                                            unresolved=unresolved))
+
+    def _evidence_kind(self, path: str, edge: "Edge") -> str | None:
+        link = edge.link
+        if link.kind.startswith("property:"):
+            name = fold(link.kind.split(":", 1)[1])
+            return f"property:{name}" if name in RESTS_ON | {SUPPORTS, OPPOSES} else None
+        fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
+        at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
+        before = [name for start, name in fields if at < 0 or start < at]
+        if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
+            return f"field:{before[-1]}"
+        if _FOOTNOTE.match(link.context):
+            return "footnote"
+        if self._section(path, link.line) in REFERENCE_HEADINGS:
+            return "reference"
+        return None
+
+    def _section(self, path: str, line: int) -> str | None:
+        headings = self.vault.notes[path].headings
+        index = bisect_right([h.line for h in headings], line) - 1
+        return strip_heading(headings[index].text) if index >= 0 else None
+
+    # -- queries --------------------------------------------------------------
+    def is_source(self, evidence: Evidence) -> bool:
+        if evidence.counter:
+            return False
+        if evidence.target is None:
+            return evidence.identifier is not None
+        return self.roles.get(evidence.target) == "source"
+
+    def verdict(self, path: str) -> dict[str, Any]:
+        """How ``path`` is sourced: directly, through other notes (and how deep), or not."""
+        depth = self._source_depth(path)
+        contested = bool(self.opposed_by.get(path))
+        sourced = "no" if depth is None else "directly" if depth == 1 else "indirectly"
+        if contested:
+            label = "contested"
+        else:
+            label = {"no": "unsourced", "directly": "sourced-directly",
+                     "indirectly": "sourced-indirectly"}[sourced]
+        return {"verdict": label, "sourced": sourced, "depth": depth, "contested": contested}
+
+    def _source_depth(self, path: str) -> int | None:
+        seen, queue = {path}, deque([(path, 1)])
+        while queue:
+            current, depth = queue.popleft()
+            for evidence in self.rests_on.get(current, ()):
+                if self.is_source(evidence):
+                    return depth
+                if evidence.target and evidence.target not in seen:
+                    seen.add(evidence.target)
+                    queue.append((evidence.target, depth + 1))
+        return None
+
+    def tree(self, path: str, depth: int = 10) -> dict[str, Any]:
+        """The claim and everything it rests on, as nested dicts (cycle-safe)."""
+        root = self._node(path)
+        root.update(self.verdict(path))
+        root["opposed_by"] = [self._edge(e, e.written_in) for e in self.opposed_by.get(path, ())]
+        root["rests_on"] = self._children(path, depth, {path})
+        return root
+
+    def _node(self, path: str) -> dict[str, Any]:
+        note = self.vault.notes.get(path)
+        return {"note": path, "title": note.name if note else path,
+                "role": self.roles.get(path, "attachment"), "identifiers": self.identifiers(path)
+                if note else {}}
+
+    def _edge(self, evidence: Evidence, target: str | None) -> dict[str, Any]:
+        node = self._node(target) if target else {
+            "note": None, "title": evidence.identifier or evidence.unresolved,
+            "role": "person" if evidence.kind == "quote" else
+                    "missing" if evidence.unresolved else "external",
+            "identifiers": {evidence.kind: evidence.identifier}
+                           if evidence.identifier and evidence.kind != "quote" else {}}
+        node.update({"via": evidence.kind, "written_in": evidence.written_in, "line": evidence.line,
+                     "locator": evidence.locator})
+        if evidence.text:
+            node["quote"] = evidence.text
+        return node
+
+    def _children(self, path: str, depth: int, on_path: set[str]) -> list[dict[str, Any]]:
+        children = []
+        for evidence in self.rests_on.get(path, ()):
+            child = self._edge(evidence, evidence.target)
+            child["cycle"] = bool(evidence.target and evidence.target in on_path)
+            child["rests_on"] = []
+            if evidence.target and not child["cycle"] and depth > 1:
+                child["rests_on"] = self._children(evidence.target, depth - 1,
+                                                   on_path | {evidence.target})
+            children.append(child)
+        return children
+
+    def dependents(self, anchors: list[str], external: set[str]) -> list[dict[str, Any]]:
+        """Every claim resting on the notes ``anchors`` or on the external identifiers
+        ``external`` (folded), directly or transitively, with the chain that links them."""
+        chains: dict[str, list[str]] = {}
+        queue: deque[str] = deque()
+        for path, evidences in self.rests_on.items():
+            if any(not e.target and e.identifier and fold(e.identifier) in external
+                   for e in evidences if not e.counter):
+                chains.setdefault(path, [path])
+                queue.append(path)
+        for anchor in anchors:
+            chains.setdefault(anchor, [anchor])
+            queue.append(anchor)
+        while queue:
+            current = queue.popleft()
+            for evidence in self.backs.get(current, ()):
+                if evidence.counter or evidence.holder in chains:
+                    continue
+                chains[evidence.holder] = [evidence.holder, *chains[current]]
+                queue.append(evidence.holder)
+        rows = []
+        for path, chain in chains.items():
+            if self.roles.get(path) == "claim" and path not in anchors:
+                rows.append({**self._node(path), "depth": len(chain) - 1 or 1, "chain": chain})
+        return sorted(rows, key=lambda r: (r["depth"], r["note"]))
+
+    def find_source(self, query: str) -> tuple[list[str], set[str]]:
+        """Notes and external identifiers a ``--dependents`` argument names."""
+        text = query.strip()
+        if text.lower().startswith("doi:"):
+            text = text[4:].strip()
+        key = fold(text)
+        notes = [path for path in self.vault.notes
+                 if any(fold(v) == key for v in self.identifiers(path).values())]
+        looks_external = bool(re.match(r"10\.\d{4,9}/|https?://|isbn", key))
+        if not notes and not looks_external:
+            notes = [self.vault.note_path(query)]
+        return notes, {key}
+
+    def diagnostics(self, include_excluded: bool = False) -> list[Diagnostic]:
+        """``unsourced-claim`` and ``dangling-citation`` findings."""
+        found = []
+        for path, role in self.roles.items():
+            if not include_excluded and self.vault.is_excluded(path):
+                continue
+            for evidence in self.rests_on.get(path, ()):
+                if evidence.unresolved is not None:
+                    found.append(Diagnostic(
+                        path, evidence.line, evidence.column, WARNING, "dangling-citation",
+                        f'cites "{evidence.unresolved}" ({evidence.kind}), which is not in the vault',
+                        evidence.unresolved))
+            if role == "claim" and self.verdict(path)["sourced"] == "no":
+                found.append(Diagnostic(path, 1, 1, WARNING, "unsourced-claim",
+                                        f'claim "{self.vault.notes[path].name}" cites no source, '
+                                        "directly or through the notes it rests on"))
+        return found

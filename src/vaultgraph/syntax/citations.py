@@ -1,0 +1,96 @@
+"""Citation syntax in plain text: DOIs, ISBNs, URLs, pandoc keys, locators, attributed quotes.
+
+These are patterns, not markdown-it rules: they run on the text tokens
+markdown-it leaves (so nothing inside code or math is read).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>\]\[)(,;]*[^\s\"<>\]\[)(,;.])", re.IGNORECASE)
+ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])\b")
+URL = re.compile(r"\bhttps?://[^\s<>\"\]\[)(]*[^\s<>\"\]\[)(.,;:!?]")
+# pandoc citations live in brackets: `[@key]`, `[see @a, p. 3; @b]` (a bare `@name` is a mention)
+PANDOC_GROUP = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
+PANDOC_KEY = re.compile(r"(?<![\w@])-?@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
+# `p. 115`, `pp. 10-12`, `EPub p. 115`, `loc. 2200`, `ch. 5`, `§ 3`
+LOCATOR = re.compile(
+    r"(?:(?:EPub|ePub|Kindle|print)\s+)?(?:pp?|loc|ch|chap|sec|para|§)\.?\s*\d+(?:\s*[-–]\s*\d+)?",
+    re.IGNORECASE,
+)
+_DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/(10\..+)", re.IGNORECASE)
+
+_NAME = r"((?:(?:[A-Z]\.|[A-Z][\w'’-]+)\s+){0,3}[A-Z][\w'’-]+)"  # `C. Neill Epperson`
+_SAYS = (r"(?:said|says|wrote|writes|argued|argues|called|calls|put|puts|explained|explains|"
+         r"noted|notes|told|stated|states|warned|warns|added|adds|concluded|concludes)")
+_QUOTED = r"[\"“]([^\"“”]{3,}?)[\"”]"
+# `Name [, appositive,] says ... "quote"`; `"quote," Name says`; `in Name's words, "quote"`
+_SPEAKER_FIRST = re.compile(_NAME + r"(?:,[^,\"“”]{1,80},)?\s+" + _SAYS + r"\b[^\"“”.]{0,80}?" + _QUOTED)
+_QUOTE_FIRST = re.compile(_QUOTED + r",?\s+" + _NAME + r"\s+" + _SAYS + r"\b")
+_QUOTE_FIRST_VERB = re.compile(_QUOTED + r",?\s+" + _SAYS + r"\s+" + _NAME)
+_WORDS_OF = re.compile(r"\b[Ii]n\s+" + _NAME + r"['’]s?\s+words,?[^\"“”.]{0,80}?" + _QUOTED)
+_ATTRIBUTION_LINE = re.compile(r"^\s*(?:--|—|―|~)\s*" + _NAME)
+_NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "A",
+              "An", "And", "But", "So", "Also", "Then", "When", "While", "As", "Yet", "Or"}
+
+
+def doi_of(url: str) -> str | None:
+    match = _DOI_URL.match(url)
+    return match.group(1) if match else None
+
+
+def find_identifiers(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, value, offset) for each DOI, ISBN, URL and pandoc ``@key`` in ``text``."""
+    taken: list[range] = []
+    for match in URL.finditer(text):
+        doi = doi_of(match.group())
+        yield ("doi", doi, match.start()) if doi else ("url", match.group(), match.start())
+        taken.append(range(match.start(), match.end()))
+    for kind, pattern in (("doi", DOI), ("isbn", ISBN)):
+        for match in pattern.finditer(text):
+            if not any(match.start() in span for span in taken):
+                value = match.group(1)
+                yield kind, re.sub(r"[\s-]", "", value).upper() if kind == "isbn" else value, match.start()
+    for group in PANDOC_GROUP.finditer(text):
+        for key in PANDOC_KEY.finditer(group.group(1)):
+            yield "pandoc", key.group(1), group.start(1) + key.start()
+
+
+def find_locator(text: str) -> str | None:
+    match = LOCATOR.search(text)
+    return match.group() if match else None
+
+
+def _person(name: str) -> str | None:
+    words = name.split()
+    while words and words[0] in _NOT_NAMES:
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def find_quotes(text: str) -> Iterator[tuple[str, str, int]]:
+    """(person, quotation, offset) for quotations attributed to a named person."""
+    seen: set[int] = set()
+    for pattern, name_group, quote_group in ((_SPEAKER_FIRST, 1, 2), (_QUOTE_FIRST, 2, 1),
+                                             (_QUOTE_FIRST_VERB, 2, 1), (_WORDS_OF, 1, 2)):
+        for match in pattern.finditer(text):
+            start = match.start(quote_group)
+            person = _person(match.group(name_group))
+            if person and start not in seen:
+                seen.add(start)
+                yield person, " ".join(match.group(quote_group).split()), start
+
+
+def blockquote_attribution(text: str) -> tuple[str, str] | None:
+    """A quote paragraph whose last line is ``-- Name``: (person, quotation)."""
+    lines = text.rstrip().split("\n")
+    if len(lines) < 2:
+        return None
+    match = _ATTRIBUTION_LINE.match(lines[-1])
+    person = _person(match.group(1)) if match else None
+    if not person:
+        return None
+    quotation = " ".join(" ".join(lines[:-1]).split()).strip("\"“”")
+    return person, quotation
