@@ -19,6 +19,8 @@ demo: $(STAMP)
 	$(BIN)/vaultgraph --vault notes check --unresolved warning
 	$(BIN)/vaultgraph --vault notes links "Neuroplasticity"
 	$(BIN)/vaultgraph --vault notes tags
+	$(BIN)/vaultgraph --vault notes provenance "The brain adapts to psychotropic drugs"
+	$(BIN)/vaultgraph --vault notes provenance --dependents 10.1038/s41380-024-02625-2
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
