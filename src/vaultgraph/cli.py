@@ -250,6 +250,174 @@ def provenance(state: State, claim: str | None, dependents: str | None, depth: i
         render.provenance_tree(console(), data)
 
 
+def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
+    """Print ``data`` as JSON, or through ``render.<renderer>``."""
+    if as_json:
+        emit_json(data)
+        return
+    from . import render
+
+    getattr(render, renderer)(console(), *args)
+
+
+@cli.command()
+@click.argument("link")
+@click.option("--from", "source", metavar="NOTE", help="The note the link is written in.")
+@json_option
+@click.pass_obj
+def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
+    """How Obsidian's rules resolve LINK, or why it is broken.
+
+    LINK is link text (`Neuron#Axons`, `[[../Neuron]]`, `[t](Neuron.md)`) with --from NOTE,
+    or NOTE:LINE to explain every link on that line.
+    """
+    from .views import explain_view
+
+    note, colon, number = link.rpartition(":")
+    vault = state.vault()
+    if colon and number.isdigit() and source is None:
+        data = explain_view(vault, None, state.note_path(note), int(number))
+    else:
+        data = explain_view(vault, link, state.note_path(source) if source else None)
+    _show(as_json, data, "explain", data)
+    if not data["links"] or any(item["problems"] for item in data["links"]):
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@json_option
+@excluded_option
+@click.pass_obj
+def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
+    """Notes with no links to or from other notes."""
+    from . import queries
+
+    paths = queries.orphans(state.vault(), include_excluded)
+    _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
+
+
+@cli.command()
+@json_option
+@excluded_option
+@click.pass_obj
+def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
+    """Notes with no outgoing links to other notes."""
+    from . import queries
+
+    paths = queries.deadends(state.vault(), include_excluded)
+    _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
+
+
+@cli.command()
+@json_option
+@excluded_option
+@click.pass_obj
+def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
+    """Unresolved note names, most linked first, with the notes linking to them."""
+    from . import queries
+
+    rows = queries.wanted(state.vault(), include_excluded)
+    _show(as_json, {"wanted": rows}, "wanted", rows)
+
+
+@cli.command()
+@click.argument("note")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 20))
+@click.option("--direction", type=click.Choice(["in", "out", "both"]), default="both",
+              show_default=True, help="Follow backlinks (in), links (out) or both.")
+@json_option
+@excluded_option
+@click.pass_obj
+def neighbors(state: State, note: str, depth: int, direction: str, as_json: bool,
+              include_excluded: bool) -> None:
+    """Notes within --depth links of NOTE (Obsidian's local graph)."""
+    from . import queries
+
+    path = state.note_path(note)
+    rows = queries.neighbors(state.vault(), path, depth, direction, include_excluded)
+    data = {"note": path, "depth": depth, "direction": direction, "neighbors": rows}
+    _show(as_json, data, "neighbors", data)
+
+
+@cli.command(name="path")
+@click.argument("start")
+@click.argument("end")
+@click.option("--directed", is_flag=True, help="Only follow links forwards.")
+@json_option
+@excluded_option
+@click.pass_obj
+def path_command(state: State, start: str, end: str, directed: bool, as_json: bool,
+                 include_excluded: bool) -> None:
+    """The shortest chain of links between START and END, with the line of each hop."""
+    from . import queries
+
+    a, b = state.note_path(start), state.note_path(end)
+    hops = queries.shortest_path(state.vault(), a, b, directed, include_excluded)
+    data = {"from": a, "to": b, "directed": directed, "hops": hops}
+    _show(as_json, data, "path", data)
+    if hops is None:
+        sys.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1))
+@json_option
+@excluded_option
+@click.pass_obj
+def hubs(state: State, top: int, as_json: bool, include_excluded: bool) -> None:
+    """The most central notes: PageRank over the link graph, with in- and out-degree."""
+    from . import queries
+
+    rows = queries.hubs(state.vault(), top, include_excluded)
+    _show(as_json, {"hubs": rows}, "hubs", rows)
+
+
+@cli.command()
+@click.argument("note")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1))
+@json_option
+@excluded_option
+@click.pass_obj
+def related(state: State, note: str, top: int, as_json: bool, include_excluded: bool) -> None:
+    """Notes not linked with NOTE that share the most links and tags with it."""
+    from . import queries
+
+    path = state.note_path(note)
+    data = {"note": path, "related": queries.related(state.vault(), path, top, include_excluded)}
+    _show(as_json, data, "related", data)
+
+
+@cli.command()
+@click.argument("note")
+@json_option
+@excluded_option
+@click.pass_obj
+def mentions(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+    """Unlinked mentions: NOTE's name or aliases in other notes' text, not linked."""
+    from . import queries
+
+    vault = state.vault()
+    path = state.note_path(note)
+    target = vault.notes.get(path)
+    if target is None:
+        fail(f"{path} is not a note", EXIT_FINDINGS)
+    data = {"note": path, "names": [target.name, *target.aliases],
+            "mentions": queries.mentions(vault, path, include_excluded)}
+    _show(as_json, data, "mentions", data)
+
+
+@cli.command()
+@json_option
+@excluded_option
+@click.pass_obj
+def stats(state: State, as_json: bool, include_excluded: bool) -> None:
+    """A one-screen health summary of the vault."""
+    from . import queries
+
+    data = queries.stats(state.vault(), include_excluded)
+    _show(as_json, data, "stats", data)
+
+
 def _codes(value: str | None) -> list[str]:
     from .check import CODES
 

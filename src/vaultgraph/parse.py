@@ -207,3 +207,44 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
     if match:
         line, col = locator.locate(locator.starts[-1] + match.start(1) - 1)
         note.blocks.append(Block(match.group(1), line, col))
+
+
+def plain_text(root: Path, path: str):
+    """(line, column, text, line text) for each run of plain text in a note:
+    outside code, math, HTML, links and front matter.  Unreadable files yield nothing."""
+    try:
+        text, _ = decode(path, (root / path).read_bytes())
+    except OSError:
+        return
+    if text is None:
+        return
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    cursors: dict[int, int] = {}
+    for token in markdown_parser().parse(text):
+        if token.type != "inline" or not token.map:
+            continue
+        locator = _Locator(lines, cursors, token.map[0], token.content)
+        cursor, depth = 0, 0
+        for child in token.children or ():
+            if child.type == "link_open":
+                depth += 1
+            elif child.type == "link_close":
+                depth -= 1
+            elif child.type == "text":
+                found = token.content.find(child.content, cursor)
+                if found < 0:
+                    continue
+                cursor = found + len(child.content)
+                if depth:
+                    continue
+                for offset, piece in _split_lines(child.content):
+                    line, column = locator.locate(found + offset)
+                    yield line, column, piece, lines[line - 1].strip()
+
+
+def _split_lines(text: str):
+    offset = 0
+    for piece in text.split("\n"):
+        yield offset, piece
+        offset += len(piece) + 1

@@ -142,3 +142,109 @@ def provenance_dependents(console: Console, data: dict[str, Any]) -> None:
         _line(console, "  ", (f"{row['depth']}", "dim"), "  ", (row["note"], "cyan"))
         if len(row["chain"]) > 2:
             _line(console, "       via ", (" -> ".join(row["chain"][1:-1]), "dim"))
+
+
+def note_list(console: Console, title: str, paths: list[str]) -> None:
+    _line(console, (title, "bold cyan"), f" ({len(paths)})")
+    for path in paths:
+        _line(console, "  ", path)
+
+
+def wanted(console: Console, rows: list[dict[str, Any]]) -> None:
+    _line(console, ("Wanted notes", "bold cyan"), f" ({len(rows)} names nobody has written)")
+    for row in rows:
+        _line(console, (f"{row['notes']:>4}", "bold"), "  ", (row["name"], "red"))
+        for link in row["links"]:
+            _line(console, "        ", (f"{link['source']}:{link['line']}", "dim"))
+
+
+def neighbors(console: Console, data: dict[str, Any]) -> None:
+    _line(console, (data["note"], "bold"), f" -- {len(data['neighbors'])} notes within "
+          f"{data['depth']} links ({data['direction']})")
+    arrows = {"out": "->", "in": "<-", "both": "<->"}
+    for row in data["neighbors"]:
+        _line(console, "  " * row["distance"], (arrows[row["direction"]], "dim"), " ",
+              (row["note"], "green"), (f"  (via {row['via']})" if row["distance"] > 1 else "", "dim"))
+
+
+def path(console: Console, data: dict[str, Any]) -> None:
+    if data["hops"] is None:
+        _line(console, ("no path", "bold red"), f" between {data['from']} and {data['to']}")
+        return
+    _line(console, (data["from"], "bold"))
+    for hop in data["hops"]:
+        arrow = "-> " if hop["direction"] == "out" else "<- "
+        _line(console, "  ", (arrow, "cyan"), (hop["to"], "bold"),
+              (f"   {hop['source']}:{hop['line']}: ", "dim"), hop["context"])
+
+
+def hubs(console: Console, rows: list[dict[str, Any]]) -> None:
+    _line(console, ("PageRank  in  out  note", "bold"))
+    for row in rows:
+        _line(console, f"{row['pagerank']:.4f}  {row['in_degree']:>3}  {row['out_degree']:>3}  ",
+              (row["note"], "green"))
+
+
+def related(console: Console, data: dict[str, Any]) -> None:
+    _line(console, ("Related to ", "bold"), (data["note"], "bold"))
+    labels = {"cited-with": "linked from", "links-to": "both link to", "tag": "tags"}
+    for row in data["related"]:
+        _line(console, f"  {row['score']:.3f}  ", (row["note"], "green"))
+        for kind, values in row["shared"].items():
+            _line(console, "         ", (f"{labels[kind]}: ", "dim"), ", ".join(values))
+
+
+def mentions(console: Console, data: dict[str, Any]) -> None:
+    rows = data["mentions"]
+    _line(console, ("Unlinked mentions of ", "bold"), (" / ".join(data["names"]), "bold"),
+          f" ({len(rows)})")
+    for source, group in groupby(rows, key=lambda r: r["source"]):
+        _line(console, "  ", (source, "green"))
+        for row in group:
+            _line(console, "    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"), f" {row['context']}")
+
+
+def stats(console: Console, data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if isinstance(value, dict):
+            _line(console, (f"{key}:", "bold"))
+            for name, count in value.items():
+                _line(console, f"  {name:<24}{count:>8}")
+        else:
+            _line(console, (f"{key + ':':<26}", "bold"), f"{value:>8}")
+
+
+def explain(console: Console, data: dict[str, Any]) -> None:
+    if not data["links"]:
+        _line(console, ("no link there", "dim"))
+    for item in data["links"]:
+        where = f"{item['source']}:{item['line']}:{item['column']}" if item["line"] else (
+            f"from {item['source'] or 'the vault root'}")
+        _line(console, (item["written"], "bold"), (f"  {where}", "dim"))
+        rule = {"self": "empty path: the note itself", "relative": "relative path, exact match",
+                "exact": "exact vault path", "same-folder": "a match in the note's own folder",
+                "shortest": "shortest matching path", "tie": "several matches of equal length",
+                "unresolved": "no match"}[item["rule"]]
+        _line(console, "  rule:      ", (rule, "cyan"))
+        for candidate in item["candidates"]:
+            mark = "*" if candidate["path"] == item["target"] else " "
+            _line(console, f"  {mark} candidate ", candidate["path"],
+                  (f"  ({candidate['length']} chars{', same folder' if candidate['same_folder'] else ''})", "dim"))
+        if item["target"]:
+            _line(console, "  target:    ", (item["target"], "green"),
+                  (" (excluded file)" if item.get("excluded") else "", "yellow"))
+        if "heading" in item:
+            found = item["heading"]["line"]
+            _line(console, "  heading:   ", ("#".join(item["heading"]["path"]), "bold"),
+                  (f" found on line {found}" if found else " not found", "green" if found else "red"))
+            if not found:
+                for heading in item["heading"]["available"]:
+                    _line(console, "             ", (heading, "dim"))
+        if "block" in item:
+            found = item["block"]["line"]
+            _line(console, "  block:     ", ("^" + item["block"]["id"], "bold"),
+                  (f" found on line {found}" if found else " not found", "green" if found else "red"))
+            if not found and item["block"]["available"]:
+                _line(console, "             ", (" ".join("^" + b for b in item["block"]["available"]), "dim"))
+        for problem in item["problems"]:
+            _line(console, "  problem:   ", (problem, "red"))

@@ -92,3 +92,25 @@ def dependents_view(vault: Vault, source: str,
     notes, external = provenance.find_source(source)
     return {"source": source, "notes": notes,
             "dependents": provenance.dependents(notes, external)}
+
+
+def explain_view(vault: Vault, link_text: str | None, source: str | None,
+                 line: int | None = None) -> dict[str, Any]:
+    """Explain the links on ``source``'s line ``line``, or ``link_text`` written in ``source``."""
+    from . import queries
+    from .parse import parse_text
+
+    if line is not None:
+        edges = [e for e in vault.outgoing(source) if e.link.line == line]
+    else:
+        text = link_text.strip()
+        if not text.startswith(("[[", "![[", "[", "![")):
+            text = f"[[{text}]]"
+        links = parse_text(source or "", text).links
+        edges = [Edge(source or "", link, vault.resolver.resolve(link.path, source or ""))
+                 for link in links]
+    items = [queries.explain(vault, edge) for edge in edges]
+    if line is None:  # a link typed on the command line has no place in a file
+        for item in items:
+            item["line"] = item["column"] = None
+    return {"links": items}

@@ -1,0 +1,291 @@
+"""Questions asked of the concept graph: orphans, dead ends, wanted notes,
+neighbourhoods, paths, hubs, related notes, unlinked mentions, stats, explain.
+
+Every query leaves out notes matched by Obsidian's "Excluded files" unless
+``include_excluded`` is set, both as answers and as link sources.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from typing import TYPE_CHECKING, Any
+
+from .check import is_attachment_link
+from .resolve import find_block, find_heading, fold, folder_of, split_subpath
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .vault import Edge, Vault
+
+
+def _visible(vault: "Vault", include_excluded: bool) -> list[str]:
+    return [p for p in vault.notes if include_excluded or not vault.is_excluded(p)]
+
+
+def note_links(vault: "Vault", include_excluded: bool = False) -> dict[tuple[str, str], list["Edge"]]:
+    """(source, target) -> the link occurrences between two different visible notes."""
+    visible = set(_visible(vault, include_excluded))
+    pairs: dict[tuple[str, str], list[Edge]] = defaultdict(list)
+    for edge in vault.edges:
+        if edge.source in visible and edge.target in visible and edge.target != edge.source:
+            pairs[(edge.source, edge.target)].append(edge)
+    return pairs
+
+
+def note_graph(vault: "Vault", include_excluded: bool = False) -> "nx.DiGraph":
+    """Visible notes; an edge per linked pair with ``weight`` = number of links."""
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(_visible(vault, include_excluded))
+    for (source, target), edges in note_links(vault, include_excluded).items():
+        graph.add_edge(source, target, weight=len(edges), edges=edges)
+    return graph
+
+
+def hop(edge: "Edge") -> dict[str, Any]:
+    link = edge.link
+    return {"source": edge.source, "target": edge.target, "line": link.line,
+            "column": link.column, "kind": link.kind, "context": link.context}
+
+
+# -- lists -------------------------------------------------------------------
+def orphans(vault: "Vault", include_excluded: bool = False) -> list[str]:
+    """Notes with no link to or from another note (self-links and links to
+    attachments or to notes that do not exist do not count)."""
+    graph = note_graph(vault, include_excluded)
+    return sorted(n for n in graph if graph.degree(n) == 0)
+
+
+def deadends(vault: "Vault", include_excluded: bool = False) -> list[str]:
+    """Notes with no outgoing link to another existing note."""
+    graph = note_graph(vault, include_excluded)
+    return sorted(n for n in graph if graph.out_degree(n) == 0)
+
+
+def wanted(vault: "Vault", include_excluded: bool = False) -> list[dict[str, Any]]:
+    """Unresolved note names, most linked first, with every link to them."""
+    groups: dict[str, list[Edge]] = defaultdict(list)
+    for path in _visible(vault, include_excluded):
+        for edge in vault.outgoing(path):
+            link = edge.link
+            if edge.resolved or not link.path or is_attachment_link(link.path, link.embed):
+                continue
+            groups[fold(link.path)].append(edge)
+    rows = [{"name": edges[0].link.path, "notes": len({e.source for e in edges}),
+             "links": [hop(e) for e in edges]} for edges in groups.values()]
+    return sorted(rows, key=lambda r: (-r["notes"], -len(r["links"]), fold(r["name"])))
+
+
+# -- neighbourhoods and paths ---------------------------------------------------
+def neighbors(vault: "Vault", path: str, depth: int = 1, direction: str = "both",
+              include_excluded: bool = False) -> list[dict[str, Any]]:
+    """Notes within ``depth`` links of ``path`` (Obsidian's local graph), breadth-first.
+
+    Each row: the note, its distance, and the note it was reached from."""
+    graph = note_graph(vault, include_excluded)
+    graph.add_node(path)
+    rows, seen, frontier = [], {path}, [path]
+    for distance in range(1, depth + 1):
+        following = []
+        for current in frontier:
+            ways: dict[str, set[str]] = defaultdict(set)
+            if direction in ("out", "both"):
+                for target in graph.successors(current):
+                    ways[target].add("out")
+            if direction in ("in", "both"):
+                for source in graph.predecessors(current):
+                    ways[source].add("in")
+            for other in sorted(ways):
+                if other in seen:
+                    continue
+                seen.add(other)
+                following.append(other)
+                way = "both" if len(ways[other]) == 2 else ways[other].pop()
+                rows.append({"note": other, "distance": distance, "via": current,
+                             "direction": way})
+        frontier = following
+    return rows
+
+
+def shortest_path(vault: "Vault", start: str, end: str, directed: bool = False,
+                  include_excluded: bool = False) -> list[dict[str, Any]] | None:
+    """The hops of a shortest link path from ``start`` to ``end`` (following links
+    either way unless ``directed``), each with the line that makes it; None if none."""
+    import networkx as nx
+
+    graph = note_graph(vault, include_excluded)
+    graph.add_nodes_from([start, end])
+    view = graph if directed else graph.to_undirected(as_view=True)
+    try:
+        nodes = nx.shortest_path(view, start, end)
+    except nx.NetworkXNoPath:
+        return None
+    hops = []
+    for a, b in zip(nodes, nodes[1:]):
+        forward = graph.has_edge(a, b)
+        edge = graph.edges[a, b]["edges"][0] if forward else graph.edges[b, a]["edges"][0]
+        hops.append({"from": a, "to": b, "direction": "out" if forward else "in", **hop(edge)})
+    return hops
+
+
+def hubs(vault: "Vault", top: int = 10, include_excluded: bool = False) -> list[dict[str, Any]]:
+    """Notes ranked by PageRank over the link graph, with in-degree (linking notes)."""
+    import networkx as nx
+
+    graph = note_graph(vault, include_excluded)
+    if not graph:
+        return []
+    rank = nx.pagerank(graph, weight="weight")
+    rows = [{"note": n, "pagerank": round(rank[n], 6), "in_degree": graph.in_degree(n),
+             "out_degree": graph.out_degree(n)} for n in graph]
+    rows.sort(key=lambda r: (-r["pagerank"], -r["in_degree"], r["note"]))
+    return rows[:top]
+
+
+def related(vault: "Vault", path: str, top: int = 10,
+            include_excluded: bool = False) -> list[dict[str, Any]]:
+    """Notes sharing the most neighbours and tags with ``path``: co-citation (linked
+    from the same notes), coupling (linking to the same notes) and shared tags,
+    scored by the Jaccard index of those feature sets."""
+    graph = note_graph(vault, include_excluded)
+
+    def features(note: str) -> set[tuple[str, str]]:
+        found = {("cited-with", p) for p in graph.predecessors(note)} if note in graph else set()
+        found |= {("links-to", s) for s in graph.successors(note)} if note in graph else set()
+        found |= {("tag", fold(t.name)) for t in vault.notes[note].tags}
+        return found
+
+    mine = features(path)
+    rows = []
+    for other in graph:
+        if other == path or other in graph.successors(path) or other in graph.predecessors(path):
+            continue  # already linked: not a discovery
+        theirs = features(other)
+        shared = mine & theirs
+        if not shared:
+            continue
+        reasons = defaultdict(list)
+        for kind, value in sorted(shared):
+            reasons[kind].append(value)
+        rows.append({"note": other, "score": round(len(shared) / len(mine | theirs), 4),
+                     "shared": dict(reasons)})
+    rows.sort(key=lambda r: (-r["score"], r["note"]))
+    return rows[:top]
+
+
+# -- unlinked mentions ------------------------------------------------------------
+def mentions(vault: "Vault", path: str, include_excluded: bool = False) -> list[dict[str, Any]]:
+    """Plain-text occurrences of the note's name or aliases in other notes: whole
+    words, any case, never inside code, math, links or front matter."""
+    from .parse import plain_text
+
+    note = vault.notes[path]
+    names = sorted({note.name, *note.aliases}, key=len, reverse=True)
+    pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names if n.strip()) + r")(?!\w)",
+                         re.IGNORECASE)
+    rows = []
+    for other in _visible(vault, include_excluded):
+        if other == path:
+            continue
+        for line, column, text, context in plain_text(vault.root, other):
+            for match in pattern.finditer(text):
+                rows.append({"source": other, "line": line, "column": column + match.start(),
+                             "text": match.group(), "context": context})
+    return rows
+
+
+# -- stats ----------------------------------------------------------------------
+def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
+    import networkx as nx
+
+    from .check import check_vault
+
+    visible = _visible(vault, include_excluded)
+    edges = [e for p in visible for e in vault.outgoing(p)]
+    graph = note_graph(vault, include_excluded)
+    diagnostics = Counter(d.code for d in check_vault(vault, include_excluded=include_excluded).diagnostics)
+    return {
+        "notes": len(visible),
+        "excluded": len(vault.notes) - len(visible) if not include_excluded else 0,
+        "attachments": len(vault.attachments),
+        "links": len(edges),
+        "links_by_kind": dict(sorted(Counter(e.link.kind for e in edges).items())),
+        "unresolved": sum(not e.resolved for e in edges),
+        "orphans": sum(1 for n in graph if graph.degree(n) == 0),
+        "tags": len(vault.tags(include_excluded)),
+        "components": nx.number_weakly_connected_components(graph) if graph else 0,
+        "diagnostics": dict(sorted(diagnostics.items())),
+    }
+
+
+# -- explain ----------------------------------------------------------------------
+_UNLINKABLE = "#^|[]"
+
+
+def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
+    """How Obsidian's rules resolve one link, step by step, or exactly why not."""
+    link, resolution = edge.link, edge.resolution
+    answer: dict[str, Any] = {
+        "source": edge.source, "line": link.line, "column": link.column, "kind": link.kind,
+        "written": link.written, "path": link.path, "subpath": link.subpath,
+        "rule": resolution.rule, "target": resolution.target,
+        "candidates": [{"path": c, "length": len(c),
+                        "same_folder": folder_of(c) == folder_of(edge.source)}
+                       for c in resolution.candidates],
+        "problems": [],
+    }
+    problems = answer["problems"]
+    if resolution.target is None:
+        problems.append(_why_unresolved(vault, edge))
+        return answer
+    if vault.is_excluded(resolution.target):
+        answer["excluded"] = True
+    if resolution.ambiguous:
+        problems.append(f"{len(resolution.candidates)} files tie for shortest path; Obsidian's "
+                        "choice is unpredictable: write the folder to pick one")
+    note = vault.notes.get(resolution.target)
+    if link.subpath and note is not None:
+        block, parts = split_subpath(link.subpath)
+        if block is not None:
+            found = find_block(note.blocks, block)
+            answer["block"] = {"id": block, "line": found.line if found else None,
+                               "available": [b.id for b in note.blocks]}
+            if not found:
+                problems.append(f'"{note.name}" has no block ^{block}')
+        elif parts:
+            found = find_heading(note.headings, parts)
+            answer["heading"] = {"path": parts, "line": found.line if found else None,
+                                 "available": [f"{'#' * h.level} {h.text}" for h in note.headings]}
+            if not found:
+                problems.append(f'"{note.name}" has no heading "{"#".join(parts)}"'
+                                + (" at deeper levels in this order" if len(parts) > 1 else ""))
+    return answer
+
+
+def _why_unresolved(vault: "Vault", edge: "Edge") -> str:
+    link = edge.link
+    written = link.raw + (f"|{link.alias}" if link.alias is not None else "")
+
+    def squeeze(name: str) -> str:  # link text loses the spaces around '#' and '|'
+        return re.sub(r"\s+", "", fold(name))
+
+    names = {squeeze(p.rsplit("/", 1)[-1]): p for p in vault.files}
+    for candidate in (written, link.raw):
+        for suffix in (".md", ""):
+            hit = names.get(squeeze(candidate.rsplit("/", 1)[-1] + suffix))
+            if hit and any(ch in candidate for ch in _UNLINKABLE):
+                bad = "".join(sorted({ch for ch in candidate if ch in _UNLINKABLE}))
+                return (f'"{hit}" exists, but its name contains "{bad}", which Obsidian reads as '
+                        "link syntax; such a file cannot be linked -- rename it")
+    if link.path.startswith(("./", "../")):
+        return "no file at this path relative to the note (relative links never fall back to a name)"
+    if fold(link.path) in vault._aliases:
+        owner = vault.notes[vault._aliases[fold(link.path)][0]].name
+        return f'"{link.path}" is an alias of "{owner}"; aliases never resolve links'
+    if is_attachment_link(link.path, link.embed):
+        return f'no file named "{link.path}" in the vault'
+    return (f'no note named "{link.path}" (tried "{link.path}.md" and "{link.path}" as a vault '
+            "path, then as the end of any path)")
