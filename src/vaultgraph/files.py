@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,6 +104,13 @@ def discover(root: Path) -> tuple[list[str], list[Diagnostic]]:
                 seen_dirs.add(real)
                 walk(entry.path, rel + "/")
             elif is_file:
+                try:
+                    rel.encode("utf-8")
+                except UnicodeEncodeError:
+                    shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+                    problems.append(Diagnostic(shown, 1, 1, WARNING, "invalid-filename",
+                                               "file name is not valid UTF-8; skipped"))
+                    continue
                 files.append(rel)
             elif is_link:
                 problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
@@ -111,3 +119,31 @@ def discover(root: Path) -> tuple[list[str], list[Diagnostic]]:
     walk(str(root), "")
     files.sort()
     return files, problems
+
+
+UNLINKABLE_CHARACTERS = "#^|[]"
+
+
+def name_problems(files: list[str]) -> list[Diagnostic]:
+    """Names Obsidian cannot link to, and paths that differ only by case."""
+    problems = []
+    seen: dict[str, str] = {}
+    for path in files:
+        key = unicodedata.normalize("NFC", path).lower()
+        if key in seen:
+            problems.append(Diagnostic(path, 1, 1, WARNING, "duplicate-name",
+                                       f'"{path}" and "{seen[key]}" differ only by case or '
+                                       "Unicode form; links cannot tell them apart"))
+        seen.setdefault(key, path)
+        name = path.rsplit("/", 1)[-1]
+        stem = name[:-3] if name.lower().endswith(".md") else name
+        bad = sorted({ch for ch in stem if ch in UNLINKABLE_CHARACTERS})
+        if bad:
+            problems.append(Diagnostic(path, 1, 1, WARNING, "unlinkable-name",
+                                       f'the name contains {" ".join(bad)}, which Obsidian reads '
+                                       "as link syntax: links to this file cannot resolve"))
+        elif stem != stem.strip():
+            problems.append(Diagnostic(path, 1, 1, WARNING, "unlinkable-name",
+                                       "the name starts or ends with a space, which links trim: "
+                                       "links to this file cannot resolve"))
+    return problems

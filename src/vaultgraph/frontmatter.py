@@ -13,7 +13,8 @@ from typing import Any
 import yaml
 
 from .model import ERROR, WARNING, Diagnostic, Link, Tag
-from .syntax import is_valid_tag, split_linktext
+
+from .syntax import is_valid_tag, line_context, split_linktext
 
 # Largest number of values a front matter may expand to (aliases included):
 # stops "billion laughs" documents before anything walks them.
@@ -181,7 +182,7 @@ class _Reader:
             self.result.links.append(Link(
                 kind=f"property:{key}", raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=text.strip(), embed=bool(match.group(1)),
+                context=line_context(text, col), embed=bool(match.group(1)),
             ))
 
 

@@ -8,16 +8,20 @@ every position is mapped back to the line and column in the file.
 from __future__ import annotations
 
 import re
+import signal
+import threading
 from bisect import bisect_right
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
-from .syntax import BLOCK_ID, markdown_parser
+from .syntax import BLOCK_ID, MAX_NESTING, line_context, markdown_parser
 from .syntax.citations import blockquote_attribution, doi_of, find_identifiers, find_quotes
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
+MAX_PARSE_SECONDS = 20.0
 _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 _BLOCK_ONLY = re.compile(r"\^([A-Za-z0-9-]+)")
 
@@ -54,8 +58,37 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return prefix.count(b"\n") + 1, len(prefix[line_start:].decode("utf-8", "replace")) + 1
 
 
-def read_note(root: Path, path: str) -> Note:
-    """Read and parse the note at vault path ``path``; failures become diagnostics."""
+class ParseTimeout(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise ParseTimeout after ``seconds`` (POSIX main thread only; elsewhere no limit)."""
+    usable = (seconds and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def on_alarm(signum, frame):
+        raise ParseTimeout
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def read_note(root: Path, path: str, seconds: float | None = MAX_PARSE_SECONDS) -> Note:
+    """Read and parse the note at vault path ``path``; failures become diagnostics.
+
+    A note over MAX_NOTE_BYTES, or whose parsing takes over ``seconds``, is kept
+    (links to it resolve) but its content is not read.
+    """
     try:
         size = (root / path).stat().st_size
         if size > MAX_NOTE_BYTES:
@@ -72,7 +105,18 @@ def read_note(root: Path, path: str) -> Note:
                                            f"cannot read: {exc.strerror or exc}"))
         return note
     text, problems = decode(path, data)
-    note = parse_text(path, text) if text is not None else Note(path)
+    note = Note(path)
+    if text is not None:
+        try:
+            with time_limit(seconds):
+                note = parse_text(path, text)
+        except ParseTimeout:
+            problems.append(Diagnostic(path, 1, 1, WARNING, "parse-timeout",
+                                       f"parsing took over {seconds:g} s; links and tags not read"))
+        except (RecursionError, MemoryError, ValueError, IndexError) as exc:
+            problems.append(Diagnostic(path, 1, 1, ERROR, "parse-error",
+                                       f"could not be parsed ({type(exc).__name__}); "
+                                       "links and tags not read"))
     note.diagnostics[:0] = problems
     return note
 
@@ -134,6 +178,12 @@ def parse_text(path: str, text: str) -> Note:
             path, 1, 1, ERROR, "invalid-frontmatter",
             "front matter opened on line 1 is never closed with ---"))
 
+    too_deep = [t for t in tokens if t.level >= MAX_NESTING - 1]
+    if too_deep:
+        line = next((t.map[0] + 1 for t in too_deep if t.map), 1)
+        note.diagnostics.append(Diagnostic(
+            path, line, 1, WARNING, "too-deep",
+            f"blocks nested over {MAX_NESTING} levels deep; what is deeper is not read"))
     quote_depth = 0
     for index, token in enumerate(tokens):
         if token.type in ("blockquote_open", "blockquote_close"):
@@ -157,8 +207,8 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
                  cursors: dict[int, int]) -> None:
     locator = _Locator(lines, cursors, token.map[0], token.content)
 
-    def context(line: int) -> str:
-        return lines[line - 1].strip() if line <= len(lines) else ""
+    def context(line: int, column: int = 1) -> str:
+        return line_context(lines[line - 1] if line <= len(lines) else "", column)
 
     cursor = 0  # where the previous text child was found in the content
     for child in token.children or ():
@@ -169,7 +219,7 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             note.links.append(Link(
                 kind="embed" if meta["embed"] else "link", raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=context(line), embed=meta["embed"],
+                context=context(line, col), embed=meta["embed"],
             ))
         elif child.type == "tag":
             line, col = locator.locate(meta["pos"])
@@ -177,20 +227,20 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         elif child.type in ("link_open", "image") and "pos" in meta:
             line, col = locator.locate(meta["pos"])
             href = str(child.attrs.get("href" if child.type == "link_open" else "src", ""))
-            link = _markdown_link(href, child.type == "image", line, col, context(line))
+            link = _markdown_link(href, child.type == "image", line, col, context(line, col))
             if link:
                 note.links.append(link)
             elif href.startswith(("http://", "https://")):
                 doi = doi_of(href)
                 note.citations.append(Citation("doi" if doi else "url", doi or href,
-                                               line, col, context(line)))
+                                               line, col, context(line, col)))
         elif child.type == "text":
             found = token.content.find(child.content, cursor)
             start = found if found >= 0 else cursor
             cursor = start + len(child.content) if found >= 0 else cursor
             for kind, value, offset in find_identifiers(child.content):
                 line, col = locator.locate(start + offset)
-                note.citations.append(Citation(kind, value, line, col, context(line)))
+                note.citations.append(Citation(kind, value, line, col, context(line, col)))
 
     if parent == "paragraph_open":
         quotes = [Quote(person, text, *locator.locate(offset))
@@ -213,6 +263,8 @@ def plain_text(root: Path, path: str):
     """(line, column, text, line text) for each run of plain text in a note:
     outside code, math, HTML, links and front matter.  Unreadable files yield nothing."""
     try:
+        if (root / path).stat().st_size > MAX_NOTE_BYTES:
+            return
         text, _ = decode(path, (root / path).read_bytes())
     except OSError:
         return
@@ -221,7 +273,12 @@ def plain_text(root: Path, path: str):
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     cursors: dict[int, int] = {}
-    for token in markdown_parser().parse(text):
+    try:
+        with time_limit(MAX_PARSE_SECONDS):
+            tokens = markdown_parser().parse(text)
+    except (ParseTimeout, RecursionError):
+        return
+    for token in tokens:
         if token.type != "inline" or not token.map:
             continue
         locator = _Locator(lines, cursors, token.map[0], token.content)
@@ -240,7 +297,7 @@ def plain_text(root: Path, path: str):
                     continue
                 for offset, piece in _split_lines(child.content):
                     line, column = locator.locate(found + offset)
-                    yield line, column, piece, lines[line - 1].strip()
+                    yield line, column, piece, line_context(lines[line - 1], column)
 
 
 def _split_lines(text: str):

@@ -186,10 +186,11 @@ def mentions(vault: "Vault", path: str, include_excluded: bool = False) -> list[
     names = sorted({note.name, *note.aliases}, key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names if n.strip()) + r")(?!\w)",
                          re.IGNORECASE)
+    unread = {"too-large", "binary-file", "parse-timeout", "parse-error", "unreadable-file"}
     rows = []
     for other in _visible(vault, include_excluded):
-        if other == path:
-            continue
+        if other == path or any(d.code in unread for d in vault.notes[other].diagnostics):
+            continue  # what could not be parsed once is not read again
         for line, column, text, context in plain_text(vault.root, other):
             for match in pattern.finditer(text):
                 rows.append({"source": other, "line": line, "column": column + match.start(),

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .files import VaultConfig, discover, load_config
+from .files import VaultConfig, discover, load_config, name_problems
 from .model import Diagnostic, Link, Note
 from .parse import read_note
 from .resolve import Resolution, Resolver, fold, folder_of
@@ -239,4 +239,4 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         notes[rel] = read_note(root, rel)
         if progress:
             progress(done, len(note_paths))
-    return Vault(root, files, notes, config, config.diagnostics + problems)
+    return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))

@@ -18,14 +18,15 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
 from .tags import TAG_BODY, is_valid_tag, tag_rule
-from .wikilinks import LinkText, find_close, split_linktext, wikilink_rule
+from .wikilinks import LinkText, next_index, split_linktext, wikilink_rule
 
 __all__ = [
     "BLOCK_ID",
+    "MAX_NESTING",
     "LinkText",
     "TAG_BODY",
-    "find_close",
     "is_valid_tag",
+    "line_context",
     "markdown_parser",
     "split_linktext",
 ]
@@ -36,12 +37,33 @@ __all__ = [
 BLOCK_ID = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\]\])|(?<=\)))\^([A-Za-z0-9-]+)[ \t]*$")
 
 
+CONTEXT_CHARS = 240
+
+
+def line_context(text: str, column: int = 1) -> str:
+    """The line a link is on, trimmed; on a very long line, a window around ``column``."""
+    text = text.strip() if len(text) <= CONTEXT_CHARS else text
+    if len(text) <= CONTEXT_CHARS:
+        return text
+    start = max(0, min(column - 1 - CONTEXT_CHARS // 3, len(text) - CONTEXT_CHARS))
+    window = text[start:start + CONTEXT_CHARS].strip()
+    return ("…" if start else "") + window + ("…" if start + CONTEXT_CHARS < len(text) else "")
+
+
+def _could_be_link(state: StateInline, start: int) -> bool:
+    """False when no ``](``/``][`` (or, with reference definitions, no ``]``) follows:
+    then markdown-it's label scan, quadratic on runs of ``[``, need not run."""
+    if state.env.get("references"):
+        return next_index(state, "]", start) >= 0
+    return next_index(state, "](", start) >= 0 or next_index(state, "][", start) >= 0
+
+
 def _record_start(rule: Callable[[StateInline, bool], bool]):
     """Wrap markdown-it's link/image rule so the token remembers its offset."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start, count = state.pos, len(state.tokens)
-        if not rule(state, silent):
+        if not _could_be_link(state, start) or not rule(state, silent):
             return False
         if not silent:
             for token in state.tokens[count:]:
@@ -69,6 +91,11 @@ def _not_footnotes(rule):
     return wrapped
 
 
+# Deeper blocks (quotes in quotes in lists...) are not read: markdown-it stops there, which
+# keeps Python's recursion limit safe; parse.py reports a note that reaches it.
+MAX_NESTING = 100
+
+
 @cache
 def markdown_parser() -> MarkdownIt:
     from markdown_it.rules_block.reference import reference
@@ -77,7 +104,7 @@ def markdown_parser() -> MarkdownIt:
     from mdit_py_plugins.dollarmath import dollarmath_plugin
     from mdit_py_plugins.front_matter import front_matter_plugin
 
-    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).enable("table")
     md.use(front_matter_plugin)
     md.block.ruler.at("reference", _not_footnotes(reference))
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)

@@ -35,12 +35,30 @@ def split_linktext(inner: str) -> LinkText | None:
     return LinkText(raw, path, subpath, alias if sep else None)
 
 
-def find_close(src: str, start: int, end: int) -> int:
-    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1."""
-    close = src.find("]]", start, end)
-    if close < 0:
+def next_index(state: StateInline, needle: str, start: int) -> int:
+    """``state.src.find(needle, start)``, remembered so a line full of ``[[`` with no
+    ``]]`` costs linear, not quadratic, time."""
+    memo = state.env.setdefault("_wikilink_next", {})
+    key = (id(state.src), needle)
+    searched_from, found = memo.get(key, (None, -1))
+    if searched_from is not None and searched_from <= start and (found < 0 or found >= start):
+        return found
+    found = state.src.find(needle, start)
+    memo[key] = (start, found)
+    return found
+
+
+def find_close(state: StateInline, start: int) -> int:
+    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1.
+
+    A line break or another ``[[`` before the ``]]`` means no link here.
+    """
+    close = next_index(state, "]]", start)
+    if close < 0 or close + 2 > state.posMax:
         return -1
-    if src.find("\n", start, close) >= 0 or src.find("[[", start, close) >= 0:
+    newline = next_index(state, "\n", start)
+    opener = next_index(state, "[[", start)
+    if 0 <= newline < close or 0 <= opener < close:
         return -1
     return close
 
@@ -51,7 +69,7 @@ def wikilink_rule(state: StateInline, silent: bool) -> bool:
     if not embed and not src.startswith("[[", pos):
         return False
     start = pos + (3 if embed else 2)
-    close = find_close(src, start, state.posMax)
+    close = find_close(state, start)
     if close < 0:
         return False
     parts = split_linktext(src[start:close])

@@ -1,0 +1,69 @@
+"""A vault of hostile files, built on demand (its 50 MB note is not kept in git)."""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from pathlib import Path
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "\n".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 9) + "]" for i in range(8))
+
+# vault path -> (content, the diagnostic codes the file must produce)
+FILES: dict[str, tuple[str | bytes, set[str]]] = {
+    "yaml/unclosed bracket.md": ("---\ntags: [a, b\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/tabs.md": ("---\na:\n\t- b\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/duplicate keys.md": ("---\na: 1\na: 2\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/bomb.md": (f"---\n{BOMB}\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/python tag.md": ("---\nx: !!python/object/apply:os.system ['echo hi']\n---\n[[Target]]\n",
+                           {"invalid-frontmatter"}),
+    "yaml/list.md": ("---\n- a\n- b\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/scalar.md": ("---\njust text\n---\n[[Target]]\n", {"invalid-frontmatter"}),
+    "yaml/never closed.md": ("---\ntitle: x\n\n[[Target]]\n", {"invalid-frontmatter"}),
+    "encoding/latin1.md": ("caf\xe9 [[Target]]\n".encode("latin-1"), {"encoding"}),
+    "encoding/mixed.md": ("ok ✓\n".encode() + "caf\xe9\n".encode("latin-1") + b"[[Target]]\n",
+                          {"encoding"}),
+    "encoding/bom.md": ("\ufeff---\ntags: [bom]\n---\n[[Target]]\n".encode(), set()),
+    "encoding/crlf.md": (b"---\r\ntags: [crlf]\r\n---\r\n[[Target]]\r\nline #t\r\n", set()),
+    "encoding/lone cr.md": (b"a\r[[Target]]\rb #t\r", set()),
+    "binary/nul padded.md": (b"text [[Target]]\n" + b"\x00" * 100, {"encoding"}),
+    "binary/image.md": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe\x00", {"binary-file"}),
+    "huge/one long line.md": ("x" * 1_000_000 + " [[Target]]\n", set()),
+    "huge/ten thousand links.md": (" ".join(f"[[N{i}]]" for i in range(10_000)) + "\n",
+                                   {"unresolved-link"}),
+    "huge/brackets.md": ("[" * 10_000 + "\n" + "[[x " * 10_000 + "\n", set()),
+    "deep/quotes.md": (">" * 5_000 + " [[Target]]\n\n[[Target]] after\n", {"too-deep"}),
+    "deep/lists.md": ("\n".join("  " * i + "- [[Target]]" for i in range(300)) + "\n", {"too-deep"}),
+    "names/C# basics.md": ("", {"unlinkable-name"}),
+    "names/a^b.md": ("", {"unlinkable-name"}),
+    "names/pipe|name.md": ("", {"unlinkable-name"}),
+    "names/[bracket].md": ("", {"unlinkable-name"}),
+    "names/ leading space.md": ("", {"unlinkable-name"}),
+    "names/🔴 emoji.md": ("[[Target]] #🔴\n", {"unsourced-claim"}),  # 🔴 marks a claim
+    "names/" + unicodedata.normalize("NFD", "Café") + ".md": ("", set()),
+    "names/Case.md": ("", set()),
+    "names/case.md": ("", {"duplicate-name"}),
+    "names/links.md": ("[[Café]] [[🔴 emoji]] [[C# basics]] [[case]]\n", {"unresolved-link"}),
+    "<script>alert(1)</script>.md": ("<script>alert('x')</script> [[Target]] \"quotes\", commas\n",
+                                     set()),
+    "Target.md": ("# Target\n", set()),
+    "empty.md": ("", set()),
+}
+BIG_NOTE = ("huge/fifty megabytes.md", 50 * 1024 * 1024, {"too-large"})
+
+
+def build(root: Path) -> Path:
+    """Write the hostile vault under ``root`` and return it."""
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, (content, _) in FILES.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    rel, size, _ = BIG_NOTE
+    with open(root / rel, "wb") as handle:
+        line = b"[[Target]] filler text for a very large note\n"
+        handle.write(line * (size // len(line) + 1))
+    if hasattr(os, "symlink"):
+        os.symlink(root, root / "links-loop")                 # a loop back to the vault
+        os.symlink(root / "missing.md", root / "dangling.md")  # broken
+    return root
