@@ -57,15 +57,19 @@ class Resolver:
         for candidate in (key + ".md", key):
             found = self.by_path.get(candidate)
             if found:
-                # Names differing only by case: prefer the one written exactly.
-                for path in found:
-                    if unicodedata.normalize("NFC", path) in (written, written + ".md"):
-                        return path
+                # Names differing only by case or Unicode form: prefer the one written
+                # exactly, then the one equal after NFC.
+                for form in (None, "NFC"):
+                    wanted = written if form is None else unicodedata.normalize(form, written)
+                    for path in found:
+                        shown = path if form is None else unicodedata.normalize(form, path)
+                        if shown in (wanted, wanted + ".md"):
+                            return path
                 return min(found)
         return None
 
     def resolve(self, linkpath: str, source: str) -> Resolution:
-        written = unicodedata.normalize("NFC", linkpath.strip())
+        written = linkpath.strip()
         if not written:
             return Resolution(source, "self")
         if written.startswith(("./", "../")):

@@ -1,0 +1,100 @@
+"""Property tests: the parser never fails, positions are exact, resolution is order-free."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from vaultgraph.parse import decode, parse_text
+from vaultgraph.resolve import Resolver
+
+
+@given(st.text())
+def test_parser_never_raises_on_any_text(text):
+    parse_text("n.md", text)
+
+
+@given(st.binary())
+def test_reader_never_raises_on_any_bytes(data):
+    text, _ = decode("n.md", data)
+    if text is not None:
+        parse_text("n.md", text)
+
+
+WORDS = st.sampled_from(["alpha", "Beta", "café", "日本", "🔴", "x_y", "a-b", "42", "(", ")",
+                         "*", "_", "~", "$", "\\", "|", "<b>", "%%", "--", ":"])
+LINKS = st.sampled_from(["[[Note]]", "[[Note|alias]]", "[[Folder/Note#Head]]", "[[#Own]]",
+                         "![[img.png|200]]", "[[Note#^blk]]", "[t](Note%20Name.md)",
+                         "![i](pic.png)", "[t](<Sp ace.md>)", "#tag", "#nested/tag", "#🔴"])
+NOISE = st.sampled_from(["`[[code]] #no`", "$[[m]] #no$", "<!-- [[c]] #no -->", "\\[\\[esc]]",
+                         "[[unclosed", "]]", "[", "#1984", "word#no"])
+INLINE = st.lists(st.one_of(WORDS, LINKS, NOISE), min_size=1, max_size=12).map(" ".join)
+PREFIX = st.sampled_from(["", "", "> ", "- ", "1. ", "  - ", "> > ", "# ", "### ", "| "])
+BLOCK = st.one_of(
+    st.tuples(PREFIX, INLINE).map("".join),
+    INLINE.map(lambda t: f"```\n{t}\n```"),
+    INLINE.map(lambda t: f"    {t}"),
+    st.just("| a | b |\n|---|---|"),
+    st.just("---"),
+    st.just(""),
+)
+DOCUMENT = st.tuples(
+    st.sampled_from(["", "---\ntags: [x]\nup: \"[[Note]]\"\n---\n"]),
+    st.lists(BLOCK, max_size=15).map("\n".join),
+    st.sampled_from(["\n", "\r\n"]),
+).map(lambda parts: (parts[0] + parts[1]).replace("\n", parts[2]))
+
+
+@given(DOCUMENT)
+def test_every_position_points_at_the_link_or_tag(text):
+    note = parse_text("n.md", text)
+    lines = text.replace("\r\n", "\n").split("\n")
+    for link in note.links:
+        at = lines[link.line - 1][link.column - 1:]
+        if link.kind == "markdown":
+            assert at.startswith("![" if link.embed else "["), (link, at)
+        else:
+            assert at.startswith("![[" if link.embed else "[["), (link, at)
+        if link.kind in ("link", "embed"):
+            assert link.path in at or link.path == "", (link, at)
+    for tag in note.tags:
+        at = lines[tag.line - 1][tag.column - 1:]
+        if tag.source == "inline":
+            assert at.startswith("#" + tag.name), (tag, at)
+        else:
+            assert tag.name in at
+
+
+def test_nothing_in_noise_is_read():
+    note = parse_text("n.md", "`[[code]] #no` $[[m]] #no$ <!-- [[c]] #no --> \\[\\[esc]] [ #1984 "
+                              "word#no [[unclosed")
+    assert note.links == [] and note.tags == []
+
+
+NAMES = st.sampled_from(["Note", "note", "Tie", "Other", "Café", "Cafe\u0301", "x.1", "img"])
+FOLDERS = st.sampled_from(["", "a/", "b/", "a/b/", "zz/", "a/zz/"])
+EXTENSIONS = st.sampled_from([".md", ".md", ".png", ".canvas"])
+PATHS = st.lists(st.tuples(FOLDERS, NAMES, EXTENSIONS).map("".join), min_size=1, max_size=12,
+                 unique_by=lambda p: p.lower())
+
+
+@given(PATHS, st.lists(st.tuples(FOLDERS, NAMES).map("".join), min_size=1, max_size=6),
+       st.randoms())
+def test_resolution_does_not_depend_on_file_order(paths, linkpaths, rng):
+    shuffled = list(paths)
+    rng.shuffle(shuffled)
+    one, other = Resolver(paths), Resolver(shuffled)
+    for source in paths[:3]:
+        for linkpath in linkpaths:
+            assert one.resolve(linkpath, source) == other.resolve(linkpath, source)
+
+
+@given(PATHS)
+def test_a_file_always_resolves_from_its_full_path(paths):
+    resolver = Resolver(paths)
+    for path in paths:
+        target = path[:-3] if path.endswith(".md") else path
+        assume(not any(p.lower() == path.lower() + ".md" for p in paths))
+        assert resolver.resolve(target, "elsewhere/src.md").target.lower() == path.lower()
