@@ -44,7 +44,7 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "names/Case.md": ("", set()),
     "names/case.md": ("", {"duplicate-name"}),
     "names/links.md": ("[[Café]] [[🔴 emoji]] [[C# basics]] [[case]]\n", {"unresolved-link"}),
-    "<script>alert(1)</script>.md": ("<script>alert('x')</script> [[Target]] \"quotes\", commas\n",
+    "<img src=x onerror=alert(1)>.md": ("<script>alert('x')</script> [[Target]] \"quotes\", commas\n",
                                      set()),
     "Target.md": ("# Target\n", set()),
     "empty.md": ("", set()),

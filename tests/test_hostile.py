@@ -87,7 +87,7 @@ COMMANDS = [
     ["check", "--include-excluded", "--unresolved", "ignore"],
     ["tags", "--json"], ["tags"], ["tags", "🔴", "--json"],
     ["links", "Target", "--json"], ["backlinks", "Target"], ["backlinks", "Target", "--json"],
-    ["links", "<script>alert(1)</script>"],
+    ["links", "<img src=x onerror=alert(1)>"],
     ["provenance", "Target", "--json"], ["provenance", "--dependents", "Target"],
     ["explain", "names/links:1", "--json"], ["orphans", "--json"], ["deadends"],
     ["wanted", "--json"], ["neighbors", "Target", "--depth", "2", "--json"],

@@ -146,6 +146,21 @@ class _Checker:
                              suggest(parts[-1], headings))
 
 
+class LinkStatus:
+    """The state of each link as ``check`` sees it: ``resolved``, ``unresolved``,
+    ``missing-heading``, ``missing-block``, ``missing-attachment`` or ``ambiguous``."""
+
+    def __init__(self, vault: "Vault"):
+        self._checker = _Checker(vault)
+
+    def __call__(self, edge: "Edge") -> str:
+        codes = [d.code for d in self._checker.link(edge)]
+        if not codes:
+            return "resolved"
+        code = codes[-1]  # a missing heading outranks an ambiguous target
+        return {"unresolved-link": "unresolved", "ambiguous-link": "ambiguous"}.get(code, code)
+
+
 def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
                 ignore: Iterable[str] = (), include_excluded: bool = False,
                 provenance: "ProvenanceConfig | None" = None) -> CheckResult:

@@ -418,6 +418,72 @@ def stats(state: State, as_json: bool, include_excluded: bool) -> None:
     _show(as_json, data, "stats", data)
 
 
+def _write_output(text: str, output: str | None) -> None:
+    """To stdout, or atomically to ``output`` (never half a file)."""
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from .report import write_atomically
+
+    try:
+        write_atomically(output, text)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.group()
+def report() -> None:
+    """Write reports about the vault."""
+
+
+@report.command(name="backlinks")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
+              show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
+@click.option("--path", "path_glob", metavar="GLOB", help="Only notes whose vault path matches GLOB.")
+@click.option("--min-backlinks", default=0, show_default=True, type=click.IntRange(0),
+              help="Only notes with at least N backlinks.")
+@click.option("--include-unresolved", is_flag=True,
+              help="Also list names that are linked to but have no note yet.")
+@click.option("--sort", type=click.Choice(["name", "backlinks"]), default="name", show_default=True)
+@excluded_option
+@click.pass_obj
+def report_backlinks(state: State, fmt: str, output: str | None, tag: str | None,
+                     path_glob: str | None, min_backlinks: int, include_unresolved: bool,
+                     sort: str, include_excluded: bool) -> None:
+    """Every note with its backlinks (and the line each comes from), its outgoing
+    links with their status, the wanted notes, tags and broken links."""
+    from .report import ReportOptions, build_report, render
+
+    options = ReportOptions(tag, path_glob, min_backlinks, include_unresolved, sort, include_excluded)
+    _write_output(render(build_report(state.vault(), options), fmt), output)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "dot", "mermaid",
+                                                    "csv"]), default="graphml", show_default=True)
+@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@click.option("--no-attachments", is_flag=True, help="Leave out images, PDFs and other files.")
+@click.option("--no-unresolved", is_flag=True, help="Leave out links to notes that do not exist.")
+@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
+@click.option("--around", metavar="NOTE", help="Only the neighbourhood of NOTE.")
+@click.option("--depth", default=1, show_default=True, type=click.IntRange(1),
+              help="With --around: how many links away.")
+@excluded_option
+@click.pass_obj
+def export(state: State, fmt: str, output: str | None, no_attachments: bool, no_unresolved: bool,
+           tag: str | None, around: str | None, depth: int, include_excluded: bool) -> None:
+    """The concept graph for Gephi, Cytoscape, Graphviz, Mermaid or a spreadsheet."""
+    from .export import export_graph, write_graph
+
+    centre = state.note_path(around) if around else None
+    graph = export_graph(state.vault(), not no_attachments, not no_unresolved, tag, centre,
+                         depth, include_excluded)
+    _write_output(write_graph(graph, fmt), output)
+
+
 def _codes(value: str | None) -> list[str]:
     from .check import CODES
 

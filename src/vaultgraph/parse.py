@@ -72,6 +72,9 @@ def time_limit(seconds: float | None):
         return
 
     def on_alarm(signum, frame):
+        # Re-arm first: an exception raised inside a gc callback or a __del__ is
+        # swallowed by Python, so keep raising until one lands in the parser.
+        signal.setitimer(signal.ITIMER_REAL, 0.05)
         raise ParseTimeout
 
     previous = signal.signal(signal.SIGALRM, on_alarm)

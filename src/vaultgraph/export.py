@@ -1,0 +1,115 @@
+"""The concept graph for other tools: GraphML, GEXF, node-link JSON, DOT, Mermaid, CSV.
+
+One networkx MultiDiGraph is built (``export_graph``), with one edge per
+(source, target, kind) and a ``count`` of the links it stands for; networkx's
+own writers produce GraphML, GEXF and JSON, and DOT, Mermaid and CSV are
+written here (networkx has no writer for them without extra packages).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from typing import TYPE_CHECKING
+
+from .report.csv import neutralise
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from .vault import Vault
+
+FORMATS = ("graphml", "gexf", "json", "dot", "mermaid", "csv")
+
+
+def export_graph(vault: "Vault", attachments: bool = True, unresolved: bool = True,
+                 tag: str | None = None, around: str | None = None, depth: int = 1,
+                 include_excluded: bool = False) -> "nx.MultiDiGraph":
+    """The graph to export.  Node attributes: ``kind`` (note, attachment,
+    unresolved), ``title``, ``tags`` (space-separated), ``exists``; edge
+    attributes: ``kind`` and ``count``."""
+    import networkx as nx
+
+    full = vault.graph
+    keep = set()
+    for node, data in full.nodes(data=True):
+        if data["kind"] == "attachment" and not attachments:
+            continue
+        if data["kind"] == "unresolved" and not unresolved:
+            continue
+        if data["excluded"] and not include_excluded:
+            continue
+        keep.add(node)
+    if tag is not None:
+        keep &= set(vault.notes_with_tag(tag, include_excluded))
+    graph = nx.MultiDiGraph()
+    for node in sorted(keep):
+        data = full.nodes[node]
+        graph.add_node(node, kind=data["kind"], title=data["title"],
+                       tags=" ".join(data["tags"]), exists=data["exists"])
+    counts = Counter((u, v, data["kind"]) for u, v, data in full.edges(data=True)
+                     if u in keep and v in keep)
+    for (u, v, kind), count in sorted(counts.items()):
+        graph.add_edge(u, v, key=kind, kind=kind, count=count)
+    if around is not None:
+        graph = nx.ego_graph(graph, around, radius=depth, undirected=True) if around in graph \
+            else nx.MultiDiGraph()
+    return graph
+
+
+def _dot_id(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def _dot(graph: "nx.MultiDiGraph") -> str:
+    lines = ["digraph vault {", "  node [shape=box, style=rounded];"]
+    for node, data in graph.nodes(data=True):
+        style = "" if data["exists"] else ", style=dashed"
+        lines.append(f"  {_dot_id(node)} [label={_dot_id(data['title'])}, kind={_dot_id(data['kind'])}, "
+                     f"tags={_dot_id(data['tags'])}, exists={str(data['exists']).lower()}{style}];")
+    for u, v, data in graph.edges(data=True):
+        lines.append(f"  {_dot_id(u)} -> {_dot_id(v)} [kind={_dot_id(data['kind'])}, "
+                     f"count={data['count']}];")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def _mermaid_text(text: str) -> str:
+    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+            .replace(">", "#gt;").replace("\n", " "))
+
+
+def _mermaid(graph: "nx.MultiDiGraph") -> str:
+    ids = {node: f"n{i}" for i, node in enumerate(graph.nodes)}
+    lines = ["flowchart LR"]
+    for node, data in graph.nodes(data=True):
+        shape = ('["', '"]') if data["exists"] else ('(["', '"])')
+        lines.append(f"  {ids[node]}{shape[0]}{_mermaid_text(data['title'])}{shape[1]}")
+    for u, v, data in graph.edges(data=True):
+        label = data["kind"] if data["count"] == 1 else f"{data['kind']} x{data['count']}"
+        lines.append(f"  {ids[u]} -->|{_mermaid_text(label)}| {ids[v]}")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(graph: "nx.MultiDiGraph") -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["source", "target", "kind", "count", "target_exists"])
+    for u, v, data in graph.edges(data=True):
+        writer.writerow([neutralise(u), neutralise(v), data["kind"], data["count"],
+                         graph.nodes[v]["exists"]])
+    return out.getvalue()
+
+
+def write_graph(graph: "nx.MultiDiGraph", fmt: str) -> str:
+    import networkx as nx
+
+    if fmt == "graphml":
+        return "\n".join(nx.generate_graphml(graph)) + "\n"
+    if fmt == "gexf":
+        return "\n".join(nx.generate_gexf(graph)) + "\n"
+    if fmt == "json":
+        data = nx.node_link_data(graph, edges="edges")
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    return {"dot": _dot, "mermaid": _mermaid, "csv": _csv}[fmt](graph)

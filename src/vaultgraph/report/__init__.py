@@ -1,0 +1,120 @@
+"""The backlink report: one data model, written as Markdown, CSV, JSON or HTML.
+
+``build_report`` decides what the report holds (filters, sorting); the format
+modules only write it.  The JSON form is the model itself (docs/cli.md).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..check import LinkStatus
+from ..queries import wanted
+from ..resolve import fold
+from ..views import backlink_row, tags_view
+
+if TYPE_CHECKING:
+    from ..vault import Vault
+
+FORMATS = ("md", "csv", "json", "html")
+
+
+@dataclass
+class ReportOptions:
+    tag: str | None = None
+    path: str | None = None  # a glob over vault paths, e.g. "Claims/*"
+    min_backlinks: int = 0
+    include_unresolved: bool = False
+    sort: str = "name"  # or "backlinks"
+    include_excluded: bool = False
+
+
+def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[str, Any]:
+    """Every selected note with its backlinks (source, line, context) and outgoing links
+    (with status), plus the wanted notes, the tag index and a broken-link summary."""
+    options = options or ReportOptions()
+    status = LinkStatus(vault)
+    tagged = set(vault.notes_with_tag(options.tag, options.include_excluded)) if options.tag else None
+    entries = []
+    for note in vault.visible_notes(options.include_excluded):
+        if tagged is not None and note.path not in tagged:
+            continue
+        if options.path and not fnmatchcase(note.path, options.path):
+            continue
+        backlinks = [backlink_row(e) for e in vault.backlinks(note.path, options.include_excluded)]
+        if len(backlinks) < options.min_backlinks:
+            continue
+        entries.append({
+            "path": note.path, "title": note.name, "exists": True,
+            "aliases": list(note.aliases), "tags": sorted({t.name for t in note.tags}, key=fold),
+            "backlink_count": len(backlinks), "backlinks": backlinks,
+            "outgoing": [{"target": e.target, "raw": e.link.raw, "kind": e.link.kind,
+                          "line": e.link.line, "column": e.link.column, "status": status(e)}
+                         for e in vault.outgoing(note.path)],
+        })
+    missing = wanted(vault, options.include_excluded)
+    if options.include_unresolved:
+        for row in missing:
+            if len(row["links"]) >= options.min_backlinks and (
+                    not options.path or fnmatchcase(row["name"], options.path)) and tagged is None:
+                entries.append({
+                    "path": None, "title": row["name"], "exists": False, "aliases": [], "tags": [],
+                    "backlink_count": len(row["links"]),
+                    "backlinks": [{k: link[k] for k in ("source", "line", "column", "kind", "context")}
+                                  for link in row["links"]],
+                    "outgoing": []})
+    if options.sort == "backlinks":
+        entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))
+    else:
+        entries.sort(key=lambda e: (fold(e["title"]), e["path"] or ""))
+    broken = [dict(link, status=link["status"], source=entry["path"])
+              for entry in entries for link in entry["outgoing"]
+              if link["status"] not in ("resolved", "ambiguous")]
+    return {
+        "vault": vault.root.name,
+        "summary": {"notes": sum(e["exists"] for e in entries),
+                    "backlinks": sum(e["backlink_count"] for e in entries if e["exists"]),
+                    "broken": len(broken), "wanted": len(missing)},
+        "notes": entries,
+        "wanted": missing,
+        "tags": tags_view(vault, options.include_excluded)["tags"],
+        "broken": broken,
+    }
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    from . import csv, html, json, md
+
+    writer = {"md": md.render, "csv": csv.render, "json": json.render, "html": html.render}[fmt]
+    return writer(report)
+
+
+def write_atomically(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder, so a
+    reader never sees half a report and a failure leaves the old file intact."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp makes the file private; give it the mode a plain open() would.
+        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
+        os.chmod(temporary, mode)
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current

@@ -1,0 +1,197 @@
+"""The backlink report in every format, and the graph export with round trips."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from html.parser import HTMLParser
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+import vaultgraph
+from vaultgraph.cli import cli
+from vaultgraph.export import export_graph, write_graph
+from vaultgraph.report import ReportOptions, build_report, render
+
+from .conftest import NOTES
+
+HOSTILE_NAMES = {
+    "<img src=x onerror=alert(1)>.md": "Links to [[Target]] and [[Quote \"me\", please]].\n",
+    "Quote \"me\", please.md": "=cmd|' /C calc'!A0 [[Target]]\nline, with \"commas\" and \"quotes\"\n",
+    "Émoji 🔴 日本.md": "[[Target]] #🔴 ^blk\n",
+    "Target.md": "# Target\n[[Missing one]] [[Target#Nope]]\n",
+    "+plus.md": "@at [[Target]] <b>bold</b>\n",
+}
+
+
+@pytest.fixture
+def hostile_vault(make_vault):
+    return vaultgraph.load(make_vault(HOSTILE_NAMES))
+
+
+def test_report_model(hostile_vault):
+    report = build_report(hostile_vault)
+    target = next(e for e in report["notes"] if e["path"] == "Target.md")
+    assert target["backlink_count"] == 4
+    assert {b["source"] for b in target["backlinks"]} == {
+        "<img src=x onerror=alert(1)>.md", "Quote \"me\", please.md", "Émoji 🔴 日本.md", "+plus.md"}
+    assert [(o["raw"], o["status"]) for o in target["outgoing"]] == [
+        ("Missing one", "unresolved"), ("Target#Nope", "missing-heading")]
+    assert [w["name"] for w in report["wanted"]] == ["Missing one"]
+    assert {(b["source"], b["status"]) for b in report["broken"]} == {
+        ("Target.md", "unresolved"), ("Target.md", "missing-heading")}
+
+
+def test_report_filters_and_sort(hostile_vault):
+    by_backlinks = build_report(hostile_vault, ReportOptions(sort="backlinks"))
+    assert by_backlinks["notes"][0]["path"] == "Target.md"
+    only = build_report(hostile_vault, ReportOptions(min_backlinks=1))
+    assert {e["path"] for e in only["notes"]} == {"Target.md", "Quote \"me\", please.md"}
+    tagged = build_report(hostile_vault, ReportOptions(tag="🔴"))
+    assert [e["path"] for e in tagged["notes"]] == ["Émoji 🔴 日本.md"]
+    globbed = build_report(hostile_vault, ReportOptions(path="T*"))
+    assert [e["path"] for e in globbed["notes"]] == ["Target.md"]
+    ghosts = build_report(hostile_vault, ReportOptions(include_unresolved=True))
+    ghost = next(e for e in ghosts["notes"] if not e["exists"])
+    assert ghost["title"] == "Missing one" and ghost["backlinks"][0]["source"] == "Target.md"
+
+
+def test_csv_is_rfc4180_with_formulas_neutralised(hostile_vault):
+    text = render(build_report(hostile_vault), "csv")
+    assert text.endswith("\r\n")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0] == ["target", "source", "line", "column", "kind", "context"]
+    assert len(rows) == 1 + 5  # four backlinks to Target, one to Quote
+    contexts = {row[1].lstrip("'"): row[5] for row in rows[1:] if row[0] == "Target.md"}
+    assert contexts["Quote \"me\", please.md"].startswith("'=cmd")
+    assert contexts["+plus.md"].startswith("'@at")
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert "'+plus.md" in {row[1] for row in rows}
+
+
+def test_json_report_is_the_model(hostile_vault):
+    report = build_report(hostile_vault)
+    assert json.loads(render(report, "json")) == json.loads(json.dumps(report))
+
+
+def test_markdown_report_links_resolve_in_obsidian(hostile_vault, tmp_path):
+    text = render(build_report(hostile_vault), "md")
+    assert "## Target" in text and "[[#Target]]" in text
+    assert "[[Target]]" in text
+    # Dropped into the vault, the report's own links must resolve (no new broken links).
+    (hostile_vault.root / "Report.md").write_text(text)
+    again = vaultgraph.load(hostile_vault.root)
+    from vaultgraph.check import check_vault
+    codes = {d.code for d in check_vault(again).diagnostics if d.path == "Report.md"}
+    assert codes <= {"ambiguous-link"}, codes
+
+
+class _Texts(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.scripts, self.texts, self.tags = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        (self.scripts if self.tags and self.tags[-1][0] == "script" else self.texts).append(data)
+
+
+def test_html_is_self_contained_and_escaped(hostile_vault):
+    html = render(build_report(hostile_vault), "html")
+    parser = _Texts()
+    parser.feed(html)
+    scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
+    assert len(scripts) == 2 and all("src" not in attrs for attrs in scripts)
+    assert not any(tag in ("link", "img", "iframe") for tag, _ in parser.tags)
+    assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    assert "<img" not in html  # the name is never markup...
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # ...but always shown
+    assert "\\u003cimg" in html  # and in the script data it cannot open a tag
+    data = json.loads(html.split('id="graph-data">')[1].split("</script>")[0])
+    assert {n["title"] for n in data["nodes"]} >= {"<img src=x onerror=alert(1)>", "Target"}
+
+
+def test_cli_report_writes_atomically_to_a_file(make_vault, tmp_path):
+    root = make_vault(HOSTILE_NAMES)
+    out = tmp_path / "out" / "report.html"
+    out.parent.mkdir()
+    result = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks", "--format",
+                                      "html", "-o", str(out)])
+    assert result.exit_code == 0 and out.read_text().startswith("<!DOCTYPE html>")
+    assert list(out.parent.iterdir()) == [out]  # no temporary file left behind
+    assert oct(out.stat().st_mode & 0o777) != oct(0o600)
+    stdout = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks", "--format", "csv"])
+    assert stdout.stdout.startswith("target,source")
+    bad = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks", "-o",
+                                   str(tmp_path / "no" / "such" / "dir" / "r.md")])
+    assert bad.exit_code == 2 and "cannot write" in bad.stderr
+
+
+# -- export ---------------------------------------------------------------------
+def _comparable(graph):
+    nodes = {n: (d["kind"], d["title"], d["tags"], bool(d["exists"])) for n, d in graph.nodes(data=True)}
+    edges = sorted((u, v, d["kind"], int(d["count"])) for u, v, d in graph.edges(data=True))
+    return nodes, edges
+
+
+@pytest.mark.parametrize("fmt, read", [
+    ("graphml", lambda text: nx.read_graphml(io.BytesIO(text.encode()), force_multigraph=True)),
+    ("gexf", lambda text: nx.read_gexf(io.BytesIO(text.encode()))),
+    ("json", lambda text: nx.node_link_graph(json.loads(text), edges="edges")),
+])
+def test_export_round_trips_through_networkx(hostile_vault, fmt, read):
+    graph = export_graph(hostile_vault)
+    back = read(write_graph(graph, fmt))
+    if fmt == "gexf":  # GEXF keeps the title as the node label
+        for node, data in back.nodes(data=True):
+            data["title"] = data.get("title", data.get("label"))
+    assert _comparable(back) == _comparable(graph)
+
+
+def test_export_graph_content_and_filters(hostile_vault):
+    graph = export_graph(hostile_vault)
+    assert graph.nodes["Missing one"]["exists"] is False
+    assert graph.nodes["Target.md"]["kind"] == "note"
+    assert ("Target.md", "Target.md", "link") in {(u, v, d["kind"]) for u, v, d in graph.edges(data=True)}
+    assert "Missing one" not in export_graph(hostile_vault, unresolved=False)
+    assert list(export_graph(hostile_vault, tag="🔴").nodes) == ["Émoji 🔴 日本.md"]
+    around = export_graph(hostile_vault, around="+plus.md", depth=1)
+    assert set(around.nodes) == {"+plus.md", "Target.md"}
+
+
+def test_dot_mermaid_and_csv_exports(hostile_vault):
+    graph = export_graph(hostile_vault)
+    dot = write_graph(graph, "dot")
+    assert dot.startswith("digraph vault {") and dot.rstrip().endswith("}")
+    assert '"Quote \\"me\\", please.md" -> "Target.md"' in dot
+    assert dot.count(" -> ") == graph.number_of_edges()
+    mermaid = write_graph(graph, "mermaid")
+    assert mermaid.startswith("flowchart LR") and "#quot;" in mermaid and "<script>" not in mermaid
+    rows = list(csv.reader(io.StringIO(write_graph(graph, "csv"))))
+    assert rows[0] == ["source", "target", "kind", "count", "target_exists"]
+    assert len(rows) - 1 == graph.number_of_edges()
+    assert ["'+plus.md", "Target.md", "link", "1", "True"] in rows
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+@pytest.mark.parametrize("fmt", ["md", "csv", "json", "html"])
+def test_every_report_format_on_the_sample_vault(fmt, tmp_path):
+    out = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(cli, ["--vault", str(NOTES), "report", "backlinks", "--format", fmt,
+                                      "-o", str(out)])
+    assert result.exit_code == 0
+    text = out.read_text()
+    assert "Neuroplasticity" in text and "BDNF" in text
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+@pytest.mark.parametrize("fmt", ["graphml", "gexf", "json", "dot", "mermaid", "csv"])
+def test_every_export_format_on_the_sample_vault(fmt):
+    result = CliRunner().invoke(cli, ["--vault", str(NOTES), "export", "--format", fmt])
+    assert result.exit_code == 0 and "Neuroplasticity" in result.stdout
