@@ -21,6 +21,7 @@ demo: $(STAMP)
 	$(BIN)/vaultgraph --vault notes tags
 	$(BIN)/vaultgraph --vault notes provenance "The brain adapts to psychotropic drugs"
 	$(BIN)/vaultgraph --vault notes provenance --dependents 10.1038/s41380-024-02625-2
+	$(BIN)/vaultgraph --vault notes report backlinks --format html -o report.html
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
