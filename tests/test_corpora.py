@@ -85,7 +85,7 @@ def test_vaultofknowledge_reports_its_real_broken_links():
     # Links into .trash/ or .obsidian/ never resolve: dot folders are not in the vault.
     assert all(not e.target or not e.target.startswith(".") for e in vault.edges)
     # Most links to notes resolve; the broken ones are a small minority.
-    note_links = [e for e in vault.edges if not is_attachment_link(e.link.path, e.link.embed)]
+    note_links = [e for e in vault.edges if not is_attachment_link(e.link)]
     assert sum(e.resolved for e in note_links) / len(note_links) > 0.9
 
 

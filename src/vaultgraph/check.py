@@ -6,7 +6,7 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .model import ERROR, WARNING, Diagnostic
+from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, split_subpath
 
 if TYPE_CHECKING:
@@ -59,9 +59,12 @@ def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
     return [names[key] for key, _score, _ in found]
 
 
-def is_attachment_link(path: str, embed_markdown: bool) -> bool:
-    extension = posixpath.splitext(path)[1].lower().lstrip(".")
-    return extension in ATTACHMENT_EXTENSIONS or (embed_markdown and extension not in ("", "md"))
+def is_attachment_link(link: Link) -> bool:
+    """Whether a link means a file rather than a note: a type Obsidian opens, or
+    any extension in a markdown image (``![x](file.xyz)``)."""
+    extension = posixpath.splitext(link.path)[1].lower().lstrip(".")
+    image = link.kind == "markdown" and link.embed
+    return extension in ATTACHMENT_EXTENSIONS or (image and extension not in ("", "md"))
 
 
 @dataclass
@@ -102,13 +105,13 @@ class _Checker:
                               f"{link.written} -- {text}", link.raw, list(suggestions))
 
         if resolution.target is None:
-            if is_attachment_link(link.path, link.kind == "markdown" and link.embed):
+            if is_attachment_link(link):
                 name = posixpath.basename(link.path)
                 yield diagnostic("missing-attachment", f'no file named "{link.path}"',
                                  suggest(name, self._attachment_names))
                 return
             name = posixpath.basename(link.path)
-            aliased = self.vault._aliases.get(fold(name), [])
+            aliased = self.vault.alias_index.get(fold(name), [])
             if aliased:
                 names = [self.vault.notes[p].name for p in aliased]
                 message = (f'"{name}" is an alias of "{names[0]}"; Obsidian does not resolve '

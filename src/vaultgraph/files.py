@@ -18,7 +18,6 @@ class VaultConfig:
 
     config_dir: str = ".obsidian"
     ignore_filters: list[str] = field(default_factory=list)
-    attachment_folder: str = ""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -58,7 +57,6 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
     return VaultConfig(
         config_dir,
         [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
-        str(settings.get("attachmentFolderPath") or ""),
     )
 
 

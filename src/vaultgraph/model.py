@@ -134,7 +134,3 @@ class Note:
         """Obsidian's note name: the file name without ``.md``."""
         base = self.path.rsplit("/", 1)[-1]
         return base[:-3] if base.lower().endswith(".md") else base
-
-    @property
-    def folder(self) -> str:
-        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""

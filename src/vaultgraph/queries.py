@@ -71,7 +71,7 @@ def wanted(vault: "Vault", include_excluded: bool = False) -> list[dict[str, Any
     for path in _visible(vault, include_excluded):
         for edge in vault.outgoing(path):
             link = edge.link
-            if edge.resolved or not link.path or is_attachment_link(link.path, link.embed):
+            if edge.resolved or not link.path or is_attachment_link(link):
                 continue
             groups[fold(link.path)].append(edge)
     rows = [{"name": edges[0].link.path, "notes": len({e.source for e in edges}),
@@ -283,10 +283,10 @@ def _why_unresolved(vault: "Vault", edge: "Edge") -> str:
                         "link syntax; such a file cannot be linked -- rename it")
     if link.path.startswith(("./", "../")):
         return "no file at this path relative to the note (relative links never fall back to a name)"
-    if fold(link.path) in vault._aliases:
-        owner = vault.notes[vault._aliases[fold(link.path)][0]].name
+    if fold(link.path) in vault.alias_index:
+        owner = vault.notes[vault.alias_index[fold(link.path)][0]].name
         return f'"{link.path}" is an alias of "{owner}"; aliases never resolve links'
-    if is_attachment_link(link.path, link.embed):
+    if is_attachment_link(link):
         return f'no file named "{link.path}" in the vault'
     return (f'no note named "{link.path}" (tried "{link.path}.md" and "{link.path}" as a vault '
             "path, then as the end of any path)")

@@ -130,14 +130,14 @@ class Vault:
 
     # -- lookup ---------------------------------------------------------------
     @cached_property
-    def _names(self) -> dict[str, list[str]]:
+    def name_index(self) -> dict[str, list[str]]:
         names: dict[str, list[str]] = defaultdict(list)
         for path, note in self.notes.items():
             names[fold(note.name)].append(path)
         return names
 
     @cached_property
-    def _aliases(self) -> dict[str, list[str]]:
+    def alias_index(self) -> dict[str, list[str]]:
         aliases: dict[str, list[str]] = defaultdict(list)
         for path, note in self.notes.items():
             for alias in note.aliases:
@@ -155,14 +155,14 @@ class Vault:
         for candidate in (key, key + ".md"):
             if candidate in self.resolver.by_path:
                 return sorted(self.resolver.by_path[candidate])
-        for index in (self._names, self._aliases):
+        for index in (self.name_index, self.alias_index):
             if key in index:
                 return sorted(index[key])
         resolution = self.resolver.resolve(text, "")
         if resolution.target and resolution.rule != "self":
             return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
         # Long claim titles: a unique start of a note name is enough.
-        starts = [paths for name, paths in self._names.items() if key and name.startswith(key)]
+        starts = [paths for name, paths in self.name_index.items() if key and name.startswith(key)]
         return sorted(starts[0]) if len(starts) == 1 else []
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
