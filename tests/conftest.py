@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -12,6 +13,9 @@ settings.register_profile("default", max_examples=150, deadline=None)
 settings.register_profile("fuzz", max_examples=20_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# The CLI keeps its index in a cache folder: never the user's own during tests.
+os.environ.setdefault("VAULTGRAPH_CACHE_DIR", tempfile.mkdtemp(prefix="vaultgraph-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"

@@ -34,8 +34,10 @@ def find_vault_root(start: Path) -> Path:
 class State:
     """What the group options decide; the vault is loaded on first use."""
 
-    def __init__(self, vault_path: str | None, config_dir: str):
+    def __init__(self, vault_path: str | None, config_dir: str, cache_dir: str | None,
+                 use_cache: bool):
         self.vault_path, self.config_dir = vault_path, config_dir
+        self.cache_dir, self.use_cache = cache_dir, use_cache
         self._vault: Vault | None = None
 
     @property
@@ -44,12 +46,13 @@ class State:
             return Path(self.vault_path)
         return find_vault_root(Path.cwd())
 
-    def vault(self) -> "Vault":
+    def vault(self, rebuild: bool = False) -> "Vault":
         if self._vault is None:
             from .vault import VaultError, load
 
             try:
-                self._vault = load(self.root, self.config_dir, progress=_progress_bar())
+                self._vault = load(self.root, self.config_dir, progress=_progress_bar(),
+                                   cache=self.use_cache, cache_dir=self.cache_dir, rebuild=rebuild)
             except VaultError as exc:
                 fail(str(exc), EXIT_USAGE)
         return self._vault
@@ -124,11 +127,34 @@ excluded_option = click.option(
                    "above holding .obsidian/, else the current folder).")
 @click.option("--config-dir", default=".obsidian", show_default=True,
               help="Obsidian's configuration folder inside the vault.")
+@click.option("--cache-dir", envvar="VAULTGRAPH_CACHE_DIR", metavar="DIR",
+              help="Where the index of parsed notes is kept (default: ~/.cache/vaultgraph; "
+                   "never inside the vault).")
+@click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
+              help="Parse every note; neither read nor write the index.")
 @click.version_option(package_name="vaultgraph")
 @click.pass_context
-def cli(ctx: click.Context, vault_path: str | None, config_dir: str) -> None:
+def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
+        no_cache: bool) -> None:
     """Query and validate an Obsidian vault: links, backlinks, tags, broken links."""
-    ctx.obj = State(vault_path, config_dir)
+    ctx.obj = State(vault_path, config_dir, cache_dir, not no_cache)
+
+
+@cli.command()
+@click.option("--rebuild", is_flag=True, help="Discard the index and parse every note again.")
+@json_option
+@click.pass_obj
+def index(state: State, rebuild: bool, as_json: bool) -> None:
+    """Bring the index of parsed notes up to date (every command does this first)."""
+    if not state.use_cache:
+        fail("--no-cache: there is no index to update", EXIT_USAGE)
+    vault = state.vault(rebuild=rebuild)
+    data = {"notes": len(vault.notes), "files": len(vault.files), **(vault.index_stats or {})}
+    if as_json:
+        return emit_json(data)
+    click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the index, "
+               f"{data['removed']} removed{' (index rebuilt)' if data['rebuilt'] else ''}\n"
+               f"index: {data['location']}")
 
 
 @cli.command()

@@ -60,14 +60,14 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
     )
 
 
-def discover(root: Path) -> tuple[list[str], list[Diagnostic]]:
-    """Every file in the vault as a sorted vault-relative POSIX path.
+def discover(root: Path) -> tuple[dict[str, tuple[int, int]], list[Diagnostic]]:
+    """Every file in the vault: sorted vault-relative POSIX path -> (size, mtime in ns).
 
     Names starting with ``.`` are not part of a vault.  Folder symlinks are
     followed only to folders outside the vault that were not seen before
     (Obsidian ignores loops and links back into the vault).
     """
-    files: list[str] = []
+    files: dict[str, tuple[int, int]] = {}
     problems: list[Diagnostic] = []
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
@@ -109,14 +109,19 @@ def discover(root: Path) -> tuple[list[str], list[Diagnostic]]:
                     problems.append(Diagnostic(shown, 1, 1, WARNING, "invalid-filename",
                                                "file name is not valid UTF-8; skipped"))
                     continue
-                files.append(rel)
+                try:
+                    stat = entry.stat()
+                except OSError as exc:
+                    problems.append(Diagnostic(rel, 1, 1, ERROR, "unreadable-file",
+                                               f"cannot stat: {exc.strerror}"))
+                    continue
+                files[rel] = (stat.st_size, stat.st_mtime_ns)
             elif is_link:
                 problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
                                            "broken symlink; not followed"))
 
     walk(str(root), "")
-    files.sort()
-    return files, problems
+    return dict(sorted(files.items())), problems
 
 
 UNLINKABLE_CHARACTERS = "#^|[]"

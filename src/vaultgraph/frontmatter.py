@@ -6,8 +6,10 @@ line and column; nothing but plain YAML types is ever constructed.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -64,6 +66,21 @@ def _scalars(node: yaml.Node, seen: set[int]):
             yield from _scalars(child, seen)
 
 
+def _plain(value: Any) -> Any:
+    """YAML values as JSON has them: dates become ISO strings, sets lists, keys strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, float) and not math.isfinite(value):  # NaN and infinity are not JSON
+        return None
+    return value
+
+
 class _Reader:
     def __init__(self, path: str, lines: list[str], first_line: int):
         self.path, self.lines, self.first_line = path, lines, first_line
@@ -113,7 +130,7 @@ class _Reader:
             loader.dispose()
         if not isinstance(data, dict):  # e.g. a merge key gone wrong
             return self.result
-        self.result.data = {str(k): v for k, v in data.items()}
+        self.result.data = {str(k): _plain(v) for k, v in data.items()}
         self.walk(root)
         return self.result
 

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Callable
 
 from .files import VaultConfig, discover, load_config, name_problems
 from .model import Diagnostic, Link, Note
-from .parse import read_note
 from .resolve import Resolution, Resolver, fold, folder_of
 
 if TYPE_CHECKING:
@@ -82,6 +81,7 @@ class Vault:
         self.notes = notes
         self.config = config
         self.diagnostics = diagnostics
+        self.index_stats: dict | None = None  # what the persistent index did, if used
         self.resolver = Resolver(files)
         self.edges: list[Edge] = []
         self._outgoing: dict[str, list[Edge]] = defaultdict(list)
@@ -222,8 +222,14 @@ class Vault:
 
 
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
-         progress: Callable[[int, int], None] | None = None) -> Vault:
-    """Read the vault at ``path``: discover files, parse notes, resolve links."""
+         progress: Callable[[int, int], None] | None = None, cache: bool = False,
+         cache_dir: str | os.PathLike[str] | None = None, rebuild: bool = False) -> Vault:
+    """Read the vault at ``path``: discover files, parse notes, resolve links.
+
+    With ``cache``, parsed notes are kept in an index outside the vault
+    (``cache_dir``, default ``~/.cache/vaultgraph``) and only changed files are
+    parsed again; ``rebuild`` starts that index afresh.
+    """
     root = Path(path)
     if not root.exists():
         raise VaultError(f"vault not found: {root}")
@@ -231,12 +237,26 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         raise VaultError(f"vault is not a folder: {root}")
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
+    from .index import Index, index_file, note_from_json, parse_files
+
     config = load_config(root, config_dir)
-    files, problems = discover(root)
-    note_paths = [p for p in files if is_note(p)]
-    notes: dict[str, Note] = {}
-    for done, rel in enumerate(note_paths, 1):
-        notes[rel] = read_note(root, rel)
-        if progress:
-            progress(done, len(note_paths))
-    return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
+    stats, problems = discover(root)
+    files = list(stats)
+    note_stats = {p: s for p, s in stats.items() if is_note(p)}
+    index_stats = None
+    if cache:
+        index = Index(index_file(root, cache_dir))
+        if rebuild:
+            index.clear()
+        index.open()
+        try:
+            notes = index.notes(root, note_stats, progress)
+        finally:
+            index.close()
+        index_stats = dict(index.stats, location=str(index.location))
+    else:
+        notes = {p: note_from_json(p, text) for p, _, text in
+                 parse_files(root, list(note_stats), progress)}
+    vault = Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
+    vault.index_stats = index_stats
+    return vault

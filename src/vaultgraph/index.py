@@ -1,0 +1,210 @@
+"""The persistent index: parsed notes kept in SQLite, outside the vault.
+
+A cache, never the truth: each run compares every file's size and mtime with
+the index, re-reads only files that changed (and re-parses only those whose
+content hash changed), and rebuilds the index from scratch when it is missing,
+corrupt, locked for too long or of another schema.  Notes are stored as JSON
+(never pickle), so a tampered cache cannot run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import astuple
+from pathlib import Path
+from typing import Callable, Iterable
+
+from . import __version__
+from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
+from .parse import MAX_NOTE_BYTES, read_note
+
+SCHEMA = 1
+PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
+RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
+_SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
+    sha1 TEXT NOT NULL, note TEXT NOT NULL
+);
+"""
+
+
+def default_cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vaultgraph"
+
+
+def index_file(vault_root: Path, cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """``<cache dir>/<hash of the vault's real path>/index.sqlite``."""
+    key = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
+    return Path(cache_dir or default_cache_dir()) / key.hexdigest()[:16] / "index.sqlite"
+
+
+# -- notes <-> JSON ----------------------------------------------------------------
+def note_to_json(note: Note) -> str:
+    return json.dumps([
+        note.frontmatter, note.aliases,
+        [astuple(t) for t in note.tags], [astuple(l) for l in note.links],
+        [astuple(h) for h in note.headings], [astuple(b) for b in note.blocks],
+        [astuple(c) for c in note.citations], [astuple(q) for q in note.quotes],
+        [astuple(d) for d in note.diagnostics],
+    ], ensure_ascii=False, separators=(",", ":"))
+
+
+def note_from_json(path: str, text: str) -> Note:
+    front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics = json.loads(text)
+    return Note(path, front, aliases, [Tag(*t) for t in tags], [Link(*l) for l in links],
+                [Heading(*h) for h in headings], [Block(*b) for b in blocks],
+                [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
+                [Diagnostic(*d) for d in diagnostics])
+
+
+def _digest(root: Path, path: str) -> str | None:
+    try:
+        with open(root / path, "rb") as handle:
+            return hashlib.sha1(handle.read(MAX_NOTE_BYTES + 1)).hexdigest()
+    except OSError:
+        return None
+
+
+def _parse_batch(root: str, paths: list[str]) -> list[tuple[str, str | None, str]]:
+    """Worker: (path, sha1, note JSON) for each path."""
+    base = Path(root)
+    return [(p, _digest(base, p), note_to_json(read_note(base, p))) for p in paths]
+
+
+def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None
+                ) -> Iterable[tuple[str, str | None, str]]:
+    """(path, sha1, note JSON) for each path; in worker processes when there are many."""
+    total = len(paths)
+    workers = min(os.cpu_count() or 1, 8)
+    if total < PARALLEL_THRESHOLD or workers < 2:
+        for done, path in enumerate(paths, 1):
+            yield path, _digest(root, path), note_to_json(read_note(root, path))
+            if progress:
+                progress(done, total)
+        return
+    size = max(20, total // (workers * 8))
+    batches = [paths[i:i + size] for i in range(0, total, size)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches):
+            yield from batch
+            done += len(batch)
+            if progress:
+                progress(done, total)
+
+
+# -- the index ---------------------------------------------------------------------
+class Index:
+    """Parsed notes of one vault, kept between runs."""
+
+    def __init__(self, location: Path):
+        self.location = location
+        self.connection: sqlite3.Connection | None = None
+        self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
+
+    def open(self) -> None:
+        """Open the index, or start a fresh one if it cannot be trusted."""
+        try:
+            self.location.parent.mkdir(parents=True, exist_ok=True)
+            self.connection = self._connect()
+        except (OSError, sqlite3.Error):
+            self.connection = None  # no cache this time: everything is parsed
+
+    def _connect(self) -> sqlite3.Connection:
+        for attempt in (1, 2):
+            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+            try:
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.executescript(_SCHEMA_SQL)
+                found = dict(connection.execute("SELECT key, value FROM meta"))
+                if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
+                    if found:
+                        raise sqlite3.DatabaseError("index of another schema")
+                    with connection:
+                        connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                               [("schema", str(SCHEMA)), ("version", __version__)])
+                connection.execute("SELECT count(*) FROM files").fetchone()
+                return connection
+            except sqlite3.DatabaseError:
+                connection.close()
+                if attempt == 2:
+                    raise
+                self._discard()
+        raise AssertionError("unreachable")
+
+    def _discard(self) -> None:
+        """Remove an index that cannot be trusted (corrupt, half-written, old schema)."""
+        self.stats["rebuilt"] = True
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(self.location) + suffix).unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        self.close()
+        self._discard()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+    def notes(self, root: Path, stats: dict[str, tuple[int, int]],
+              progress: Callable[[int, int], None] | None = None) -> dict[str, Note]:
+        """Every note in ``stats`` (path -> size, mtime), from the index where it is
+        fresh, parsed where not; the index is brought up to date."""
+        cached: dict[str, tuple[int, int, str, str]] = {}
+        if self.connection is not None:
+            try:
+                cached = {row[0]: row[1:] for row in self.connection.execute(
+                    "SELECT path, size, mtime_ns, sha1, note FROM files")}
+            except sqlite3.Error:
+                cached = {}
+        notes: dict[str, Note] = {}
+        stale, updates = [], []
+        racy = time.time_ns() - RACY_NS
+
+        def stamp(mtime: int) -> int:
+            # A file changed within the last seconds may change again within the same
+            # mtime tick: store no mtime, so the next run checks its hash.
+            return mtime if mtime < racy else -1
+
+        for path, (size, mtime) in stats.items():
+            row = cached.get(path)
+            if row and (row[0], row[1]) == (size, mtime):
+                notes[path] = note_from_json(path, row[3])
+                continue
+            if row and row[2] == _digest(root, path):  # touched, not changed
+                notes[path] = note_from_json(path, row[3])
+                if stamp(mtime) != row[1]:
+                    updates.append((path, size, stamp(mtime), row[2], row[3]))
+                continue
+            stale.append(path)
+        self.stats["reused"] = len(notes)
+        for path, digest, text in parse_files(root, stale, progress):
+            notes[path] = note_from_json(path, text)
+            size, mtime = stats[path]
+            updates.append((path, size, stamp(mtime), digest or "", text))
+        self.stats["parsed"] = len(stale)
+        removed = [path for path in cached if path not in stats]
+        self.stats["removed"] = len(removed)
+        self._store(updates, removed)
+        return {path: notes[path] for path in stats}
+
+    def _store(self, updates: list[tuple], removed: list[str]) -> None:
+        if self.connection is None or not (updates or removed):
+            return
+        try:
+            with self.connection:  # one transaction: readers see all of it or none
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", updates)
+                self.connection.executemany("DELETE FROM files WHERE path = ?",
+                                            [(p,) for p in removed])
+        except sqlite3.Error:
+            pass  # locked by another run for too long: this run's answers stand anyway

@@ -1,0 +1,168 @@
+"""The persistent index: always the same answers as a fresh parse, whatever happened."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import random
+import sqlite3
+
+import pytest
+from click.testing import CliRunner
+
+import vaultgraph
+from vaultgraph.cli import cli
+from vaultgraph.index import index_file, note_to_json
+
+NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
+FOLDERS = ["", "a/", "b/", "a/c/"]
+
+
+def _body(rng: random.Random) -> str:
+    links = " ".join(f"[[{rng.choice(NAMES)}{rng.choice(['', '#H1', '#^b1', '|x'])}]]"
+                     for _ in range(rng.randint(0, 5)))
+    return (f"---\ntags: [t{rng.randint(0, 3)}]\naliases: [{rng.choice(NAMES)}s]\n---\n"
+            f"# H1\n{links} #tag{rng.randint(0, 2)}\npara ^b{rng.randint(1, 2)}\n")
+
+
+def answers(vault) -> dict:
+    """Everything a query can see: parsed notes, resolved targets, backlinks, diagnostics."""
+    return {
+        "files": list(vault.files),
+        "notes": {p: note_to_json(n) for p, n in vault.notes.items()},
+        "targets": {p: [(e.target, e.resolution.rule) for e in vault.outgoing(p)]
+                    for p in vault.notes},
+        "backlinks": {p: [(e.source, e.link.line) for e in vault.backlinks(p)] for p in vault.files},
+        "diagnostics": sorted((d.path, d.line, d.code) for d in vault.diagnostics),
+    }
+
+
+def _write(root, rel, text, tick):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, ns=(tick, tick))
+
+
+def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
+    rng = random.Random(1234)
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    tick = 1_000_000_000_000_000_000  # fixed, old mtimes: no racy-mtime re-hashing
+    for i in range(25):
+        _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}{i}.md", _body(rng), tick)
+    for round_ in range(30):
+        tick += 1_000_000_000
+        files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
+        for _ in range(rng.randint(1, 4)):
+            action, victim = rng.choice(["edit", "add", "delete", "rename", "touch", "same-size"]), rng.choice(files)
+            if action == "edit":
+                _write(root, victim, _body(rng), tick)
+            elif action == "add":
+                _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}.md", _body(rng), tick)
+            elif action == "delete" and (root / victim).exists():
+                (root / victim).unlink()
+            elif action == "rename" and (root / victim).exists():
+                target = root / f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}-{round_}.md"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                (root / victim).rename(target)
+            elif action == "touch" and (root / victim).exists():
+                os.utime(root / victim, ns=(tick, tick))
+            elif action == "same-size" and (root / victim).exists():
+                text = (root / victim).read_text()
+                _write(root, victim, text.replace("para", "arap"), tick)
+        cached = vaultgraph.load(root, cache=True, cache_dir=cache)
+        fresh = vaultgraph.load(root)
+        assert answers(cached) == answers(fresh), f"round {round_}"
+    assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
+
+
+def test_only_changed_notes_are_parsed(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    for name in NAMES:
+        _write(root, f"{name}.md", f"[[{NAMES[0]}]] {name}", old)
+    first = vaultgraph.load(root, cache=True, cache_dir=cache).index_stats
+    assert (first["parsed"], first["reused"]) == (8, 0)
+    again = vaultgraph.load(root, cache=True, cache_dir=cache).index_stats
+    assert (again["parsed"], again["reused"]) == (0, 8)
+    _write(root, "Beta.md", "[[Gamma]] changed", old + 5)
+    os.utime(root / "Gamma.md", ns=(old + 5, old + 5))  # touched only: hash says unchanged
+    (root / "Eta.md").unlink()
+    after = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert (after.index_stats["parsed"], after.index_stats["reused"],
+            after.index_stats["removed"]) == (1, 6, 1)
+    assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
+
+
+def test_recent_files_are_hash_checked(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    (root).mkdir()
+    (root / "A.md").write_text("[[B]]")  # mtime: now, so the index does not trust it alone
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    stat = (root / "A.md").stat()
+    (root / "A.md").write_text("[[C]]")  # same size; mtime may be the same tick
+    os.utime(root / "A.md", ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert [e.link.path for e in again.outgoing("A.md")] == ["C"]
+
+
+@pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table"])
+def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    root.mkdir()
+    (root / "A.md").write_text("[[B]] #t")
+    (root / "B.md").write_text("x")
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    location = index_file(root, cache)
+    if damage == "garbage":
+        location.write_bytes(b"this is not a database" * 100)
+        for suffix in ("-wal", "-shm"):
+            (location.parent / (location.name + suffix)).unlink(missing_ok=True)
+    elif damage == "empty":
+        location.write_bytes(b"")
+    else:
+        with sqlite3.connect(location) as db:
+            if damage == "old-schema":
+                db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+                db.execute("UPDATE files SET note = '[]'")  # would crash if trusted
+            else:
+                db.execute("DROP TABLE files")
+    vault = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert [e.target for e in vault.outgoing("A.md")] == ["B.md"]
+    assert [t.name for t in vault.notes["A.md"].tags] == ["t"]
+    assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
+
+
+def _load_in_child(args):
+    root, cache = args
+    vault = vaultgraph.load(root, cache=True, cache_dir=cache)
+    return sorted((p, [e.target for e in vault.outgoing(p)]) for p in vault.notes)
+
+
+def test_concurrent_runs_do_not_corrupt_the_index(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    root.mkdir()
+    for i in range(60):
+        (root / f"N{i}.md").write_text(f"[[N{(i + 1) % 60}]] [[N{(i * 7) % 60}]] #t{i % 5}")
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        results = pool.map(_load_in_child, [(root, cache)] * 8)
+    assert all(result == results[0] for result in results)
+    with sqlite3.connect(index_file(root, cache)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert db.execute("SELECT count(*) FROM files").fetchone() == (60,)
+
+
+def test_index_command_and_cache_options(make_vault, tmp_path):
+    root = make_vault({"A.md": "[[B]]", "B.md": ""})
+    cache = tmp_path / "elsewhere"
+    run = lambda *a: CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), *a])
+    first = json.loads(run("index", "--json").stdout)
+    assert (first["parsed"], first["reused"]) == (2, 0)
+    assert first["location"].startswith(str(cache)) and not first["location"].startswith(str(root))
+    assert json.loads(run("index", "--json").stdout)["reused"] == 2
+    rebuilt = json.loads(run("index", "--rebuild", "--json").stdout)
+    assert rebuilt["parsed"] == 2 and rebuilt["rebuilt"]
+    no_cache = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "index"])
+    assert no_cache.exit_code == 2
+    assert not any(p.name.endswith(".sqlite") for p in root.rglob("*"))
