@@ -1,0 +1,116 @@
+"""`make bench`: vaultgraph's wall time and memory on generated vaults, against a floor.
+
+For each size: generate a vault (benchmarks/generate.py), measure the floor in
+this process (reading every file; a Python regex scan of every file for links
+and tags), then run the real CLI in subprocesses: cold index + check, warm run
+with no change, run after editing one note, `backlinks` of the most linked
+note, and `check`.  Each figure is printed with its ratio to the read floor
+and the peak RSS of the process; correctness is checked against the ground
+truth (broken links, backlink count).
+
+    python benchmarks/run.py --sizes 1000,10000 [--work DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import generate  # noqa: E402
+
+LINK = re.compile(r"!?\[\[([^\]\n|#]+)|\]\(([^)\s]+)\)")
+TAG = re.compile(r"(?:^|\s)#([^\s#.,:;!?()\[\]\"']+)")
+
+
+def floor(root: Path) -> tuple[float, float]:
+    files = [p for p in root.rglob("*.md")]
+    start = time.perf_counter()
+    texts = [p.read_bytes() for p in files]
+    read = time.perf_counter() - start
+    start = time.perf_counter()
+    found = 0
+    for p in files:
+        text = p.read_text(encoding="utf-8")
+        found += len(LINK.findall(text)) + len(TAG.findall(text))
+    return read, time.perf_counter() - start
+
+
+def cli(*args: str, cache: Path) -> tuple[float, int, str]:
+    """Wall seconds, peak RSS (MB) and stdout of one real `vaultgraph` process."""
+    command = [sys.executable, "-m", "vaultgraph", "--cache-dir", str(cache), *args]
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed with exit code {process.returncode}")
+    return elapsed, usage.ru_maxrss // 1024, out
+
+
+def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
+    vault = work / f"vault-{size}"
+    truth = generate(size, 1, vault)  # afresh each run: the run edits a note
+    read, scan = floor(vault)
+    rows = [("floor: read every file", read, 0), ("floor: regex scan", scan, 0)]
+    cache = Path(tempfile.mkdtemp(prefix="vaultgraph-bench-"))
+    v = ["--vault", str(vault)]
+
+    elapsed, rss, out = cli(*v, "check", "--format", "json", cache=cache)
+    rows.append(("cold: index + check", elapsed, rss))
+    report = json.loads(out)
+    broken = Counter(d["code"] for d in report["diagnostics"])["unresolved-link"]
+    assert broken == truth["broken"], f"broken links: {broken}, truth says {truth['broken']}"
+
+    elapsed, rss, _ = cli(*v, "index", cache=cache)
+    rows.append(("warm: no change", elapsed, rss))
+
+    counts = Counter(target for source, target in truth["links"] if target and target != source)
+    hub, expected = counts.most_common(1)[0]
+    elapsed, rss, out = cli(*v, "backlinks", hub, "--json", cache=cache)
+    rows.append(("warm: backlinks of the hub", elapsed, rss))
+    sources = json.loads(out)["backlinks"]
+    assert len(sources) == expected, f"backlinks: {len(sources)}, truth says {expected}"
+
+    edited = vault / truth["links"][0][0]
+    edited.write_text(edited.read_text() + "\nOne more line. [[Missing after edit]]\n")
+    elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
+    rows.append(("after editing one note: check", elapsed, rss))
+
+    elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
+    rows.append(("warm: check", elapsed, rss))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "vaultgraph-bench")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"# vaultgraph benchmark -- {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
+          f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    for size in (int(s) for s in args.sizes.split(",")):
+        rows = bench(size, args.work)
+        read = rows[0][1]
+        print(f"\n## {size:,} notes ({sum(p.stat().st_size for p in (args.work / f'vault-{size}').rglob('*.md')) / 1e6:.1f} MB)")
+        print(f"| {'measure':<34} | {'wall s':>8} | {'x read floor':>12} | {'peak RSS MB':>11} |")
+        print(f"|{'-' * 36}|{'-' * 10}|{'-' * 14}|{'-' * 13}|")
+        for name, seconds, rss in rows:
+            print(f"| {name:<34} | {seconds:>8.3f} | {seconds / read:>12.1f} | {rss or '':>11} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
