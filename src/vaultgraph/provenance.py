@@ -102,6 +102,7 @@ class Provenance:
         self.vault = vault
         self.config = config or ProvenanceConfig()
         self.roles = {path: self._role(path) for path in vault.notes}
+        self._sections: dict[str, tuple[list[int], list[str]]] = {}
         self.rests_on: dict[str, list[Evidence]] = defaultdict(list)
         self.opposed_by: dict[str, list[Evidence]] = defaultdict(list)
         for path, note in vault.notes.items():
@@ -171,21 +172,27 @@ class Provenance:
         if link.kind.startswith("property:"):
             name = fold(link.kind.split(":", 1)[1])
             return f"property:{name}" if name in RESTS_ON | {SUPPORTS, OPPOSES} else None
-        fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
-        at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
-        before = [name for start, name in fields if at < 0 or start < at]
-        if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
-            return f"field:{before[-1]}"
-        if _FOOTNOTE.match(link.context):
+        if "::" in link.context:
+            fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
+            at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
+            before = [name for start, name in fields if at < 0 or start < at]
+            if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
+                return f"field:{before[-1]}"
+        if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
             return "footnote"
         if self._section(path, link.line) in REFERENCE_HEADINGS:
             return "reference"
         return None
 
     def _section(self, path: str, line: int) -> str | None:
-        headings = self.vault.notes[path].headings
-        index = bisect_right([h.line for h in headings], line) - 1
-        return strip_heading(headings[index].text) if index >= 0 else None
+        """The (stripped) heading a line is under."""
+        if path not in self._sections:
+            headings = self.vault.notes[path].headings
+            self._sections[path] = ([h.line for h in headings],
+                                    [strip_heading(h.text) for h in headings])
+        lines, names = self._sections[path]
+        index = bisect_right(lines, line) - 1
+        return names[index] if index >= 0 else None
 
     # -- queries --------------------------------------------------------------
     def is_source(self, evidence: Evidence) -> bool:

@@ -48,7 +48,10 @@ class Resolver:
     def __init__(self, paths: Iterable[str]):
         self.by_path: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
+        self._memo: dict[str, tuple[str | None, list[str]]] = {}
+        self.folders: dict[str, str] = {}
         for path in paths:
+            self.folders[path] = folder_of(path)
             key = fold(path)
             self.by_path.setdefault(key, []).append(path)
             self.by_name.setdefault(key.rsplit("/", 1)[-1], []).append(path)
@@ -78,22 +81,28 @@ class Resolver:
                 return Resolution(None, "unresolved")
             found = self._exact(fold(joined), joined)
             return Resolution(found, "relative" if found else "unresolved")
-        written = written.lstrip("/")
-        key = fold(written)
-        found = self._exact(key, written)
+        found, candidates = self._lookup(written.lstrip("/"))
         if found:
             return Resolution(found, "exact")
-        candidates = self._suffix_matches(key)
         if not candidates:
             return Resolution(None, "unresolved")
         here = folder_of(source)
-        local = [c for c in candidates if folder_of(c) == here]
+        local = [c for c in candidates if self.folders[c] == here]
         if local:
             return Resolution(min(local), "same-folder", tuple(candidates))
         shortest = min(len(c) for c in candidates)
         best = sorted(c for c in candidates if len(c) == shortest)
         rule = "tie" if len(best) > 1 else "shortest"
         return Resolution(best[0], rule, tuple(candidates))
+
+    def _lookup(self, written: str) -> tuple[str | None, list[str]]:
+        """The exact match, else the path-suffix candidates: what does not depend on
+        the source note, computed once per link path."""
+        if written not in self._memo:
+            key = fold(written)
+            found = self._exact(key, written)
+            self._memo[written] = (found, [] if found else self._suffix_matches(key))
+        return self._memo[written]
 
     def _suffix_matches(self, key: str) -> list[str]:
         name = key.rsplit("/", 1)[-1]

@@ -25,6 +25,8 @@ from .resolve import Resolution, Resolver, fold, folder_of
 if TYPE_CHECKING:
     import networkx
 
+    from .check import Suggester
+
 
 class VaultError(Exception):
     """The vault itself cannot be read (missing, not a folder, unreadable)."""
@@ -167,9 +169,14 @@ class Vault:
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Note names and aliases closest to ``text`` (rapidfuzz)."""
-        from .check import suggest
+        return self.suggester(text, limit)
 
-        return suggest(text, self.lookup_names, limit)
+    @cached_property
+    def suggester(self) -> "Suggester":
+        """Did-you-mean over note names and aliases."""
+        from .check import Suggester
+
+        return Suggester(self.lookup_names)
 
     @cached_property
     def lookup_names(self) -> dict[str, str]:
