@@ -17,12 +17,16 @@ import argparse
 import json
 import random
 import shutil
+from itertools import accumulate
 from pathlib import Path
 
 WORDS = ("neuron synapse receptor plasticity serotonin dopamine glutamate cortex memory "
          "learning drug dose tolerance signal pathway protein gene model theory evidence "
          "claim source method result review network graph vault index link tag").split()
 TOPICS = ["biology", "neuro", "pharma", "method", "meta"]
+# Every link form a vault has: plain, alias, heading, block, embed, folder path, markdown.
+FORMS = ("[[{name}]]", "[[{name}|{word}]]", "[[{name}#{name}]]", "[[{name}#^{block}]]",
+         "![[{name}]]", "[[{stem}]]", "[{word}]({url})")
 BROKEN_RATE = 0.03
 LINKS_PER_NOTE = 8
 
@@ -40,7 +44,7 @@ def generate(count: int, seed: int, out: Path) -> dict:
     names = [_name(i, rng) for i in range(count)]
     paths = [f"{rng.choice(folders)}/{n}.md".lstrip("/") for n in names]
     # Zipf-like popularity: a few hubs, a long tail.
-    weights = [1.0 / (rank + 1) ** 0.9 for rank in range(count)]
+    cumulative = list(accumulate(1.0 / (rank + 1) ** 0.9 for rank in range(count)))
     popular = list(range(count))
     rng.shuffle(popular)
     truth_links, truth_tags = [], {}
@@ -48,7 +52,7 @@ def generate(count: int, seed: int, out: Path) -> dict:
         tags = sorted({rng.choice(TOPICS), f"{rng.choice(TOPICS)}/{rng.choice(WORDS)}"})
         inline_tag = f"{rng.choice(TOPICS)}/{rng.choice(WORDS)}"
         truth_tags[paths[i]] = sorted(set(tags) | {inline_tag})
-        related = popular[rng.choices(range(count), weights)[0]]
+        related = popular[rng.choices(range(count), cum_weights=cumulative)[0]]
         lines = [
             "---", f"tags: [{', '.join(tags)}]", f"aliases: [\"{names[i].lower()} alias\"]",
             f"related: \"[[{names[related]}]]\"", f"created: 2024-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
@@ -61,28 +65,15 @@ def generate(count: int, seed: int, out: Path) -> dict:
                 body.append(f"See [[Missing {rng.choice(WORDS)} {i}-{k}]] for later.")
                 truth_links.append((paths[i], None))
                 continue
-            j = popular[rng.choices(range(count), weights)[0]]
+            j = popular[rng.choices(range(count), cum_weights=cumulative)[0]]
             target, name = paths[j], names[j]
-            form = rng.randrange(7)
-            if form == 0:
-                text = f"[[{name}]]"
-            elif form == 1:
-                text = f"[[{name}|{rng.choice(WORDS)}]]"
-            elif form == 2:
-                text = f"[[{name}#{name}]]"
-            elif form == 3:
-                text = f"[[{name}#^b{j}]]"
-            elif form == 4:
-                text = f"![[{name}]]"
-            elif form == 5:
-                text = f"[[{target[:-3]}]]"
-            else:
-                text = f"[{rng.choice(WORDS)}]({target.replace(' ', '%20')})"
+            text = rng.choice(FORMS).format(name=name, word=rng.choice(WORDS), block=f"b{j}",
+                                            stem=target[:-3], url=target.replace(" ", "%20"))
             truth_links.append((paths[i], target))
             body.append(f"The {rng.choice(WORDS)} of {rng.choice(WORDS)} relates to {text} here.")
         paragraph = " ".join(rng.choice(WORDS) for _ in range(160))
         lines += [
-            f"## Notes", "", " ".join(body), "", paragraph + f" ^b{i}", "",
+            "## Notes", "", " ".join(body), "", paragraph + f" ^b{i}", "",
             f"A tag in text: #{inline_tag}. Not tags: `#{rng.choice(WORDS)}` and word#x and #1984.", "",
             "```python", f"# [[Fake link {i}]] #faketag", "print('[[not a link]]')", "```", "",
             f"Inline code `[[Fake {i}]]` and math $[[m]]$ are not links.", "",
