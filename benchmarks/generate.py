@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 from itertools import accumulate
@@ -28,6 +29,7 @@ TOPICS = ["biology", "neuro", "pharma", "method", "meta"]
 FORMS = ("[[{name}]]", "[[{name}|{word}]]", "[[{name}#{name}]]", "[[{name}#^{block}]]",
          "![[{name}]]", "[[{stem}]]", "[{word}]({url})")
 BROKEN_RATE = 0.03
+EPOCH_NS = 1_704_067_200 * 10**9  # 2024-01-01
 LINKS_PER_NOTE = 8
 
 
@@ -82,6 +84,9 @@ def generate(count: int, seed: int, out: Path) -> dict:
         path = out / paths[i]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines), encoding="utf-8")
+        # Old mtimes, as in a real vault: only files edited in the last seconds
+        # are re-hashed on every run (see docs/cli.md, "The index").
+        os.utime(path, ns=(EPOCH_NS + i, EPOCH_NS + i))
     truth = {"notes": count, "seed": seed, "links": truth_links, "tags": truth_tags,
              "broken": sum(1 for _, t in truth_links if t is None)}
     (out.parent / f"{out.name}.truth.json").write_text(json.dumps(truth))

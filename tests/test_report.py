@@ -25,6 +25,7 @@ HOSTILE_NAMES = {
     "Émoji 🔴 日本.md": "[[Target]] #🔴 ^blk\n",
     "Target.md": "# Target\n[[Missing one]] [[Target#Nope]]\n",
     "+plus.md": "@at [[Target]] <b>bold</b>\n",
+    "Line\nbreak.md": "A name with a line break links to [[Target]].\n",
 }
 
 
@@ -36,9 +37,10 @@ def hostile_vault(make_vault):
 def test_report_model(hostile_vault):
     report = build_report(hostile_vault)
     target = next(e for e in report["notes"] if e["path"] == "Target.md")
-    assert target["backlink_count"] == 4
+    assert target["backlink_count"] == 5
     assert {b["source"] for b in target["backlinks"]} == {
-        "<img src=x onerror=alert(1)>.md", "Quote \"me\", please.md", "Émoji 🔴 日本.md", "+plus.md"}
+        "<img src=x onerror=alert(1)>.md", "Quote \"me\", please.md", "Émoji 🔴 日本.md", "+plus.md",
+        "Line\nbreak.md"}
     assert [(o["raw"], o["status"]) for o in target["outgoing"]] == [
         ("Missing one", "unresolved"), ("Target#Nope", "missing-heading")]
     assert [w["name"] for w in report["wanted"]] == ["Missing one"]
@@ -65,7 +67,8 @@ def test_csv_is_rfc4180_with_formulas_neutralised(hostile_vault):
     assert text.endswith("\r\n")
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["target", "source", "line", "column", "kind", "context"]
-    assert len(rows) == 1 + 5  # four backlinks to Target, one to Quote
+    assert len(rows) == 1 + 6  # five backlinks to Target, one to Quote
+    assert "Line\nbreak.md" in {row[1] for row in rows}  # a quoted cell keeps its line break
     contexts = {row[1].lstrip("'"): row[5] for row in rows[1:] if row[0] == "Target.md"}
     assert contexts["Quote \"me\", please.md"].startswith("'=cmd")
     assert contexts["+plus.md"].startswith("'@at")

@@ -26,7 +26,7 @@ def _label(text: str) -> str:
 def _link(path: str) -> str:
     """A wikilink by vault path, shown as the note name."""
     target = path[:-3] if path.lower().endswith(".md") else path
-    if any(ch in target for ch in "#^|[]"):
+    if any(ch in target for ch in "#^|[]\n\r"):
         return _text(target)  # Obsidian cannot link such a name: plain text
     name = target.rsplit("/", 1)[-1]
     return f"[[{target}|{_label(name)}]]" if name != target else f"[[{target}]]"
