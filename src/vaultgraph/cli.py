@@ -1,7 +1,8 @@
 """The ``vaultgraph`` command line: click commands over the Python API, no logic.
 
-Exit codes: 0 success; 1 check found errors, or a NOTE matched nothing or
-several notes; 2 usage error or unreadable vault; 3 internal error.
+Exit codes (docs/cli.md): 0 success; 1 findings (check errors, a NOTE matching
+nothing or several notes, a broken link explained, no path); 2 usage error or
+unreadable vault; 3 internal error.
 """
 
 from __future__ import annotations
