@@ -88,6 +88,8 @@ def test_unclosed_frontmatter_is_reported():
     n = parse_text("n.md", "---\ntitle: x\n[[Link]]\n")
     assert "invalid-frontmatter" in codes(n)
     assert [l.path for l in n.links] == ["Link"]
+    # A note that merely starts with a horizontal rule is fine.
+    assert codes(parse_text("n.md", "---\nJust text [[Link]]\n")) == []
 
 
 def test_aliases_list_string_and_legacy():

@@ -24,6 +24,7 @@ MAX_NOTE_BYTES = 16 * 1024 * 1024
 MAX_PARSE_SECONDS = 20.0
 _SCHEME = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
 _BLOCK_ONLY = re.compile(r"\^([A-Za-z0-9-]+)")
+_PROPERTY = re.compile(r"[\w-]+\s*:")
 
 
 def decode(path: str, data: bytes) -> tuple[str | None, list[Diagnostic]]:
@@ -176,7 +177,10 @@ def parse_text(path: str, text: str) -> Note:
     note = Note(path)
     tokens = markdown_parser().parse(text)
     cursors: dict[int, int] = {}
-    if lines[0].rstrip() == "---" and (not tokens or tokens[0].type != "front_matter"):
+    # An opening `---` followed by a property but never closed: front matter gone wrong
+    # (a note may also just start with a horizontal rule).
+    if (lines[0].rstrip() == "---" and len(lines) > 1 and _PROPERTY.match(lines[1])
+            and (not tokens or tokens[0].type != "front_matter")):
         note.diagnostics.append(Diagnostic(
             path, 1, 1, ERROR, "invalid-frontmatter",
             "front matter opened on line 1 is never closed with ---"))
