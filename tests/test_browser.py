@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from vaultgraph.cli import cli
 
-from .conftest import NOTES, ROOT
+from .conftest import NOTES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")

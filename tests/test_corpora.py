@@ -97,7 +97,7 @@ def test_resolution_agrees_with_obsidian_export_expected_output(suite):
     base = CORPORA / "fixtures-obsidian-export"
     vault = load(base / "input" / suite)
     compared = 0
-    for path, note in vault.notes.items():
+    for path in vault.notes:
         expected_file = base / "expected" / suite / path
         if not expected_file.is_file():
             continue

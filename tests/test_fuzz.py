@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 
 from hypothesis import assume, given
 from hypothesis import strategies as st

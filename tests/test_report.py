@@ -152,7 +152,7 @@ def test_export_round_trips_through_networkx(hostile_vault, fmt, read):
     graph = export_graph(hostile_vault)
     back = read(write_graph(graph, fmt))
     if fmt == "gexf":  # GEXF keeps the title as the node label
-        for node, data in back.nodes(data=True):
+        for _, data in back.nodes(data=True):
             data["title"] = data.get("title", data.get("label"))
     assert _comparable(back) == _comparable(graph)
 

@@ -81,9 +81,6 @@ class Evidence:
     def counter(self) -> bool:
         return self.kind == OPPOSES
 
-    def key(self) -> str:
-        return self.target or f"{self.kind}:{self.identifier}"
-
 
 def _text_after(link) -> str:
     """The rest of the link's line after the link itself, up to the next link."""
