@@ -73,20 +73,23 @@ def _digest(root: Path, path: str) -> str | None:
         return None
 
 
-def _parse_batch(root: str, paths: list[str]) -> list[tuple[str, str | None, str]]:
-    """Worker: (path, sha1, note JSON) for each path."""
-    base = Path(root)
-    return [(p, _digest(base, p), note_to_json(read_note(base, p))) for p in paths]
+def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, Note]:
+    return path, _digest(root, path) if digest else None, read_note(root, path)
 
 
-def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None
-                ) -> Iterable[tuple[str, str | None, str]]:
-    """(path, sha1, note JSON) for each path; in worker processes when there are many."""
+def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, Note]]:
+    """Worker: the notes of a batch of paths (sent back pickled, between our own processes)."""
+    return [_parse_one(Path(root), path, digest) for path in paths]
+
+
+def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None,
+                digest: bool = False) -> Iterable[tuple[str, str | None, Note]]:
+    """(path, sha1 if ``digest``, note) for each path; in worker processes when there are many."""
     total = len(paths)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2:
         for done, path in enumerate(paths, 1):
-            yield path, _digest(root, path), note_to_json(read_note(root, path))
+            yield _parse_one(root, path, digest)
             if progress:
                 progress(done, total)
         return
@@ -94,7 +97,8 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
     batches = [paths[i:i + size] for i in range(0, total, size)]
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches):
+        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches,
+                              [digest] * len(batches)):
             yield from batch
             done += len(batch)
             if progress:
@@ -187,10 +191,10 @@ class Index:
                 continue
             stale.append(path)
         self.stats["reused"] = len(notes)
-        for path, digest, text in parse_files(root, stale, progress):
-            notes[path] = note_from_json(path, text)
+        for path, digest, note in parse_files(root, stale, progress, digest=True):
+            notes[path] = note
             size, mtime = stats[path]
-            updates.append((path, size, stamp(mtime), digest or "", text))
+            updates.append((path, size, stamp(mtime), digest or "", note_to_json(note)))
         self.stats["parsed"] = len(stale)
         removed = [path for path in cached if path not in stats]
         self.stats["removed"] = len(removed)

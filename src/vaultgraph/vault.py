@@ -244,7 +244,7 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         raise VaultError(f"vault is not a folder: {root}")
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
-    from .index import Index, index_file, note_from_json, parse_files
+    from .index import Index, index_file, parse_files
 
     config = load_config(root, config_dir)
     stats, problems = discover(root)
@@ -262,8 +262,7 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
             index.close()
         index_stats = dict(index.stats, location=str(index.location))
     else:
-        notes = {p: note_from_json(p, text) for p, _, text in
-                 parse_files(root, list(note_stats), progress)}
+        notes = {p: note for p, _, note in parse_files(root, list(note_stats), progress)}
     vault = Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
     vault.index_stats = index_stats
     return vault
