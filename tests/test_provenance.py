@@ -194,3 +194,17 @@ def test_provenance_cli_usage_errors(make_vault):
     assert missing.exit_code == 1
     bad_role = CliRunner().invoke(cli, ["--vault", str(root), "check", "--role", "x"])
     assert bad_role.exit_code == 2
+
+
+def test_dependents_of_a_url(make_vault):
+    root = make_vault({
+        "Web.md": "---\ntype: source\nurl: https://example.org/article\n---\n",
+        "C1.md": CLAIM + "source:: [[Web]]\n",
+        "C2.md": CLAIM + "As reported at https://example.org/article, p. 3.\n",
+        "C3.md": CLAIM + "Elsewhere: https://example.org/other\n",
+    })
+    result = CliRunner().invoke(cli, ["--vault", str(root), "provenance", "--dependents",
+                                      "https://example.org/article", "--json"])
+    data = json.loads(result.stdout)
+    assert data["notes"] == ["Web.md"]
+    assert [(r["note"], r["depth"]) for r in data["dependents"]] == [("C1.md", 1), ("C2.md", 1)]
