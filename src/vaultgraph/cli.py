@@ -59,7 +59,7 @@ class State:
         return self._vault
 
     def note_path(self, query: str) -> str:
-        from .vault import NoteLookupError
+        from .lookup import NoteLookupError
 
         try:
             return self.vault().note_path(query)
@@ -259,7 +259,7 @@ def provenance(state: State, claim: str | None, dependents: str | None, depth: i
     config = _provenance_config(roles)
     vault = state.vault()
     if dependents is not None:
-        from .vault import NoteLookupError
+        from .lookup import NoteLookupError
 
         try:
             data = views.dependents_view(vault, dependents, config)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from .files import VaultConfig, discover, load_config, name_problems
+from .lookup import NoteFinder, NoteLookupError
 from .model import Diagnostic, Link, Note
 from .resolve import Resolution, Resolver, fold, folder_of
 
@@ -30,20 +31,6 @@ if TYPE_CHECKING:
 
 class VaultError(Exception):
     """The vault itself cannot be read (missing, not a folder, unreadable)."""
-
-
-class NoteLookupError(LookupError):
-    """A NOTE argument matched no file, or several."""
-
-    def __init__(self, query: str, matches: list[str], suggestions: list[str]):
-        self.query, self.matches, self.suggestions = query, matches, suggestions
-        if matches:
-            message = f'"{query}" matches {len(matches)} notes: ' + ", ".join(matches)
-        else:
-            message = f'no note matches "{query}"'
-            if suggestions:
-                message += "; did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
-        super().__init__(message)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,67 +119,33 @@ class Vault:
 
     # -- lookup ---------------------------------------------------------------
     @cached_property
-    def name_index(self) -> dict[str, list[str]]:
-        names: dict[str, list[str]] = defaultdict(list)
-        for path, note in self.notes.items():
-            names[fold(note.name)].append(path)
-        return names
+    def finder(self) -> NoteFinder:
+        return NoteFinder(self.resolver, {p: n.name for p, n in self.notes.items()},
+                          {p: n.aliases for p, n in self.notes.items() if n.aliases})
 
-    @cached_property
+    @property
+    def name_index(self) -> dict[str, list[str]]:
+        return self.finder.name_index
+
+    @property
     def alias_index(self) -> dict[str, list[str]]:
-        aliases: dict[str, list[str]] = defaultdict(list)
-        for path, note in self.notes.items():
-            for alias in note.aliases:
-                if path not in aliases[fold(alias)]:
-                    aliases[fold(alias)].append(path)
-        return aliases
+        return self.finder.alias_index
+
+    @property
+    def suggester(self) -> "Suggester":
+        return self.finder.suggester
 
     def find(self, query: str) -> list[str]:
-        """Files a NOTE argument names: vault path, note name, alias, link path, then
-        the one note name that starts with it."""
-        text = query.strip()
-        if text.startswith("[[") and text.endswith("]]"):
-            text = text[2:-2].split("|")[0]
-        key = fold(text)
-        for candidate in (key, key + ".md"):
-            if candidate in self.resolver.by_path:
-                return sorted(self.resolver.by_path[candidate])
-        for index in (self.name_index, self.alias_index):
-            if key in index:
-                return sorted(index[key])
-        resolution = self.resolver.resolve(text, "")
-        if resolution.target and resolution.rule != "self":
-            return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
-        # Long claim titles: a unique start of a note name is enough.
-        starts = [paths for name, paths in self.name_index.items() if key and name.startswith(key)]
-        return sorted(starts[0]) if len(starts) == 1 else []
+        """Files a NOTE argument names (see NoteFinder.find)."""
+        return self.finder.find(query)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
         """Note names and aliases closest to ``text`` (rapidfuzz)."""
-        return self.suggester(text, limit)
-
-    @cached_property
-    def suggester(self) -> "Suggester":
-        """Did-you-mean over note names and aliases."""
-        from .check import Suggester
-
-        return Suggester(self.lookup_names)
-
-    @cached_property
-    def lookup_names(self) -> dict[str, str]:
-        """Every note name and alias, folded -> as written."""
-        names = {fold(note.name): note.name for note in self.notes.values()}
-        for note in self.notes.values():
-            for alias in note.aliases:
-                names.setdefault(fold(alias), alias)
-        return names
+        return self.finder.suggester(text, limit)
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names; NoteLookupError otherwise."""
-        matches = self.find(query)
-        if len(matches) == 1:
-            return matches[0]
-        raise NoteLookupError(query, matches, [] if matches else self.suggest(query))
+        return self.finder.note_path(query)
 
     def note(self, query: str) -> Note:
         path = self.note_path(query)

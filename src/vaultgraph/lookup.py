@@ -1,0 +1,94 @@
+"""NOTE arguments -> vault paths: by path, name, alias, link path or a unique start of a name."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from .resolve import Resolver, fold
+
+if TYPE_CHECKING:
+    from .check import Suggester
+
+
+class NoteLookupError(LookupError):
+    """A NOTE argument matched no file, or several."""
+
+    def __init__(self, query: str, matches: list[str], suggestions: list[str]):
+        self.query, self.matches, self.suggestions = query, matches, suggestions
+        if matches:
+            message = f'"{query}" matches {len(matches)} notes: ' + ", ".join(matches)
+        else:
+            message = f'no note matches "{query}"'
+            if suggestions:
+                message += "; did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
+        super().__init__(message)
+
+
+class NoteFinder:
+    """Finds notes from the file list, note names and aliases alone (no note content)."""
+
+    def __init__(self, resolver: Resolver, names: dict[str, str], aliases: dict[str, list[str]]):
+        self.resolver = resolver
+        self.names = names        # note path -> note name
+        self.aliases = aliases    # note path -> its aliases
+
+    @cached_property
+    def name_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for path, name in self.names.items():
+            index[fold(name)].append(path)
+        return index
+
+    @cached_property
+    def alias_index(self) -> dict[str, list[str]]:
+        index: dict[str, list[str]] = defaultdict(list)
+        for path, aliases in self.aliases.items():
+            for alias in aliases:
+                if path not in index[fold(alias)]:
+                    index[fold(alias)].append(path)
+        return index
+
+    @cached_property
+    def lookup_names(self) -> dict[str, str]:
+        """Every note name and alias, folded -> as written."""
+        names = {fold(name): name for name in self.names.values()}
+        for aliases in self.aliases.values():
+            for alias in aliases:
+                names.setdefault(fold(alias), alias)
+        return names
+
+    @cached_property
+    def suggester(self) -> "Suggester":
+        """Did-you-mean over note names and aliases."""
+        from .check import Suggester
+
+        return Suggester(self.lookup_names)
+
+    def find(self, query: str) -> list[str]:
+        """Files a NOTE argument names: vault path, note name, alias, link path, then
+        the one note name that starts with it."""
+        text = query.strip()
+        if text.startswith("[[") and text.endswith("]]"):
+            text = text[2:-2].split("|")[0]
+        key = fold(text)
+        for candidate in (key, key + ".md"):
+            if candidate in self.resolver.by_path:
+                return sorted(self.resolver.by_path[candidate])
+        for index in (self.name_index, self.alias_index):
+            if key in index:
+                return sorted(index[key])
+        resolution = self.resolver.resolve(text, "")
+        if resolution.target and resolution.rule != "self":
+            return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
+        # Long claim titles: a unique start of a note name is enough.
+        starts = [paths for name, paths in self.name_index.items() if key and name.startswith(key)]
+        return sorted(starts[0]) if len(starts) == 1 else []
+
+    def note_path(self, query: str) -> str:
+        """The one vault path ``query`` names; NoteLookupError otherwise."""
+        matches = self.find(query)
+        if len(matches) == 1:
+            return matches[0]
+        raise NoteLookupError(query, matches, [] if matches else self.suggester(query))
