@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph.cli import cli
-from vaultgraph.index import index_file, note_to_json
+from vaultgraph.index import index_file, note_to_json, quick_backlinks
+from vaultgraph.views import backlinks_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
 FOLDERS = ["", "a/", "b/", "a/c/"]
@@ -74,6 +75,10 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
         cached = vaultgraph.load(root, cache=True, cache_dir=cache)
         fresh = vaultgraph.load(root)
         assert answers(cached) == answers(fresh), f"round {round_}"
+        # The SQL answers stored by that run agree with the fresh parse too.
+        for path in fresh.notes:
+            quick = quick_backlinks(root, cache, fresh.config, path)
+            assert quick == backlinks_view(fresh, path), f"round {round_}: {path}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
 
 
@@ -166,3 +171,19 @@ def test_index_command_and_cache_options(make_vault, tmp_path):
     no_cache = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "index"])
     assert no_cache.exit_code == 2
     assert not any(p.name.endswith(".sqlite") for p in root.rglob("*"))
+
+
+def test_quick_backlinks_only_from_a_settled_index(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "A.md", "[[B]] [[B#H]]", old)
+    _write(root, "B.md", "# H\n[[A]]", old)
+    config = vaultgraph.load(root).config
+    assert quick_backlinks(root, cache, config, "B") is None  # no index yet
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert [r["line"] for r in quick_backlinks(root, cache, config, "B")["backlinks"]] == [1, 1]
+    _write(root, "C.md", "[[B]]", old)  # a new file: the stored answers are stale
+    assert quick_backlinks(root, cache, config, "B") is None
+    (root / "D.md").write_text("[[B]]")  # too recent to trust: answers are not stored
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert quick_backlinks(root, cache, config, "B") is None

@@ -20,10 +20,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
+from .lookup import NoteFinder
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .parse import MAX_NOTE_BYTES, read_note
+from .resolve import Resolver
 
-SCHEMA = 1
+SCHEMA = 2
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
 _SCHEMA_SQL = """
@@ -32,6 +34,13 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     sha1 TEXT NOT NULL, note TEXT NOT NULL
 );
+-- Answers, valid while meta 'answers' equals the digest of the whole file list.
+CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edges (
+    ordinal INTEGER PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, kind TEXT NOT NULL, context TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 """
 
 
@@ -150,6 +159,65 @@ class Index:
         for suffix in ("", "-wal", "-shm"):
             Path(str(self.location) + suffix).unlink(missing_ok=True)
 
+    # -- answers: resolved links and names, for queries that need no note content ---
+    @staticmethod
+    def fingerprint(stats: dict[str, tuple[int, int]]) -> str | None:
+        """A digest of every file's path, size and mtime; None while a file is too
+        recent for its mtime to be trusted (the answers are then not stored)."""
+        racy = time.time_ns() - RACY_NS
+        digest = hashlib.sha1()
+        for path, (size, mtime) in stats.items():
+            if mtime >= racy:
+                return None
+            digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def answers_fresh(self, stats: dict[str, tuple[int, int]]) -> bool:
+        if self.connection is None:
+            return False
+        current = self.fingerprint(stats)
+        try:
+            stored = self.connection.execute(
+                "SELECT value FROM meta WHERE key = 'answers'").fetchone()
+        except sqlite3.Error:
+            return False
+        return current is not None and stored is not None and stored[0] == current
+
+    def store_answers(self, vault, stats: dict[str, tuple[int, int]]) -> None:
+        """Keep the vault's resolved links and note names, when its files are settled."""
+        digest = self.fingerprint(stats)
+        if self.connection is None or digest is None or self.answers_fresh(stats):
+            return
+        edges = [(i, e.source, e.target, e.link.line, e.link.column, e.link.kind, e.link.context)
+                 for i, e in enumerate(vault.edges) if e.target is not None]
+        names = [(p, n.name, json.dumps(n.aliases, ensure_ascii=False))
+                 for p, n in vault.notes.items()]
+        try:
+            with self.connection:
+                self.connection.execute("DELETE FROM edges")
+                self.connection.execute("DELETE FROM names")
+                self.connection.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)", edges)
+                self.connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
+                self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('answers', ?)", (digest,))
+        except sqlite3.Error:
+            pass
+
+    def finder(self, files: list[str]) -> NoteFinder:
+        names, aliases = {}, {}
+        for path, name, alias_json in self.connection.execute("SELECT path, name, aliases FROM names"):
+            names[path] = name
+            found = json.loads(alias_json)
+            if found:
+                aliases[path] = found
+        return NoteFinder(Resolver(files), names, aliases)
+
+    def backlinks(self, target: str) -> list[dict]:
+        """Links from other notes to ``target``, in the order the vault lists them."""
+        return [{"source": s, "line": line, "column": col, "kind": kind, "context": context}
+                for s, line, col, kind, context in self.connection.execute(
+                    "SELECT source, line, col, kind, context FROM edges "
+                    "WHERE target = ? AND source != ? ORDER BY ordinal", (target, target))]
+
     def clear(self) -> None:
         self.close()
         self._discard()
@@ -212,3 +280,25 @@ class Index:
                                             [(p,) for p in removed])
         except sqlite3.Error:
             pass  # locked by another run for too long: this run's answers stand anyway
+
+
+def quick_backlinks(root: Path, cache_dir, config, query: str,
+                    include_excluded: bool = False) -> dict | None:
+    """``backlinks`` answered from the index alone, or None when it is not fresh (then
+    the caller loads the vault, which brings the index up to date)."""
+    from .files import discover
+
+    index = Index(index_file(root, cache_dir))
+    if not index.location.exists():
+        return None
+    index.open()
+    try:
+        stats, _ = discover(root)
+        if not index.answers_fresh(stats):
+            return None
+        path = index.finder(list(stats)).note_path(query)  # NoteLookupError as the vault gives it
+        rows = [row for row in index.backlinks(path)
+                if include_excluded or not config.is_excluded(row["source"])]
+        return {"note": path, "backlinks": rows}
+    finally:
+        index.close()

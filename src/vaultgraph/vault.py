@@ -203,7 +203,6 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     stats, problems = discover(root)
     files = list(stats)
     note_stats = {p: s for p, s in stats.items() if is_note(p)}
-    index_stats = None
     if cache:
         index = Index(index_file(root, cache_dir))
         if rebuild:
@@ -211,11 +210,12 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         index.open()
         try:
             notes = index.notes(root, note_stats, progress)
+            vault = Vault(root, files, notes, config,
+                          config.diagnostics + problems + name_problems(files))
+            index.store_answers(vault, stats)
         finally:
             index.close()
-        index_stats = dict(index.stats, location=str(index.location))
-    else:
-        notes = {p: note for p, _, note in parse_files(root, list(note_stats), progress)}
-    vault = Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
-    vault.index_stats = index_stats
-    return vault
+        vault.index_stats = dict(index.stats, location=str(index.location))
+        return vault
+    notes = {p: note for p, _, note in parse_files(root, list(note_stats), progress)}
+    return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
