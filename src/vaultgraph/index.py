@@ -15,7 +15,7 @@ import os
 import sqlite3
 import time
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import astuple
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -56,13 +56,18 @@ def index_file(vault_root: Path, cache_dir: str | os.PathLike[str] | None = None
 
 
 # -- notes <-> JSON ----------------------------------------------------------------
+def _row(record) -> list:
+    """A slots dataclass as the list of its fields (dataclasses.astuple deep-copies: slow)."""
+    return [getattr(record, name) for name in record.__slots__]
+
+
 def note_to_json(note: Note) -> str:
     return json.dumps([
         note.frontmatter, note.aliases,
-        [astuple(t) for t in note.tags], [astuple(l) for l in note.links],
-        [astuple(h) for h in note.headings], [astuple(b) for b in note.blocks],
-        [astuple(c) for c in note.citations], [astuple(q) for q in note.quotes],
-        [astuple(d) for d in note.diagnostics],
+        [_row(t) for t in note.tags], [_row(l) for l in note.links],
+        [_row(h) for h in note.headings], [_row(b) for b in note.blocks],
+        [_row(c) for c in note.citations], [_row(q) for q in note.quotes],
+        [_row(d) for d in note.diagnostics],
     ], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -141,9 +146,8 @@ class Index:
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
                         raise sqlite3.DatabaseError("index of another schema")
-                    with connection:
-                        connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                               [("schema", str(SCHEMA)), ("version", __version__)])
+                    connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                           [("schema", str(SCHEMA)), ("version", __version__)])
                 connection.execute("SELECT count(*) FROM files").fetchone()
                 return connection
             except sqlite3.DatabaseError:
@@ -193,7 +197,7 @@ class Index:
         names = [(p, n.name, json.dumps(n.aliases, ensure_ascii=False))
                  for p, n in vault.notes.items()]
         try:
-            with self.connection:
+            with self._transaction():
                 self.connection.execute("DELETE FROM edges")
                 self.connection.execute("DELETE FROM names")
                 self.connection.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)", edges)
@@ -217,6 +221,18 @@ class Index:
                 for s, line, col, kind, context in self.connection.execute(
                     "SELECT source, line, col, kind, context FROM edges "
                     "WHERE target = ? AND source != ? ORDER BY ordinal", (target, target))]
+
+    @contextmanager
+    def _transaction(self):
+        """One write transaction (the connection is in autocommit mode, where every
+        statement would otherwise be its own, synced, transaction)."""
+        self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
 
     def clear(self) -> None:
         self.close()
@@ -273,7 +289,7 @@ class Index:
         if self.connection is None or not (updates or removed):
             return
         try:
-            with self.connection:  # one transaction: readers see all of it or none
+            with self._transaction():  # readers see all of it or none
                 self.connection.executemany(
                     "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", updates)
                 self.connection.executemany("DELETE FROM files WHERE path = ?",
