@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph.cli import cli
-from vaultgraph.index import index_file, note_to_json, quick_backlinks
-from vaultgraph.views import backlinks_view
+from vaultgraph.index import index_file, note_to_json, quick_answer
+from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
 FOLDERS = ["", "a/", "b/", "a/c/"]
@@ -77,8 +77,10 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
         assert answers(cached) == answers(fresh), f"round {round_}"
         # The SQL answers stored by that run agree with the fresh parse too.
         for path in fresh.notes:
-            quick = quick_backlinks(root, cache, fresh.config, path)
+            quick = quick_answer(root, cache, fresh.config, path)
             assert quick == backlinks_view(fresh, path), f"round {round_}: {path}"
+            quick = quick_answer(root, cache, fresh.config, path, outgoing=True)
+            assert quick == links_view(fresh, path), f"round {round_}: {path}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
 
 
@@ -179,11 +181,11 @@ def test_quick_backlinks_only_from_a_settled_index(tmp_path):
     _write(root, "A.md", "[[B]] [[B#H]]", old)
     _write(root, "B.md", "# H\n[[A]]", old)
     config = vaultgraph.load(root).config
-    assert quick_backlinks(root, cache, config, "B") is None  # no index yet
+    assert quick_answer(root, cache, config, "B") is None  # no index yet
     vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert [r["line"] for r in quick_backlinks(root, cache, config, "B")["backlinks"]] == [1, 1]
+    assert [r["line"] for r in quick_answer(root, cache, config, "B")["backlinks"]] == [1, 1]
     _write(root, "C.md", "[[B]]", old)  # a new file: the stored answers are stale
-    assert quick_backlinks(root, cache, config, "B") is None
+    assert quick_answer(root, cache, config, "B") is None
     (root / "D.md").write_text("[[B]]")  # too recent to trust: answers are not stored
     vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert quick_backlinks(root, cache, config, "B") is None
+    assert quick_answer(root, cache, config, "B") is None

@@ -58,17 +58,18 @@ class State:
                 fail(str(exc), EXIT_USAGE)
         return self._vault
 
-    def quick_backlinks(self, query: str, include_excluded: bool) -> dict[str, Any] | None:
-        """Backlinks straight from a fresh index (SQL), or None: then load the vault."""
+    def quick_answer(self, query: str, include_excluded: bool,
+                     outgoing: bool = False) -> dict[str, Any] | None:
+        """`backlinks`/`links` straight from a fresh index (SQL), or None: then load the vault."""
         if not self.use_cache or self._vault is not None or not self.root.is_dir():
             return None
         from .files import load_config
-        from .index import quick_backlinks
+        from .index import quick_answer
         from .lookup import NoteLookupError
 
         try:
-            return quick_backlinks(self.root, self.cache_dir,
-                                   load_config(self.root, self.config_dir), query, include_excluded)
+            return quick_answer(self.root, self.cache_dir, load_config(self.root, self.config_dir),
+                                query, include_excluded, outgoing)
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
@@ -181,8 +182,9 @@ def links(state: State, note: str, as_json: bool, include_excluded: bool) -> Non
     """Outgoing links and backlinks of NOTE (path, name or alias)."""
     from .views import links_view
 
-    path = state.note_path(note)
-    data = links_view(state.vault(), path, include_excluded)
+    data = state.quick_answer(note, include_excluded, outgoing=True)
+    if data is None:
+        data = links_view(state.vault(), state.note_path(note), include_excluded)
     if as_json:
         return emit_json(data)
     from . import render
@@ -199,7 +201,7 @@ def backlinks(state: State, note: str, as_json: bool, include_excluded: bool) ->
     """Notes linking to NOTE, with the line each link is on."""
     from .views import backlinks_view
 
-    data = state.quick_backlinks(note, include_excluded)
+    data = state.quick_answer(note, include_excluded)
     if data is None:
         data = backlinks_view(state.vault(), state.note_path(note), include_excluded)
     if as_json:

@@ -25,7 +25,7 @@ from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .parse import MAX_NOTE_BYTES, read_note
 from .resolve import Resolver
 
-SCHEMA = 2
+SCHEMA = 3
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
 _SCHEMA_SQL = """
@@ -37,10 +37,11 @@ CREATE TABLE IF NOT EXISTS files (
 -- Answers, valid while meta 'answers' equals the digest of the whole file list.
 CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS edges (
-    ordinal INTEGER PRIMARY KEY, source TEXT NOT NULL, target TEXT NOT NULL, line INTEGER NOT NULL,
-    col INTEGER NOT NULL, kind TEXT NOT NULL, context TEXT NOT NULL
+    ordinal INTEGER PRIMARY KEY, source TEXT NOT NULL, target TEXT, raw TEXT NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, kind TEXT NOT NULL, context TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
+CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
 """
 
 
@@ -192,15 +193,17 @@ class Index:
         digest = self.fingerprint(stats)
         if self.connection is None or digest is None or self.answers_fresh(stats):
             return
-        edges = [(i, e.source, e.target, e.link.line, e.link.column, e.link.kind, e.link.context)
-                 for i, e in enumerate(vault.edges) if e.target is not None]
-        names = [(p, n.name, json.dumps(n.aliases, ensure_ascii=False))
-                 for p, n in vault.notes.items()]
+        # Generators, not lists: at 100k notes the rows would cost hundreds of MB.
+        edges = ((i, e.source, e.target, e.link.raw, e.link.line, e.link.column, e.link.kind,
+                  e.link.context) for i, e in enumerate(vault.edges))
+        names = ((p, n.name, json.dumps(n.aliases, ensure_ascii=False))
+                 for p, n in vault.notes.items())
         try:
             with self._transaction():
                 self.connection.execute("DELETE FROM edges")
                 self.connection.execute("DELETE FROM names")
-                self.connection.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?)", edges)
+                self.connection.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                            edges)
                 self.connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
                 self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('answers', ?)", (digest,))
         except sqlite3.Error:
@@ -214,6 +217,14 @@ class Index:
             if found:
                 aliases[path] = found
         return NoteFinder(Resolver(files), names, aliases)
+
+    def outgoing(self, source: str) -> list[dict]:
+        """The links written in ``source``, in order, as `links --json` lists them."""
+        return [{"target": target, "raw": raw, "kind": kind, "line": line, "column": col,
+                 "resolved": target is not None}
+                for target, raw, kind, line, col in self.connection.execute(
+                    "SELECT target, raw, kind, line, col FROM edges WHERE source = ? "
+                    "ORDER BY ordinal", (source,))]
 
     def backlinks(self, target: str) -> list[dict]:
         """Links from other notes to ``target``, in the order the vault lists them."""
@@ -298,10 +309,10 @@ class Index:
             pass  # locked by another run for too long: this run's answers stand anyway
 
 
-def quick_backlinks(root: Path, cache_dir, config, query: str,
-                    include_excluded: bool = False) -> dict | None:
-    """``backlinks`` answered from the index alone, or None when it is not fresh (then
-    the caller loads the vault, which brings the index up to date)."""
+def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
+                 outgoing: bool = False) -> dict | None:
+    """``backlinks`` (and, with ``outgoing``, ``links``) answered from the index alone, or
+    None when it is not fresh (then the caller loads the vault, which updates the index)."""
     from .files import discover
 
     index = Index(index_file(root, cache_dir))
@@ -315,6 +326,8 @@ def quick_backlinks(root: Path, cache_dir, config, query: str,
         path = index.finder(list(stats)).note_path(query)  # NoteLookupError as the vault gives it
         rows = [row for row in index.backlinks(path)
                 if include_excluded or not config.is_excluded(row["source"])]
+        if outgoing:
+            return {"note": path, "outgoing": index.outgoing(path), "backlinks": rows}
         return {"note": path, "backlinks": rows}
     finally:
         index.close()
