@@ -165,3 +165,22 @@ def test_cli_import_stays_light():
             "'rapidfuzz'} & set(sys.modules); print(sorted(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def test_backlinks_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path):
+    root = make_vault({"A.md": "[[B]]", "B.md": "x"})
+    old = 1_000_000_000_000_000_000
+    for path in root.iterdir():
+        os.utime(path, ns=(old, old))  # settled files: the index keeps its answers
+    cache = str(tmp_path / "cache")
+    assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", cache, "index"]).exit_code == 0
+    code = ("import sys, json, io, contextlib\n"
+            "from vaultgraph.cli import cli\n"
+            "out = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n"
+            "    try: cli(['--vault', sys.argv[1], '--cache-dir', sys.argv[2], 'backlinks', 'B', '--json'])\n"
+            "    except SystemExit: pass\n"
+            "print(json.dumps([json.loads(out.getvalue())['backlinks'][0]['source'],"
+            " sorted({'markdown_it', 'yaml', 'networkx', 'rich'} & set(sys.modules))]))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(root), cache], capture_output=True, text=True)
+    assert json.loads(proc.stdout) == ["A.md", []], proc.stderr

@@ -122,6 +122,16 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
+def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
+    """Print ``data`` as JSON, or through ``render.<renderer>``."""
+    if as_json:
+        emit_json(data)
+        return
+    from . import render
+
+    getattr(render, renderer)(console(), *args)
+
+
 def shown_path(vault: "Vault", path: str) -> str:
     """A vault path as the user can open it from the current folder."""
     full = vault.root / path
@@ -185,11 +195,7 @@ def links(state: State, note: str, as_json: bool, include_excluded: bool) -> Non
     data = state.quick_answer(note, include_excluded, outgoing=True)
     if data is None:
         data = links_view(state.vault(), state.note_path(note), include_excluded)
-    if as_json:
-        return emit_json(data)
-    from . import render
-
-    render.links(console(), data)
+    _show(as_json, data, "links", data)
 
 
 @cli.command()
@@ -204,11 +210,7 @@ def backlinks(state: State, note: str, as_json: bool, include_excluded: bool) ->
     data = state.quick_answer(note, include_excluded)
     if data is None:
         data = backlinks_view(state.vault(), state.note_path(note), include_excluded)
-    if as_json:
-        return emit_json(data)
-    from . import render
-
-    render.backlinks(console(), data)
+    _show(as_json, data, "backlinks", data)
 
 
 @cli.command()
@@ -292,16 +294,6 @@ def provenance(state: State, claim: str | None, dependents: str | None, depth: i
         render.provenance_dependents(console(), data)
     else:
         render.provenance_tree(console(), data)
-
-
-def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
-    """Print ``data`` as JSON, or through ``render.<renderer>``."""
-    if as_json:
-        emit_json(data)
-        return
-    from . import render
-
-    getattr(render, renderer)(console(), *args)
 
 
 @cli.command()

@@ -14,7 +14,6 @@ import json
 import os
 import sqlite3
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,7 +21,6 @@ from typing import Callable, Iterable
 from . import __version__
 from .lookup import NoteFinder
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
-from .parse import MAX_NOTE_BYTES, read_note
 from .resolve import Resolver
 
 SCHEMA = 3
@@ -81,6 +79,8 @@ def note_from_json(path: str, text: str) -> Note:
 
 
 def _digest(root: Path, path: str) -> str | None:
+    from .parse import MAX_NOTE_BYTES  # the parser loads only when something is read
+
     try:
         with open(root / path, "rb") as handle:
             return hashlib.sha1(handle.read(MAX_NOTE_BYTES + 1)).hexdigest()
@@ -89,6 +89,8 @@ def _digest(root: Path, path: str) -> str | None:
 
 
 def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, Note]:
+    from .parse import read_note
+
     return path, _digest(root, path) if digest else None, read_note(root, path)
 
 
@@ -108,6 +110,8 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
             if progress:
                 progress(done, total)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     size = max(20, total // (workers * 8))
     batches = [paths[i:i + size] for i in range(0, total, size)]
     done = 0

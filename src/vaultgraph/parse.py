@@ -87,28 +87,33 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
+def read_text(root: Path, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a note (None when it cannot or should not be read) and why not."""
+    try:
+        size = (root / path).stat().st_size
+        if size > MAX_NOTE_BYTES:
+            return None, [Diagnostic(
+                path, 1, 1, WARNING, "too-large",
+                f"{size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed")]
+        data = (root / path).read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(path, 1, 1, ERROR, "unreadable-file",
+                                 f"cannot read: {exc.strerror or exc}")]
+    return decode(path, data)
+
+
+def _normalise(text: str) -> str:
+    """One line break for CRLF and lone CR (markdown-it does the same)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def read_note(root: Path, path: str, seconds: float | None = MAX_PARSE_SECONDS) -> Note:
     """Read and parse the note at vault path ``path``; failures become diagnostics.
 
     A note over MAX_NOTE_BYTES, or whose parsing takes over ``seconds``, is kept
     (links to it resolve) but its content is not read.
     """
-    try:
-        size = (root / path).stat().st_size
-        if size > MAX_NOTE_BYTES:
-            note = Note(path)
-            note.diagnostics.append(Diagnostic(
-                path, 1, 1, WARNING, "too-large",
-                f"{size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed",
-            ))
-            return note
-        data = (root / path).read_bytes()
-    except OSError as exc:
-        note = Note(path)
-        note.diagnostics.append(Diagnostic(path, 1, 1, ERROR, "unreadable-file",
-                                           f"cannot read: {exc.strerror or exc}"))
-        return note
-    text, problems = decode(path, data)
+    text, problems = read_text(root, path)
     note = Note(path)
     if text is not None:
         try:
@@ -172,7 +177,7 @@ def _markdown_link(href: str, embed: bool, line: int, column: int, context: str)
 
 def parse_text(path: str, text: str) -> Note:
     """Parse markdown text (any line endings) into a Note."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "\ufffd")
+    text = _normalise(text).replace("\x00", "\ufffd")
     lines = text.split("\n")
     note = Note(path)
     tokens = markdown_parser().parse(text)
@@ -269,15 +274,10 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
 def plain_text(root: Path, path: str):
     """(line, column, text, line text) for each run of plain text in a note:
     outside code, math, HTML, links and front matter.  Unreadable files yield nothing."""
-    try:
-        if (root / path).stat().st_size > MAX_NOTE_BYTES:
-            return
-        text, _ = decode(path, (root / path).read_bytes())
-    except OSError:
-        return
+    text, _ = read_text(root, path)
     if text is None:
         return
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _normalise(text)
     lines = text.split("\n")
     cursors: dict[int, int] = {}
     try:

@@ -72,7 +72,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
         entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))
     else:
         entries.sort(key=lambda e: (fold(e["title"]), e["path"] or ""))
-    broken = [dict(link, status=link["status"], source=entry["path"])
+    broken = [dict(link, source=entry["path"])
               for entry in entries for link in entry["outgoing"]
               if link["status"] not in ("resolved", "ambiguous")]
     return {

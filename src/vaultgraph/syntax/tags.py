@@ -30,12 +30,8 @@ def tag_rule(state: StateInline, silent: bool) -> bool:
         return False
     if pos > 0:
         before = src[pos - 1]
-        after_tag = (
-            before not in "\n"
-            and not state.pending
-            and state.tokens
-            and state.tokens[-1].type == "tag"
-        )
+        # `#a#b`: a tag right after a tag starts a new one.
+        after_tag = not state.pending and bool(state.tokens) and state.tokens[-1].type == "tag"
         if not (before.isspace() or before in _OPENERS or after_tag):
             return False
     match = TAG_BODY.match(src, pos + 1, state.posMax)
