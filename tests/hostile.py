@@ -20,6 +20,13 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "yaml/list.md": ("---\n- a\n- b\n---\n[[Target]]\n", {"invalid-frontmatter"}),
     "yaml/scalar.md": ("---\njust text\n---\n[[Target]]\n", {"invalid-frontmatter"}),
     "yaml/never closed.md": ("---\ntitle: x\n\n[[Target]]\n", {"invalid-frontmatter"}),
+    # deep enough to overflow libyaml's C stack (it segfaults) and Python's recursion limit
+    "yaml/deep flow.md": ("---\na: " + "[" * 60_000 + "]" * 60_000 + "\n---\n[[Target]]\n",
+                          {"invalid-frontmatter"}),
+    "yaml/deep block.md": ("---\na: " + "- " * 60_000 + "x\n---\n[[Target]]\n",
+                           {"invalid-frontmatter"}),
+    "yaml/dates.md": ("---\ndays: [" + ", ".join(["2024-01-01"] * 1_500) + "]\n---\n[[Target]]\n",
+                      set()),
     "encoding/latin1.md": ("caf\xe9 [[Target]]\n".encode("latin-1"), {"encoding"}),
     "encoding/mixed.md": ("ok ✓\n".encode() + "caf\xe9\n".encode("latin-1") + b"[[Target]]\n",
                           {"encoding"}),

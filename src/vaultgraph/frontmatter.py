@@ -23,6 +23,12 @@ from .syntax import is_valid_tag, line_context, split_linktext
 MAX_NODES = 20_000
 _WHOLE_WIKILINK = re.compile(r"\s*(!?)\[\[([^\[\]\n]+)\]\]\s*")
 _DEPRECATED = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}
+# libyaml composes in C, ten times faster, but recurses on the C stack (a crash
+# near 30,000 levels).  Every level opens with one of these characters, so below
+# this many the C loader is safe; above it the pure-Python loader is used, whose
+# recursion ends in a RecursionError that is reported.
+_C_LOADER_MAX_OPENERS = 2_000
+_OPENERS = re.compile(r"[\[{:?-]")
 
 
 @dataclass
@@ -81,6 +87,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_PythonLoader = yaml.SafeLoader
+_CLoader = getattr(yaml, "CSafeLoader", None)
+
+
+def _loader(content: str, fast: bool):
+    if fast and _CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS:
+        return _CLoader(content)
+    return _PythonLoader(content)
+
+
 class _Reader:
     def __init__(self, path: str, lines: list[str], first_line: int):
         self.path, self.lines, self.first_line = path, lines, first_line
@@ -94,8 +110,9 @@ class _Reader:
             Diagnostic(self.path, line, column, severity, code, message)
         )
 
-    def read(self, content: str) -> FrontMatter:
-        loader = yaml.SafeLoader(content)
+    def read(self, content: str, fast: bool = True) -> FrontMatter:
+        loader = _loader(content, fast)
+        loader_is_c = not isinstance(loader, _PythonLoader)
         try:
             root = loader.get_single_node()
             if root is None:
@@ -114,6 +131,8 @@ class _Reader:
                 return self.result
             data = loader.construct_document(root)
         except yaml.MarkedYAMLError as exc:
+            if loader_is_c:  # report it as the Python loader words and places it
+                return self.read(content, fast=False)
             mark = exc.problem_mark or exc.context_mark
             line = mark.line + self.first_line if mark else self.first_line - 1
             col = mark.column + 1 if mark else 1
@@ -123,6 +142,8 @@ class _Reader:
             self.diagnose(ERROR, "invalid-frontmatter", f"invalid YAML: {problem}", line, col)
             return self.result
         except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
+            if loader_is_c:
+                return self.read(content, fast=False)
             self.diagnose(ERROR, "invalid-frontmatter",
                           f"invalid YAML: {type(exc).__name__}", self.first_line - 1, 1)
             return self.result
