@@ -17,7 +17,7 @@ from urllib.parse import unquote
 
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
-from .syntax import BLOCK_ID, MAX_NESTING, line_context, markdown_parser
+from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.citations import blockquote_attribution, doi_of, find_identifiers, find_quotes
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
@@ -263,7 +263,7 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         note.quotes.extend(quotes)
 
     last = locator.parts[-1]
-    match = BLOCK_ID.search(last) if parent in ("paragraph_open", "heading_open") else None
+    match = find_block_id(last) if parent in ("paragraph_open", "heading_open") else None
     if match is None and parent in ("td_open", "th_open"):
         match = _BLOCK_ONLY.fullmatch(last.strip())
     if match:
