@@ -115,3 +115,26 @@ def test_resolution_agrees_with_obsidian_export_expected_output(suite):
             assert edge.target in expected or relative in expected, (path, edge.link.raw)
             compared += 1
     assert compared > 0
+
+
+@needs_corpora
+def test_dispatching_tokenizer_gives_markdown_its_own_tokens_on_every_corpus_note():
+    """syntax/dispatch.py only skips rules that cannot match: every note of every corpus
+    tokenizes exactly as with markdown-it's own loop."""
+    from vaultgraph.parse import _normalise, read_text
+    from vaultgraph.syntax import markdown_parser
+
+    fast, reference = markdown_parser(), markdown_parser(False)
+    compared = 0
+    for path in sorted(CORPORA.rglob("*.md")):
+        text, _ = read_text(path.parent, path.name)
+        if text is None or len(text) > 2_000_000:
+            continue
+        text = _normalise(text)
+        ours, theirs = fast.parse(text), reference.parse(text)
+        assert [(t.type, t.map, t.content) for t in ours] == \
+            [(t.type, t.map, t.content) for t in theirs], path
+        assert [(c.type, c.content, c.meta, c.attrs) for t in ours for c in t.children or ()] == \
+            [(c.type, c.content, c.meta, c.attrs) for t in theirs for c in t.children or ()], path
+        compared += 1
+    assert compared > 1000

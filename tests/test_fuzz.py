@@ -97,3 +97,16 @@ def test_a_file_always_resolves_from_its_full_path(paths):
         target = path[:-3] if path.endswith(".md") else path
         assume(not any(p.lower() == path.lower() + ".md" for p in paths))
         assert resolver.resolve(target, "elsewhere/src.md").target.lower() == path.lower()
+
+
+def _inline_tokens(parser, text):
+    return [(child.type, child.content, child.meta, child.attrs, child.level)
+            for token in parser.parse(text) if token.type == "inline"
+            for child in token.children]
+
+
+@given(st.one_of(DOCUMENT, st.text(alphabet="[]()!#$`<>&\\|^ \n\tab1-_*:", max_size=80)))
+def test_dispatching_tokenizer_gives_markdown_its_own_tokens(text):
+    from vaultgraph.syntax import markdown_parser
+
+    assert _inline_tokens(markdown_parser(), text) == _inline_tokens(markdown_parser(False), text)

@@ -17,11 +17,13 @@ from typing import Callable
 from markdown_it import MarkdownIt
 from markdown_it.rules_inline import StateInline
 
+from .dispatch import dispatching_tokenizer
 from .tags import TAG_BODY, is_valid_tag, tag_rule
 from .wikilinks import LinkText, next_index, split_linktext, wikilink_rule
 
 __all__ = [
     "BLOCK_ID",
+    "find_block_id",
     "MAX_NESTING",
     "LinkText",
     "TAG_BODY",
@@ -35,6 +37,12 @@ __all__ = [
 # whitespace or glued to a link (`![[x.png]]^id`, `[t](url)^id`), as real
 # vaults (Obsidian's own help vault among them) write it.
 BLOCK_ID = re.compile(r"(?:(?<=\s)|(?<=^)|(?<=\]\])|(?<=\)))\^([A-Za-z0-9-]+)[ \t]*$")
+
+
+def find_block_id(line: str) -> re.Match | None:
+    """The block id closing ``line``; the search starts at the last caret (long lines are common)."""
+    caret = line.rfind("^")
+    return BLOCK_ID.search(line, caret) if caret >= 0 else None
 
 
 CONTEXT_CHARS = 240
@@ -97,7 +105,9 @@ MAX_NESTING = 100
 
 
 @cache
-def markdown_parser() -> MarkdownIt:
+def markdown_parser(dispatch: bool = True) -> MarkdownIt:
+    """The parser.  With ``dispatch`` (the default) inline text is tokenized by
+    :func:`dispatching_tokenizer`: the same tokens as markdown-it's own loop, sooner."""
     from markdown_it.rules_block.reference import reference
     from markdown_it.rules_inline.image import image
     from markdown_it.rules_inline.link import link
@@ -116,4 +126,6 @@ def markdown_parser() -> MarkdownIt:
     md.inline.ruler.before("link", "wikilink", wikilink_rule)
     md.inline.ruler.before("emphasis", "tag", tag_rule)
     md.inline.ruler.disable(["emphasis"])
+    if dispatch:
+        md.inline.tokenize = dispatching_tokenizer(md)
     return md

@@ -7,7 +7,7 @@ is); ``\\|`` (as needed inside tables) is the same separator as ``|``.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 from markdown_it.rules_inline import StateInline
 
@@ -35,48 +35,65 @@ def split_linktext(inner: str) -> LinkText | None:
     return LinkText(raw, path, subpath, alias if sep else None)
 
 
-def next_index(state: StateInline, needle: str, start: int) -> int:
-    """``state.src.find(needle, start)``, remembered so a line full of ``[[`` with no
-    ``]]`` costs linear, not quadratic, time."""
-    memo = state.env.setdefault("_wikilink_next", {})
-    key = (id(state.src), needle)
-    searched_from, found = memo.get(key, (None, -1))
-    if searched_from is not None and searched_from <= start and (found < 0 or found >= start):
+class NextIndex:
+    """``src.find(needle, start)``, remembered so a line full of ``[[`` with no ``]]``
+    costs linear, not quadratic, time (callers ask with ever larger ``start``)."""
+
+    def __init__(self, src: str):
+        self.src = src
+        self.memo: dict[str, tuple[int, int]] = {}
+
+    def __call__(self, needle: str, start: int) -> int:
+        searched_from, found = self.memo.get(needle, (-1, -1))
+        if 0 <= searched_from <= start and (found < 0 or found >= start):
+            return found
+        found = self.src.find(needle, start)
+        self.memo[needle] = (start, found)
         return found
-    found = state.src.find(needle, start)
-    memo[key] = (start, found)
-    return found
 
 
-def find_close(state: StateInline, start: int) -> int:
-    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1.
+def next_index(state: StateInline, needle: str, start: int) -> int:
+    """:class:`NextIndex` for an inline parse (one per source text: link labels are
+    parsed again as their own text)."""
+    finders = state.env.setdefault("_next_index", {})
+    finder = finders.get(id(state.src))
+    if finder is None or finder.src is not state.src:
+        finder = finders[id(state.src)] = NextIndex(state.src)
+    return finder(needle, start)
 
-    A line break or another ``[[`` before the ``]]`` means no link here.
+
+def match_wikilink(src: str, pos: int, pos_max: int,
+                   find: Callable[[str, int], int]) -> tuple[LinkText, bool, int] | None:
+    """The wikilink or embed opening at ``pos``: (parts, is embed, end), or None.
+
+    The target ends at the first ``]]``; a line break or another ``[[`` before
+    it means no link here.  ``find`` is ``src.find`` (or a memo of it).
     """
-    close = next_index(state, "]]", start)
-    if close < 0 or close + 2 > state.posMax:
-        return -1
-    newline = next_index(state, "\n", start)
-    opener = next_index(state, "[[", start)
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
+        return None
+    start = pos + (3 if embed else 2)
+    close = find("]]", start)
+    if close < 0 or close + 2 > pos_max:
+        return None
+    newline = find("\n", start)
+    opener = find("[[", start)
     if 0 <= newline < close or 0 <= opener < close:
-        return -1
-    return close
+        return None
+    parts = split_linktext(src[start:close])
+    if parts is None:
+        return None
+    return parts, embed, close + 2
 
 
 def wikilink_rule(state: StateInline, silent: bool) -> bool:
-    src, pos = state.src, state.pos
-    embed = src.startswith("![[", pos)
-    if not embed and not src.startswith("[[", pos):
+    found = match_wikilink(state.src, state.pos, state.posMax,
+                           lambda needle, start: next_index(state, needle, start))
+    if found is None:
         return False
-    start = pos + (3 if embed else 2)
-    close = find_close(state, start)
-    if close < 0:
-        return False
-    parts = split_linktext(src[start:close])
-    if parts is None:
-        return False
+    parts, embed, end = found
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"pos": pos, "parts": parts, "embed": embed}
-    state.pos = close + 2
+        token.meta = {"pos": state.pos, "parts": parts, "embed": embed}
+    state.pos = end
     return True
