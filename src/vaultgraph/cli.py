@@ -56,6 +56,9 @@ class State:
                                    cache=self.use_cache, cache_dir=self.cache_dir, rebuild=rebuild)
             except VaultError as exc:
                 fail(str(exc), EXIT_USAGE)
+            import gc
+
+            gc.freeze()  # the vault lives as long as the process: never scan it for cycles
         return self._vault
 
     def quick_answer(self, query: str, include_excluded: bool,

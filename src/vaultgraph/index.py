@@ -9,6 +9,7 @@ corrupt, locked for too long or of another schema.  Notes are stored as JSON
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -54,6 +55,20 @@ def index_file(vault_root: Path, cache_dir: str | os.PathLike[str] | None = None
     return Path(cache_dir or default_cache_dir()) / key.hexdigest()[:16] / "index.sqlite"
 
 
+@contextmanager
+def gc_paused():
+    """Loading a vault creates millions of objects, none of them in cycles; Python's
+    collector would scan all of them again and again (half of resolving time at 10k
+    notes).  Pause it meanwhile; cycles made meanwhile are collected after."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 # -- notes <-> JSON ----------------------------------------------------------------
 def _row(record) -> list:
     """A slots dataclass as the list of its fields (dataclasses.astuple deep-copies: slow)."""
@@ -89,24 +104,33 @@ def _digest(root: Path, path: str) -> str | None:
 
 
 def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, Note]:
-    from .parse import read_note
+    from .parse import note_from_bytes, read_bytes
 
-    return path, _digest(root, path) if digest else None, read_note(root, path)
+    data, problems = read_bytes(root, path)
+    sha1 = None
+    if digest:
+        sha1 = hashlib.sha1(data).hexdigest() if data is not None else _digest(root, path)
+    return path, sha1, note_from_bytes(path, data, problems)
 
 
-def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, Note]]:
-    """Worker: the notes of a batch of paths (sent back pickled, between our own processes)."""
-    return [_parse_one(Path(root), path, digest) for path in paths]
+def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, str]]:
+    """Worker: (path, sha1, note as JSON) for a batch of paths.  JSON, not pickled
+    notes: the index stores it anyway, and decoding it is the cheaper half."""
+    with gc_paused():
+        return [(path, sha1, note_to_json(note))
+                for path, sha1, note in (_parse_one(Path(root), p, digest) for p in paths)]
 
 
 def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None,
-                digest: bool = False) -> Iterable[tuple[str, str | None, Note]]:
-    """(path, sha1 if ``digest``, note) for each path; in worker processes when there are many."""
+                digest: bool = False) -> Iterable[tuple[str, str | None, Note, str]]:
+    """(path, sha1 if ``digest``, note, note as JSON) for each path; in worker
+    processes when there are many."""
     total = len(paths)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2:
         for done, path in enumerate(paths, 1):
-            yield _parse_one(root, path, digest)
+            path, sha1, note = _parse_one(root, path, digest)
+            yield path, sha1, note, note_to_json(note)
             if progress:
                 progress(done, total)
         return
@@ -118,7 +142,8 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
     with ProcessPoolExecutor(max_workers=workers) as pool:
         for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches,
                               [digest] * len(batches)):
-            yield from batch
+            for path, sha1, text in batch:
+                yield path, sha1, note_from_json(path, text), text
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -290,10 +315,10 @@ class Index:
                 continue
             stale.append(path)
         self.stats["reused"] = len(notes)
-        for path, digest, note in parse_files(root, stale, progress, digest=True):
+        for path, digest, note, text in parse_files(root, stale, progress, digest=True):
             notes[path] = note
             size, mtime = stats[path]
-            updates.append((path, size, stamp(mtime), digest or "", note_to_json(note)))
+            updates.append((path, size, stamp(mtime), digest or "", text))
         self.stats["parsed"] = len(stale)
         removed = [path for path in cached if path not in stats]
         self.stats["removed"] = len(removed)

@@ -87,19 +87,24 @@ def time_limit(seconds: float | None):
         signal.signal(signal.SIGALRM, previous)
 
 
-def read_text(root: Path, path: str) -> tuple[str | None, list[Diagnostic]]:
-    """The text of a note (None when it cannot or should not be read) and why not."""
+def read_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:
+    """The bytes of a note (None when it cannot or should not be read) and why not."""
     try:
         size = (root / path).stat().st_size
         if size > MAX_NOTE_BYTES:
             return None, [Diagnostic(
                 path, 1, 1, WARNING, "too-large",
                 f"{size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed")]
-        data = (root / path).read_bytes()
+        return (root / path).read_bytes(), []
     except OSError as exc:
         return None, [Diagnostic(path, 1, 1, ERROR, "unreadable-file",
                                  f"cannot read: {exc.strerror or exc}")]
-    return decode(path, data)
+
+
+def read_text(root: Path, path: str) -> tuple[str | None, list[Diagnostic]]:
+    """The text of a note (None when it cannot or should not be read) and why not."""
+    data, problems = read_bytes(root, path)
+    return (None, problems) if data is None else decode(path, data)
 
 
 def _normalise(text: str) -> str:
@@ -108,12 +113,18 @@ def _normalise(text: str) -> str:
 
 
 def read_note(root: Path, path: str, seconds: float | None = MAX_PARSE_SECONDS) -> Note:
-    """Read and parse the note at vault path ``path``; failures become diagnostics.
+    """Read and parse the note at vault path ``path``; failures become diagnostics."""
+    return note_from_bytes(path, *read_bytes(root, path), seconds)
+
+
+def note_from_bytes(path: str, data: bytes | None, problems: list[Diagnostic],
+                    seconds: float | None = MAX_PARSE_SECONDS) -> Note:
+    """Parse a note's bytes (None: not read, for the reasons in ``problems``).
 
     A note over MAX_NOTE_BYTES, or whose parsing takes over ``seconds``, is kept
     (links to it resolve) but its content is not read.
     """
-    text, problems = read_text(root, path)
+    text, problems = (None, problems) if data is None else decode(path, data)
     note = Note(path)
     if text is not None:
         try:

@@ -197,6 +197,14 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         raise VaultError(f"vault is not a folder: {root}")
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
+    from .index import gc_paused
+
+    with gc_paused():
+        return _load(root, config_dir, progress, cache, cache_dir, rebuild)
+
+
+def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | None,
+          cache: bool, cache_dir: str | os.PathLike[str] | None, rebuild: bool) -> Vault:
     from .index import Index, index_file, parse_files
 
     config = load_config(root, config_dir)
@@ -217,5 +225,5 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
             index.close()
         vault.index_stats = dict(index.stats, location=str(index.location))
         return vault
-    notes = {p: note for p, _, note in parse_files(root, list(note_stats), progress)}
+    notes = {p: note for p, _, note, _ in parse_files(root, list(note_stats), progress)}
     return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
