@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph.cli import cli
-from vaultgraph.index import index_file, note_to_json, quick_answer
+from vaultgraph.check import Suggester, check_vault
+from vaultgraph.index import SuggestionStore, index_file, note_to_json, quick_answer
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
@@ -37,6 +38,10 @@ def answers(vault) -> dict:
         "backlinks": {p: [(e.source, e.link.line) for e in vault.backlinks(p)] for p in vault.files},
         "diagnostics": sorted((d.path, d.line, d.code) for d in vault.diagnostics),
     }
+
+
+def findings(result) -> list:
+    return [(d.path, d.line, d.column, d.code, d.message, d.suggestions) for d in result.diagnostics]
 
 
 def _write(root, rel, text, tick):
@@ -75,6 +80,8 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
         cached = vaultgraph.load(root, cache=True, cache_dir=cache)
         fresh = vaultgraph.load(root)
         assert answers(cached) == answers(fresh), f"round {round_}"
+        # check's did-you-mean answers, kept in the index and updated as names come and go
+        assert findings(check_vault(cached)) == findings(check_vault(fresh)), f"round {round_}"
         # The SQL answers stored by that run agree with the fresh parse too.
         for path in fresh.notes:
             quick = quick_answer(root, cache, fresh.config, path)
@@ -82,6 +89,35 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
             quick = quick_answer(root, cache, fresh.config, path, outgoing=True)
             assert quick == links_view(fresh, path), f"round {round_}: {path}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
+    with sqlite3.connect(index_file(root, cache)) as db:
+        assert db.execute("SELECT count(*) FROM suggestions").fetchone()[0] > 0
+
+
+def test_stored_suggestions_are_scored_only_against_new_names(tmp_path):
+    root = tmp_path / "vault"
+    root.mkdir()
+    vaultgraph.load(root, cache=True, cache_dir=tmp_path)  # creates the index
+    store = SuggestionStore(index_file(root, tmp_path))
+    asked = []
+
+    def scores(queries, keys, limit):
+        asked.append((list(queries), sorted(keys)))
+        return Suggester({k: k for k in keys}).scores(queries, keys, limit)
+
+    names = ["alpha note", "alpha notes", "beta note", "gamma"]
+    first = store.answers(["alpha nite", "gamma ray"], names, 2, scores)
+    assert first == {"alpha nite": [(90, "alpha note"), (86, "alpha notes")], "gamma ray": []}
+    asked.clear()
+    assert store.answers(["alpha nite", "gamma ray"], names, 2, scores) == first
+    assert asked == [([], sorted(names))]  # nothing scored again
+    asked.clear()
+    grown = store.answers(["alpha nite"], names + ["alpha nit"], 2, scores)
+    assert grown == {"alpha nite": [(95, "alpha nit"), (90, "alpha note")]}
+    assert asked == [([], sorted(names + ["alpha nit"])), (["alpha nite"], ["alpha nit"])]
+    asked.clear()
+    shrunk = store.answers(["alpha nite"], ["alpha notes", "beta note", "gamma"], 2, scores)
+    assert shrunk == {"alpha nite": [(86, "alpha notes")]}
+    assert asked[0][0] == ["alpha nite"]  # a listed name is gone: scored afresh
 
 
 def test_only_changed_notes_are_parsed(tmp_path):

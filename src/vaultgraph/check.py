@@ -48,40 +48,53 @@ ATTACHMENT_EXTENSIONS = frozenset(
 SUGGESTION_CUTOFF = 75
 
 
+Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
+
+
 class Suggester:
-    """Did-you-mean answers from a fixed set of names (folded -> as written)."""
+    """Did-you-mean answers from a fixed set of names (folded -> as written).
+
+    The best ``limit`` names scoring at least SUGGESTION_CUTOFF, ties in name
+    order -- an order that does not depend on the vault's file order, so
+    answers kept in the index stay exact as names come and go.
+    """
 
     def __init__(self, names: dict[str, str]):
         self.names = names
         self.keys = list(names)  # rapidfuzz scans a list fastest
-        self.memo: dict[tuple[str, int], list[str]] = {}
+        self.memo: dict[tuple[str, int], Scored] = {}
 
-    def prime(self, texts: Iterable[str], limit: int = 3) -> None:
-        """Answer many texts at once: rapidfuzz's cdist on all cores, in row blocks."""
+    def scores(self, queries: list[str], keys: list[str], limit: int) -> dict[str, Scored]:
+        """The best ``limit`` of ``keys`` for each query: rapidfuzz's cdist on all cores."""
         import numpy as np
         from rapidfuzz import fuzz, process
 
-        queries = sorted({fold(t) for t in texts if t} - {q for q, _ in self.memo})
-        if not queries or not self.keys:
-            return
+        found: dict[str, Scored] = {q: [] for q in queries}
+        if not queries or not keys:
+            return found
         for start in range(0, len(queries), 256):
             block = queries[start:start + 256]
-            scores = process.cdist(block, self.keys, scorer=fuzz.ratio, dtype=np.uint8,
-                                   score_cutoff=SUGGESTION_CUTOFF, workers=-1)
-            for query, row in zip(block, scores):
-                best = np.flatnonzero(row)
-                best = best[np.lexsort((best, -row[best].astype(int)))][:limit]
-                self.memo[(query, limit)] = [self.names[self.keys[i]] for i in best]
+            table = process.cdist(block, keys, scorer=fuzz.ratio, dtype=np.uint8,
+                                  score_cutoff=SUGGESTION_CUTOFF, workers=-1)
+            for query, row in zip(block, table):
+                hits = [(int(row[i]), keys[i]) for i in np.flatnonzero(row)]
+                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+        return found
+
+    def prime(self, texts: Iterable[str], limit: int = 3, store=None) -> None:
+        """Answer many texts at once.  ``store`` (index.SuggestionStore) keeps the
+        answers between runs and brings them up to date with the names."""
+        queries = sorted({fold(t) for t in texts if t} - {q for q, _ in self.memo})
+        answers = (store.answers(queries, self.keys, limit, self.scores) if store
+                   else self.scores(queries, self.keys, limit))
+        for query, scored in answers.items():
+            self.memo[(query, limit)] = scored
 
     def __call__(self, text: str, limit: int = 3) -> list[str]:
-        from rapidfuzz import fuzz, process
-
         key = (fold(text), limit)
         if key not in self.memo:
-            found = process.extract(key[0], self.keys, scorer=fuzz.ratio, limit=limit,
-                                    score_cutoff=SUGGESTION_CUTOFF) if key[0] and self.keys else []
-            self.memo[key] = [self.names[self.keys[index]] for _, _, index in found]
-        return self.memo[key]
+            self.memo[key] = self.scores([key[0]], self.keys, limit)[key[0]] if key[0] else []
+        return [self.names[name] for _, name in self.memo[key]]
 
 
 def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
@@ -208,8 +221,9 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
         ignored.add("unresolved-link")
     checker = _Checker(vault)
     notes = vault.visible_notes(include_excluded)
-    vault.suggester.prime(posixpath.basename(e.link.path) for n in notes
-                           for e in vault.outgoing(n.path) if not e.resolved)
+    vault.suggester.prime((posixpath.basename(e.link.path) for n in notes
+                           for e in vault.outgoing(n.path) if not e.resolved),
+                          store=vault.suggestion_store())
     found: list[Diagnostic] = [
         d for d in vault.diagnostics if include_excluded or not vault.is_excluded(d.path)
     ]

@@ -24,7 +24,7 @@ from .lookup import NoteFinder
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .resolve import Resolver
 
-SCHEMA = 3
+SCHEMA = 4
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
 _SCHEMA_SQL = """
@@ -41,6 +41,9 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
+-- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
+CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
 """
 
 
@@ -336,6 +339,82 @@ class Index:
                                             [(p,) for p in removed])
         except sqlite3.Error:
             pass  # locked by another run for too long: this run's answers stand anyway
+
+
+class SuggestionStore:
+    """Did-you-mean answers kept in the index between runs (at 100k notes, scoring
+    every broken link against every name takes most of a minute).
+
+    Answers are stored with the set of names they were scored against; when
+    names come and go, a stored answer is brought up to date by scoring the
+    query against the new names only, and scored afresh when a name it listed
+    is gone -- so every answer is exactly what scoring against all names gives.
+    """
+
+    def __init__(self, location: Path):
+        self.location = location
+
+    def answers(self, queries: list[str], keys: list[str], limit: int, scores) -> dict:
+        """query -> [(score, name)]; ``scores(queries, names, limit)`` scores what is missing."""
+        try:
+            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+        except sqlite3.Error:
+            return scores(queries, keys, limit)
+        try:
+            return self._answers(connection, queries, keys, limit, scores)
+        except sqlite3.Error:
+            return scores(queries, keys, limit)
+        finally:
+            connection.close()
+
+    def _answers(self, connection: sqlite3.Connection, queries: list[str], keys: list[str],
+                 limit: int, scores) -> dict:
+        stored_limit = connection.execute(
+            "SELECT value FROM meta WHERE key = 'suggestions'").fetchone()
+        known, cached = set(), {}
+        if stored_limit and stored_limit[0] == str(limit):
+            known = {name for (name,) in connection.execute("SELECT name FROM suggestion_names")}
+            cached = dict(connection.execute("SELECT query, answer FROM suggestions"))
+        current = set(keys)
+        added = [key for key in keys if key not in known]
+        removed = known - current
+        found, fresh, partial = {}, [], []
+        for query in queries:
+            if query not in cached:
+                fresh.append(query)
+                continue
+            listed = [tuple(hit) for hit in json.loads(cached[query])]
+            kept = [hit for hit in listed if hit[1] not in removed]
+            if len(kept) < len(listed) == limit:
+                fresh.append(query)  # a name below the old best ones may now be among them
+            else:
+                found[query] = kept
+                partial.append(query)
+        found.update(scores(fresh, keys, limit))
+        if added and partial:
+            for query, more in scores(partial, added, limit).items():
+                found[query] = sorted(found[query] + more, key=lambda hit: (-hit[0], hit[1]))[:limit]
+        names_changed = bool(added or removed) or not stored_limit
+        if not (fresh or names_changed):
+            return found
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            if names_changed:  # answers to queries not asked now were for the old names
+                connection.execute("DELETE FROM suggestions")
+                connection.execute("DELETE FROM suggestion_names")
+                connection.executemany("INSERT INTO suggestion_names VALUES (?)",
+                                       ((key,) for key in keys))
+                connection.execute("INSERT OR REPLACE INTO meta VALUES ('suggestions', ?)",
+                                   (str(limit),))
+            connection.executemany(
+                "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
+                ((q, json.dumps(found[q], ensure_ascii=False))
+                 for q in (found if names_changed else fresh)))
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return found
 
 
 def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,

@@ -153,6 +153,14 @@ class Vault:
             raise NoteLookupError(query, [], [])
         return self.notes[path]
 
+    def suggestion_store(self):
+        """Where did-you-mean answers are kept between runs: the index, when one is used."""
+        if not self.index_stats:
+            return None
+        from .index import SuggestionStore
+
+        return SuggestionStore(Path(self.index_stats["location"]))
+
     # -- tags -----------------------------------------------------------------
     def tags(self, include_excluded: bool = False) -> dict[str, TagInfo]:
         """Folded tag -> display name (first seen) and the notes carrying exactly it."""
