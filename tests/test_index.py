@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import vaultgraph
 from vaultgraph.cli import cli
 from vaultgraph.check import Suggester, check_vault
-from vaultgraph.index import SuggestionStore, index_file, note_to_json, quick_answer
+from vaultgraph.index import (SuggestionStore, index_file, note_to_json, quick_answer,
+                              update_index)
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
@@ -51,7 +52,11 @@ def _write(root, rel, text, tick):
     os.utime(path, ns=(tick, tick))
 
 
-def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
+@pytest.mark.parametrize("resolver", ["sql", "memory"])
+def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, monkeypatch,
+                                                                     resolver):
+    # Links are resolved by SQL lookups when few notes changed, in memory when many.
+    monkeypatch.setattr("vaultgraph.index.IN_MEMORY_RESOLVER", 0 if resolver == "memory" else 10**9)
     rng = random.Random(1234)
     root, cache = tmp_path / "vault", tmp_path / "cache"
     tick = 1_000_000_000_000_000_000  # fixed, old mtimes: no racy-mtime re-hashing
@@ -77,6 +82,8 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path):
             elif action == "same-size" and (root / victim).exists():
                 text = (root / victim).read_text()
                 _write(root, victim, text.replace("para", "arap"), tick)
+        if round_ % 3 == 1:  # `vaultgraph index`: the answers alone are brought up to date
+            update_index(root, cache)
         cached = vaultgraph.load(root, cache=True, cache_dir=cache)
         fresh = vaultgraph.load(root)
         assert answers(cached) == answers(fresh), f"round {round_}"
@@ -211,17 +218,27 @@ def test_index_command_and_cache_options(make_vault, tmp_path):
     assert not any(p.name.endswith(".sqlite") for p in root.rglob("*"))
 
 
-def test_quick_backlinks_only_from_a_settled_index(tmp_path):
+def test_quick_backlinks_bring_the_index_up_to_date_first(tmp_path):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     old = 1_000_000_000_000_000_000
     _write(root, "A.md", "[[B]] [[B#H]]", old)
     _write(root, "B.md", "# H\n[[A]]", old)
     config = vaultgraph.load(root).config
-    assert quick_answer(root, cache, config, "B") is None  # no index yet
-    vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert [r["line"] for r in quick_answer(root, cache, config, "B")["backlinks"]] == [1, 1]
-    _write(root, "C.md", "[[B]]", old)  # a new file: the stored answers are stale
-    assert quick_answer(root, cache, config, "B") is None
-    (root / "D.md").write_text("[[B]]")  # too recent to trust: answers are not stored
-    vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert quick_answer(root, cache, config, "B") is None
+
+    def lines(query="B"):
+        return [(r["source"], r["line"]) for r in quick_answer(root, cache, config, query)["backlinks"]]
+
+    assert lines() == [("A.md", 1), ("A.md", 1)]  # no index yet: built on the way
+    _write(root, "C.md", "[[B]]", old)
+    assert lines() == [("A.md", 1), ("A.md", 1), ("C.md", 1)]
+    (root / "D.md").write_text("x\n[[B]]")  # too recent for its mtime to be trusted
+    assert lines() == [("A.md", 1), ("A.md", 1), ("C.md", 1), ("D.md", 2)]
+    (root / "D.md").write_text("[[B]]\n")  # same mtime tick, new content: the hash tells
+    assert lines()[-1] == ("D.md", 1)
+    (root / "C.md").unlink()
+    _write(root, "sub/B.md", "", old)  # now two notes named B: the shortest path wins
+    assert lines() == [("A.md", 1), ("A.md", 1), ("D.md", 1)]
+    (root / "B.md").unlink()  # every link to B now leads to sub/B.md, none re-parsed
+    stats = update_index(root, cache)
+    assert (stats["parsed"], stats["removed"]) == (0, 1)
+    assert lines("sub/B") == [("A.md", 1), ("A.md", 1), ("D.md", 1)]

@@ -63,7 +63,8 @@ class State:
 
     def quick_answer(self, query: str, include_excluded: bool,
                      outgoing: bool = False) -> dict[str, Any] | None:
-        """`backlinks`/`links` straight from a fresh index (SQL), or None: then load the vault."""
+        """`backlinks`/`links` by SQL from the index (brought up to date first), or None
+        when there is no usable index: then load the vault."""
         if not self.use_cache or self._vault is not None or not self.root.is_dir():
             return None
         from .files import load_config
@@ -72,7 +73,7 @@ class State:
 
         try:
             return quick_answer(self.root, self.cache_dir, load_config(self.root, self.config_dir),
-                                query, include_excluded, outgoing)
+                                query, include_excluded, outgoing, progress=_progress_bar())
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
@@ -175,10 +176,13 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
 @click.pass_obj
 def index(state: State, rebuild: bool, as_json: bool) -> None:
     """Bring the index of parsed notes up to date (every command does this first)."""
+    from .index import update_index
+
     if not state.use_cache:
         fail("--no-cache: there is no index to update", EXIT_USAGE)
-    vault = state.vault(rebuild=rebuild)
-    data = {"notes": len(vault.notes), "files": len(vault.files), **(vault.index_stats or {})}
+    if not state.root.is_dir():
+        fail(f"vault not found: {state.root}", EXIT_USAGE)
+    data = update_index(state.root, state.cache_dir, rebuild, _progress_bar())
     if as_json:
         return emit_json(data)
     click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the index, "

@@ -60,6 +60,10 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
     )
 
 
+def is_note(path: str) -> bool:
+    return path.lower().endswith(".md")
+
+
 def discover(root: Path) -> tuple[dict[str, tuple[int, int]], list[Diagnostic]]:
     """Every file in the vault: sorted vault-relative POSIX path -> (size, mtime in ns).
 

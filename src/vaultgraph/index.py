@@ -13,6 +13,7 @@ import gc
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import time
 from contextlib import contextmanager
@@ -20,11 +21,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from . import __version__
-from .lookup import NoteFinder
+from .answers import IN_MEMORY_RESOLVER, AnswerWriter
+from .answers import SCHEMA_SQL as ANSWERS_SQL
+from .files import is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
-from .resolve import Resolver
 
-SCHEMA = 4
+SCHEMA = 5
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
 _SCHEMA_SQL = """
@@ -33,18 +35,11 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     sha1 TEXT NOT NULL, note TEXT NOT NULL
 );
--- Answers, valid while meta 'answers' equals the digest of the whole file list.
-CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, aliases TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS edges (
-    ordinal INTEGER PRIMARY KEY, source TEXT NOT NULL, target TEXT, raw TEXT NOT NULL,
-    line INTEGER NOT NULL, col INTEGER NOT NULL, kind TEXT NOT NULL, context TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
-CREATE INDEX IF NOT EXISTS edges_by_source ON edges (source);
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
 """
+_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL + ANSWERS_SQL))
 
 
 def default_cache_dir() -> Path:
@@ -174,7 +169,11 @@ class Index:
             connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
-                connection.executescript(_SCHEMA_SQL)
+                tables = {name for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+                if tables and tables != _TABLES:
+                    raise sqlite3.DatabaseError("index with tables missing")
+                connection.executescript(_SCHEMA_SQL + ANSWERS_SQL)
                 found = dict(connection.execute("SELECT key, value FROM meta"))
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
@@ -196,11 +195,11 @@ class Index:
         for suffix in ("", "-wal", "-shm"):
             Path(str(self.location) + suffix).unlink(missing_ok=True)
 
-    # -- answers: resolved links and names, for queries that need no note content ---
+    # -- bringing the index up to date ------------------------------------------
     @staticmethod
     def fingerprint(stats: dict[str, tuple[int, int]]) -> str | None:
         """A digest of every file's path, size and mtime; None while a file is too
-        recent for its mtime to be trusted (the answers are then not stored)."""
+        recent for its mtime to be trusted."""
         racy = time.time_ns() - RACY_NS
         digest = hashlib.sha1()
         for path, (size, mtime) in stats.items():
@@ -209,61 +208,92 @@ class Index:
             digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def answers_fresh(self, stats: dict[str, tuple[int, int]]) -> bool:
+    def is_fresh(self, stats: dict[str, tuple[int, int]]) -> bool:
+        """Whether the index was brought up to date with exactly these files (and no
+        mtime was too recent to trust then): nothing to compare, nothing to parse."""
         if self.connection is None:
             return False
         current = self.fingerprint(stats)
         try:
             stored = self.connection.execute(
-                "SELECT value FROM meta WHERE key = 'answers'").fetchone()
+                "SELECT value FROM meta WHERE key = 'fresh'").fetchone()
         except sqlite3.Error:
             return False
         return current is not None and stored is not None and stored[0] == current
 
-    def store_answers(self, vault, stats: dict[str, tuple[int, int]]) -> None:
-        """Keep the vault's resolved links and note names, when its files are settled."""
-        digest = self.fingerprint(stats)
-        if self.connection is None or digest is None or self.answers_fresh(stats):
-            return
-        # Generators, not lists: at 100k notes the rows would cost hundreds of MB.
-        edges = ((i, e.source, e.target, e.link.raw, e.link.line, e.link.column, e.link.kind,
-                  e.link.context) for i, e in enumerate(vault.edges))
-        names = ((p, n.name, json.dumps(n.aliases, ensure_ascii=False))
-                 for p, n in vault.notes.items())
+    def update(self, root: Path, stats: dict[str, tuple[int, int]],
+               progress: Callable[[int, int], None] | None = None,
+               keep: dict[str, Note] | None = None) -> bool:
+        """Bring the index up to date with the vault's files (path -> size, mtime):
+        parse the notes that changed, drop the ones gone, bring the answers
+        (answers.py) up to date.  Notes parsed now go into ``keep``.  False when
+        the index could not be written (then it is as before, and only ``keep``
+        holds what changed)."""
+        note_stats = {p: s for p, s in stats.items() if is_note(p)}
+        if self.is_fresh(stats):
+            self.stats["reused"] = len(note_stats)
+            return True
+        known: dict[str, tuple[int, int, str]] = {}
+        if self.connection is not None:
+            try:
+                known = {row[0]: row[1:] for row in self.connection.execute(
+                    "SELECT path, size, mtime_ns, sha1 FROM files")}
+            except sqlite3.Error:
+                known = {}
+        racy = time.time_ns() - RACY_NS
+
+        def stamp(mtime: int) -> int:
+            # A file changed within the last seconds may change again within the same
+            # mtime tick: store no mtime, so the next run checks its hash.
+            return mtime if mtime < racy else -1
+
+        stale, touched = [], []
+        for path, (size, mtime) in note_stats.items():
+            row = known.get(path)
+            if row and (row[0], row[1]) == (size, mtime):
+                continue
+            if row and row[2] == _digest(root, path):  # touched, not changed
+                if stamp(mtime) != row[1]:
+                    touched.append((size, stamp(mtime), path))
+                continue
+            stale.append(path)
+        removed = [path for path in known if path not in note_stats]
+        self.stats.update(parsed=len(stale), reused=len(note_stats) - len(stale),
+                          removed=len(removed))
+        parsed = parse_files(root, stale, progress, digest=True)
+        if self.connection is None:
+            for path, _, note, _ in parsed:
+                if keep is not None:
+                    keep[path] = note
+            return False
         try:
-            with self._transaction():
-                self.connection.execute("DELETE FROM edges")
-                self.connection.execute("DELETE FROM names")
-                self.connection.executemany("INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                            edges)
-                self.connection.executemany("INSERT INTO names VALUES (?, ?, ?)", names)
-                self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('answers', ?)", (digest,))
+            with self._transaction() as connection:  # readers see all of it or none
+                answers = AnswerWriter(connection, list(stats),
+                                       many=len(stale) >= IN_MEMORY_RESOLVER)
+                for path in removed:
+                    connection.execute("DELETE FROM files WHERE path = ?", (path,))
+                    answers.forget(path)
+                connection.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
+                                       touched)
+                for path, digest, note, text in parsed:
+                    size, mtime = stats[path]
+                    connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
+                                       (path, size, stamp(mtime), digest or "", text))
+                    answers.note(note, known=path in known)
+                    if keep is not None:
+                        keep[path] = note
+                answers.finish(every_note_written=len(stale) == len(note_stats))
+                fingerprint = self.fingerprint(stats)
+                connection.execute("DELETE FROM meta WHERE key = 'fresh'")
+                if fingerprint:
+                    connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
         except sqlite3.Error:
-            pass
-
-    def finder(self, files: list[str]) -> NoteFinder:
-        names, aliases = {}, {}
-        for path, name, alias_json in self.connection.execute("SELECT path, name, aliases FROM names"):
-            names[path] = name
-            found = json.loads(alias_json)
-            if found:
-                aliases[path] = found
-        return NoteFinder(Resolver(files), names, aliases)
-
-    def outgoing(self, source: str) -> list[dict]:
-        """The links written in ``source``, in order, as `links --json` lists them."""
-        return [{"target": target, "raw": raw, "kind": kind, "line": line, "column": col,
-                 "resolved": target is not None}
-                for target, raw, kind, line, col in self.connection.execute(
-                    "SELECT target, raw, kind, line, col FROM edges WHERE source = ? "
-                    "ORDER BY ordinal", (source,))]
-
-    def backlinks(self, target: str) -> list[dict]:
-        """Links from other notes to ``target``, in the order the vault lists them."""
-        return [{"source": s, "line": line, "column": col, "kind": kind, "context": context}
-                for s, line, col, kind, context in self.connection.execute(
-                    "SELECT source, line, col, kind, context FROM edges "
-                    "WHERE target = ? AND source != ? ORDER BY ordinal", (target, target))]
+            # Locked by another run for too long: parse what is left; this run's answers stand.
+            for path, _, note, _ in parsed:
+                if keep is not None:
+                    keep[path] = note
+            return False
+        return True
 
     @contextmanager
     def _transaction(self):
@@ -288,57 +318,20 @@ class Index:
 
     def notes(self, root: Path, stats: dict[str, tuple[int, int]],
               progress: Callable[[int, int], None] | None = None) -> dict[str, Note]:
-        """Every note in ``stats`` (path -> size, mtime), from the index where it is
-        fresh, parsed where not; the index is brought up to date."""
-        cached: dict[str, tuple[int, int, str, str]] = {}
+        """Every note among the vault's files (path -> size, mtime), from the index
+        where it is fresh, parsed where not; the index is brought up to date."""
+        notes: dict[str, Note] = {}
+        self.update(root, stats, progress, keep=notes)
         if self.connection is not None:
             try:
-                cached = {row[0]: row[1:] for row in self.connection.execute(
-                    "SELECT path, size, mtime_ns, sha1, note FROM files")}
+                for path, text in self.connection.execute("SELECT path, note FROM files"):
+                    if path in stats and path not in notes:
+                        notes[path] = note_from_json(path, text)
             except sqlite3.Error:
-                cached = {}
-        notes: dict[str, Note] = {}
-        stale, updates = [], []
-        racy = time.time_ns() - RACY_NS
-
-        def stamp(mtime: int) -> int:
-            # A file changed within the last seconds may change again within the same
-            # mtime tick: store no mtime, so the next run checks its hash.
-            return mtime if mtime < racy else -1
-
-        for path, (size, mtime) in stats.items():
-            row = cached.get(path)
-            if row and (row[0], row[1]) == (size, mtime):
-                notes[path] = note_from_json(path, row[3])
-                continue
-            if row and row[2] == _digest(root, path):  # touched, not changed
-                notes[path] = note_from_json(path, row[3])
-                if stamp(mtime) != row[1]:
-                    updates.append((path, size, stamp(mtime), row[2], row[3]))
-                continue
-            stale.append(path)
-        self.stats["reused"] = len(notes)
-        for path, digest, note, text in parse_files(root, stale, progress, digest=True):
-            notes[path] = note
-            size, mtime = stats[path]
-            updates.append((path, size, stamp(mtime), digest or "", text))
-        self.stats["parsed"] = len(stale)
-        removed = [path for path in cached if path not in stats]
-        self.stats["removed"] = len(removed)
-        self._store(updates, removed)
-        return {path: notes[path] for path in stats}
-
-    def _store(self, updates: list[tuple], removed: list[str]) -> None:
-        if self.connection is None or not (updates or removed):
-            return
-        try:
-            with self._transaction():  # readers see all of it or none
-                self.connection.executemany(
-                    "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)", updates)
-                self.connection.executemany("DELETE FROM files WHERE path = ?",
-                                            [(p,) for p in removed])
-        except sqlite3.Error:
-            pass  # locked by another run for too long: this run's answers stand anyway
+                pass
+        missing = [p for p in stats if is_note(p) and p not in notes]  # the index went away
+        notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
+        return {path: notes[path] for path in stats if is_note(path)}
 
 
 class SuggestionStore:
@@ -418,24 +411,46 @@ class SuggestionStore:
 
 
 def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
-                 outgoing: bool = False) -> dict | None:
-    """``backlinks`` (and, with ``outgoing``, ``links``) answered from the index alone, or
-    None when it is not fresh (then the caller loads the vault, which updates the index)."""
+                 outgoing: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> dict | None:
+    """``backlinks`` (and, with ``outgoing``, ``links``) answered by SQL from the index,
+    brought up to date first; None when there is no usable index (then the
+    caller loads the vault)."""
+    from . import answers
     from .files import discover
 
     index = Index(index_file(root, cache_dir))
-    if not index.location.exists():
-        return None
     index.open()
     try:
         stats, _ = discover(root)
-        if not index.answers_fresh(stats):
+        if index.connection is None or not index.update(root, stats, progress):
             return None
-        path = index.finder(list(stats)).note_path(query)  # NoteLookupError as the vault gives it
-        rows = [row for row in index.backlinks(path)
+        finder = answers.IndexNoteFinder(index.connection)
+        path = finder.note_path(query)  # NoteLookupError as the vault gives it
+        rows = [row for row in answers.backlinks(index.connection, path)
                 if include_excluded or not config.is_excluded(row["source"])]
         if outgoing:
-            return {"note": path, "outgoing": index.outgoing(path), "backlinks": rows}
+            return {"note": path, "outgoing": answers.outgoing(index.connection, path),
+                    "backlinks": rows}
         return {"note": path, "backlinks": rows}
     finally:
         index.close()
+
+
+def update_index(root: Path, cache_dir=None, rebuild: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> dict:
+    """Bring the vault's index up to date (``vaultgraph index``); what it did."""
+    from .files import discover
+
+    index = Index(index_file(root, cache_dir))
+    if rebuild:
+        index.clear()
+    index.open()
+    try:
+        stats, _ = discover(root)
+        with gc_paused():
+            written = index.update(root, stats, progress)
+    finally:
+        index.close()
+    return {"notes": sum(1 for p in stats if is_note(p)), "files": len(stats), **index.stats,
+            "written": written, "location": str(index.location)}

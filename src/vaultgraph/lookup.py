@@ -83,8 +83,12 @@ class NoteFinder:
         if resolution.target and resolution.rule != "self":
             return list(resolution.candidates) if resolution.ambiguous else [resolution.target]
         # Long claim titles: a unique start of a note name is enough.
-        starts = [paths for name, paths in self.name_index.items() if key and name.startswith(key)]
+        starts = self.names_starting(key) if key else []
         return sorted(starts[0]) if len(starts) == 1 else []
+
+    def names_starting(self, key: str) -> list[list[str]]:
+        """The notes of each folded note name starting with ``key``, one list per name."""
+        return [paths for name, paths in self.name_index.items() if name.startswith(key)]
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names; NoteLookupError otherwise."""

@@ -42,19 +42,44 @@ class Resolution:
         return self.rule == "tie"
 
 
-class Resolver:
-    """Resolves link paths against a fixed set of vault files."""
+def lookup_key(linkpath: str, source: str) -> str:
+    """The folded file name a link path can lead to (as written or plus ``.md``):
+    only adding or removing a file of that name can change where the link resolves."""
+    written = linkpath.strip()
+    if written.startswith(("./", "../")):
+        written = posixpath.normpath(posixpath.join(folder_of(source), written))
+    return fold(written.lstrip("/")).rsplit("/", 1)[-1] if written else ""
 
-    def __init__(self, paths: Iterable[str]):
+
+def keys_matching(path: str) -> tuple[str, ...]:
+    """The :func:`lookup_key` values of links that the file ``path`` can answer."""
+    name = fold(path).rsplit("/", 1)[-1]
+    return (name, name[:-3]) if name.endswith(".md") else (name,)
+
+
+class Resolver:
+    """Resolves link paths against a fixed set of vault files.
+
+    ``by_path`` maps a folded path, ``by_name`` a folded file name, to the files
+    having it, in path order: dicts built from a file list, or lookups answered
+    by the index (:meth:`over`).
+    """
+
+    def __init__(self, paths: Iterable[str] = ()):
         self.by_path: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
         self._memo: dict[str, tuple[str | None, list[str]]] = {}
-        self.folders: dict[str, str] = {}
         for path in paths:
-            self.folders[path] = folder_of(path)
             key = fold(path)
             self.by_path.setdefault(key, []).append(path)
             self.by_name.setdefault(key.rsplit("/", 1)[-1], []).append(path)
+
+    @classmethod
+    def over(cls, by_path, by_name) -> "Resolver":
+        """A resolver over lookups with ``get(key, default)`` (see index.py)."""
+        resolver = cls()
+        resolver.by_path, resolver.by_name = by_path, by_name
+        return resolver
 
     def _exact(self, key: str, written: str) -> str | None:
         for candidate in (key + ".md", key):
@@ -87,7 +112,7 @@ class Resolver:
         if not candidates:
             return Resolution(None, "unresolved")
         here = folder_of(source)
-        local = [c for c in candidates if self.folders[c] == here]
+        local = [c for c in candidates if folder_of(c) == here]
         if local:
             return Resolution(min(local), "same-folder", tuple(candidates))
         shortest = min(len(c) for c in candidates)

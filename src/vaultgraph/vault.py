@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .files import VaultConfig, discover, load_config, name_problems
+from .files import VaultConfig, discover, is_note, load_config, name_problems
 from .lookup import NoteFinder, NoteLookupError
 from .model import Diagnostic, Link, Note
 from .resolve import Resolution, Resolver, fold, folder_of
@@ -56,10 +56,6 @@ class TagInfo:
 
     name: str
     notes: list[str]
-
-
-def is_note(path: str) -> bool:
-    return path.lower().endswith(".md")
 
 
 class Vault:
@@ -225,10 +221,9 @@ def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | No
             index.clear()
         index.open()
         try:
-            notes = index.notes(root, note_stats, progress)
+            notes = index.notes(root, stats, progress)
             vault = Vault(root, files, notes, config,
                           config.diagnostics + problems + name_problems(files))
-            index.store_answers(vault, stats)
         finally:
             index.close()
         vault.index_stats = dict(index.stats, location=str(index.location))

@@ -1,0 +1,179 @@
+"""Answers kept in the index: the vault's file names, note names and aliases, and
+every link with where it resolves.
+
+They let ``backlinks``, ``links`` and NOTE lookups run as SQL queries without
+loading the vault, and they are kept up to date incrementally, in the same
+transaction as the notes they come from: a re-parsed note's rows are replaced,
+and when files come or go only the links whose lookup key
+(:func:`~vaultgraph.resolve.lookup_key`) names them are resolved again.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cached_property
+from itertools import groupby
+from .lookup import NoteFinder
+from .model import Note
+from .resolve import Resolver, fold, keys_matching, lookup_key
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS vault_files (
+    path TEXT PRIMARY KEY, path_key TEXT NOT NULL, name_key TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS vault_files_by_path ON vault_files (path_key);
+CREATE INDEX IF NOT EXISTS vault_files_by_name ON vault_files (name_key);
+CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS names_by_key ON names (name_key);
+CREATE TABLE IF NOT EXISTS aliases (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, alias TEXT NOT NULL, alias_key TEXT NOT NULL,
+    PRIMARY KEY (path, seq)
+);
+CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
+CREATE TABLE IF NOT EXISTS edges (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
+    lookup_key TEXT NOT NULL, raw TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    kind TEXT NOT NULL, context TEXT NOT NULL, PRIMARY KEY (source, seq)
+);
+CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
+CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
+"""
+# From this many notes parsed in one run on, links are resolved against the
+# file list in memory (one pass over every file) rather than by SQL lookups.
+IN_MEMORY_RESOLVER = 1_000
+
+
+class Lookup:
+    """key -> paths in path order, by one indexed query: the part of a dict that
+    Resolver and NoteFinder use."""
+
+    def __init__(self, connection: sqlite3.Connection, sql: str):
+        self.connection, self.sql = connection, sql
+
+    def get(self, key: str, default=None):
+        return [row[0] for row in self.connection.execute(self.sql, (key,))] or default
+
+    def __contains__(self, key: str) -> bool:
+        return self.get(key) is not None
+
+    def __getitem__(self, key: str) -> list[str]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+
+def index_resolver(connection: sqlite3.Connection) -> Resolver:
+    return Resolver.over(
+        Lookup(connection, "SELECT path FROM vault_files WHERE path_key = ? ORDER BY path"),
+        Lookup(connection, "SELECT path FROM vault_files WHERE name_key = ? ORDER BY path"))
+
+
+class AnswerWriter:
+    """Brings the answers up to date, inside the caller's write transaction.
+
+    Call :meth:`note` for every note parsed in this run, :meth:`forget` for every
+    note gone, then :meth:`finish`.
+    """
+
+    def __init__(self, connection: sqlite3.Connection, files: list[str], many: bool):
+        self.connection = connection
+        known = {path for (path,) in connection.execute("SELECT path FROM vault_files")}
+        current = set(files)
+        self.added = [path for path in files if path not in known]
+        self.gone = sorted(known - current)
+        connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
+        connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
+                               ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
+        self.resolver = Resolver(files) if many else index_resolver(connection)
+        self.written: set[str] = set()
+
+    def forget(self, path: str) -> None:
+        for table, column in (("names", "path"), ("aliases", "path"), ("edges", "source")):
+            self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
+
+    def note(self, note: Note, known: bool) -> None:
+        """Rows for a note parsed now; ``known``: the index had rows for it."""
+        path = note.path
+        if known:
+            self.forget(path)
+        self.written.add(path)
+        execute = self.connection.execute
+        execute("INSERT INTO names VALUES (?, ?, ?)", (path, note.name, fold(note.name)))
+        self.connection.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)",
+                                    ((path, i, a, fold(a)) for i, a in enumerate(note.aliases)))
+        self.connection.executemany(
+            "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((path, seq, self.resolver.resolve(link.path, path).target, link.path,
+              lookup_key(link.path, path), link.raw, link.line, link.column, link.kind,
+              link.context) for seq, link in enumerate(note.links)))
+
+    def finish(self, every_note_written: bool) -> None:
+        """Resolve again the links of unchanged notes that the files added or gone
+        could answer."""
+        keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
+        if every_note_written or not keys:
+            return
+        changed = []
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            rows = self.connection.execute(
+                "SELECT source, seq, linkpath, target FROM edges WHERE lookup_key IN "
+                f"({','.join('?' * len(chunk))})", chunk).fetchall()
+            for source, seq, linkpath, target in rows:
+                if source in self.written:
+                    continue
+                now = self.resolver.resolve(linkpath, source).target
+                if now != target:
+                    changed.append((now, source, seq))
+        self.connection.executemany("UPDATE edges SET target = ? WHERE source = ? AND seq = ?",
+                                    changed)
+
+
+class IndexNoteFinder(NoteFinder):
+    """NOTE arguments -> paths by SQL queries on the answers (no vault loaded)."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+        super().__init__(index_resolver(connection), {}, {})
+
+    @cached_property
+    def name_index(self) -> Lookup:
+        return Lookup(self.connection, "SELECT path FROM names WHERE name_key = ? ORDER BY path")
+
+    @cached_property
+    def alias_index(self) -> Lookup:
+        return Lookup(self.connection,
+                      "SELECT DISTINCT path FROM aliases WHERE alias_key = ? ORDER BY path")
+
+    def names_starting(self, key: str) -> list[list[str]]:
+        rows = self.connection.execute(
+            "SELECT name_key, path FROM names WHERE name_key >= ? AND name_key < ? "
+            "ORDER BY name_key, path", (key, key + "\U0010ffff"))
+        return [[path for _, path in group] for _, group in groupby(rows, key=lambda r: r[0])]
+
+    @cached_property
+    def lookup_names(self) -> dict[str, str]:
+        names = {fold(name): name
+                 for (name,) in self.connection.execute("SELECT name FROM names ORDER BY path")}
+        for (alias,) in self.connection.execute("SELECT alias FROM aliases ORDER BY path, seq"):
+            names.setdefault(fold(alias), alias)
+        return names
+
+
+def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
+    """The links written in ``source``, in order, as `links --json` lists them."""
+    return [{"target": target, "raw": raw, "kind": kind, "line": line, "column": col,
+             "resolved": target is not None}
+            for target, raw, kind, line, col in connection.execute(
+                "SELECT target, raw, kind, line, col FROM edges WHERE source = ? ORDER BY seq",
+                (source,))]
+
+
+def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
+    """Links from other notes to ``target``, in vault order (path, then position)."""
+    return [{"source": s, "line": line, "column": col, "kind": kind, "context": context}
+            for s, line, col, kind, context in connection.execute(
+                "SELECT source, line, col, kind, context FROM edges "
+                "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
+
