@@ -2,11 +2,13 @@
 
 For each size: generate a vault (benchmarks/generate.py), measure the floor in
 this process (reading every file; a Python regex scan of every file for links
-and tags), then run the real CLI in subprocesses: cold index + check, warm run
-with no change, run after editing one note, `backlinks` of the most linked
+and tags), then run the real CLI in subprocesses: cold index + check, warm `index`
+with no change, `backlinks` of the most linked note, runs after editing one
 note, and `check`.  Each figure is printed with its ratio to the read floor
 and the peak RSS of the process; correctness is checked against the ground
-truth (broken links, backlink count).
+truth (broken links, backlink count).  "After editing one note" appends a
+line with a new broken link to one note, then runs `index`, `backlinks` or
+`check` (a fresh edit before each).
 
     python benchmarks/run.py --sizes 1000,10000 [--work DIR]
 """
@@ -86,9 +88,11 @@ def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     assert len(sources) == expected, f"backlinks: {len(sources)}, truth says {expected}"
 
     edited = vault / truth["links"][0][0]
-    edited.write_text(edited.read_text() + "\nOne more line. [[Missing after edit]]\n")
-    elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
-    rows.append(("after editing one note: check", elapsed, rss))
+    for number, command in enumerate((["index"], ["backlinks", hub, "--json"],
+                                      ["check", "--format", "json"])):
+        edited.write_text(edited.read_text() + f"\nOne more line. [[Missing after edit {number}]]\n")
+        elapsed, rss, _ = cli(*v, *command, cache=cache)
+        rows.append((f"after editing one note: {command[0]}", elapsed, rss))
 
     elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
     rows.append(("warm: check", elapsed, rss))
