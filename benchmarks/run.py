@@ -49,18 +49,35 @@ def floor(root: Path) -> tuple[float, float]:
     return read, time.perf_counter() - start
 
 
+# Runs each measured command and reports its wall time and peak RSS.  A small process of
+# its own, started before the benchmark holds any data: a child's peak RSS counts the
+# memory of the process it was forked from, so forking from this (large) one would not do.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    command, out_path = json.loads(line)
+    with open(out_path, "wb") as out:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+    print(json.dumps([elapsed, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]), flush=True)
+"""
+_launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+
+
 def cli(*args: str, cache: Path) -> tuple[float, int, str]:
     """Wall seconds, peak RSS (MB) and stdout of one real `vaultgraph` process."""
     command = [sys.executable, "-m", "vaultgraph", "--cache-dir", str(cache), *args]
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    out = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1):
-        raise SystemExit(f"{' '.join(args)} failed with exit code {process.returncode}")
-    return elapsed, usage.ru_maxrss // 1024, out
+    with tempfile.NamedTemporaryFile(suffix=".out") as out:
+        _launcher.stdin.write(json.dumps([command, out.name]) + "\n")
+        _launcher.stdin.flush()
+        elapsed, rss_kb, returncode = json.loads(_launcher.stdout.readline())
+        text = Path(out.name).read_text(encoding="utf-8")
+    if returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(args)} failed with exit code {returncode}")
+    return elapsed, rss_kb // 1024, text
 
 
 def bench(size: int, work: Path) -> list[tuple[str, float, int]]:

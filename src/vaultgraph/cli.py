@@ -123,7 +123,10 @@ def fail(message: str, code: int) -> None:
 
 
 def emit_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """Indented on a terminal; one line when piped (three times faster to write: a hub's
+    backlinks in a 100k-note vault are 13 MB of JSON)."""
+    indent = 2 if sys.stdout.isatty() else None
+    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
 def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
@@ -188,6 +191,9 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the index, "
                f"{data['removed']} removed{' (index rebuilt)' if data['rebuilt'] else ''}\n"
                f"index: {data['location']}")
+    if not data["written"]:
+        click.echo("the index could not be written (locked by another run, or its folder is "
+                   "not writable); nothing was stored", err=True)
 
 
 @cli.command()

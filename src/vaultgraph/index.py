@@ -423,8 +423,9 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
     index.open()
     try:
         stats, _ = discover(root)
-        if index.connection is None or not index.update(root, stats, progress):
-            return None
+        with gc_paused():
+            if index.connection is None or not index.update(root, stats, progress):
+                return None
         finder = answers.IndexNoteFinder(index.connection)
         path = finder.note_path(query)  # NoteLookupError as the vault gives it
         rows = [row for row in answers.backlinks(index.connection, path)
