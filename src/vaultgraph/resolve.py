@@ -17,7 +17,7 @@ from __future__ import annotations
 import posixpath
 import unicodedata
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 
 def fold(text: str) -> str:
@@ -57,6 +57,14 @@ def keys_matching(path: str) -> tuple[str, ...]:
     return (name, name[:-3]) if name.endswith(".md") else (name,)
 
 
+_UNRESOLVED = Resolution(None, "unresolved")
+
+
+class _Answer(NamedTuple):
+    elsewhere: Resolution  # the answer for a link in a folder holding no candidate
+    folders: frozenset[str] | None  # the candidates' folders, when there are candidates
+
+
 class Resolver:
     """Resolves link paths against a fixed set of vault files.
 
@@ -68,7 +76,7 @@ class Resolver:
     def __init__(self, paths: Iterable[str] = ()):
         self.by_path: dict[str, list[str]] = {}
         self.by_name: dict[str, list[str]] = {}
-        self._memo: dict[str, tuple[str | None, list[str]]] = {}
+        self._memo: dict[str, _Answer] = {}
         for path in paths:
             key = fold(path)
             self.by_path.setdefault(key, []).append(path)
@@ -103,31 +111,38 @@ class Resolver:
         if written.startswith(("./", "../")):
             joined = posixpath.normpath(posixpath.join(folder_of(source), written))
             if joined.startswith("../") or joined == "..":
-                return Resolution(None, "unresolved")
+                return _UNRESOLVED
             found = self._exact(fold(joined), joined)
-            return Resolution(found, "relative" if found else "unresolved")
-        found, candidates = self._lookup(written.lstrip("/"))
-        if found:
-            return Resolution(found, "exact")
-        if not candidates:
-            return Resolution(None, "unresolved")
+            return Resolution(found, "relative") if found else _UNRESOLVED
+        answer = self._lookup(written.lstrip("/"))
+        if answer.folders is None:  # exact, unresolved, or one answer wherever the link is
+            return answer.elsewhere
         here = folder_of(source)
-        local = [c for c in candidates if folder_of(c) == here]
-        if local:
-            return Resolution(min(local), "same-folder", tuple(candidates))
-        shortest = min(len(c) for c in candidates)
-        best = sorted(c for c in candidates if len(c) == shortest)
-        rule = "tie" if len(best) > 1 else "shortest"
-        return Resolution(best[0], rule, tuple(candidates))
+        if here not in answer.folders:
+            return answer.elsewhere
+        local = [c for c in answer.elsewhere.candidates if folder_of(c) == here]
+        return Resolution(min(local), "same-folder", answer.elsewhere.candidates)
 
-    def _lookup(self, written: str) -> tuple[str | None, list[str]]:
-        """The exact match, else the path-suffix candidates: what does not depend on
-        the source note, computed once per link path."""
-        if written not in self._memo:
+    def _lookup(self, written: str) -> "_Answer":
+        """What a link path resolves to from a note in any folder but those of its
+        candidates: computed once per link path, the same object for every link."""
+        answer = self._memo.get(written)
+        if answer is None:
             key = fold(written)
             found = self._exact(key, written)
-            self._memo[written] = (found, [] if found else self._suffix_matches(key))
-        return self._memo[written]
+            candidates = () if found else tuple(self._suffix_matches(key))
+            if found:
+                answer = _Answer(Resolution(found, "exact"), None)
+            elif not candidates:
+                answer = _Answer(_UNRESOLVED, None)
+            else:
+                shortest = min(len(c) for c in candidates)
+                best = sorted(c for c in candidates if len(c) == shortest)
+                rule = "tie" if len(best) > 1 else "shortest"
+                answer = _Answer(Resolution(best[0], rule, candidates),
+                                 frozenset(folder_of(c) for c in candidates))
+            self._memo[written] = answer
+        return answer
 
     def _suffix_matches(self, key: str) -> list[str]:
         name = key.rsplit("/", 1)[-1]

@@ -76,20 +76,22 @@ class Vault:
     # -- construction -------------------------------------------------------
     def _resolve_all(self) -> None:
         cache: dict[tuple[str, str], Resolution] = {}
+        resolve, edges, incoming = self.resolver.resolve, self.edges, self._incoming
         for path, note in self.notes.items():
             folder = folder_of(path)
+            outgoing = self._outgoing[path]
             for link in note.links:
                 key = (link.path, folder)
                 resolution = cache.get(key) if link.path else None
                 if resolution is None:
-                    resolution = self.resolver.resolve(link.path, path)
+                    resolution = resolve(link.path, path)
                     if link.path:
                         cache[key] = resolution
                 edge = Edge(path, link, resolution)
-                self.edges.append(edge)
-                self._outgoing[path].append(edge)
-                if edge.target is not None:
-                    self._incoming[edge.target].append(edge)
+                edges.append(edge)
+                outgoing.append(edge)
+                if resolution.target is not None:
+                    incoming[resolution.target].append(edge)
 
     # -- files ----------------------------------------------------------------
     @cached_property
