@@ -167,8 +167,10 @@ def test_cli_import_stays_light():
     assert out.strip() == "[]"
 
 
-def test_backlinks_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path):
-    root = make_vault({"A.md": "[[B]]", "B.md": "x"})
+@pytest.mark.parametrize("command, first", [(["backlinks", "B", "--json"], "backlinks"),
+                                            (["tags", "--json"], "tags")])
+def test_answers_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path, command, first):
+    root = make_vault({"A.md": "[[B]] #t", "B.md": "x"})
     old = 1_000_000_000_000_000_000
     for path in root.iterdir():
         os.utime(path, ns=(old, old))  # settled files: the index keeps its answers
@@ -178,9 +180,14 @@ def test_backlinks_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path
             "from vaultgraph.cli import cli\n"
             "out = io.StringIO()\n"
             "with contextlib.redirect_stdout(out):\n"
-            "    try: cli(['--vault', sys.argv[1], '--cache-dir', sys.argv[2], 'backlinks', 'B', '--json'])\n"
+            "    try: cli(['--vault', sys.argv[1], '--cache-dir', sys.argv[2], *sys.argv[3:]])\n"
             "    except SystemExit: pass\n"
-            "print(json.dumps([json.loads(out.getvalue())['backlinks'][0]['source'],"
+            "print(json.dumps([json.loads(out.getvalue()),"
             " sorted({'markdown_it', 'yaml', 'networkx', 'rich'} & set(sys.modules))]))\n")
-    proc = subprocess.run([sys.executable, "-c", code, str(root), cache], capture_output=True, text=True)
-    assert json.loads(proc.stdout) == ["A.md", []], proc.stderr
+    proc = subprocess.run([sys.executable, "-c", code, str(root), cache, *command],
+                          capture_output=True, text=True)
+    answer, loaded = json.loads(proc.stdout)
+    assert loaded == [], proc.stderr
+    assert answer[first][0] == ({"source": "A.md", "line": 1, "column": 1, "kind": "link",
+                                 "context": "[[B]] #t"} if first == "backlinks" else
+                                {"tag": "t", "count": 1, "total": 1, "notes": ["A.md"]})

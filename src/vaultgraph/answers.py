@@ -14,7 +14,7 @@ import sqlite3
 from functools import cached_property
 from itertools import groupby
 from .lookup import NoteFinder
-from .model import Note
+from .model import Note, TagInfo
 from .resolve import Resolver, fold, keys_matching, lookup_key
 
 SCHEMA_SQL = """
@@ -37,6 +37,9 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
+CREATE TABLE IF NOT EXISTS tags (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (path, seq)
+);
 """
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
@@ -89,7 +92,8 @@ class AnswerWriter:
         self.written: set[str] = set()
 
     def forget(self, path: str) -> None:
-        for table, column in (("names", "path"), ("aliases", "path"), ("edges", "source")):
+        for table, column in (("names", "path"), ("aliases", "path"), ("edges", "source"),
+                              ("tags", "path")):
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
     def note(self, note: Note, known: bool) -> None:
@@ -102,6 +106,8 @@ class AnswerWriter:
         execute("INSERT INTO names VALUES (?, ?, ?)", (path, note.name, fold(note.name)))
         self.connection.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)",
                                     ((path, i, a, fold(a)) for i, a in enumerate(note.aliases)))
+        self.connection.executemany("INSERT INTO tags VALUES (?, ?, ?)",
+                                    ((path, i, tag.name) for i, tag in enumerate(note.tags)))
         self.connection.executemany(
             "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((path, seq, self.resolver.resolve(link.path, path).target, link.path,
@@ -177,3 +183,16 @@ def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
                 "SELECT source, line, col, kind, context FROM edges "
                 "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
 
+
+
+def tag_index(connection: sqlite3.Connection, visible) -> dict[str, TagInfo]:
+    """Folded tag -> TagInfo over the notes ``visible(path)`` accepts: what
+    ``Vault.tags()`` answers, from the index."""
+    index: dict[str, TagInfo] = {}
+    for path, name in connection.execute("SELECT path, name FROM tags ORDER BY path, seq"):
+        if not visible(path):
+            continue
+        info = index.setdefault(fold(name), TagInfo(name, []))
+        if not info.notes or info.notes[-1] != path:
+            info.notes.append(path)
+    return index

@@ -77,6 +77,16 @@ class State:
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
+    def quick_tags(self, include_excluded: bool) -> dict[str, Any] | None:
+        """`Vault.tags()` by SQL from the index (brought up to date first), or None."""
+        if not self.use_cache or self._vault is not None or not self.root.is_dir():
+            return None
+        from .files import load_config
+        from .index import quick_tags
+
+        return quick_tags(self.root, self.cache_dir, load_config(self.root, self.config_dir),
+                          include_excluded, progress=_progress_bar())
+
     def note_path(self, query: str) -> str:
         from .lookup import NoteLookupError
 
@@ -235,11 +245,10 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
     """All tags with note counts, as a tree; or the notes carrying TAG (nested included)."""
     from . import views
 
-    vault = state.vault()
-    if tag is None:
-        data = views.tags_view(vault, include_excluded)
-    else:
-        data = views.tag_notes_view(vault, tag, include_excluded)
+    index = state.quick_tags(include_excluded)
+    if index is None:
+        index = state.vault().tags(include_excluded)
+    data = views.tags_view(index) if tag is None else views.tag_notes_view(index, tag)
     if as_json:
         emit_json(data)
     else:

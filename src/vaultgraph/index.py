@@ -410,13 +410,11 @@ class SuggestionStore:
         return found
 
 
-def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
-                 outgoing: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> dict | None:
-    """``backlinks`` (and, with ``outgoing``, ``links``) answered by SQL from the index,
-    brought up to date first; None when there is no usable index (then the
-    caller loads the vault)."""
-    from . import answers
+@contextmanager
+def fresh_answers(root: Path, cache_dir=None,
+                  progress: Callable[[int, int], None] | None = None):
+    """A connection to the vault's index, brought up to date first; None when there is
+    no usable index (then the caller loads the vault)."""
     from .files import discover
 
     index = Index(index_file(root, cache_dir))
@@ -424,18 +422,40 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
     try:
         stats, _ = discover(root)
         with gc_paused():
-            if index.connection is None or not index.update(root, stats, progress):
-                return None
-        finder = answers.IndexNoteFinder(index.connection)
-        path = finder.note_path(query)  # NoteLookupError as the vault gives it
-        rows = [row for row in answers.backlinks(index.connection, path)
-                if include_excluded or not config.is_excluded(row["source"])]
-        if outgoing:
-            return {"note": path, "outgoing": answers.outgoing(index.connection, path),
-                    "backlinks": rows}
-        return {"note": path, "backlinks": rows}
+            usable = index.connection is not None and index.update(root, stats, progress)
+        yield index.connection if usable else None
     finally:
         index.close()
+
+
+def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
+                 outgoing: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> dict | None:
+    """``backlinks`` (and, with ``outgoing``, ``links``) answered by SQL from the index,
+    or None when there is no usable index."""
+    from . import answers
+
+    with fresh_answers(root, cache_dir, progress) as connection:
+        if connection is None:
+            return None
+        path = answers.IndexNoteFinder(connection).note_path(query)  # NoteLookupError as the vault's
+        rows = [row for row in answers.backlinks(connection, path)
+                if include_excluded or not config.is_excluded(row["source"])]
+        if outgoing:
+            return {"note": path, "outgoing": answers.outgoing(connection, path), "backlinks": rows}
+        return {"note": path, "backlinks": rows}
+
+
+def quick_tags(root: Path, cache_dir, config, include_excluded: bool = False,
+               progress: Callable[[int, int], None] | None = None) -> dict | None:
+    """``Vault.tags()`` answered by SQL from the index, or None when there is no usable index."""
+    from . import answers
+
+    with fresh_answers(root, cache_dir, progress) as connection:
+        if connection is None:
+            return None
+        return answers.tag_index(connection,
+                                 lambda path: include_excluded or not config.is_excluded(path))
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,

@@ -134,3 +134,12 @@ class Note:
         """Obsidian's note name: the file name without ``.md``."""
         base = self.path.rsplit("/", 1)[-1]
         return base[:-3] if base.lower().endswith(".md") else base
+
+
+@dataclass(slots=True)
+class TagInfo:
+    """A tag as the vault knows it: display casing (first seen) and the notes carrying it."""
+
+    name: str
+    notes: list[str]
+

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .files import VaultConfig, discover, is_note, load_config, name_problems
 from .lookup import NoteFinder, NoteLookupError
-from .model import Diagnostic, Link, Note
+from .model import Diagnostic, Link, Note, TagInfo
 from .resolve import Resolution, Resolver, fold, folder_of
 
 if TYPE_CHECKING:
@@ -50,12 +50,14 @@ class Edge:
         return self.resolution.target is not None
 
 
-@dataclass
-class TagInfo:
-    """A tag as the vault knows it: display casing and the notes carrying it."""
-
-    name: str
-    notes: list[str]
+def notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
+    """Notes carrying ``tag`` or a tag nested under it; ``index``: folded tag -> TagInfo."""
+    wanted = fold(tag.strip().lstrip("#")).rstrip("/")
+    found: set[str] = set()
+    for key, info in index.items():
+        if key == wanted or key.startswith(wanted + "/"):
+            found.update(info.notes)
+    return sorted(found)
 
 
 class Vault:
@@ -172,12 +174,7 @@ class Vault:
 
     def notes_with_tag(self, tag: str, include_excluded: bool = False) -> list[str]:
         """Notes carrying ``tag`` or any tag nested under it."""
-        wanted = fold(tag.strip().lstrip("#")).rstrip("/")
-        found: set[str] = set()
-        for key, info in self.tags(include_excluded).items():
-            if key == wanted or key.startswith(wanted + "/"):
-                found.update(info.notes)
-        return sorted(found)
+        return notes_with_tag(self.tags(include_excluded), tag)
 
     # -- graph ----------------------------------------------------------------
     @cached_property

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from .check import CheckResult
 from .resolve import fold
-from .vault import Edge, TagInfo, Vault
+from .model import TagInfo
+from .vault import Edge, Vault, notes_with_tag
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
@@ -48,10 +49,10 @@ def _display_names(index: dict[str, TagInfo]) -> dict[str, str]:
     return display
 
 
-def tags_view(vault: Vault, include_excluded: bool = False) -> dict[str, Any]:
+def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
     """Every tag and every parent of a nested tag, sorted; ``count`` = notes carrying
-    exactly that tag, ``total`` = notes carrying it or a tag nested under it."""
-    index = vault.tags(include_excluded)
+    exactly that tag, ``total`` = notes carrying it or a tag nested under it.
+    ``index``: folded tag -> TagInfo (``Vault.tags()``, or the index's answers)."""
     nested: dict[str, set[str]] = defaultdict(set)
     for key, info in index.items():
         parts = key.split("/")
@@ -65,11 +66,10 @@ def tags_view(vault: Vault, include_excluded: bool = False) -> dict[str, Any]:
     return {"tags": rows}
 
 
-def tag_notes_view(vault: Vault, tag: str, include_excluded: bool = False) -> dict[str, Any]:
+def tag_notes_view(index: dict[str, TagInfo], tag: str) -> dict[str, Any]:
     wanted = tag.strip().lstrip("#").rstrip("/")
-    display = _display_names(vault.tags(include_excluded))
-    return {"tag": display.get(fold(wanted), wanted),
-            "notes": vault.notes_with_tag(wanted, include_excluded)}
+    return {"tag": _display_names(index).get(fold(wanted), wanted),
+            "notes": notes_with_tag(index, wanted)}
 
 
 def check_view(result: CheckResult) -> dict[str, Any]:

@@ -82,7 +82,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     "broken": len(broken), "wanted": len(missing)},
         "notes": entries,
         "wanted": missing,
-        "tags": tags_view(vault, options.include_excluded)["tags"],
+        "tags": tags_view(vault.tags(options.include_excluded))["tags"],
         "broken": broken,
     }
 
