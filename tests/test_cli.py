@@ -168,14 +168,15 @@ def test_cli_import_stays_light():
 
 
 @pytest.mark.parametrize("command, first", [(["backlinks", "B", "--json"], "backlinks"),
-                                            (["tags", "--json"], "tags")])
+                                            (["tags", "--json"], "tags"),
+                                            (["check", "--format", "json"], "diagnostics")])
 def test_answers_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path, command, first):
-    root = make_vault({"A.md": "[[B]] #t", "B.md": "x"})
+    root = make_vault({"A.md": "[[B]] #t [[Nope]]", "B.md": "x"})
     old = 1_000_000_000_000_000_000
     for path in root.iterdir():
         os.utime(path, ns=(old, old))  # settled files: the index keeps its answers
     cache = str(tmp_path / "cache")
-    assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", cache, "index"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", cache, *command]).exit_code in (0, 1)
     code = ("import sys, json, io, contextlib\n"
             "from vaultgraph.cli import cli\n"
             "out = io.StringIO()\n"
@@ -188,6 +189,11 @@ def test_answers_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path, 
                           capture_output=True, text=True)
     answer, loaded = json.loads(proc.stdout)
     assert loaded == [], proc.stderr
-    assert answer[first][0] == ({"source": "A.md", "line": 1, "column": 1, "kind": "link",
-                                 "context": "[[B]] #t"} if first == "backlinks" else
-                                {"tag": "t", "count": 1, "total": 1, "notes": ["A.md"]})
+    assert answer[first][0] == {
+        "backlinks": {"source": "A.md", "line": 1, "column": 1, "kind": "link",
+                      "context": "[[B]] #t [[Nope]]"},
+        "tags": {"tag": "t", "count": 1, "total": 1, "notes": ["A.md"]},
+        "diagnostics": {"path": "A.md", "line": 1, "column": 10, "severity": "error",
+                        "code": "unresolved-link", "message": '[[Nope]] -- no note named "Nope"',
+                        "target": "Nope", "suggestions": []},
+    }[first]

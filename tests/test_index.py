@@ -66,7 +66,8 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
         tick += 1_000_000_000
         files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
         for _ in range(rng.randint(1, 4)):
-            action, victim = rng.choice(["edit", "add", "delete", "rename", "touch", "same-size"]), rng.choice(files)
+            action, victim = rng.choice(["edit", "add", "delete", "rename", "touch", "same-size",
+                                         "config", "symlink"]), rng.choice(files)
             if action == "edit":
                 _write(root, victim, _body(rng), tick)
             elif action == "add":
@@ -82,6 +83,12 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
             elif action == "same-size" and (root / victim).exists():
                 text = (root / victim).read_text()
                 _write(root, victim, text.replace("para", "arap"), tick)
+            elif action == "config":  # excluded files change what check reports
+                _write(root, ".obsidian/app.json",
+                       json.dumps({"userIgnoreFilters": [rng.choice(FOLDERS[1:])]}), tick)
+            elif action == "symlink" and not (root / f"dangling-{round_}.md").is_symlink():
+                # a broken symlink is no file, and is reported
+                (root / f"dangling-{round_}.md").symlink_to(root / "nowhere")
         if round_ % 3 == 1:  # `vaultgraph index`: the answers alone are brought up to date
             update_index(root, cache)
         cached = vaultgraph.load(root, cache=True, cache_dir=cache)
@@ -89,6 +96,14 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
         assert answers(cached) == answers(fresh), f"round {round_}"
         # check's did-you-mean answers, kept in the index and updated as names come and go
         assert findings(check_vault(cached)) == findings(check_vault(fresh)), f"round {round_}"
+        # check's findings, kept in the index for the same files, configuration and options
+        for options in ([], ["--include-excluded"], ["--role", "a/=claim"]):
+            for run in ("computed or kept", "kept"):
+                kept = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                                "check", "--format", "json", *options])
+                computed = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache",
+                                                    "check", "--format", "json", *options])
+                assert kept.output == computed.output, f"round {round_}, {options}, {run}"
         # The SQL answers stored by that run agree with the fresh parse too.
         for path in fresh.notes:
             quick = quick_answer(root, cache, fresh.config, path)

@@ -207,18 +207,10 @@ class LinkStatus:
         return {"unresolved-link": "unresolved", "ambiguous-link": "ambiguous"}.get(code, code)
 
 
-def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
-                ignore: Iterable[str] = (), include_excluded: bool = False,
-                provenance: "ProvenanceConfig | None" = None) -> CheckResult:
-    """All diagnostics for the vault, sorted by file and position.
-
-    ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
-    ``warning`` or ``ignore``); ``select``/``ignore`` filter by code;
-    ``provenance`` says which tags and folders mark claims.
-    """
-    selected, ignored = set(select), set(ignore)
-    if unresolved == "ignore":
-        ignored.add("unresolved-link")
+def collect_findings(vault: "Vault", include_excluded: bool = False,
+                     provenance: "ProvenanceConfig | None" = None,
+                     with_provenance: bool = True) -> list[Diagnostic]:
+    """Every finding in the vault, with its default severity, unsorted and unfiltered."""
     checker = _Checker(vault)
     notes = vault.visible_notes(include_excluded)
     vault.suggester.prime((posixpath.basename(e.link.path) for n in notes
@@ -231,11 +223,24 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
         found.extend(note.diagnostics)
         for edge in vault.outgoing(note.path):
             found.extend(checker.link(edge))
-    if not selected or selected & {"unsourced-claim", "dangling-citation"}:
+    if with_provenance:
         from .provenance import Provenance
 
         found.extend(Provenance(vault, provenance).diagnostics(include_excluded))
-    result = CheckResult(notes=len(notes))
+    return found
+
+
+def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",
+                    select: Iterable[str] = (), ignore: Iterable[str] = ()) -> CheckResult:
+    """The findings ``check`` reports, sorted by file and position.
+
+    ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
+    ``warning`` or ``ignore``); ``select``/``ignore`` filter by code.
+    """
+    selected, ignored = set(select), set(ignore)
+    if unresolved == "ignore":
+        ignored.add("unresolved-link")
+    result = CheckResult(notes=notes)
     for d in found:
         if (selected and d.code not in selected) or d.code in ignored:
             continue
@@ -244,3 +249,15 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
         result.diagnostics.append(d)
     result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return result
+
+
+def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
+                ignore: Iterable[str] = (), include_excluded: bool = False,
+                provenance: "ProvenanceConfig | None" = None) -> CheckResult:
+    """All diagnostics for the vault, sorted by file and position (see select_findings);
+    ``provenance`` says which tags and folders mark claims."""
+    selected = set(select)
+    found = collect_findings(vault, include_excluded, provenance, with_provenance=(
+        not selected or bool(selected & {"unsourced-claim", "dangling-citation"})))
+    return select_findings(found, len(vault.visible_notes(include_excluded)), unresolved,
+                           select, ignore)

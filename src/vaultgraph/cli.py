@@ -87,6 +87,25 @@ class State:
         return quick_tags(self.root, self.cache_dir, load_config(self.root, self.config_dir),
                           include_excluded, progress=_progress_bar())
 
+    def findings(self, include_excluded: bool, config) -> tuple[list, int]:
+        """`check`'s findings and the number of notes checked: kept in the index from a
+        run on the same files, configuration and options, else computed (and kept)."""
+        from dataclasses import asdict
+
+        from .check import collect_findings
+        from .index import store_findings, stored_findings
+
+        options = {"include_excluded": include_excluded, "provenance": asdict(config)}
+        if self.use_cache and self._vault is None and self.root.is_dir():
+            stored = stored_findings(self.root, self.cache_dir, self.config_dir, options)
+            if stored is not None:
+                return stored
+        vault = self.vault()
+        found = collect_findings(vault, include_excluded, config)
+        notes = len(vault.visible_notes(include_excluded))
+        store_findings(vault, options, found, notes)
+        return found, notes
+
     def note_path(self, query: str) -> str:
         from .lookup import NoteLookupError
 
@@ -149,9 +168,9 @@ def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
     getattr(render, renderer)(console(), *args)
 
 
-def shown_path(vault: "Vault", path: str) -> str:
+def shown_path(root: Path, path: str) -> str:
     """A vault path as the user can open it from the current folder."""
-    full = vault.root / path
+    full = root / path
     try:
         return os.path.relpath(full)
     except ValueError:  # another drive on Windows
@@ -572,15 +591,15 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     links, invalid front matter, unreadable files, unsourced claims and
     citations of missing sources, with file:line:col.
     """
-    from .check import check_vault
+    from .check import select_findings
 
     try:
         selected, ignored = _codes(select), _codes(ignore)
     except click.BadParameter as exc:
         fail(str(exc), EXIT_USAGE)
     config = _provenance_config(roles)
-    vault = state.vault()
-    result = check_vault(vault, unresolved, selected, ignored, include_excluded, config)
+    found, notes = state.findings(include_excluded, config)
+    result = select_findings(found, notes, unresolved, selected, ignored)
     if fmt == "json":
         from .views import check_view
 
@@ -588,7 +607,7 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     else:
         from . import render
 
-        show = lambda path: shown_path(vault, path)  # noqa: E731
+        show = lambda path: shown_path(state.root, path)  # noqa: E731
         if fmt == "github":
             render.github_annotations(result, show)
         else:

@@ -38,6 +38,10 @@ CREATE TABLE IF NOT EXISTS files (
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
+-- The findings of `check` for one state of the vault's files, configuration and options.
+CREATE TABLE IF NOT EXISTS findings (
+    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, notes INTEGER NOT NULL, diagnostics TEXT NOT NULL
+);
 """
 _TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL + ANSWERS_SQL))
 
@@ -456,6 +460,68 @@ def quick_tags(root: Path, cache_dir, config, include_excluded: bool = False,
             return None
         return answers.tag_index(connection,
                                  lambda path: include_excluded or not config.is_excluded(path))
+
+
+def _findings_key(fingerprint: str | None, diagnostics: list[Diagnostic], config,
+                  options: dict) -> str | None:
+    """Everything `check`'s findings depend on besides the notes, whose files the
+    fingerprint covers; None when a file is too recent to trust its mtime."""
+    if fingerprint is None:
+        return None
+    payload = json.dumps([fingerprint, [_row(d) for d in diagnostics], config.config_dir,
+                          config.ignore_filters, options], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha1(payload.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def stored_findings(root: Path, cache_dir, config_dir: str,
+                    options: dict) -> tuple[list[Diagnostic], int] | None:
+    """`check`'s findings and note count kept from a run on exactly these files,
+    configuration and ``options``, or None."""
+    from .files import discover, load_config, name_problems
+
+    location = index_file(root, cache_dir)
+    if not location.exists():
+        return None
+    config = load_config(root, config_dir)
+    stats, problems = discover(root)
+    key = _findings_key(Index.fingerprint(stats),
+                        config.diagnostics + problems + name_problems(list(stats)), config, options)
+    if key is None:
+        return None
+    try:
+        connection = sqlite3.connect(location, timeout=15, isolation_level=None)
+        try:
+            row = connection.execute("SELECT notes, diagnostics FROM findings WHERE key = ?",
+                                     (key,)).fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    if row is None:
+        return None
+    return [Diagnostic(*d) for d in json.loads(row[1])], row[0]
+
+
+def store_findings(vault, options: dict, found: list[Diagnostic], notes: int) -> None:
+    """Keep `check`'s findings for the files ``vault`` was loaded from (a vault loaded
+    with the index); the findings of other file states are dropped."""
+    key = _findings_key(vault.fingerprint, vault.diagnostics, vault.config, options)
+    if key is None or not vault.index_stats:
+        return
+    try:
+        connection = sqlite3.connect(vault.index_stats["location"], timeout=15,
+                                     isolation_level=None)
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("DELETE FROM findings WHERE fingerprint != ?", (vault.fingerprint,))
+            connection.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)", (
+                key, vault.fingerprint, notes,
+                json.dumps([_row(d) for d in found], ensure_ascii=False)))
+            connection.execute("COMMIT")
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        pass  # a cache: the next run computes them again
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,

@@ -69,6 +69,7 @@ class Vault:
         self.config = config
         self.diagnostics = diagnostics
         self.index_stats: dict | None = None  # what the persistent index did, if used
+        self.fingerprint: str | None = None  # of the files loaded, when the index was used
         self.resolver = Resolver(files)
         self.edges: list[Edge] = []
         self._outgoing: dict[str, list[Edge]] = defaultdict(list)
@@ -226,6 +227,7 @@ def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | No
         finally:
             index.close()
         vault.index_stats = dict(index.stats, location=str(index.location))
+        vault.fingerprint = Index.fingerprint(stats)
         return vault
     notes = {p: note for p, _, note, _ in parse_files(root, list(note_stats), progress)}
     return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))

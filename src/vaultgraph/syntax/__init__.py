@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import Callable
-
-from markdown_it import MarkdownIt
-from markdown_it.rules_inline import StateInline
+from typing import TYPE_CHECKING, Callable
 
 from .dispatch import dispatching_tokenizer
 from .tags import TAG_BODY, is_valid_tag, tag_rule
 from .wikilinks import LinkText, next_index, split_linktext, wikilink_rule
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.rules_inline import StateInline
 
 __all__ = [
     "BLOCK_ID",
@@ -105,9 +106,10 @@ MAX_NESTING = 100
 
 
 @cache
-def markdown_parser(dispatch: bool = True) -> MarkdownIt:
+def markdown_parser(dispatch: bool = True) -> "MarkdownIt":
     """The parser.  With ``dispatch`` (the default) inline text is tokenized by
     :func:`dispatching_tokenizer`: the same tokens as markdown-it's own loop, sooner."""
+    from markdown_it import MarkdownIt
     from markdown_it.rules_block.reference import reference
     from markdown_it.rules_inline.image import image
     from markdown_it.rules_inline.link import link

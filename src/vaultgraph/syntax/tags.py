@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from markdown_it.rules_inline import StateInline
+if TYPE_CHECKING:
+    from markdown_it.rules_inline import StateInline
 
 # The body of a tag: anything up to one of these (Obsidian's tag regex).
 TAG_BODY = re.compile(

@@ -7,9 +7,10 @@ is); ``\\|`` (as needed inside tables) is the same separator as ``|``.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple
+from typing import Callable, NamedTuple, TYPE_CHECKING
 
-from markdown_it.rules_inline import StateInline
+if TYPE_CHECKING:
+    from markdown_it.rules_inline import StateInline
 
 
 class LinkText(NamedTuple):
