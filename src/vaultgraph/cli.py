@@ -61,11 +61,16 @@ class State:
             gc.freeze()  # the vault lives as long as the process: never scan it for cycles
         return self._vault
 
+    @property
+    def answers_from_index(self) -> bool:
+        """Whether a query may be answered from the index without loading the vault."""
+        return self.use_cache and self._vault is None and self.root.is_dir()
+
     def quick_answer(self, query: str, include_excluded: bool,
                      outgoing: bool = False) -> dict[str, Any] | None:
         """`backlinks`/`links` by SQL from the index (brought up to date first), or None
         when there is no usable index: then load the vault."""
-        if not self.use_cache or self._vault is not None or not self.root.is_dir():
+        if not self.answers_from_index:
             return None
         from .files import load_config
         from .index import quick_answer
@@ -79,7 +84,7 @@ class State:
 
     def quick_tags(self, include_excluded: bool) -> dict[str, Any] | None:
         """`Vault.tags()` by SQL from the index (brought up to date first), or None."""
-        if not self.use_cache or self._vault is not None or not self.root.is_dir():
+        if not self.answers_from_index:
             return None
         from .files import load_config
         from .index import quick_tags
@@ -96,7 +101,7 @@ class State:
         from .index import store_findings, stored_findings
 
         options = {"include_excluded": include_excluded, "provenance": asdict(config)}
-        if self.use_cache and self._vault is None and self.root.is_dir():
+        if self.answers_from_index:
             stored = stored_findings(self.root, self.cache_dir, self.config_dir, options)
             if stored is not None:
                 return stored

@@ -16,9 +16,9 @@ import os
 import re
 import sqlite3
 import time
-from sys import intern
 from contextlib import contextmanager
 from pathlib import Path
+from sys import intern
 from typing import Callable, Iterable
 
 from . import __version__
@@ -276,12 +276,11 @@ class Index:
         removed = [path for path in known if path not in note_stats]
         self.stats.update(parsed=len(stale), reused=len(note_stats) - len(stale),
                           removed=len(removed))
-        parsed = parse_files(root, stale, progress, digest=True)
-        if self.connection is None:
-            for path, _, note, _ in parsed:
-                if keep is not None:
-                    keep[path] = note
+        if self.connection is None:  # no index: the notes are parsed only when wanted
+            if keep is not None:
+                keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
+        parsed = parse_files(root, stale, progress, digest=True)
         try:
             with self._transaction() as connection:  # readers see all of it or none
                 answers = AnswerWriter(connection, list(stats),
