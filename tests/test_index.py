@@ -258,3 +258,15 @@ def test_quick_backlinks_bring_the_index_up_to_date_first(tmp_path):
     stats = update_index(root, cache)
     assert (stats["parsed"], stats["removed"]) == (0, 1)
     assert lines("sub/B") == [("A.md", 1), ("A.md", 1), ("D.md", 1)]
+
+
+def test_mtimes_are_trusted_only_when_well_before_the_files_were_listed():
+    from vaultgraph.files import FileStats
+    from vaultgraph.index import RACY_NS, Index
+
+    mtime = 1_700_000_000_000_000_000
+    stats = FileStats({"a.md": (10, mtime)})
+    stats.taken_at = mtime + RACY_NS // 2  # edited just before listing: may change again unseen
+    assert Index.fingerprint(stats) is None
+    stats.taken_at = mtime + RACY_NS + 1  # however late the fingerprint is taken
+    assert Index.fingerprint(stats) is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,13 +65,22 @@ def is_note(path: str) -> bool:
     return path.lower().endswith(".md")
 
 
-def discover(root: Path) -> tuple[dict[str, tuple[int, int]], list[Diagnostic]]:
+class FileStats(dict):
+    """Vault path -> (size, mtime in ns), and ``taken_at``: the time (ns) the walk began.
+    A file whose mtime is not well before it may change again within the same mtime
+    tick after being read, so its mtime alone proves nothing (see index.RACY_NS)."""
+
+    taken_at: int = 0
+
+
+def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
     """Every file in the vault: sorted vault-relative POSIX path -> (size, mtime in ns).
 
     Names starting with ``.`` are not part of a vault.  Folder symlinks are
     followed only to folders outside the vault that were not seen before
     (Obsidian ignores loops and links back into the vault).
     """
+    taken_at = time.time_ns()
     files: dict[str, tuple[int, int]] = {}
     problems: list[Diagnostic] = []
     real_root = os.path.realpath(root)
@@ -125,7 +135,9 @@ def discover(root: Path) -> tuple[dict[str, tuple[int, int]], list[Diagnostic]]:
                                            "broken symlink; not followed"))
 
     walk(str(root), "")
-    return dict(sorted(files.items())), problems
+    stats = FileStats(sorted(files.items()))
+    stats.taken_at = taken_at
+    return stats, problems
 
 
 UNLINKABLE_CHARACTERS = "#^|[]"

@@ -29,7 +29,9 @@ from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
 SCHEMA = 5
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
-RACY_NS = 2_000_000_000  # mtimes this recent are not trusted alone
+# An mtime less than this before the files were listed is not trusted alone: the file may
+# have changed again, within the same mtime tick, after it was read.
+RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -70,6 +72,11 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
+
+
+def _listed_at(stats: dict[str, tuple[int, int]]) -> int:
+    """When ``stats`` were taken (files.FileStats), or now for a plain dict."""
+    return getattr(stats, "taken_at", 0) or time.time_ns()
 
 
 # -- notes <-> JSON ----------------------------------------------------------------
@@ -214,9 +221,9 @@ class Index:
     # -- bringing the index up to date ------------------------------------------
     @staticmethod
     def fingerprint(stats: dict[str, tuple[int, int]]) -> str | None:
-        """A digest of every file's path, size and mtime; None while a file is too
-        recent for its mtime to be trusted."""
-        racy = time.time_ns() - RACY_NS
+        """A digest of every file's path, size and mtime; None when a file was too
+        recent, as the files were listed, for its mtime to be trusted."""
+        racy = _listed_at(stats) - RACY_NS
         digest = hashlib.sha1()
         for path, (size, mtime) in stats.items():
             if mtime >= racy:
@@ -256,7 +263,7 @@ class Index:
                     "SELECT path, size, mtime_ns, sha1 FROM files")}
             except sqlite3.Error:
                 known = {}
-        racy = time.time_ns() - RACY_NS
+        racy = _listed_at(stats) - RACY_NS
 
         def stamp(mtime: int) -> int:
             # A file changed within the last seconds may change again within the same
