@@ -27,7 +27,7 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 5
+SCHEMA = 6
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS files (
     path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
     sha1 TEXT NOT NULL, note TEXT NOT NULL
 );
+-- Comparing every file with the index reads this, not the notes' JSON (ten times less).
+CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, mtime_ns, sha1);
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
