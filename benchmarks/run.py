@@ -2,7 +2,7 @@
 
 For each size: generate a vault (benchmarks/generate.py), measure the floor in
 this process (reading every file; a Python regex scan of every file for links
-and tags), then run the real CLI in subprocesses: cold index + check, warm `index`
+and tags), then run the real CLI in subprocesses: cold `index`, cold index + check, warm `index`
 with no change, `backlinks` of the most linked note, runs after editing one
 note, and `check`.  Each figure is printed with its ratio to the read floor
 and the peak RSS of the process; correctness is checked against the ground
@@ -86,9 +86,13 @@ def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     truth = generate(size, 1, vault)  # afresh each run: the run edits a note
     read, scan = floor(vault)
     rows = [("floor: read every file", read, 0), ("floor: regex scan", scan, 0)]
-    cache = Path(tempfile.mkdtemp(prefix="vaultgraph-bench-"))
     v = ["--vault", str(vault)]
+    cache = Path(tempfile.mkdtemp(prefix="vaultgraph-bench-"))
+    elapsed, rss, _ = cli(*v, "index", cache=cache)
+    rows.append(("cold: index", elapsed, rss))
+    shutil.rmtree(cache)
 
+    cache = Path(tempfile.mkdtemp(prefix="vaultgraph-bench-"))
     elapsed, rss, out = cli(*v, "check", "--format", "json", cache=cache)
     rows.append(("cold: index + check", elapsed, rss))
     report = json.loads(out)

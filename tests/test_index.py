@@ -232,6 +232,13 @@ def test_index_command_and_cache_options(make_vault, tmp_path):
     no_cache = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "index"])
     assert no_cache.exit_code == 2
     assert not any(p.name.endswith(".sqlite") for p in root.rglob("*"))
+    # A cache folder that cannot be made: `index` says so; queries still answer, unindexed.
+    blocked = ["--vault", str(root), "--cache-dir", str(root / "A.md" / "cache")]
+    failed = CliRunner().invoke(cli, [*blocked, "index", "--json"])
+    assert failed.exit_code == 2 and "could not be written" in failed.stderr
+    assert json.loads(failed.stdout)["written"] is False
+    answer = CliRunner().invoke(cli, [*blocked, "backlinks", "B", "--json"])
+    assert json.loads(answer.stdout)["backlinks"][0]["source"] == "A.md"
 
 
 def test_quick_backlinks_bring_the_index_up_to_date_first(tmp_path):

@@ -221,13 +221,14 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         fail(f"vault not found: {state.root}", EXIT_USAGE)
     data = update_index(state.root, state.cache_dir, rebuild, _progress_bar())
     if as_json:
-        return emit_json(data)
-    click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the index, "
-               f"{data['removed']} removed{' (index rebuilt)' if data['rebuilt'] else ''}\n"
-               f"index: {data['location']}")
+        emit_json(data)
+    else:
+        click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the "
+                   f"index, {data['removed']} removed"
+                   f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
     if not data["written"]:
-        click.echo("the index could not be written (locked by another run, or its folder is "
-                   "not writable); nothing was stored", err=True)
+        fail("the index could not be written (locked by another run for over 15 s, or its "
+             "folder is not writable); nothing was stored", EXIT_USAGE)
 
 
 @cli.command()

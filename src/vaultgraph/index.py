@@ -286,7 +286,9 @@ class Index:
         self.stats.update(parsed=len(stale), reused=len(note_stats) - len(stale),
                           removed=len(removed))
         if self.connection is None:  # no index: the notes are parsed only when wanted
-            if keep is not None:
+            if keep is None:
+                self.stats["parsed"] = 0
+            else:
                 keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
         parsed = parse_files(root, stale, progress, digest=True)
