@@ -219,6 +219,27 @@ def test_concurrent_runs_do_not_corrupt_the_index(tmp_path):
         assert db.execute("SELECT count(*) FROM files").fetchone() == (60,)
 
 
+def _update_in_child(args):
+    root, cache = args
+    return update_index(root, cache)["written"]
+
+
+def test_concurrent_index_updates_all_succeed_and_agree(tmp_path):
+    """Runs that parsed before another one wrote still write their answers cleanly."""
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    root.mkdir()
+    for i in range(60):
+        (root / f"N{i}.md").write_text(f"[[N{(i + 1) % 60}]] [[N{(i * 7) % 60}]] #t{i % 5}")
+    for round_ in range(3):
+        with multiprocessing.get_context("spawn").Pool(4) as pool:
+            assert all(pool.map(_update_in_child, [(root, cache)] * 8)), f"round {round_}"
+        fresh = vaultgraph.load(root)
+        for path in fresh.notes:
+            assert quick_answer(root, cache, fresh.config, path) == backlinks_view(fresh, path)
+        (root / f"N{round_}.md").unlink()  # the next round's runs all remove it
+        (root / f"M{round_}.md").write_text(f"[[N{round_ + 1}]]")
+
+
 def test_index_command_and_cache_options(make_vault, tmp_path):
     root = make_vault({"A.md": "[[B]]", "B.md": ""})
     cache = tmp_path / "elsewhere"

@@ -90,16 +90,18 @@ class AnswerWriter:
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
+        # Read inside the transaction: another run may have written since this one began.
+        self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
 
     def forget(self, path: str) -> None:
         for table, column in (("names", "path"), ("aliases", "path"), ("edges", "source"),
                               ("tags", "path")):
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
-    def note(self, note: Note, known: bool) -> None:
-        """Rows for a note parsed now; ``known``: the index had rows for it."""
+    def note(self, note: Note) -> None:
+        """Rows for a note parsed now, in place of any it had."""
         path = note.path
-        if known:
+        if not self.empty:
             self.forget(path)
         self.written.add(path)
         execute = self.connection.execute

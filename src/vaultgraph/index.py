@@ -305,7 +305,7 @@ class Index:
                     size, mtime = stats[path]
                     connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                        (path, size, stamp(mtime), digest or "", text))
-                    answers.note(note, known=path in known)
+                    answers.note(note)
                     if keep is not None:
                         keep[path] = note
                 answers.finish(every_note_written=len(stale) == len(note_stats))
