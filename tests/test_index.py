@@ -41,6 +41,37 @@ def answers(vault) -> dict:
     }
 
 
+_CONTENTS = {  # table -> (its columns, the same from a parsed note)
+    "tags": ("name, line, col, source", lambda n: [(t.name, t.line, t.column, t.source) for t in n.tags]),
+    "headings": ("text, level, line", lambda n: [(h.text, h.level, h.line) for h in n.headings]),
+    "blocks": ("id, line, col", lambda n: [(b.id, b.line, b.column) for b in n.blocks]),
+    "citations": ("kind, value, line, col, context",
+                  lambda n: [(c.kind, c.value, c.line, c.column, c.context) for c in n.citations]),
+    "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
+                                                  for k, v in n.frontmatter.items())),
+    "diagnostics": ("line, col, severity, code, message",
+                    lambda n: [(d.line, d.column, d.severity, d.code, d.message)
+                               for d in n.diagnostics]),
+    "aliases": ("alias", lambda n: [(a,) for a in n.aliases]),
+}
+
+
+def stored_contents(root, cache) -> dict:
+    """What the index's tables say each note contains."""
+    found = {}
+    with sqlite3.connect(index_file(root, cache)) as db:
+        for table, (columns, _) in _CONTENTS.items():
+            order = "key" if table == "properties" else "seq"
+            for path, *row in db.execute(f"SELECT path, {columns} FROM {table} ORDER BY path, {order}"):
+                found.setdefault((table, path), []).append(tuple(row))
+    return found
+
+
+def parsed_contents(vault) -> dict:
+    return {(table, path): rows for table, (_, rows_of) in _CONTENTS.items()
+            for path, note in vault.notes.items() if (rows := rows_of(note))}
+
+
 def findings(result) -> list:
     return [(d.path, d.line, d.column, d.code, d.message, d.suggestions) for d in result.diagnostics]
 
@@ -111,6 +142,7 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
             quick = quick_answer(root, cache, fresh.config, path, outgoing=True)
             assert quick == links_view(fresh, path), f"round {round_}: {path}"
         assert quick_tags(root, cache, fresh.config) == fresh.tags(), f"round {round_}"
+        assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
     with sqlite3.connect(index_file(root, cache)) as db:
         assert db.execute("SELECT count(*) FROM suggestions").fetchone()[0] > 0

@@ -1,5 +1,6 @@
-"""Answers kept in the index: the vault's file names, note names and aliases, and
-every link with where it resolves.
+"""Answers kept in the index: the vault's file names; each note's name, aliases,
+tags, headings, block ids, citations, properties and diagnostics; every link with
+where it resolves.
 
 They let ``backlinks``, ``links`` and NOTE lookups run as SQL queries without
 loading the vault, and they are kept up to date incrementally, in the same
@@ -10,6 +11,7 @@ and when files come or go only the links whose lookup key
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from functools import cached_property
 from itertools import groupby
@@ -37,10 +39,36 @@ CREATE TABLE IF NOT EXISTS edges (
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
+-- What each note contains, in note order (seq); positions are 1-based line and column.
 CREATE TABLE IF NOT EXISTS tags (
-    path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, PRIMARY KEY (path, seq)
+    path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (path, seq)
+);
+CREATE TABLE IF NOT EXISTS headings (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
+    line INTEGER NOT NULL, PRIMARY KEY (path, seq)
+);
+CREATE TABLE IF NOT EXISTS blocks (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, PRIMARY KEY (path, seq)
+);
+CREATE TABLE IF NOT EXISTS citations (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
+    line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (path, seq)
+);
+CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
+CREATE TABLE IF NOT EXISTS properties (
+    path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key)
+);
+CREATE TABLE IF NOT EXISTS diagnostics (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    severity TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (path, seq)
 );
 """
+# The tables holding one note's rows, and the column naming the note.
+_NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
+                "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
+                "diagnostics": "path"}
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
 IN_MEMORY_RESOLVER = 1_000
@@ -94,8 +122,7 @@ class AnswerWriter:
         self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
 
     def forget(self, path: str) -> None:
-        for table, column in (("names", "path"), ("aliases", "path"), ("edges", "source"),
-                              ("tags", "path")):
+        for table, column in _NOTE_TABLES.items():
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
     def note(self, note: Note) -> None:
@@ -108,8 +135,22 @@ class AnswerWriter:
         execute("INSERT INTO names VALUES (?, ?, ?)", (path, note.name, fold(note.name)))
         self.connection.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)",
                                     ((path, i, a, fold(a)) for i, a in enumerate(note.aliases)))
-        self.connection.executemany("INSERT INTO tags VALUES (?, ?, ?)",
-                                    ((path, i, tag.name) for i, tag in enumerate(note.tags)))
+        insert = self.connection.executemany
+        insert("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)",
+               ((path, i, t.name, t.line, t.column, t.source) for i, t in enumerate(note.tags)))
+        insert("INSERT INTO headings VALUES (?, ?, ?, ?, ?)",
+               ((path, i, h.text, h.level, h.line) for i, h in enumerate(note.headings)))
+        insert("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
+               ((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks)))
+        insert("INSERT INTO citations VALUES (?, ?, ?, ?, ?, ?, ?)",
+               ((path, i, c.kind, c.value, c.line, c.column, c.context)
+                for i, c in enumerate(note.citations)))
+        insert("INSERT INTO properties VALUES (?, ?, ?)",
+               ((path, key, json.dumps(value, ensure_ascii=False))
+                for key, value in note.frontmatter.items()))
+        insert("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?, ?, ?)",
+               ((path, i, d.line, d.column, d.severity, d.code, d.message)
+                for i, d in enumerate(note.diagnostics)))
         self.connection.executemany(
             "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             ((path, seq, self.resolver.resolve(link.path, path).target, link.path,

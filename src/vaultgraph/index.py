@@ -27,7 +27,7 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 6
+SCHEMA = 7
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
