@@ -118,6 +118,7 @@ class AnswerWriter:
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
+        self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
         # Read inside the transaction: another run may have written since this one began.
         self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
 
@@ -131,35 +132,38 @@ class AnswerWriter:
         if not self.empty:
             self.forget(path)
         self.written.add(path)
-        execute = self.connection.execute
-        execute("INSERT INTO names VALUES (?, ?, ?)", (path, note.name, fold(note.name)))
-        self.connection.executemany("INSERT INTO aliases VALUES (?, ?, ?, ?)",
-                                    ((path, i, a, fold(a)) for i, a in enumerate(note.aliases)))
-        insert = self.connection.executemany
-        insert("INSERT INTO tags VALUES (?, ?, ?, ?, ?, ?)",
-               ((path, i, t.name, t.line, t.column, t.source) for i, t in enumerate(note.tags)))
-        insert("INSERT INTO headings VALUES (?, ?, ?, ?, ?)",
-               ((path, i, h.text, h.level, h.line) for i, h in enumerate(note.headings)))
-        insert("INSERT INTO blocks VALUES (?, ?, ?, ?, ?)",
-               ((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks)))
-        insert("INSERT INTO citations VALUES (?, ?, ?, ?, ?, ?, ?)",
-               ((path, i, c.kind, c.value, c.line, c.column, c.context)
-                for i, c in enumerate(note.citations)))
-        insert("INSERT INTO properties VALUES (?, ?, ?)",
-               ((path, key, json.dumps(value, ensure_ascii=False))
-                for key, value in note.frontmatter.items()))
-        insert("INSERT INTO diagnostics VALUES (?, ?, ?, ?, ?, ?, ?)",
-               ((path, i, d.line, d.column, d.severity, d.code, d.message)
-                for i, d in enumerate(note.diagnostics)))
-        self.connection.executemany(
-            "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            ((path, seq, self.resolver.resolve(link.path, path).target, link.path,
-              lookup_key(link.path, path), link.raw, link.line, link.column, link.kind,
-              link.context) for seq, link in enumerate(note.links)))
+        resolve, rows = self.resolver.resolve, self.pending
+        rows["names"].append((path, note.name, fold(note.name)))
+        rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
+        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source)
+                            for i, t in enumerate(note.tags))
+        rows["headings"].extend((path, i, h.text, h.level, h.line)
+                                for i, h in enumerate(note.headings))
+        rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
+        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, c.context)
+                                 for i, c in enumerate(note.citations))
+        rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
+                                  for key, value in note.frontmatter.items())
+        rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
+                                   for i, d in enumerate(note.diagnostics))
+        rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
+                              lookup_key(link.path, path), link.raw, link.line, link.column,
+                              link.kind, link.context) for seq, link in enumerate(note.links))
+        if len(rows["edges"]) > 10_000:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows gathered so far: one statement per table, not per note."""
+        for table, rows in self.pending.items():
+            if rows:
+                self.connection.executemany(
+                    f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+                rows.clear()
 
     def finish(self, every_note_written: bool) -> None:
-        """Resolve again the links of unchanged notes that the files added or gone
-        could answer."""
+        """Write what is pending, then resolve again the links of unchanged notes that
+        the files added or gone could answer."""
+        self.flush()
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
         if every_note_written or not keys:
             return
