@@ -2,7 +2,7 @@
 tags, headings, block ids, citations, properties and diagnostics; every link with
 where it resolves.
 
-They let ``backlinks``, ``links`` and NOTE lookups run as SQL queries without
+They let ``backlinks``, ``links``, ``tags`` and NOTE lookups run as SQL queries without
 loading the vault, and they are kept up to date incrementally, in the same
 transaction as the notes they come from: a re-parsed note's rows are replaced,
 and when files come or go only the links whose lookup key
@@ -15,6 +15,7 @@ import json
 import sqlite3
 from functools import cached_property
 from itertools import groupby
+
 from .lookup import NoteFinder
 from .model import Note, TagInfo
 from .resolve import Resolver, fold, keys_matching, lookup_key
