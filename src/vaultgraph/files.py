@@ -86,6 +86,15 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
     real_root = os.path.realpath(root)
     seen_dirs = {real_root}
 
+    def add_file(entry: os.DirEntry, rel: str) -> None:
+        try:
+            stat = entry.stat()
+        except OSError as exc:
+            problems.append(Diagnostic(rel, 1, 1, ERROR, "unreadable-file",
+                                       f"cannot stat: {exc.strerror}"))
+            return
+        files[rel] = (stat.st_size, stat.st_mtime_ns)
+
     def walk(folder: str, prefix: str) -> None:
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
@@ -93,11 +102,17 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
             problems.append(Diagnostic(prefix.rstrip("/") or ".", 1, 1, ERROR,
                                        "unreadable-file", f"cannot list folder: {exc.strerror}"))
             return
+        plain_prefix = prefix.isascii()
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name.startswith("."):
                 continue
-            rel = prefix + entry.name
+            rel = prefix + name
             try:
+                # Most entries: a regular file with a plain name, known from the listing alone.
+                if plain_prefix and name.isascii() and entry.is_file(follow_symlinks=False):
+                    add_file(entry, rel)
+                    continue
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
                 is_link = entry.is_symlink()
@@ -123,13 +138,7 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
                     problems.append(Diagnostic(shown, 1, 1, WARNING, "invalid-filename",
                                                "file name is not valid UTF-8; skipped"))
                     continue
-                try:
-                    stat = entry.stat()
-                except OSError as exc:
-                    problems.append(Diagnostic(rel, 1, 1, ERROR, "unreadable-file",
-                                               f"cannot stat: {exc.strerror}"))
-                    continue
-                files[rel] = (stat.st_size, stat.st_mtime_ns)
+                add_file(entry, rel)
             elif is_link:
                 problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
                                            "broken symlink; not followed"))
