@@ -134,6 +134,13 @@ class _Checker:
             fold(posixpath.basename(p)): posixpath.basename(p) for p in vault.attachments
         })
 
+    @staticmethod
+    def is_clean(edge: "Edge") -> bool:
+        """Nothing to report: resolved to one file, with no heading or block to find
+        (most links; checked before making a generator for each)."""
+        return edge.resolution.target is not None and not edge.link.subpath and \
+            not edge.resolution.ambiguous
+
     def link(self, edge: "Edge") -> Iterable[Diagnostic]:
         link, resolution = edge.link, edge.resolution
 
@@ -222,7 +229,8 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
     for note in notes:
         found.extend(note.diagnostics)
         for edge in vault.outgoing(note.path):
-            found.extend(checker.link(edge))
+            if not checker.is_clean(edge):
+                found.extend(checker.link(edge))
     if with_provenance:
         from .provenance import Provenance
 
