@@ -330,3 +330,30 @@ def test_mtimes_are_trusted_only_when_well_before_the_files_were_listed():
     assert Index.fingerprint(stats) is None
     stats.taken_at = mtime + RACY_NS + 1  # however late the fingerprint is taken
     assert Index.fingerprint(stats) is not None
+
+
+@pytest.mark.parametrize("resolver", ["sql", "memory"])
+def test_answers_from_notes_parsed_by_worker_processes_equal_a_fresh_parse(tmp_path, monkeypatch,
+                                                                           resolver):
+    """Enough notes to be parsed in worker processes, resolved by SQL or in memory."""
+    import sys
+
+    from .conftest import ROOT
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    monkeypatch.setattr("vaultgraph.index.IN_MEMORY_RESOLVER", 0 if resolver == "memory" else 10**9)
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    generate(450, 3, root)
+    for run in ("index", "load"):
+        if run == "index":
+            assert update_index(root, cache)["parsed"] == 450
+        else:
+            (root / sorted(p for p in root.rglob("*.md"))[0].relative_to(root)).unlink()
+            vaultgraph.load(root, cache=True, cache_dir=cache, rebuild=True)
+        fresh = vaultgraph.load(root)
+        assert stored_contents(root, cache) == parsed_contents(fresh)
+        for path in list(fresh.notes)[::7]:
+            assert quick_answer(root, cache, fresh.config, path, outgoing=True) == \
+                links_view(fresh, path)
