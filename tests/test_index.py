@@ -357,3 +357,21 @@ def test_answers_from_notes_parsed_by_worker_processes_equal_a_fresh_parse(tmp_p
         for path in list(fresh.notes)[::7]:
             assert quick_answer(root, cache, fresh.config, path, outgoing=True) == \
                 links_view(fresh, path)
+
+
+def test_moved_notes_are_not_parsed_again(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "a/One.md", "---\ntags: [x\n---\n[[Two]] #t", old)  # invalid front matter
+    _write(root, "a/Two.md", "# Two\n[[One]]", old)
+    _write(root, "Three.md", "[[a/One]] [[Two]]", old)
+    assert update_index(root, cache)["parsed"] == 3
+    (root / "a").rename(root / "b")  # Obsidian's folder rename: same bytes, new paths
+    stats = update_index(root, cache)
+    assert (stats["parsed"], stats["removed"]) == (0, 2)
+    fresh = vaultgraph.load(root)
+    assert stored_contents(root, cache) == parsed_contents(fresh)
+    cached = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert answers(cached) == answers(fresh)
+    assert [d.path for d in cached.notes["b/One.md"].diagnostics] == ["b/One.md"]
+    assert quick_answer(root, cache, fresh.config, "Two")["backlinks"][0]["source"] == "Three.md"

@@ -17,6 +17,7 @@ import re
 import sqlite3
 import time
 from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from sys import intern
 from typing import Callable, Iterable
@@ -172,6 +173,24 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
                 progress(done, total)
 
 
+def _moved(root: Path, stale: list[str], removed: list[str], known: dict,
+           sizes: dict[str, tuple[int, int]]) -> dict[str, tuple[str, str]]:
+    """New paths holding exactly the bytes of a note gone (a note moved or renamed):
+    new path -> (old path, sha1).  Their parse is reused (only diagnostics name the path)."""
+    gone_by_size: dict[int, list[str]] = {}
+    for path in removed:
+        gone_by_size.setdefault(known[path][0], []).append(path)
+    moved = {}
+    for path in stale:
+        candidates = gone_by_size.get(sizes[path][0])
+        digest = _digest(root, path) if candidates else None
+        for old in candidates or ():
+            if known[old][2] == digest:
+                moved[path] = (old, digest)
+                break
+    return moved
+
+
 # -- the index ---------------------------------------------------------------------
 class Index:
     """Parsed notes of one vault, kept between runs."""
@@ -283,6 +302,8 @@ class Index:
                 continue
             stale.append(path)
         removed = [path for path in known if path not in note_stats]
+        moved = _moved(root, stale, removed, known, note_stats)
+        stale = [path for path in stale if path not in moved]
         self.stats.update(parsed=len(stale), reused=len(note_stats) - len(stale),
                           removed=len(removed))
         if self.connection is None:  # no index: the notes are parsed only when wanted
@@ -295,20 +316,28 @@ class Index:
         try:
             with self._transaction() as connection:  # readers see all of it or none
                 answers = AnswerWriter(connection, list(stats),
-                                       many=len(stale) >= IN_MEMORY_RESOLVER)
+                                       many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
+                reused = []
+                for path, (old, digest) in moved.items():  # read before the old rows go
+                    (text,) = connection.execute("SELECT note FROM files WHERE path = ?",
+                                                 (old,)).fetchone()
+                    note = note_from_json(path, text)
+                    for diagnostic in note.diagnostics:
+                        diagnostic.path = path
+                    reused.append((path, digest, note, note_to_json(note)))
                 for path in removed:
                     connection.execute("DELETE FROM files WHERE path = ?", (path,))
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                                        touched)
-                for path, digest, note, text in parsed:
+                for path, digest, note, text in chain(reused, parsed):
                     size, mtime = stats[path]
                     connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                        (path, size, stamp(mtime), digest or "", text))
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
-                answers.finish(every_note_written=len(stale) == len(note_stats))
+                answers.finish(every_note_written=len(stale) + len(moved) == len(note_stats))
                 fingerprint = self.fingerprint(stats)
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
                 if fingerprint:
