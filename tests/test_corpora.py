@@ -138,3 +138,28 @@ def test_dispatching_tokenizer_gives_markdown_its_own_tokens_on_every_corpus_not
             [(c.type, c.content, c.meta, c.attrs) for t in theirs for c in t.children or ()], path
         compared += 1
     assert compared > 1000
+
+
+@needs_corpora
+@pytest.mark.parametrize("name", VAULTS)
+def test_index_answers_on_every_corpus_equal_a_fresh_parse(name, tmp_path):
+    """Every link's resolved target, every note's contents and the tag index, as the
+    index keeps them, against a fresh parse of the real vault."""
+    import sqlite3
+
+    from vaultgraph.answers import tag_index
+    from vaultgraph.index import index_file, update_index
+
+    from .test_index import parsed_contents, stored_contents
+
+    root = CORPORA / name
+    update_index(root, tmp_path)
+    fresh = load(root)
+    with sqlite3.connect(index_file(root, tmp_path)) as db:
+        edges = db.execute("SELECT source, seq, target, raw, line, col FROM edges "
+                           "ORDER BY source, seq").fetchall()
+        tags = tag_index(db, lambda path: True)
+    assert edges == [(e.source, seq, e.target, e.link.raw, e.link.line, e.link.column)
+                     for path in fresh.notes for seq, e in enumerate(fresh.outgoing(path))]
+    assert stored_contents(root, tmp_path) == parsed_contents(fresh)
+    assert tags == fresh.tags(include_excluded=True)
