@@ -18,7 +18,8 @@ from urllib.parse import unquote
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
-from .syntax.citations import blockquote_attribution, doi_of, find_identifiers, find_quotes
+from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
+                               may_hold_identifiers)
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 MAX_PARSE_SECONDS = 20.0
@@ -228,16 +229,24 @@ def parse_text(path: str, text: str) -> Note:
 
 def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str],
                  cursors: dict[int, int]) -> None:
-    locator = _Locator(lines, cursors, token.map[0], token.content)
+    content = token.content
+    locator: _Locator | None = None  # made on first use: most text has nothing to place
+
+    def locate(offset: int) -> tuple[int, int]:
+        nonlocal locator
+        if locator is None:
+            locator = _Locator(lines, cursors, token.map[0], content)
+        return locator.locate(offset)
 
     def context(line: int, column: int = 1) -> str:
         return line_context(lines[line - 1] if line <= len(lines) else "", column)
 
+    identifiers = may_hold_identifiers(content)
     cursor = 0  # where the previous text child was found in the content
     for child in token.children or ():
         meta = child.meta
         if child.type == "wikilink":
-            line, col = locator.locate(meta["pos"])
+            line, col = locate(meta["pos"])
             parts = meta["parts"]
             note.links.append(Link(
                 kind="embed" if meta["embed"] else "link", raw=parts.raw, path=parts.path,
@@ -245,10 +254,10 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
                 context=context(line, col), embed=meta["embed"],
             ))
         elif child.type == "tag":
-            line, col = locator.locate(meta["pos"])
+            line, col = locate(meta["pos"])
             note.tags.append(Tag(meta["name"], line, col))
         elif child.type in ("link_open", "image") and "pos" in meta:
-            line, col = locator.locate(meta["pos"])
+            line, col = locate(meta["pos"])
             href = str(child.attrs.get("href" if child.type == "link_open" else "src", ""))
             link = _markdown_link(href, child.type == "image", line, col, context(line, col))
             if link:
@@ -257,28 +266,29 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
                 doi = doi_of(href)
                 note.citations.append(Citation("doi" if doi else "url", doi or href,
                                                line, col, context(line, col)))
-        elif child.type == "text":
-            found = token.content.find(child.content, cursor)
+        elif child.type == "text" and identifiers:
+            found = content.find(child.content, cursor)
             start = found if found >= 0 else cursor
             cursor = start + len(child.content) if found >= 0 else cursor
             for kind, value, offset in find_identifiers(child.content):
-                line, col = locator.locate(start + offset)
+                line, col = locate(start + offset)
                 note.citations.append(Citation(kind, value, line, col, context(line, col)))
 
     if parent == "paragraph_open":
-        quotes = [Quote(person, text, *locator.locate(offset))
-                  for person, text, offset in find_quotes(token.content)]
-        attributed = blockquote_attribution(token.content) if in_quote and not quotes else None
+        quotes = [Quote(person, text, *locate(offset))
+                  for person, text, offset in find_quotes(content)]
+        attributed = blockquote_attribution(content) if in_quote and not quotes else None
         if attributed:
-            quotes.append(Quote(*attributed, *locator.locate(0)))
+            quotes.append(Quote(*attributed, *locate(0)))
         note.quotes.extend(quotes)
 
-    last = locator.parts[-1]
+    last_start = content.rfind("\n") + 1
+    last = content[last_start:]
     match = find_block_id(last) if parent in ("paragraph_open", "heading_open") else None
     if match is None and parent in ("td_open", "th_open"):
         match = _BLOCK_ONLY.fullmatch(last.strip())
     if match:
-        line, col = locator.locate(locator.starts[-1] + match.start(1) - 1)
+        line, col = locate(last_start + match.start(1) - 1)
         note.blocks.append(Block(match.group(1), line, col))
 
 

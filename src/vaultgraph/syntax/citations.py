@@ -41,6 +41,11 @@ def doi_of(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+def may_hold_identifiers(text: str) -> bool:
+    """False when ``text`` lacks every literal an identifier needs (most text does)."""
+    return "://" in text or "10." in text or "ISBN" in text or "@" in text
+
+
 def find_identifiers(text: str) -> Iterator[tuple[str, str, int]]:
     """(kind, value, offset) for each DOI, ISBN, URL and pandoc ``@key`` in ``text``."""
     taken: list[range] = []
