@@ -169,7 +169,8 @@ def test_cli_import_stays_light():
 
 @pytest.mark.parametrize("command, first", [(["backlinks", "B", "--json"], "backlinks"),
                                             (["tags", "--json"], "tags"),
-                                            (["check", "--format", "json"], "diagnostics")])
+                                            (["check", "--format", "json"], "diagnostics"),
+                                            (["deadends", "--json"], "deadends")])
 def test_answers_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path, command, first):
     root = make_vault({"A.md": "[[B]] #t [[Nope]]", "B.md": "x"})
     old = 1_000_000_000_000_000_000
@@ -196,4 +197,5 @@ def test_answers_from_a_fresh_index_never_load_the_parser(make_vault, tmp_path, 
         "diagnostics": {"path": "A.md", "line": 1, "column": 10, "severity": "error",
                         "code": "unresolved-link", "message": '[[Nope]] -- no note named "Nope"',
                         "target": "Nope", "suggestions": []},
+        "deadends": "B.md",
     }[first]

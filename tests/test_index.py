@@ -15,7 +15,8 @@ import vaultgraph
 from vaultgraph.cli import cli
 from vaultgraph.check import Suggester, check_vault
 from vaultgraph.index import (SuggestionStore, index_file, note_to_json, quick_answer,
-                              quick_tags, update_index)
+                              quick_link_ends, quick_tags, update_index)
+from vaultgraph.queries import link_ends
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
@@ -142,6 +143,7 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
             quick = quick_answer(root, cache, fresh.config, path, outgoing=True)
             assert quick == links_view(fresh, path), f"round {round_}: {path}"
         assert quick_tags(root, cache, fresh.config) == fresh.tags(), f"round {round_}"
+        assert quick_link_ends(root, cache, fresh.config) == link_ends(fresh), f"round {round_}"
         assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
     with sqlite3.connect(index_file(root, cache)) as db:

@@ -34,12 +34,19 @@ def vault(make_vault):
     return vaultgraph.load(make_vault(FILES, obsidian={"userIgnoreFilters": ["Templates/"]}))
 
 
-def test_orphans_and_deadends(vault):
-    assert queries.orphans(vault) == ["Lonely.md", "Weird #1.md", "y/Tie.md"]
-    assert queries.deadends(vault) == ["Island2.md", "Lonely.md", "Weird #1.md", "x/Tie.md",
-                                       "y/Tie.md"]
+def test_orphans_and_deadends(vault, tmp_path):
+    from vaultgraph.index import quick_link_ends
+
+    ends = queries.link_ends(vault)
+    assert queries.orphans(ends) == ["Lonely.md", "Weird #1.md", "y/Tie.md"]
+    assert queries.deadends(ends) == ["Island2.md", "Lonely.md", "Weird #1.md", "x/Tie.md",
+                                      "y/Tie.md"]
     # Excluded notes count once they are included: the template links to Lonely.
-    assert "Lonely.md" not in queries.orphans(vault, include_excluded=True)
+    assert "Lonely.md" not in queries.orphans(queries.link_ends(vault, include_excluded=True))
+    # The index answers the same, by SQL.
+    for include_excluded in (False, True):
+        assert quick_link_ends(vault.root, tmp_path, vault.config, include_excluded) == \
+            queries.link_ends(vault, include_excluded)
 
 
 def test_wanted_ranks_by_linking_notes(vault):
@@ -154,7 +161,7 @@ def test_every_query_command_has_json_and_text(make_vault, args):
 @pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
 def test_queries_on_the_sample_vault():
     vault = vaultgraph.load(NOTES)
-    assert queries.orphans(vault) == []
+    assert queries.orphans(queries.link_ends(vault)) == []
     assert [r["name"] for r in queries.wanted(vault)][0] == "PTSD"
     assert queries.hubs(vault, 1)[0]["note"] == "Concepts/Neurotransmitter.md"
     hops = queries.shortest_path(vault, vault.note_path("CBT"), vault.note_path("Ketamine"))

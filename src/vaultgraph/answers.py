@@ -244,3 +244,21 @@ def tag_index(connection: sqlite3.Connection, visible) -> dict[str, TagInfo]:
         if not info.notes or info.notes[-1] != path:
             info.notes.append(path)
     return index
+
+
+def link_ends(connection: sqlite3.Connection, visible) -> tuple[list[str], set, set]:
+    """Notes ``visible(path)`` accepts, those linking to another of them, those linked
+    from one: what ``queries.link_ends`` gives from a loaded vault."""
+    notes = [path for path in note_paths(connection) if visible(path)]
+    shown = set(notes)
+    linking, linked = set(), set()
+    for source, target in connection.execute(
+            "SELECT DISTINCT source, target FROM edges WHERE target IS NOT NULL AND target != source"):
+        if source in shown and target in shown:
+            linking.add(source)
+            linked.add(target)
+    return notes, linking, linked
+
+
+def note_paths(connection: sqlite3.Connection) -> list[str]:
+    return [path for (path,) in connection.execute("SELECT path FROM names ORDER BY path")]

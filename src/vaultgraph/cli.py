@@ -82,6 +82,21 @@ class State:
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
+    def link_ends(self, include_excluded: bool) -> tuple:
+        """`queries.link_ends()`, by SQL from the index when it can be used."""
+        from . import queries
+
+        if self.answers_from_index:
+            from .files import load_config
+            from .index import quick_link_ends
+
+            ends = quick_link_ends(self.root, self.cache_dir,
+                                   load_config(self.root, self.config_dir), include_excluded,
+                                   progress=_progress_bar())
+            if ends is not None:
+                return ends
+        return queries.link_ends(self.vault(), include_excluded)
+
     def quick_tags(self, include_excluded: bool) -> dict[str, Any] | None:
         """`Vault.tags()` by SQL from the index (brought up to date first), or None."""
         if not self.answers_from_index:
@@ -375,7 +390,7 @@ def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no links to or from other notes."""
     from . import queries
 
-    paths = queries.orphans(state.vault(), include_excluded)
+    paths = queries.orphans(state.link_ends(include_excluded))
     _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
 
 
@@ -387,7 +402,7 @@ def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no outgoing links to other notes."""
     from . import queries
 
-    paths = queries.deadends(state.vault(), include_excluded)
+    paths = queries.deadends(state.link_ends(include_excluded))
     _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
 
 

@@ -501,6 +501,19 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
         return {"note": path, "backlinks": rows}
 
 
+def quick_link_ends(root: Path, cache_dir, config, include_excluded: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> tuple | None:
+    """``queries.link_ends()`` answered by SQL from the index, or None when there is no
+    usable index."""
+    from . import answers
+
+    with fresh_answers(root, cache_dir, progress) as connection:
+        if connection is None:
+            return None
+        return answers.link_ends(connection,
+                                 lambda path: include_excluded or not config.is_excluded(path))
+
+
 def quick_tags(root: Path, cache_dir, config, include_excluded: bool = False,
                progress: Callable[[int, int], None] | None = None) -> dict | None:
     """``Vault.tags()`` answered by SQL from the index, or None when there is no usable index."""

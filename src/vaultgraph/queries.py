@@ -52,17 +52,24 @@ def hop(edge: "Edge") -> dict[str, Any]:
 
 
 # -- lists -------------------------------------------------------------------
-def orphans(vault: "Vault", include_excluded: bool = False) -> list[str]:
+def link_ends(vault: "Vault", include_excluded: bool = False) -> tuple[list[str], set, set]:
+    """Visible notes, those linking to another visible note, those linked from one
+    (what answers.link_ends gives from the index)."""
+    pairs = note_links(vault, include_excluded)
+    return (_visible(vault, include_excluded), {s for s, _ in pairs}, {t for _, t in pairs})
+
+
+def orphans(ends: tuple[list[str], set, set]) -> list[str]:
     """Notes with no link to or from another note (self-links and links to
-    attachments or to notes that do not exist do not count)."""
-    graph = note_graph(vault, include_excluded)
-    return sorted(n for n in graph if graph.degree(n) == 0)
+    attachments or to notes that do not exist do not count); ``ends``: link_ends()."""
+    notes, linking, linked = ends
+    return sorted(n for n in notes if n not in linking and n not in linked)
 
 
-def deadends(vault: "Vault", include_excluded: bool = False) -> list[str]:
-    """Notes with no outgoing link to another existing note."""
-    graph = note_graph(vault, include_excluded)
-    return sorted(n for n in graph if graph.out_degree(n) == 0)
+def deadends(ends: tuple[list[str], set, set]) -> list[str]:
+    """Notes with no outgoing link to another existing note; ``ends``: link_ends()."""
+    notes, linking, _ = ends
+    return sorted(n for n in notes if n not in linking)
 
 
 def wanted(vault: "Vault", include_excluded: bool = False) -> list[dict[str, Any]]:
