@@ -15,8 +15,8 @@ import vaultgraph
 from vaultgraph.cli import cli
 from vaultgraph.check import Suggester, check_vault
 from vaultgraph.index import (SuggestionStore, index_file, note_to_json, quick_answer,
-                              quick_link_ends, quick_tags, update_index)
-from vaultgraph.queries import link_ends
+                              quick_broken_links, quick_link_ends, quick_tags, update_index)
+from vaultgraph.queries import broken_links, link_ends, wanted
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
@@ -144,6 +144,8 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
             assert quick == links_view(fresh, path), f"round {round_}: {path}"
         assert quick_tags(root, cache, fresh.config) == fresh.tags(), f"round {round_}"
         assert quick_link_ends(root, cache, fresh.config) == link_ends(fresh), f"round {round_}"
+        assert wanted(quick_broken_links(root, cache, fresh.config)) == \
+            wanted(broken_links(fresh)), f"round {round_}"
         assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
     with sqlite3.connect(index_file(root, cache)) as db:
@@ -377,3 +379,12 @@ def test_moved_notes_are_not_parsed_again(tmp_path):
     assert answers(cached) == answers(fresh)
     assert [d.path for d in cached.notes["b/One.md"].diagnostics] == ["b/One.md"]
     assert quick_answer(root, cache, fresh.config, "Two")["backlinks"][0]["source"] == "Three.md"
+
+
+def test_wanted_from_the_index_leaves_out_missing_attachments(make_vault, tmp_path):
+    root = make_vault({"A.md": "![diagram](figure.xyz) [t](Missing%20note.md) ![[Other]]\n"
+                               "[[Ghost]] ![[scan.pdf]]"})
+    vault = vaultgraph.load(root)
+    from_index = wanted(quick_broken_links(root, tmp_path, vault.config))
+    assert from_index == wanted(broken_links(vault))
+    assert [row["name"] for row in from_index] == ["Ghost", "Missing note.md", "Other"]

@@ -49,12 +49,18 @@ def test_orphans_and_deadends(vault, tmp_path):
             queries.link_ends(vault, include_excluded)
 
 
-def test_wanted_ranks_by_linking_notes(vault):
-    rows = queries.wanted(vault)
+def test_wanted_ranks_by_linking_notes(vault, tmp_path):
+    from vaultgraph.index import quick_broken_links
+
+    rows = queries.wanted(queries.broken_links(vault))
     assert (rows[0]["name"], rows[0]["notes"], len(rows[0]["links"])) == ("Ghost", 2, 3)
     names = [r["name"] for r in rows]
     assert "Alpha note" in names and "Nowhere" in names
     assert "pic.png" not in names  # attachments are not wanted notes
+    for include_excluded in (False, True):  # the index answers the same, by SQL
+        assert queries.wanted(quick_broken_links(vault.root, tmp_path, vault.config,
+                                                 include_excluded)) == \
+            queries.wanted(queries.broken_links(vault, include_excluded))
 
 
 def test_neighbors_by_depth_and_direction(vault):
@@ -162,7 +168,7 @@ def test_every_query_command_has_json_and_text(make_vault, args):
 def test_queries_on_the_sample_vault():
     vault = vaultgraph.load(NOTES)
     assert queries.orphans(queries.link_ends(vault)) == []
-    assert [r["name"] for r in queries.wanted(vault)][0] == "PTSD"
+    assert [r["name"] for r in queries.wanted(queries.broken_links(vault))][0] == "PTSD"
     assert queries.hubs(vault, 1)[0]["note"] == "Concepts/Neurotransmitter.md"
     hops = queries.shortest_path(vault, vault.note_path("CBT"), vault.note_path("Ketamine"))
     assert len(hops) == 2

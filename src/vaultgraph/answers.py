@@ -17,7 +17,7 @@ from functools import cached_property
 from itertools import groupby
 
 from .lookup import NoteFinder
-from .model import Note, TagInfo
+from .model import Link, Note, TagInfo
 from .resolve import Resolver, fold, keys_matching, lookup_key
 
 SCHEMA_SQL = """
@@ -36,7 +36,7 @@ CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
     lookup_key TEXT NOT NULL, raw TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    kind TEXT NOT NULL, context TEXT NOT NULL, PRIMARY KEY (source, seq)
+    kind TEXT NOT NULL, context TEXT NOT NULL, embed INTEGER NOT NULL, PRIMARY KEY (source, seq)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
@@ -149,7 +149,8 @@ class AnswerWriter:
                                    for i, d in enumerate(note.diagnostics))
         rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
                               lookup_key(link.path, path), link.raw, link.line, link.column,
-                              link.kind, link.context) for seq, link in enumerate(note.links))
+                              link.kind, link.context, link.embed)
+                             for seq, link in enumerate(note.links))
         if len(rows["edges"]) > 10_000:
             self.flush()
 
@@ -262,3 +263,13 @@ def link_ends(connection: sqlite3.Connection, visible) -> tuple[list[str], set, 
 
 def note_paths(connection: sqlite3.Connection) -> list[str]:
     return [path for (path,) in connection.execute("SELECT path FROM names ORDER BY path")]
+
+
+def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Link]]:
+    """(source, link) for every unresolved link written in a note ``visible(path)``
+    accepts, in vault order; the links carry what ``queries.wanted`` reads of them."""
+    return [(source, Link(kind, raw, linkpath, None, None, line, col, context, bool(embed)))
+            for source, linkpath, raw, line, col, kind, context, embed in connection.execute(
+                "SELECT source, linkpath, raw, line, col, kind, context, embed FROM edges "
+                "WHERE target IS NULL ORDER BY source, seq")
+            if visible(source)]

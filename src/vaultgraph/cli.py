@@ -97,6 +97,21 @@ class State:
                 return ends
         return queries.link_ends(self.vault(), include_excluded)
 
+    def broken_links(self, include_excluded: bool) -> list:
+        """`queries.broken_links()`, by SQL from the index when it can be used."""
+        from . import queries
+
+        if self.answers_from_index:
+            from .files import load_config
+            from .index import quick_broken_links
+
+            found = quick_broken_links(self.root, self.cache_dir,
+                                       load_config(self.root, self.config_dir), include_excluded,
+                                       progress=_progress_bar())
+            if found is not None:
+                return found
+        return queries.broken_links(self.vault(), include_excluded)
+
     def quick_tags(self, include_excluded: bool) -> dict[str, Any] | None:
         """`Vault.tags()` by SQL from the index (brought up to date first), or None."""
         if not self.answers_from_index:
@@ -414,7 +429,7 @@ def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
     """Unresolved note names, most linked first, with the notes linking to them."""
     from . import queries
 
-    rows = queries.wanted(state.vault(), include_excluded)
+    rows = queries.wanted(state.broken_links(include_excluded))
     _show(as_json, {"wanted": rows}, "wanted", rows)
 
 

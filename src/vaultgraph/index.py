@@ -28,7 +28,7 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 7
+SCHEMA = 8
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -512,6 +512,19 @@ def quick_link_ends(root: Path, cache_dir, config, include_excluded: bool = Fals
             return None
         return answers.link_ends(connection,
                                  lambda path: include_excluded or not config.is_excluded(path))
+
+
+def quick_broken_links(root: Path, cache_dir, config, include_excluded: bool = False,
+                       progress: Callable[[int, int], None] | None = None) -> list | None:
+    """(source, link) for every unresolved link, by SQL from the index, or None when
+    there is no usable index."""
+    from . import answers
+
+    with fresh_answers(root, cache_dir, progress) as connection:
+        if connection is None:
+            return None
+        return answers.broken_links(connection,
+                                    lambda path: include_excluded or not config.is_excluded(path))
 
 
 def quick_tags(root: Path, cache_dir, config, include_excluded: bool = False,

@@ -17,6 +17,7 @@ from .resolve import find_block, find_heading, fold, folder_of, split_subpath
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .model import Link
     from .vault import Edge, Vault
 
 
@@ -72,17 +73,25 @@ def deadends(ends: tuple[list[str], set, set]) -> list[str]:
     return sorted(n for n in notes if n not in linking)
 
 
-def wanted(vault: "Vault", include_excluded: bool = False) -> list[dict[str, Any]]:
-    """Unresolved note names, most linked first, with every link to them."""
-    groups: dict[str, list[Edge]] = defaultdict(list)
-    for path in _visible(vault, include_excluded):
-        for edge in vault.outgoing(path):
-            link = edge.link
-            if edge.resolved or not link.path or is_attachment_link(link):
-                continue
-            groups[fold(link.path)].append(edge)
-    rows = [{"name": edges[0].link.path, "notes": len({e.source for e in edges}),
-             "links": [hop(e) for e in edges]} for edges in groups.values()]
+def broken_links(vault: "Vault", include_excluded: bool = False) -> list[tuple[str, "Link"]]:
+    """(source, link) for every unresolved link in a visible note, in vault order
+    (what answers.broken_links gives from the index)."""
+    return [(edge.source, edge.link) for path in _visible(vault, include_excluded)
+            for edge in vault.outgoing(path) if not edge.resolved]
+
+
+def wanted(broken: list[tuple[str, "Link"]]) -> list[dict[str, Any]]:
+    """Unresolved note names, most linked first, with every link to them;
+    ``broken``: broken_links()."""
+    groups: dict[str, list[tuple[str, Link]]] = defaultdict(list)
+    for source, link in broken:
+        if link.path and not is_attachment_link(link):
+            groups[fold(link.path)].append((source, link))
+    rows = [{"name": links[0][1].path, "notes": len({source for source, _ in links}),
+             "links": [{"source": source, "target": None, "line": link.line,
+                        "column": link.column, "kind": link.kind, "context": link.context}
+                       for source, link in links]}
+            for links in groups.values()]
     return sorted(rows, key=lambda r: (-r["notes"], -len(r["links"]), fold(r["name"])))
 
 

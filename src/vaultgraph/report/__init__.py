@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..check import LinkStatus
-from ..queries import wanted
+from ..queries import broken_links, wanted
 from ..resolve import fold
 from ..views import backlink_row, tags_view
 
@@ -57,7 +57,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                           "line": e.link.line, "column": e.link.column, "status": status(e)}
                          for e in vault.outgoing(note.path)],
         })
-    missing = wanted(vault, options.include_excluded)
+    missing = wanted(broken_links(vault, options.include_excluded))
     if options.include_unresolved:
         for row in missing:
             if len(row["links"]) >= options.min_backlinks and (
