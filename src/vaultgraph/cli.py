@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
@@ -82,45 +82,17 @@ class State:
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
-    def link_ends(self, include_excluded: bool) -> tuple:
-        """`queries.link_ends()`, by SQL from the index when it can be used."""
-        from . import queries
-
+    def visible_answer(self, quick: Callable, from_vault: Callable, include_excluded: bool) -> Any:
+        """``quick(root, cache dir, config, include_excluded)``: the answer by SQL from the
+        index (brought up to date first); else ``from_vault(vault, include_excluded)``."""
         if self.answers_from_index:
             from .files import load_config
-            from .index import quick_link_ends
 
-            ends = quick_link_ends(self.root, self.cache_dir,
-                                   load_config(self.root, self.config_dir), include_excluded,
-                                   progress=_progress_bar())
-            if ends is not None:
-                return ends
-        return queries.link_ends(self.vault(), include_excluded)
-
-    def broken_links(self, include_excluded: bool) -> list:
-        """`queries.broken_links()`, by SQL from the index when it can be used."""
-        from . import queries
-
-        if self.answers_from_index:
-            from .files import load_config
-            from .index import quick_broken_links
-
-            found = quick_broken_links(self.root, self.cache_dir,
-                                       load_config(self.root, self.config_dir), include_excluded,
-                                       progress=_progress_bar())
+            found = quick(self.root, self.cache_dir, load_config(self.root, self.config_dir),
+                          include_excluded, progress=_progress_bar())
             if found is not None:
                 return found
-        return queries.broken_links(self.vault(), include_excluded)
-
-    def quick_tags(self, include_excluded: bool) -> dict[str, Any] | None:
-        """`Vault.tags()` by SQL from the index (brought up to date first), or None."""
-        if not self.answers_from_index:
-            return None
-        from .files import load_config
-        from .index import quick_tags
-
-        return quick_tags(self.root, self.cache_dir, load_config(self.root, self.config_dir),
-                          include_excluded, progress=_progress_bar())
+        return from_vault(self.vault(), include_excluded)
 
     def findings(self, include_excluded: bool, config) -> tuple[list, int]:
         """`check`'s findings and the number of notes checked: kept in the index from a
@@ -300,9 +272,10 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
     """All tags with note counts, as a tree; or the notes carrying TAG (nested included)."""
     from . import views
 
-    index = state.quick_tags(include_excluded)
-    if index is None:
-        index = state.vault().tags(include_excluded)
+    from .index import quick_tags
+
+    index = state.visible_answer(quick_tags, lambda vault, excluded: vault.tags(excluded),
+                                 include_excluded)
     data = views.tags_view(index) if tag is None else views.tag_notes_view(index, tag)
     if as_json:
         emit_json(data)
@@ -403,9 +376,10 @@ def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
 @click.pass_obj
 def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no links to or from other notes."""
-    from . import queries
+    from . import index, queries
 
-    paths = queries.orphans(state.link_ends(include_excluded))
+    paths = queries.orphans(state.visible_answer(index.quick_link_ends, queries.link_ends,
+                                                 include_excluded))
     _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
 
 
@@ -415,9 +389,10 @@ def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no outgoing links to other notes."""
-    from . import queries
+    from . import index, queries
 
-    paths = queries.deadends(state.link_ends(include_excluded))
+    paths = queries.deadends(state.visible_answer(index.quick_link_ends, queries.link_ends,
+                                                  include_excluded))
     _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
 
 
@@ -427,9 +402,10 @@ def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
     """Unresolved note names, most linked first, with the notes linking to them."""
-    from . import queries
+    from . import index, queries
 
-    rows = queries.wanted(state.broken_links(include_excluded))
+    rows = queries.wanted(state.visible_answer(index.quick_broken_links, queries.broken_links,
+                                               include_excluded))
     _show(as_json, {"wanted": rows}, "wanted", rows)
 
 
