@@ -7,7 +7,7 @@ is); ``\\|`` (as needed inside tables) is the same separator as ``|``.
 
 from __future__ import annotations
 
-from typing import Callable, NamedTuple, TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from markdown_it.rules_inline import StateInline
@@ -63,38 +63,35 @@ def next_index(state: StateInline, needle: str, start: int) -> int:
     return finder(needle, start)
 
 
-def match_wikilink(src: str, pos: int, pos_max: int,
-                   find: Callable[[str, int], int]) -> tuple[LinkText, bool, int] | None:
-    """The wikilink or embed opening at ``pos``: (parts, is embed, end), or None.
+def find_close(state: StateInline, start: int) -> int:
+    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1.
 
-    The target ends at the first ``]]``; a line break or another ``[[`` before
-    it means no link here.  ``find`` is ``src.find`` (or a memo of it).
+    A line break or another ``[[`` before the ``]]`` means no link here.
     """
-    embed = src.startswith("![[", pos)
-    if not embed and not src.startswith("[[", pos):
-        return None
-    start = pos + (3 if embed else 2)
-    close = find("]]", start)
-    if close < 0 or close + 2 > pos_max:
-        return None
-    newline = find("\n", start)
-    opener = find("[[", start)
+    close = next_index(state, "]]", start)
+    if close < 0 or close + 2 > state.posMax:
+        return -1
+    newline = next_index(state, "\n", start)
+    opener = next_index(state, "[[", start)
     if 0 <= newline < close or 0 <= opener < close:
-        return None
-    parts = split_linktext(src[start:close])
-    if parts is None:
-        return None
-    return parts, embed, close + 2
+        return -1
+    return close
 
 
 def wikilink_rule(state: StateInline, silent: bool) -> bool:
-    found = match_wikilink(state.src, state.pos, state.posMax,
-                           lambda needle, start: next_index(state, needle, start))
-    if found is None:
+    src, pos = state.src, state.pos
+    embed = src.startswith("![[", pos)
+    if not embed and not src.startswith("[[", pos):
         return False
-    parts, embed, end = found
+    start = pos + (3 if embed else 2)
+    close = find_close(state, start)
+    if close < 0:
+        return False
+    parts = split_linktext(src[start:close])
+    if parts is None:
+        return False
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"pos": state.pos, "parts": parts, "embed": embed}
-    state.pos = end
+        token.meta = {"pos": pos, "parts": parts, "embed": embed}
+    state.pos = close + 2
     return True
