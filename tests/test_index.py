@@ -12,10 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 import vaultgraph
+from vaultgraph import answers as index_answers
 from vaultgraph.cli import cli
 from vaultgraph.check import Suggester, check_vault
 from vaultgraph.index import (SuggestionStore, index_file, note_to_json, quick_answer,
-                              quick_broken_links, quick_link_ends, quick_tags, update_index)
+                              update_index, visible_answer)
 from vaultgraph.queries import broken_links, link_ends, wanted
 from vaultgraph.views import backlinks_view, links_view
 
@@ -142,9 +143,10 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
             assert quick == backlinks_view(fresh, path), f"round {round_}: {path}"
             quick = quick_answer(root, cache, fresh.config, path, outgoing=True)
             assert quick == links_view(fresh, path), f"round {round_}: {path}"
-        assert quick_tags(root, cache, fresh.config) == fresh.tags(), f"round {round_}"
-        assert quick_link_ends(root, cache, fresh.config) == link_ends(fresh), f"round {round_}"
-        assert wanted(quick_broken_links(root, cache, fresh.config)) == \
+        from_index = lambda answer: visible_answer(root, cache, fresh.config, answer)  # noqa: E731
+        assert from_index(index_answers.tag_index) == fresh.tags(), f"round {round_}"
+        assert from_index(index_answers.link_ends) == link_ends(fresh), f"round {round_}"
+        assert wanted(from_index(index_answers.broken_links)) == \
             wanted(broken_links(fresh)), f"round {round_}"
         assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
     assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
@@ -385,6 +387,6 @@ def test_wanted_from_the_index_leaves_out_missing_attachments(make_vault, tmp_pa
     root = make_vault({"A.md": "![diagram](figure.xyz) [t](Missing%20note.md) ![[Other]]\n"
                                "[[Ghost]] ![[scan.pdf]]"})
     vault = vaultgraph.load(root)
-    from_index = wanted(quick_broken_links(root, tmp_path, vault.config))
+    from_index = wanted(visible_answer(root, tmp_path, vault.config, index_answers.broken_links))
     assert from_index == wanted(broken_links(vault))
     assert [row["name"] for row in from_index] == ["Ghost", "Missing note.md", "Other"]

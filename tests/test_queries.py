@@ -35,7 +35,8 @@ def vault(make_vault):
 
 
 def test_orphans_and_deadends(vault, tmp_path):
-    from vaultgraph.index import quick_link_ends
+    from vaultgraph import answers
+    from vaultgraph.index import visible_answer
 
     ends = queries.link_ends(vault)
     assert queries.orphans(ends) == ["Lonely.md", "Weird #1.md", "y/Tie.md"]
@@ -45,12 +46,14 @@ def test_orphans_and_deadends(vault, tmp_path):
     assert "Lonely.md" not in queries.orphans(queries.link_ends(vault, include_excluded=True))
     # The index answers the same, by SQL.
     for include_excluded in (False, True):
-        assert quick_link_ends(vault.root, tmp_path, vault.config, include_excluded) == \
+        assert visible_answer(vault.root, tmp_path, vault.config, answers.link_ends,
+                              include_excluded) == \
             queries.link_ends(vault, include_excluded)
 
 
 def test_wanted_ranks_by_linking_notes(vault, tmp_path):
-    from vaultgraph.index import quick_broken_links
+    from vaultgraph import answers
+    from vaultgraph.index import visible_answer
 
     rows = queries.wanted(queries.broken_links(vault))
     assert (rows[0]["name"], rows[0]["notes"], len(rows[0]["links"])) == ("Ghost", 2, 3)
@@ -58,8 +61,8 @@ def test_wanted_ranks_by_linking_notes(vault, tmp_path):
     assert "Alpha note" in names and "Nowhere" in names
     assert "pic.png" not in names  # attachments are not wanted notes
     for include_excluded in (False, True):  # the index answers the same, by SQL
-        assert queries.wanted(quick_broken_links(vault.root, tmp_path, vault.config,
-                                                 include_excluded)) == \
+        assert queries.wanted(visible_answer(vault.root, tmp_path, vault.config,
+                                             answers.broken_links, include_excluded)) == \
             queries.wanted(queries.broken_links(vault, include_excluded))
 
 

@@ -82,14 +82,16 @@ class State:
         except NoteLookupError as exc:
             fail(str(exc), EXIT_FINDINGS)
 
-    def visible_answer(self, quick: Callable, from_vault: Callable, include_excluded: bool) -> Any:
-        """``quick(root, cache dir, config, include_excluded)``: the answer by SQL from the
-        index (brought up to date first); else ``from_vault(vault, include_excluded)``."""
+    def visible_answer(self, answer: Callable, from_vault: Callable, include_excluded: bool) -> Any:
+        """``answer``, an answers.py query, run on the index (brought up to date first);
+        else ``from_vault(vault, include_excluded)`` on the loaded vault."""
         if self.answers_from_index:
             from .files import load_config
+            from .index import visible_answer
 
-            found = quick(self.root, self.cache_dir, load_config(self.root, self.config_dir),
-                          include_excluded, progress=_progress_bar())
+            found = visible_answer(self.root, self.cache_dir,
+                                   load_config(self.root, self.config_dir), answer,
+                                   include_excluded, progress=_progress_bar())
             if found is not None:
                 return found
         return from_vault(self.vault(), include_excluded)
@@ -272,9 +274,9 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
     """All tags with note counts, as a tree; or the notes carrying TAG (nested included)."""
     from . import views
 
-    from .index import quick_tags
+    from .answers import tag_index
 
-    index = state.visible_answer(quick_tags, lambda vault, excluded: vault.tags(excluded),
+    index = state.visible_answer(tag_index, lambda vault, excluded: vault.tags(excluded),
                                  include_excluded)
     data = views.tags_view(index) if tag is None else views.tag_notes_view(index, tag)
     if as_json:
@@ -376,9 +378,9 @@ def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
 @click.pass_obj
 def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no links to or from other notes."""
-    from . import index, queries
+    from . import answers, queries
 
-    paths = queries.orphans(state.visible_answer(index.quick_link_ends, queries.link_ends,
+    paths = queries.orphans(state.visible_answer(answers.link_ends, queries.link_ends,
                                                  include_excluded))
     _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
 
@@ -389,9 +391,9 @@ def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
     """Notes with no outgoing links to other notes."""
-    from . import index, queries
+    from . import answers, queries
 
-    paths = queries.deadends(state.visible_answer(index.quick_link_ends, queries.link_ends,
+    paths = queries.deadends(state.visible_answer(answers.link_ends, queries.link_ends,
                                                   include_excluded))
     _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
 
@@ -402,9 +404,9 @@ def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
     """Unresolved note names, most linked first, with the notes linking to them."""
-    from . import index, queries
+    from . import answers, queries
 
-    rows = queries.wanted(state.visible_answer(index.quick_broken_links, queries.broken_links,
+    rows = queries.wanted(state.visible_answer(answers.broken_links, queries.broken_links,
                                                include_excluded))
     _show(as_json, {"wanted": rows}, "wanted", rows)
 

@@ -501,42 +501,15 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
         return {"note": path, "backlinks": rows}
 
 
-def quick_link_ends(root: Path, cache_dir, config, include_excluded: bool = False,
-                    progress: Callable[[int, int], None] | None = None) -> tuple | None:
-    """``queries.link_ends()`` answered by SQL from the index, or None when there is no
-    usable index."""
-    from . import answers
-
+def visible_answer(root: Path, cache_dir, config, answer, include_excluded: bool = False,
+                   progress: Callable[[int, int], None] | None = None):
+    """``answer(connection, visible)`` -- an answers.py query over the notes ``visible``
+    accepts (``answers.tag_index``, ``link_ends``, ``broken_links``) -- on the index,
+    brought up to date first; None when there is no usable index."""
     with fresh_answers(root, cache_dir, progress) as connection:
         if connection is None:
             return None
-        return answers.link_ends(connection,
-                                 lambda path: include_excluded or not config.is_excluded(path))
-
-
-def quick_broken_links(root: Path, cache_dir, config, include_excluded: bool = False,
-                       progress: Callable[[int, int], None] | None = None) -> list | None:
-    """(source, link) for every unresolved link, by SQL from the index, or None when
-    there is no usable index."""
-    from . import answers
-
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
-        return answers.broken_links(connection,
-                                    lambda path: include_excluded or not config.is_excluded(path))
-
-
-def quick_tags(root: Path, cache_dir, config, include_excluded: bool = False,
-               progress: Callable[[int, int], None] | None = None) -> dict | None:
-    """``Vault.tags()`` answered by SQL from the index, or None when there is no usable index."""
-    from . import answers
-
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
-        return answers.tag_index(connection,
-                                 lambda path: include_excluded or not config.is_excluded(path))
+        return answer(connection, lambda path: include_excluded or not config.is_excluded(path))
 
 
 def _findings_key(fingerprint: str | None, diagnostics: list[Diagnostic], config,
