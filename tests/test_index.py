@@ -331,11 +331,10 @@ def test_mtimes_are_trusted_only_when_well_before_the_files_were_listed():
     from vaultgraph.index import RACY_NS, Index
 
     mtime = 1_700_000_000_000_000_000
-    stats = FileStats({"a.md": (10, mtime)})
-    stats.taken_at = mtime + RACY_NS // 2  # edited just before listing: may change again unseen
-    assert Index.fingerprint(stats) is None
-    stats.taken_at = mtime + RACY_NS + 1  # however late the fingerprint is taken
-    assert Index.fingerprint(stats) is not None
+    # edited just before listing: may change again unseen
+    assert Index.fingerprint(FileStats({"a.md": (10, mtime)}, mtime + RACY_NS // 2)) is None
+    # however late the fingerprint is taken
+    assert Index.fingerprint(FileStats({"a.md": (10, mtime)}, mtime + RACY_NS + 1)) is not None
 
 
 @pytest.mark.parametrize("resolver", ["sql", "memory"])

@@ -70,7 +70,9 @@ class FileStats(dict):
     A file whose mtime is not well before it may change again within the same mtime
     tick after being read, so its mtime alone proves nothing (see index.RACY_NS)."""
 
-    taken_at: int = 0
+    def __init__(self, items, taken_at: int):
+        super().__init__(items)
+        self.taken_at = taken_at
 
 
 def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
@@ -144,9 +146,7 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
                                            "broken symlink; not followed"))
 
     walk(str(root), "")
-    stats = FileStats(sorted(files.items()))
-    stats.taken_at = taken_at
-    return stats, problems
+    return FileStats(sorted(files.items()), taken_at), problems
 
 
 UNLINKABLE_CHARACTERS = "#^|[]"

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import sqlite3
-import time
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -25,7 +24,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import is_note
+from .files import FileStats, is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
 SCHEMA = 8
@@ -75,11 +74,6 @@ def gc_paused():
     finally:
         if enabled:
             gc.enable()
-
-
-def _listed_at(stats: dict[str, tuple[int, int]]) -> int:
-    """When ``stats`` were taken (files.FileStats), or now for a plain dict."""
-    return getattr(stats, "taken_at", 0) or time.time_ns()
 
 
 # -- notes <-> JSON ----------------------------------------------------------------
@@ -241,10 +235,10 @@ class Index:
 
     # -- bringing the index up to date ------------------------------------------
     @staticmethod
-    def fingerprint(stats: dict[str, tuple[int, int]]) -> str | None:
+    def fingerprint(stats: FileStats) -> str | None:
         """A digest of every file's path, size and mtime; None when a file was too
         recent, as the files were listed, for its mtime to be trusted."""
-        racy = _listed_at(stats) - RACY_NS
+        racy = stats.taken_at - RACY_NS
         digest = hashlib.sha1()
         for path, (size, mtime) in stats.items():
             if mtime >= racy:
@@ -252,7 +246,7 @@ class Index:
             digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def is_fresh(self, stats: dict[str, tuple[int, int]]) -> bool:
+    def is_fresh(self, stats: FileStats) -> bool:
         """Whether the index was brought up to date with exactly these files (and no
         mtime was too recent to trust then): nothing to compare, nothing to parse."""
         if self.connection is None:
@@ -265,7 +259,7 @@ class Index:
             return False
         return current is not None and stored is not None and stored[0] == current
 
-    def update(self, root: Path, stats: dict[str, tuple[int, int]],
+    def update(self, root: Path, stats: FileStats,
                progress: Callable[[int, int], None] | None = None,
                keep: dict[str, Note] | None = None) -> bool:
         """Bring the index up to date with the vault's files (path -> size, mtime):
@@ -284,7 +278,7 @@ class Index:
                     "SELECT path, size, mtime_ns, sha1 FROM files")}
             except sqlite3.Error:
                 known = {}
-        racy = _listed_at(stats) - RACY_NS
+        racy = stats.taken_at - RACY_NS
 
         def stamp(mtime: int) -> int:
             # A file changed within the last seconds may change again within the same
@@ -371,7 +365,7 @@ class Index:
             self.connection.close()
             self.connection = None
 
-    def notes(self, root: Path, stats: dict[str, tuple[int, int]],
+    def notes(self, root: Path, stats: FileStats,
               progress: Callable[[int, int], None] | None = None) -> dict[str, Note]:
         """Every note among the vault's files (path -> size, mtime), from the index
         where it is fresh, parsed where not; the index is brought up to date."""
