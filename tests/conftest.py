@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import os
-import tempfile
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -14,8 +13,6 @@ settings.register_profile("fuzz", max_examples=20_000, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# The CLI keeps its index in a cache folder: never the user's own during tests.
-os.environ.setdefault("VAULTGRAPH_CACHE_DIR", tempfile.mkdtemp(prefix="vaultgraph-test-cache-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -24,6 +21,14 @@ NOTES = ROOT / "notes"
 needs_corpora = pytest.mark.skipif(
     not CORPORA.is_dir(), reason="../shared/corpora is not beside this checkout"
 )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def test_cache_dir(tmp_path_factory):
+    """The CLI keeps its index in a cache folder: never the user's own during tests
+    (a folder pytest removes with its other temporary folders)."""
+    if "VAULTGRAPH_CACHE_DIR" not in os.environ:
+        os.environ["VAULTGRAPH_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture
