@@ -359,6 +359,10 @@ def test_answers_from_notes_parsed_by_worker_processes_equal_a_fresh_parse(tmp_p
             vaultgraph.load(root, cache=True, cache_dir=cache, rebuild=True)
         fresh = vaultgraph.load(root)
         assert stored_contents(root, cache) == parsed_contents(fresh)
+        with sqlite3.connect(index_file(root, cache)) as db:  # a first build makes them last
+            made = {name for (name,) in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+        assert made == {"files_stats"} | {name for _, name in index_answers._INDEXES}
         for path in list(fresh.notes)[::7]:
             assert quick_answer(root, cache, fresh.config, path, outgoing=True) == \
                 links_view(fresh, path)

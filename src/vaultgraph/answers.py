@@ -12,6 +12,7 @@ and when files come or go only the links whose lookup key
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from functools import cached_property
 from itertools import groupby
@@ -66,6 +67,9 @@ CREATE TABLE IF NOT EXISTS diagnostics (
     severity TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (path, seq)
 );
 """
+# Secondary indexes: a first build drops them and makes them again at the end
+# (sorting once is cheaper than inserting rows in random order: half the time of edges).
+_INDEXES = re.findall(r"(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);", SCHEMA_SQL)
 # The tables holding one note's rows, and the column naming the note.
 _NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
                 "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
@@ -110,6 +114,12 @@ class AnswerWriter:
 
     def __init__(self, connection: sqlite3.Connection, files: list[str], many: bool):
         self.connection = connection
+        # Read inside the transaction: another run may have written since this one began.
+        self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
+        self.bulk = many and self.empty
+        if self.bulk:
+            for _, name in _INDEXES:
+                connection.execute(f"DROP INDEX IF EXISTS {name}")
         known = {path for (path,) in connection.execute("SELECT path FROM vault_files")}
         current = set(files)
         self.added = [path for path in files if path not in known]
@@ -120,8 +130,6 @@ class AnswerWriter:
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
         self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
-        # Read inside the transaction: another run may have written since this one began.
-        self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
 
     def forget(self, path: str) -> None:
         for table, column in _NOTE_TABLES.items():
@@ -166,6 +174,9 @@ class AnswerWriter:
         """Write what is pending, then resolve again the links of unchanged notes that
         the files added or gone could answer."""
         self.flush()
+        if self.bulk:
+            for statement, _ in _INDEXES:
+                self.connection.execute(statement)
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
         if every_note_written or not keys:
             return
