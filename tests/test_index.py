@@ -211,7 +211,8 @@ def test_recent_files_are_hash_checked(tmp_path):
     assert [e.link.path for e in again.outgoing("A.md")] == ["C"]
 
 
-@pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table"])
+@pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table",
+                                    "listing-garbage", "listing-gone"])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
@@ -230,11 +231,18 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
             if damage == "old-schema":
                 db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
                 db.execute("UPDATE files SET note = '[]'")  # would crash if trusted
+            elif damage.startswith("listing"):  # what says which files to look at
+                db.execute("DELETE FROM meta WHERE key = 'fresh'")
+                if damage == "listing-gone":
+                    db.execute("DELETE FROM listing")
+                else:
+                    db.execute("UPDATE listing SET paths = x'ff00', numbers = x'010203'")
+                (root / "A.md").write_text("[[B]] #t2")
             else:
                 db.execute("DROP TABLE files")
     vault = vaultgraph.load(root, cache=True, cache_dir=cache)
     assert [e.target for e in vault.outgoing("A.md")] == ["B.md"]
-    assert [t.name for t in vault.notes["A.md"].tags] == ["t"]
+    assert [t.name for t in vault.notes["A.md"].tags] == ["t2" if "listing" in damage else "t"]
     assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
 
 

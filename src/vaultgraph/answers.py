@@ -11,12 +11,14 @@ and when files come or go only the links whose lookup key
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
 from functools import cached_property
 from itertools import groupby
 
+from .files import FileStats
 from .lookup import NoteFinder
 from .model import Link, Note, TagInfo
 from .resolve import Resolver, fold, keys_matching, lookup_key
@@ -112,7 +114,7 @@ class AnswerWriter:
     note gone, then :meth:`finish`.
     """
 
-    def __init__(self, connection: sqlite3.Connection, files: list[str], many: bool):
+    def __init__(self, connection: sqlite3.Connection, files: FileStats, many: bool):
         self.connection = connection
         # Read inside the transaction: another run may have written since this one began.
         self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
@@ -120,16 +122,25 @@ class AnswerWriter:
         if self.bulk:
             for _, name in _INDEXES:
                 connection.execute(f"DROP INDEX IF EXISTS {name}")
-        known = {path for (path,) in connection.execute("SELECT path FROM vault_files")}
-        current = set(files)
-        self.added = [path for path in files if path not in known]
-        self.gone = sorted(known - current)
+        self.added, self.gone = self._file_changes(files)
         connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
         self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
+
+    def _file_changes(self, files: FileStats) -> tuple[list[str], list[str]]:
+        """The files added and gone since vault_files was written (meta 'paths': a digest
+        of its paths, so that an unchanged list of 100k files is not read to be compared)."""
+        digest = hashlib.sha1(files.path_bytes).hexdigest()
+        stored = self.connection.execute("SELECT value FROM meta WHERE key = 'paths'").fetchone()
+        if stored and stored[0] == digest:
+            return [], []
+        self.connection.execute("INSERT OR REPLACE INTO meta VALUES ('paths', ?)", (digest,))
+        known = {path for (path,) in self.connection.execute("SELECT path FROM vault_files")}
+        current = set(files)
+        return [path for path in files if path not in known], sorted(known - current)
 
     def forget(self, path: str) -> None:
         for table, column in _NOTE_TABLES.items():

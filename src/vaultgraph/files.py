@@ -7,7 +7,11 @@ import os
 import re
 import time
 import unicodedata
+from array import array
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 from pathlib import Path
 
 from .model import ERROR, WARNING, Diagnostic
@@ -62,7 +66,7 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
 
 
 def is_note(path: str) -> bool:
-    return path.lower().endswith(".md")
+    return path[-3:].lower() == ".md"
 
 
 class FileStats(dict):
@@ -73,6 +77,16 @@ class FileStats(dict):
     def __init__(self, items, taken_at: int):
         super().__init__(items)
         self.taken_at = taken_at
+
+    @cached_property
+    def path_bytes(self) -> bytes:
+        """The paths joined by NULs, as bytes (what the index digests and keeps)."""
+        return "\0".join(self).encode("utf-8", "surrogateescape")
+
+    @cached_property
+    def numbers(self) -> array:
+        """Size, mtime, size, mtime, ... in path order, as 64-bit numbers."""
+        return array("q", chain.from_iterable(self.values()))
 
 
 def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
@@ -99,22 +113,31 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
 
     def walk(folder: str, prefix: str) -> None:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                entries = list(listing)
         except OSError as exc:
             problems.append(Diagnostic(prefix.rstrip("/") or ".", 1, 1, ERROR,
                                        "unreadable-file", f"cannot list folder: {exc.strerror}"))
             return
         plain_prefix = prefix.isascii()
+        others = []  # folders, symlinks and odd names: looked at in name order
         for entry in entries:
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
-            rel = prefix + name
             try:
                 # Most entries: a regular file with a plain name, known from the listing alone.
                 if plain_prefix and name.isascii() and entry.is_file(follow_symlinks=False):
-                    add_file(entry, rel)
+                    stat = entry.stat()
+                    files[prefix + name] = (stat.st_size, stat.st_mtime_ns)
                     continue
+            except OSError:
+                pass  # reported below
+            others.append(entry)
+        others.sort(key=attrgetter("name"))
+        for entry in others:
+            rel = prefix + entry.name
+            try:
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
                 is_link = entry.is_symlink()
@@ -146,6 +169,7 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
                                            "broken symlink; not followed"))
 
     walk(str(root), "")
+    problems.sort(key=attrgetter("path"))
     return FileStats(sorted(files.items()), taken_at), problems
 
 

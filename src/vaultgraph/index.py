@@ -15,6 +15,7 @@ import json
 import os
 import re
 import sqlite3
+from array import array
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
@@ -27,7 +28,7 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import FileStats, is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 8
+SCHEMA = 9
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -40,6 +41,12 @@ CREATE TABLE IF NOT EXISTS files (
 );
 -- Comparing every file with the index reads this, not the notes' JSON (ten times less).
 CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, mtime_ns, sha1);
+-- The files as the last update saw them (one row): their paths joined by NULs; their
+-- sizes and mtimes (-1: not to be trusted) as 64-bit numbers.  Compared with the files
+-- to find the ones to look at.
+CREATE TABLE IF NOT EXISTS listing (
+    id INTEGER PRIMARY KEY CHECK (id = 1), paths BLOB NOT NULL, numbers BLOB NOT NULL
+);
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
@@ -185,6 +192,46 @@ def _moved(root: Path, stale: list[str], removed: list[str], known: dict,
     return moved
 
 
+def _listing(stats: FileStats, racy: int) -> tuple[bytes, bytes]:
+    """The files as the `listing` table keeps them: their paths, and their sizes and
+    mtimes (-1 for an mtime not to be trusted, as in `files`) as 64-bit numbers."""
+    numbers = stats.numbers
+    if numbers and max(numbers[1::2]) >= racy:
+        numbers = array("q", numbers)
+        numbers[1::2] = array("q", (m if m < racy else -1 for m in numbers[1::2]))
+    return stats.path_bytes, numbers.tobytes()
+
+
+def _listing_changes(stats: FileStats, paths: bytes, numbers: bytes) -> tuple[list[str], list[str]]:
+    """The files whose size or mtime is not the one listed (or that are new), in path
+    order, and the files listed that are gone."""
+    old_numbers = array("q")
+    old_numbers.frombytes(numbers[:len(numbers) // 8 * 8])  # (whole numbers from a damaged one)
+    new_numbers = stats.numbers
+    if paths == stats.path_bytes and len(old_numbers) == len(new_numbers):  # the usual case: compare the numbers a block at a time, in C
+        new_paths = list(stats)
+        changed: set[str] = set()
+        for start in range(0, len(new_numbers), 1024):
+            end = start + 1024
+            if new_numbers[start:end] != old_numbers[start:end]:
+                changed.update(new_paths[i // 2] for i in range(start, min(end, len(new_numbers)))
+                               if new_numbers[i] != old_numbers[i])
+        return sorted(changed), []
+    old_paths = paths.decode("utf-8", "surrogateescape").split("\0") if paths else []
+    old = dict(zip(old_paths, zip(old_numbers[::2], old_numbers[1::2])))
+    return ([path for path, numbers in stats.items() if old.get(path) != numbers],
+            [path for path in old_paths if path not in stats])
+
+
+def _rows(connection: sqlite3.Connection, paths: list[str]):
+    """(path, (size, mtime, sha1)) of the notes in the index among ``paths``."""
+    for start in range(0, len(paths), 500):
+        chunk = paths[start:start + 500]
+        for row in connection.execute("SELECT path, size, mtime_ns, sha1 FROM files WHERE path "
+                                      f"IN ({','.join('?' * len(chunk))})", chunk):
+            yield row[0], row[1:]
+
+
 # -- the index ---------------------------------------------------------------------
 class Index:
     """Parsed notes of one vault, kept between runs."""
@@ -238,12 +285,11 @@ class Index:
     def fingerprint(stats: FileStats) -> str | None:
         """A digest of every file's path, size and mtime; None when a file was too
         recent, as the files were listed, for its mtime to be trusted."""
-        racy = stats.taken_at - RACY_NS
-        digest = hashlib.sha1()
-        for path, (size, mtime) in stats.items():
-            if mtime >= racy:
-                return None
-            digest.update(f"{path}\0{size}\0{mtime}\n".encode("utf-8", "surrogateescape"))
+        numbers = stats.numbers
+        if numbers and max(numbers[1::2]) >= stats.taken_at - RACY_NS:
+            return None
+        digest = hashlib.sha1(stats.path_bytes)
+        digest.update(numbers.tobytes())
         return digest.hexdigest()
 
     def is_fresh(self, stats: FileStats) -> bool:
@@ -267,17 +313,11 @@ class Index:
         (answers.py) up to date.  Notes parsed now go into ``keep``.  False when
         the index could not be written (then it is as before, and only ``keep``
         holds what changed)."""
-        note_stats = {p: s for p, s in stats.items() if is_note(p)}
         if self.is_fresh(stats):
-            self.stats["reused"] = len(note_stats)
+            self.stats["reused"] = sum(1 for path in stats if is_note(path))
             return True
-        known: dict[str, tuple[int, int, str]] = {}
-        if self.connection is not None:
-            try:
-                known = {row[0]: row[1:] for row in self.connection.execute(
-                    "SELECT path, size, mtime_ns, sha1 FROM files")}
-            except sqlite3.Error:
-                known = {}
+        notes = [path for path in stats if is_note(path)]
+        differing, known = self._differences(stats, notes)
         racy = stats.taken_at - RACY_NS
 
         def stamp(mtime: int) -> int:
@@ -286,19 +326,18 @@ class Index:
             return mtime if mtime < racy else -1
 
         stale, touched = [], []
-        for path, (size, mtime) in note_stats.items():
+        for path in differing:
+            size, mtime = stats[path]
             row = known.get(path)
-            if row and (row[0], row[1]) == (size, mtime):
-                continue
             if row and row[2] == _digest(root, path):  # touched, not changed
                 if stamp(mtime) != row[1]:
                     touched.append((size, stamp(mtime), path))
                 continue
             stale.append(path)
-        removed = [path for path in known if path not in note_stats]
-        moved = _moved(root, stale, removed, known, note_stats)
+        removed = [path for path in known if path not in stats]
+        moved = _moved(root, stale, removed, known, stats)
         stale = [path for path in stale if path not in moved]
-        self.stats.update(parsed=len(stale), reused=len(note_stats) - len(stale),
+        self.stats.update(parsed=len(stale), reused=len(notes) - len(stale),
                           removed=len(removed))
         if self.connection is None:  # no index: the notes are parsed only when wanted
             if keep is None:
@@ -309,7 +348,7 @@ class Index:
         parsed = parse_files(root, stale, progress, digest=True)
         try:
             with self._transaction() as connection:  # readers see all of it or none
-                answers = AnswerWriter(connection, list(stats),
+                answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
                 reused = []
                 for path, (old, digest) in moved.items():  # read before the old rows go
@@ -331,7 +370,9 @@ class Index:
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
-                answers.finish(every_note_written=len(stale) + len(moved) == len(note_stats))
+                answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
+                connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
+                                   _listing(stats, racy))
                 fingerprint = self.fingerprint(stats)
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
                 if fingerprint:
@@ -343,6 +384,24 @@ class Index:
                     keep[path] = note
             return False
         return True
+
+    def _differences(self, stats: FileStats, notes: list[str]) -> tuple[list[str], dict]:
+        """The notes whose size or mtime may differ from their row in the index, in
+        path order; and path -> (size, mtime, sha1) of their rows and the rows of
+        notes gone.  Found by comparing the files with the `listing` the last update
+        stored (two blobs: reading the 100k rows of `files` was most of a run after
+        one edit); every note (``notes``) when there is none."""
+        if self.connection is None:
+            return notes, {}
+        try:
+            stored = self.connection.execute("SELECT paths, numbers FROM listing").fetchone()
+            if stored is None:  # a new index
+                return notes, {}
+            changed, gone = _listing_changes(stats, *stored)
+            changed = [path for path in changed if is_note(path)]
+            return changed, dict(_rows(self.connection, changed + [p for p in gone if is_note(p)]))
+        except sqlite3.Error:
+            return notes, {}
 
     @contextmanager
     def _transaction(self):
