@@ -66,7 +66,7 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
 
 
 def is_note(path: str) -> bool:
-    return path[-3:].lower() == ".md"
+    return path.endswith((".md", ".MD", ".Md", ".mD"))
 
 
 class FileStats(dict):
@@ -77,6 +77,11 @@ class FileStats(dict):
     def __init__(self, items, taken_at: int):
         super().__init__(items)
         self.taken_at = taken_at
+
+    @cached_property
+    def notes(self) -> list[str]:
+        """The notes among the files, in path order."""
+        return [path for path in self if is_note(path)]
 
     @cached_property
     def path_bytes(self) -> bytes:

@@ -314,9 +314,9 @@ class Index:
         the index could not be written (then it is as before, and only ``keep``
         holds what changed)."""
         if self.is_fresh(stats):
-            self.stats["reused"] = sum(1 for path in stats if is_note(path))
+            self.stats["reused"] = len(stats.notes)
             return True
-        notes = [path for path in stats if is_note(path)]
+        notes = stats.notes
         differing, known = self._differences(stats, notes)
         racy = stats.taken_at - RACY_NS
 
@@ -437,9 +437,9 @@ class Index:
                         notes[path] = note_from_json(path, text)
             except sqlite3.Error:
                 pass
-        missing = [p for p in stats if is_note(p) and p not in notes]  # the index went away
+        missing = [p for p in stats.notes if p not in notes]  # the index went away
         notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
-        return {path: notes[path] for path in stats if is_note(path)}
+        return {path: notes[path] for path in stats.notes}
 
 
 class SuggestionStore:
@@ -642,5 +642,5 @@ def update_index(root: Path, cache_dir=None, rebuild: bool = False,
             written = index.update(root, stats, progress)
     finally:
         index.close()
-    return {"notes": sum(1 for p in stats if is_note(p)), "files": len(stats), **index.stats,
+    return {"notes": len(stats.notes), "files": len(stats), **index.stats,
             "written": written, "location": str(index.location)}

@@ -214,7 +214,6 @@ def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | No
     config = load_config(root, config_dir)
     stats, problems = discover(root)
     files = list(stats)
-    note_stats = {p: s for p, s in stats.items() if is_note(p)}
     if cache:
         index = Index(index_file(root, cache_dir))
         if rebuild:
@@ -229,5 +228,5 @@ def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | No
         vault.index_stats = dict(index.stats, location=str(index.location))
         vault.fingerprint = Index.fingerprint(stats)
         return vault
-    notes = {p: note for p, _, note, _ in parse_files(root, list(note_stats), progress)}
+    notes = {p: note for p, _, note, _ in parse_files(root, stats.notes, progress)}
     return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
