@@ -141,6 +141,22 @@ def test_dispatching_tokenizer_gives_markdown_its_own_tokens_on_every_corpus_not
 
 
 @needs_corpora
+def test_scanned_inline_text_reads_as_markdown_it_reads_it_on_every_corpus_note():
+    """syntax/scan.py reads plain inline text without tokens: every note of every corpus
+    reads the same (links, tags, citations, quotes, block ids, positions) both ways."""
+    from vaultgraph.parse import parse_text, read_text
+
+    compared = 0
+    for path in sorted(CORPORA.rglob("*.md")):
+        text, _ = read_text(path.parent, path.name)
+        if text is None or len(text) > 2_000_000:
+            continue
+        assert parse_text(path.name, text) == parse_text(path.name, text, scan=False), path
+        compared += 1
+    assert compared > 1000
+
+
+@needs_corpora
 @pytest.mark.parametrize("name", VAULTS)
 def test_index_answers_on_every_corpus_equal_a_fresh_parse(name, tmp_path):
     """Every link's resolved target, every note's contents and the tag index, as the

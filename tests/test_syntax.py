@@ -191,3 +191,26 @@ def test_decode_binary_and_bom():
     assert decode("n.md", b"\xef\xbb\xbf# H")[0] == "# H"
     text, problems = decode("n.md", b"text [[A]]\n\x00\x00")
     assert text is not None and problems[0].code == "encoding"
+
+
+@pytest.mark.parametrize("text", [
+    "plain words", "[[A]] and ![[p.png|200]] #t #a#b _#x_\nnext [[B#h|c]]", "[[a]b]]", "a]] b",
+    "doi:10.1000/abc#x and [[A]]", "line one  \n  #t two",
+])
+def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
+    from vaultgraph.syntax.scan import scan_inline
+
+    assert scan_inline(text) is not None
+    assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+
+
+@pytest.mark.parametrize("text", [
+    # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
+    "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)", "[t](x) [[A]]",
+    "[[[a]]", "![i](p.png)", "`[[code]]` [[A]]", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
+])
+def test_other_inline_syntax_is_left_to_markdown_it(text):
+    from vaultgraph.syntax.scan import scan_inline
+
+    assert scan_inline(text) is None
+    assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)

@@ -187,12 +187,13 @@ def _markdown_link(href: str, embed: bool, line: int, column: int, context: str)
     )
 
 
-def parse_text(path: str, text: str) -> Note:
-    """Parse markdown text (any line endings) into a Note."""
+def parse_text(path: str, text: str, scan: bool = True) -> Note:
+    """Parse markdown text (any line endings) into a Note.  ``scan``: plain inline text
+    is read by syntax/scan.py, not tokenized (the same Note, sooner)."""
     text = _normalise(text).replace("\x00", "\ufffd")
     lines = text.split("\n")
     note = Note(path)
-    tokens = markdown_parser().parse(text)
+    tokens = markdown_parser(scan=scan).parse(text)
     cursors: dict[int, int] = {}
     # An opening `---` followed by a property but never closed: front matter gone wrong
     # (a note may also just start with a horizontal rule).
@@ -242,37 +243,35 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         return line_context(lines[line - 1] if line <= len(lines) else "", column)
 
     identifiers = may_hold_identifiers(content)
-    cursor = 0  # where the previous text child was found in the content
-    for child in token.children or ():
-        meta = child.meta
-        if child.type == "wikilink":
-            line, col = locate(meta["pos"])
-            parts = meta["parts"]
+    scanned = token.meta.get("scanned") if token.meta else None
+    for element in _elements(token.children, content) if scanned is None else scanned:
+        kind = element[0]
+        if kind == "wikilink":
+            _, pos, parts, embed = element
+            line, col = locate(pos)
             note.links.append(Link(
-                kind="embed" if meta["embed"] else "link", raw=parts.raw, path=parts.path,
+                kind="embed" if embed else "link", raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=context(line, col), embed=meta["embed"],
+                context=context(line, col), embed=embed,
             ))
-        elif child.type == "tag":
-            line, col = locate(meta["pos"])
-            note.tags.append(Tag(meta["name"], line, col))
-        elif child.type in ("link_open", "image") and "pos" in meta:
-            line, col = locate(meta["pos"])
-            href = str(child.attrs.get("href" if child.type == "link_open" else "src", ""))
-            link = _markdown_link(href, child.type == "image", line, col, context(line, col))
+        elif kind == "tag":
+            line, col = locate(element[1])
+            note.tags.append(Tag(element[2], line, col))
+        elif kind == "link":
+            _, pos, href, image = element
+            line, col = locate(pos)
+            link = _markdown_link(href, image, line, col, context(line, col))
             if link:
                 note.links.append(link)
             elif href.startswith(("http://", "https://")):
                 doi = doi_of(href)
                 note.citations.append(Citation("doi" if doi else "url", doi or href,
                                                line, col, context(line, col)))
-        elif child.type == "text" and identifiers:
-            found = content.find(child.content, cursor)
-            start = found if found >= 0 else cursor
-            cursor = start + len(child.content) if found >= 0 else cursor
-            for kind, value, offset in find_identifiers(child.content):
+        elif identifiers:
+            _, start, text = element
+            for id_kind, value, offset in find_identifiers(text):
                 line, col = locate(start + offset)
-                note.citations.append(Citation(kind, value, line, col, context(line, col)))
+                note.citations.append(Citation(id_kind, value, line, col, context(line, col)))
 
     if parent == "paragraph_open":
         quotes = [Quote(person, text, *locate(offset))
@@ -290,6 +289,26 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
     if match:
         line, col = locate(last_start + match.start(1) - 1)
         note.blocks.append(Block(match.group(1), line, col))
+
+
+def _elements(children, content: str):
+    """An inline token's children as the elements syntax/scan.py gives: wikilinks,
+    tags, markdown links and images (``("link", offset, href, is_image)``), text."""
+    cursor = 0  # where the previous text child was found in the content
+    for child in children or ():
+        meta = child.meta
+        if child.type == "wikilink":
+            yield "wikilink", meta["pos"], meta["parts"], meta["embed"]
+        elif child.type == "tag":
+            yield "tag", meta["pos"], meta["name"]
+        elif child.type in ("link_open", "image") and "pos" in meta:
+            image = child.type == "image"
+            yield "link", meta["pos"], str(child.attrs.get("src" if image else "href", "")), image
+        elif child.type == "text":
+            found = content.find(child.content, cursor)
+            start = found if found >= 0 else cursor
+            cursor = start + len(child.content) if found >= 0 else cursor
+            yield "text", start, child.content
 
 
 def plain_text(root: Path, path: str):

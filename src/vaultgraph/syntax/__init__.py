@@ -15,11 +15,13 @@ from functools import cache
 from typing import TYPE_CHECKING, Callable
 
 from .dispatch import dispatching_tokenizer
+from .scan import scan_inline
 from .tags import TAG_BODY, is_valid_tag, tag_rule
 from .wikilinks import LinkText, next_index, split_linktext, wikilink_rule
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
     from markdown_it.rules_inline import StateInline
 
 __all__ = [
@@ -105,10 +107,27 @@ def _not_footnotes(rule):
 MAX_NESTING = 100
 
 
+def _inline_unless_scanned(state: "StateCore") -> None:
+    """markdown-it's core ``inline`` rule, except for text :func:`scan_inline` reads
+    alone: such a token gets no children, and ``meta["scanned"]``: its elements."""
+    for token in state.tokens:
+        if token.type == "inline":
+            scanned = scan_inline(token.content)
+            if scanned is not None:
+                token.children = []
+                token.meta = {"scanned": scanned}
+                continue
+            if token.children is None:
+                token.children = []
+            state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
 @cache
-def markdown_parser(dispatch: bool = True) -> "MarkdownIt":
+def markdown_parser(dispatch: bool = True, scan: bool = False) -> "MarkdownIt":
     """The parser.  With ``dispatch`` (the default) inline text is tokenized by
-    :func:`dispatching_tokenizer`: the same tokens as markdown-it's own loop, sooner."""
+    :func:`dispatching_tokenizer`: the same tokens as markdown-it's own loop, sooner.
+    With ``scan``, inline text that :func:`scan_inline` can read is not tokenized:
+    its elements are in the inline token's ``meta["scanned"]``."""
     from markdown_it import MarkdownIt
     from markdown_it.rules_block.reference import reference
     from markdown_it.rules_inline.image import image
@@ -130,4 +149,6 @@ def markdown_parser(dispatch: bool = True) -> "MarkdownIt":
     md.inline.ruler.disable(["emphasis"])
     if dispatch:
         md.inline.tokenize = dispatching_tokenizer(md)
+    if scan:
+        md.core.ruler.at("inline", _inline_unless_scanned)
     return md

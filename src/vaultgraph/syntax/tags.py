@@ -26,24 +26,32 @@ def is_valid_tag(name: str) -> bool:
     )
 
 
-def tag_rule(state: StateInline, silent: bool) -> bool:
-    src, pos = state.src, state.pos
+def tag_at(src: str, pos: int, end: int, after_tag: bool) -> str | None:
+    """The name of the tag opening at ``pos`` (the source ends at ``end``), or None;
+    ``after_tag``: a tag ends right at ``pos`` (`#a#b` is two tags)."""
     if src[pos] != "#":
-        return False
+        return None
     if pos > 0:
         before = src[pos - 1]
-        # `#a#b`: a tag right after a tag starts a new one.
-        after_tag = not state.pending and bool(state.tokens) and state.tokens[-1].type == "tag"
         if not (before.isspace() or before in _OPENERS or after_tag):
-            return False
-    match = TAG_BODY.match(src, pos + 1, state.posMax)
+            return None
+    match = TAG_BODY.match(src, pos + 1, end)
     if match is None:
-        return False
+        return None
     name = match.group()
     if pos > 0 and src[pos - 1] in _OPENERS:
         # `_#tag_` / `**#tag**`: the closing emphasis marker is not part of the tag.
         name = name.rstrip(src[pos - 1]) or name
     if not any(not ch.isdigit() for ch in name):
+        return None
+    return name
+
+
+def tag_rule(state: StateInline, silent: bool) -> bool:
+    pos = state.pos
+    after_tag = not state.pending and bool(state.tokens) and state.tokens[-1].type == "tag"
+    name = tag_at(state.src, pos, state.posMax, after_tag)
+    if name is None:
         return False
     if not silent:
         token = state.push("tag", "", 0)

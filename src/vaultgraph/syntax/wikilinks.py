@@ -63,35 +63,44 @@ def next_index(state: StateInline, needle: str, start: int) -> int:
     return finder(needle, start)
 
 
-def find_close(state: StateInline, start: int) -> int:
-    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1.
+def find_close(find, start: int, end: int) -> int:
+    """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1;
+    ``find(needle, start)`` searches the source, which ends at ``end``.
 
     A line break or another ``[[`` before the ``]]`` means no link here.
     """
-    close = next_index(state, "]]", start)
-    if close < 0 or close + 2 > state.posMax:
+    close = find("]]", start)
+    if close < 0 or close + 2 > end:
         return -1
-    newline = next_index(state, "\n", start)
-    opener = next_index(state, "[[", start)
+    newline = find("\n", start)
+    opener = find("[[", start)
     if 0 <= newline < close or 0 <= opener < close:
         return -1
     return close
 
 
-def wikilink_rule(state: StateInline, silent: bool) -> bool:
-    src, pos = state.src, state.pos
+def wikilink_at(src: str, pos: int, end: int, find) -> tuple[LinkText, bool, int] | None:
+    """The wikilink or embed opening at ``pos``: (its text, whether an embed, where it
+    ends); None when there is none (see :func:`find_close` for ``find``)."""
     embed = src.startswith("![[", pos)
     if not embed and not src.startswith("[[", pos):
-        return False
+        return None
     start = pos + (3 if embed else 2)
-    close = find_close(state, start)
+    close = find_close(find, start, end)
     if close < 0:
-        return False
+        return None
     parts = split_linktext(src[start:close])
-    if parts is None:
+    return None if parts is None else (parts, embed, close + 2)
+
+
+def wikilink_rule(state: StateInline, silent: bool) -> bool:
+    found = wikilink_at(state.src, state.pos, state.posMax,
+                        lambda needle, start: next_index(state, needle, start))
+    if found is None:
         return False
+    parts, embed, end = found
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"pos": pos, "parts": parts, "embed": embed}
-    state.pos = close + 2
+        token.meta = {"pos": state.pos, "parts": parts, "embed": embed}
+    state.pos = end
     return True
