@@ -178,6 +178,22 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
     return FileStats(sorted(files.items()), taken_at), problems
 
 
+@dataclass
+class Listing:
+    """What a vault's folder says before any note is read: its configuration, its files,
+    and the diagnostics of both (configuration, discovery, file names)."""
+
+    config: VaultConfig
+    stats: FileStats
+    diagnostics: list[Diagnostic]
+
+
+def list_vault(root: Path, config_dir: str = ".obsidian") -> Listing:
+    config = load_config(root, config_dir)
+    stats, problems = discover(root)
+    return Listing(config, stats, config.diagnostics + problems + name_problems(list(stats)))
+
+
 UNLINKABLE_CHARACTERS = "#^|[]"
 
 

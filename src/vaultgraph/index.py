@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import FileStats, is_note
+from .files import FileStats, Listing, is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
 SCHEMA = 9
@@ -576,19 +576,16 @@ def _findings_key(fingerprint: str | None, diagnostics: list[Diagnostic], config
     return hashlib.sha1(payload.encode("utf-8", "surrogateescape")).hexdigest()
 
 
-def stored_findings(root: Path, cache_dir, config_dir: str,
+def stored_findings(root: Path, cache_dir, listing: Listing,
                     options: dict) -> tuple[list[Diagnostic], int] | None:
-    """`check`'s findings and note count kept from a run on exactly these files,
-    configuration and ``options``, or None."""
-    from .files import discover, load_config, name_problems
-
+    """`check`'s findings and note count kept from a run on exactly these files
+    (``listing``: the vault's files, configuration and their diagnostics) and
+    ``options``, or None."""
     location = index_file(root, cache_dir)
     if not location.exists():
         return None
-    config = load_config(root, config_dir)
-    stats, problems = discover(root)
-    key = _findings_key(Index.fingerprint(stats),
-                        config.diagnostics + problems + name_problems(list(stats)), config, options)
+    key = _findings_key(Index.fingerprint(listing.stats), listing.diagnostics, listing.config,
+                        options)
     if key is None:
         return None
     try:

@@ -17,11 +17,14 @@ from __future__ import annotations
 import posixpath
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 
 def fold(text: str) -> str:
     """The form in which Obsidian compares paths: NFC, lower case."""
+    if text.isascii():  # NFC leaves ASCII as it is
+        return text.lower()
     return unicodedata.normalize("NFC", text).lower()
 
 
@@ -159,6 +162,7 @@ class Resolver:
 _HEADING_PUNCTUATION = str.maketrans({ch: " " for ch in "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\\r\n"})
 
 
+@lru_cache(maxsize=65536)  # a vault repeats its headings ("Notes", "References"...)
 def strip_heading(text: str) -> str:
     """Obsidian's ``stripHeading`` plus case folding: how heading links compare."""
     return " ".join(fold(text).translate(_HEADING_PUNCTUATION).split())

@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .files import VaultConfig, discover, is_note, load_config, name_problems
+from .files import Listing, VaultConfig, is_note, list_vault
 from .lookup import NoteFinder, NoteLookupError
 from .model import Diagnostic, Link, Note, TagInfo
 from .resolve import Resolution, Resolver, fold, folder_of
@@ -187,12 +187,14 @@ class Vault:
 
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
          progress: Callable[[int, int], None] | None = None, cache: bool = False,
-         cache_dir: str | os.PathLike[str] | None = None, rebuild: bool = False) -> Vault:
+         cache_dir: str | os.PathLike[str] | None = None, rebuild: bool = False,
+         listing: Listing | None = None) -> Vault:
     """Read the vault at ``path``: discover files, parse notes, resolve links.
 
     With ``cache``, parsed notes are kept in an index outside the vault
     (``cache_dir``, default ``~/.cache/vaultgraph``) and only changed files are
-    parsed again; ``rebuild`` starts that index afresh.
+    parsed again; ``rebuild`` starts that index afresh.  ``listing``: the vault's
+    files as :func:`~vaultgraph.files.list_vault` gave them just before (not listed again).
     """
     root = Path(path)
     if not root.exists():
@@ -204,15 +206,15 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     from .index import gc_paused
 
     with gc_paused():
-        return _load(root, config_dir, progress, cache, cache_dir, rebuild)
+        return _load(root, listing or list_vault(root, config_dir), progress, cache, cache_dir,
+                     rebuild)
 
 
-def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | None,
+def _load(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
           cache: bool, cache_dir: str | os.PathLike[str] | None, rebuild: bool) -> Vault:
     from .index import Index, index_file, parse_files
 
-    config = load_config(root, config_dir)
-    stats, problems = discover(root)
+    config, stats = listing.config, listing.stats
     files = list(stats)
     if cache:
         index = Index(index_file(root, cache_dir))
@@ -221,12 +223,11 @@ def _load(root: Path, config_dir: str, progress: Callable[[int, int], None] | No
         index.open()
         try:
             notes = index.notes(root, stats, progress)
-            vault = Vault(root, files, notes, config,
-                          config.diagnostics + problems + name_problems(files))
+            vault = Vault(root, files, notes, config, listing.diagnostics)
         finally:
             index.close()
         vault.index_stats = dict(index.stats, location=str(index.location))
         vault.fingerprint = Index.fingerprint(stats)
         return vault
     notes = {p: note for p, _, note, _ in parse_files(root, stats.notes, progress)}
-    return Vault(root, files, notes, config, config.diagnostics + problems + name_problems(files))
+    return Vault(root, files, notes, config, listing.diagnostics)
