@@ -246,6 +246,28 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
 
 
+def test_a_listing_that_disagrees_with_the_rows_is_not_trusted(tmp_path):
+    """The listing says which files to look at; one listing fewer notes than the index
+    holds (damaged, or written by something else) sends every row to be compared."""
+    from vaultgraph.files import discover
+    from vaultgraph.index import _listing
+
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "A.md", "[[B]]", old)
+    _write(root, "B.md", "[[A]]", old)
+    update_index(root, cache)
+    (root / "B.md").unlink()
+    stats, _ = discover(root)
+    with sqlite3.connect(index_file(root, cache)) as db:  # as if B had never been listed
+        db.execute("UPDATE listing SET paths = ?, numbers = ?", _listing(stats, stats.taken_at))
+        db.execute("DELETE FROM meta WHERE key = 'fresh'")
+    assert update_index(root, cache)["removed"] == 1
+    with sqlite3.connect(index_file(root, cache)) as db:
+        assert [p for (p,) in db.execute("SELECT path FROM names")] == ["A.md"]
+        assert db.execute("SELECT target FROM edges").fetchall() == [(None,)]
+
+
 def _load_in_child(args):
     root, cache = args
     vault = vaultgraph.load(root, cache=True, cache_dir=cache)

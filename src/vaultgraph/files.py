@@ -189,6 +189,7 @@ class Listing:
 
 
 def list_vault(root: Path, config_dir: str = ".obsidian") -> Listing:
+    """Read ``<config dir>/app.json`` and list the vault's files."""
     config = load_config(root, config_dir)
     stats, problems = discover(root)
     return Listing(config, stats, config.diagnostics + problems + name_problems(list(stats)))

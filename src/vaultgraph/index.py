@@ -202,13 +202,15 @@ def _listing(stats: FileStats, racy: int) -> tuple[bytes, bytes]:
     return stats.path_bytes, numbers.tobytes()
 
 
-def _listing_changes(stats: FileStats, paths: bytes, numbers: bytes) -> tuple[list[str], list[str]]:
+def _listing_changes(stats: FileStats, paths: bytes,
+                     numbers: bytes) -> tuple[list[str], list[str], int]:
     """The files whose size or mtime is not the one listed (or that are new), in path
-    order, and the files listed that are gone."""
+    order; the files listed that are gone; how many notes were listed."""
     old_numbers = array("q")
     old_numbers.frombytes(numbers[:len(numbers) // 8 * 8])  # (whole numbers from a damaged one)
     new_numbers = stats.numbers
-    if paths == stats.path_bytes and len(old_numbers) == len(new_numbers):  # the usual case: compare the numbers a block at a time, in C
+    if paths == stats.path_bytes and len(old_numbers) == len(new_numbers):
+        # the usual case: the same files; compare their numbers a block at a time, in C
         new_paths = list(stats)
         changed: set[str] = set()
         for start in range(0, len(new_numbers), 1024):
@@ -216,15 +218,20 @@ def _listing_changes(stats: FileStats, paths: bytes, numbers: bytes) -> tuple[li
             if new_numbers[start:end] != old_numbers[start:end]:
                 changed.update(new_paths[i // 2] for i in range(start, min(end, len(new_numbers)))
                                if new_numbers[i] != old_numbers[i])
-        return sorted(changed), []
+        return sorted(changed), [], len(stats.notes)
     old_paths = paths.decode("utf-8", "surrogateescape").split("\0") if paths else []
     old = dict(zip(old_paths, zip(old_numbers[::2], old_numbers[1::2])))
-    return ([path for path, numbers in stats.items() if old.get(path) != numbers],
-            [path for path in old_paths if path not in stats])
+    return ([path for path, pair in stats.items() if old.get(path) != pair],
+            [path for path in old_paths if path not in stats],
+            sum(1 for path in old_paths if is_note(path)))
 
 
-def _rows(connection: sqlite3.Connection, paths: list[str]):
-    """(path, (size, mtime, sha1)) of the notes in the index among ``paths``."""
+def _rows(connection: sqlite3.Connection, paths: list[str] | None):
+    """(path, (size, mtime, sha1)) of the notes in the index among ``paths`` (None: all)."""
+    if paths is None:
+        for row in connection.execute("SELECT path, size, mtime_ns, sha1 FROM files"):
+            yield row[0], row[1:]
+        return
     for start in range(0, len(paths), 500):
         chunk = paths[start:start + 500]
         for row in connection.execute("SELECT path, size, mtime_ns, sha1 FROM files WHERE path "
@@ -390,16 +397,20 @@ class Index:
         path order; and path -> (size, mtime, sha1) of their rows and the rows of
         notes gone.  Found by comparing the files with the `listing` the last update
         stored (two blobs: reading the 100k rows of `files` was most of a run after
-        one edit); every note (``notes``) when there is none."""
+        one edit); when there is none, or it does not list as many notes as `files`
+        holds, every note (``notes``) is compared with every row."""
         if self.connection is None:
             return notes, {}
         try:
             stored = self.connection.execute("SELECT paths, numbers FROM listing").fetchone()
-            if stored is None:  # a new index
-                return notes, {}
-            changed, gone = _listing_changes(stats, *stored)
-            changed = [path for path in changed if is_note(path)]
-            return changed, dict(_rows(self.connection, changed + [p for p in gone if is_note(p)]))
+            if stored is not None:
+                changed, gone, listed = _listing_changes(stats, *stored)
+                (rows,) = self.connection.execute("SELECT count(*) FROM files").fetchone()
+                if listed == rows:
+                    changed = [path for path in changed if is_note(path)]
+                    return changed, dict(_rows(self.connection,
+                                               changed + [p for p in gone if is_note(p)]))
+            return notes, dict(_rows(self.connection, None))
         except sqlite3.Error:
             return notes, {}
 
