@@ -265,7 +265,8 @@ class Index:
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables and tables != _TABLES:
                     raise sqlite3.DatabaseError("index with tables missing")
-                connection.executescript(_SCHEMA_SQL + ANSWERS_SQL)
+                if not tables:  # in one transaction: other runs see no tables or all of them
+                    connection.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA_SQL}{ANSWERS_SQL}\nCOMMIT;")
                 found = dict(connection.execute("SELECT key, value FROM meta"))
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
