@@ -70,6 +70,67 @@ def test_symlink_loops_and_links_into_the_vault_are_ignored(make_vault, tmp_path
     assert {p.code for p in problems} == {"ignored-symlink"}
 
 
+def _vanishing(monkeypatch, name: str) -> None:
+    """Make stat fail on ``name`` as it does for a file deleted after the listing."""
+    import errno
+
+    real_stat = os.stat
+
+    def stat(path, *args, **kwargs):
+        if str(path).endswith(name):
+            raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(path))
+        return real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", stat)
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_files_are_stated_alike_in_one_process_or_two(make_vault, monkeypatch, split):
+    from vaultgraph import files
+
+    layout = {f"d{i % 3}/n{i}.md": "x" * i for i in range(40)}
+    layout.update({"Ünïcode.md": "u", "img.png": b"\x89PNG", "z/gone.md": ""})
+    root = make_vault(layout)
+    expected = {}
+    for path in layout:
+        if path != "z/gone.md":
+            stat = (root / path).stat()
+            expected[path] = (stat.st_size, stat.st_mtime_ns)
+    _vanishing(monkeypatch, "gone.md")
+    monkeypatch.setattr(files, "PARALLEL_STAT", 2 if split else 10**9)
+    found, problems = discover(root)
+    assert found == expected and list(found) == sorted(expected)
+    assert [(p.path, p.code, p.message) for p in problems] == [
+        ("z/gone.md", "unreadable-file", "cannot stat: No such file or directory")]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork")
+def test_a_failing_stat_child_is_made_up_for(make_vault, monkeypatch):
+    from vaultgraph import files
+
+    root = make_vault({f"n{i}.md": "x" * i for i in range(10)})
+    parent, real = os.getpid(), files._stat
+
+    def stat_here_only(paths):
+        if os.getpid() != parent:
+            raise RuntimeError("the child fails")
+        return real(paths)
+
+    forks = []
+    real_fork = os.fork
+
+    def fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(files, "_stat", stat_here_only)
+    monkeypatch.setattr(files, "PARALLEL_STAT", 2)
+    monkeypatch.setattr(os, "fork", fork)
+    found, _ = discover(root)
+    assert forks  # a child was made, and failed
+    assert found == {f"n{i}.md": (i, (root / f"n{i}.md").stat().st_mtime_ns) for i in range(10)}
+
+
 def test_api_note_lookup_backlinks_and_tags(make_vault):
     root = make_vault({
         "AI.md": "---\naliases: [Artificial Intelligence]\ntags: [topic/ml]\n---\n",
