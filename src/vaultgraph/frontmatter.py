@@ -123,7 +123,7 @@ class _Reader:
                 self.diagnose(ERROR, "invalid-frontmatter",
                               f"front matter is {kind}, not a set of properties", line, col)
                 return self.result
-            if _expanded_size(root, {}) > MAX_NODES:
+            if "*" in content and _expanded_size(root, {}) > MAX_NODES:  # `*`: an alias
                 line, col = self.position(root)
                 self.diagnose(ERROR, "invalid-frontmatter",
                               f"front matter expands to more than {MAX_NODES} values "
@@ -152,10 +152,10 @@ class _Reader:
         if not isinstance(data, dict):  # e.g. a merge key gone wrong
             return self.result
         self.result.data = {str(k): _plain(v) for k, v in data.items()}
-        self.walk(root)
+        self.walk(root, links="[[" in content)
         return self.result
 
-    def walk(self, root: yaml.MappingNode) -> None:
+    def walk(self, root: yaml.MappingNode, links: bool) -> None:
         seen_keys: dict[str, int] = {}
         for key_node, value_node in root.value:
             key = str(key_node.value)
@@ -178,7 +178,8 @@ class _Reader:
                     str(n.value).strip() for n in self.values(value_node)
                     if str(n.value).strip()
                 )
-            self.read_links(key, value_node)
+            if links:
+                self.read_links(key, value_node)
 
     @staticmethod
     def values(node: yaml.Node) -> list[yaml.ScalarNode]:
