@@ -113,9 +113,11 @@ def test_dispatching_tokenizer_gives_markdown_its_own_tokens(text):
 
 
 # Inline text mostly in reach of syntax/scan.py: wikilinks, tags, identifiers, line breaks,
-# and the near misses that must leave it to markdown-it (`[[a]](x)`, `![`, `[[ ]]`...).
+# and the near misses that must leave it to markdown-it (`[[a]](x)`, `![`, `[[ ]]`, a `[`
+# before a `](` or in a note defining link references...).
 PLAIN_PIECES = st.sampled_from([
     "[[", "]]", "[[Note]]", "[[a|b]]", "[[ ]]", "[[a#h]]", "![[p.png]]", "!", "](x)", "(x)", "[",
+    "]", "][", "[ ]", "[x]", "\n\n[x]: /u\n\n",
     "#t", "#a#b", "_#x_", "**#y**", "#1", "word", "Ann", " ", "  ", "\n", "\t", "|", "^id",
     "doi:10.1000/abc", "10.1234/x.y", "ISBN 978-0-306-40615-7", "https://e.org/a", "@key",
     "\"the words\" said Ann Smith", "-- Ann Smith", "> ", "- ", "# ",

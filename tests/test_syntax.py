@@ -196,6 +196,9 @@ def test_decode_binary_and_bom():
 @pytest.mark.parametrize("text", [
     "plain words", "[[A]] and ![[p.png|200]] #t #a#b _#x_\nnext [[B#h|c]]", "[[a]b]]", "a]] b",
     "doi:10.1000/abc#x and [[A]]", "line one  \n  #t two",
+    # a `[` that no `](` follows opens no markdown link (no references defined): text
+    "[ ] task [[A]] #t", "[x] done", "see [1] and [[B]]", "![ ] [[A]]", "[[[a]]", "a ] b [",
+    "[a][b] [[A]]",
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -207,10 +210,21 @@ def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
 @pytest.mark.parametrize("text", [
     # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
     "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)", "[t](x) [[A]]",
-    "[[[a]]", "![i](p.png)", "`[[code]]` [[A]]", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
+    "![i](p.png)", "[ ] then [t](x)", "`[[code]]` [[A]]", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
 ])
 def test_other_inline_syntax_is_left_to_markdown_it(text):
     from vaultgraph.syntax.scan import scan_inline
 
     assert scan_inline(text) is None
     assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+
+
+@pytest.mark.parametrize("text", [
+    "[r]: /u\n\n[r] and [[A]]", "[r]: /u\n\n[x][r] #t", "- [ ] [r]\n\n[r]: /u\n",
+])
+def test_a_note_defining_references_leaves_brackets_to_markdown_it(text):
+    from vaultgraph.syntax.scan import scan_inline
+
+    assert scan_inline("[r] and [[A]]", references=True) is None
+    assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+    assert [link.path for link in parse_text("n.md", text).links if link.kind == "markdown"] == ["/u"]

@@ -110,9 +110,10 @@ MAX_NESTING = 100
 def _inline_unless_scanned(state: "StateCore") -> None:
     """markdown-it's core ``inline`` rule, except for text :func:`scan_inline` reads
     alone: such a token gets no children, and ``meta["scanned"]``: its elements."""
+    references = bool(state.env.get("references"))
     for token in state.tokens:
         if token.type == "inline":
-            scanned = scan_inline(token.content)
+            scanned = scan_inline(token.content, references)
             if scanned is not None:
                 token.children = []
                 token.meta = {"scanned": scanned}

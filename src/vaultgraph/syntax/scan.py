@@ -7,9 +7,11 @@ rules in play reduce to: :func:`~.wikilinks.wikilink_at` at every ``[[`` or
 ``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline.
 :func:`scan_inline` applies those same functions from left to right, as
 markdown-it would, without tokens.  Text holding any other syntax (code, math,
-HTML, entities, escapes, or a ``[`` that opens no wikilink: a markdown link's
-turn) is left to markdown-it.  tests/test_corpora.py and tests/test_fuzz.py compare
-the notes read both ways.
+HTML, entities, escapes, or a ``[`` that may open a markdown link) is left to
+markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
+and the note defines no link references, a markdown link (a task's ``[ ]``, a
+``[1]``) is text, as markdown-it's link rules find.  tests/test_corpora.py and
+tests/test_fuzz.py compare the notes read both ways.
 """
 
 from __future__ import annotations
@@ -19,20 +21,21 @@ import re
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
 
-# What only markdown-it reads: math, escapes, code spans, autolinks and HTML, entities,
-# and a lone `[` (a markdown link, most likely).
-_PLAIN = re.compile(r"[^$\\`<&\[]*(?:\[\[[^$\\`<&\[]*)*")
+# What only markdown-it reads: math, escapes, code spans, autolinks and HTML, entities.
+_PLAIN = re.compile(r"[^$\\`<&]*")
 _MAY_OPEN = re.compile(r"[\n#!\[]")
 
 
-def scan_inline(src: str) -> list[tuple] | None:
+def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     """The elements of inline text in order -- ``("wikilink", offset, LinkText, embed)``,
     ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks) --
-    or None when the text holds syntax that markdown-it must read."""
+    or None when the text holds syntax that markdown-it must read.  ``references``:
+    the note defines link references (``[label]: url``)."""
     if _PLAIN.fullmatch(src) is None:
         return None
     find = NextIndex(src)
     end = len(src)
+    last_link_middle = src.rfind("](")
     elements: list[tuple] = []
     text_start = pos = 0
     tag_end = -1
@@ -62,7 +65,10 @@ def scan_inline(src: str) -> list[tuple] | None:
             continue
         link = wikilink_at(src, pos, end, find)
         if link is None:  # `[` or `![` opening no wikilink: markdown links' turn
-            return None
+            if references or last_link_middle >= pos:
+                return None
+            pos += 1  # no link can open here: text
+            continue
         if pos > text_start:
             elements.append(("text", text_start, src[text_start:pos]))
         parts, embed, text_start = link
