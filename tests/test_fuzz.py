@@ -114,10 +114,10 @@ def test_dispatching_tokenizer_gives_markdown_its_own_tokens(text):
 
 # Inline text mostly in reach of syntax/scan.py: wikilinks, tags, identifiers, line breaks,
 # and the near misses that must leave it to markdown-it (`[[a]](x)`, `![`, `[[ ]]`, a `[`
-# before a `](` or in a note defining link references...).
+# before a `](` or in a note defining link references...), and code spans.
 PLAIN_PIECES = st.sampled_from([
     "[[", "]]", "[[Note]]", "[[a|b]]", "[[ ]]", "[[a#h]]", "![[p.png]]", "!", "](x)", "(x)", "[",
-    "]", "][", "[ ]", "[x]", "\n\n[x]: /u\n\n",
+    "]", "][", "[ ]", "[x]", "\n\n[x]: /u\n\n", "`", "``", "`[[c]] #c`",
     "#t", "#a#b", "_#x_", "**#y**", "#1", "word", "Ann", " ", "  ", "\n", "\t", "|", "^id",
     "doi:10.1000/abc", "10.1234/x.y", "ISBN 978-0-306-40615-7", "https://e.org/a", "@key",
     "\"the words\" said Ann Smith", "-- Ann Smith", "> ", "- ", "# ",
@@ -126,7 +126,7 @@ PLAINISH = st.lists(PLAIN_PIECES, min_size=1, max_size=25).map("".join)
 
 
 @given(st.one_of(PLAINISH, DOCUMENT,
-                 st.text(alphabet="[]()!#|^ \n\tab1-_*:./@\"", max_size=80)))
+                 st.text(alphabet="[]()!#|^ \n\tab1-_*:./@\"`", max_size=80)))
 def test_scanned_inline_text_reads_as_markdown_it_reads_it(text):
     from vaultgraph.parse import parse_text
 

@@ -199,6 +199,9 @@ def test_decode_binary_and_bom():
     # a `[` that no `](` follows opens no markdown link (no references defined): text
     "[ ] task [[A]] #t", "[x] done", "see [1] and [[B]]", "![ ] [[A]]", "[[[a]]", "a ] b [",
     "[a][b] [[A]]",
+    # code spans: nothing in them is read; backticks that no run of as many follows are text
+    "`[[code]]` [[A]]", "`x`#t #u`y`", "``a ` b`` #t", "` unclosed [[A]] #t", "`` x ` [[A]]",
+    "`a\nb` [[A]]", "[[a `b]] c`", "`a [[b` c]]", "#t`x` `#u`", "`[t](x)` [a]", "a ```\n[[A]]", "a ``` b ``` [[C]]",
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -210,7 +213,7 @@ def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
 @pytest.mark.parametrize("text", [
     # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
     "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)", "[t](x) [[A]]",
-    "![i](p.png)", "[ ] then [t](x)", "`[[code]]` [[A]]", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
+    "![i](p.png)", "[ ] then [t](x)", "`x` [t](x)", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
 ])
 def test_other_inline_syntax_is_left_to_markdown_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -228,3 +231,15 @@ def test_a_note_defining_references_leaves_brackets_to_markdown_it(text):
     assert scan_inline("[r] and [[A]]", references=True) is None
     assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
     assert [link.path for link in parse_text("n.md", text).links if link.kind == "markdown"] == ["/u"]
+
+
+@pytest.mark.parametrize("text", [
+    "`doi:10.1000/abc`doi:10.1000/abc", "[x](u/10.1000/abc)10.1000/abc",
+    "$10.1000/abc$ 10.1000/abc", '<b title="10.1000/abc">10.1000/abc',
+    "<https://e.org/10.1000/abc>10.1000/abc", "![10.1000/abc](p.png)10.1000/abc",
+])
+def test_an_identifier_after_code_math_html_or_a_link_is_placed_after_it(text):
+    # the same words inside the code span, math, tag or link before it are not the citation
+    for scan in (True, False):
+        citations = [(c.value, c.column) for c in parse_text("n.md", text, scan=scan).citations]
+        assert citations[-1] == ("10.1000/abc", len(text) - len("10.1000/abc") + 1)

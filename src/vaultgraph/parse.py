@@ -294,13 +294,14 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
 def _elements(children, content: str):
     """An inline token's children as the elements syntax/scan.py gives: wikilinks,
     tags, markdown links and images (``("link", offset, href, is_image)``), text."""
-    cursor = 0  # where the previous text child was found in the content
+    cursor = 0  # where the previous element ends in the content: text is looked for after it
     for child in children or ():
         meta = child.meta
         if child.type == "wikilink":
             yield "wikilink", meta["pos"], meta["parts"], meta["embed"]
         elif child.type == "tag":
             yield "tag", meta["pos"], meta["name"]
+            cursor = meta["pos"] + 1 + len(meta["name"])
         elif child.type in ("link_open", "image") and "pos" in meta:
             image = child.type == "image"
             yield "link", meta["pos"], str(child.attrs.get("src" if image else "href", "")), image
@@ -309,6 +310,8 @@ def _elements(children, content: str):
             start = found if found >= 0 else cursor
             cursor = start + len(child.content) if found >= 0 else cursor
             yield "text", start, child.content
+        if child.type != "link_open" and "end" in meta:  # a link's text is inside it
+            cursor = max(cursor, meta["end"])
 
 
 def plain_text(root: Path, path: str):

@@ -70,7 +70,8 @@ def _could_be_link(state: StateInline, start: int) -> bool:
 
 
 def _record_start(rule: Callable[[StateInline, bool], bool]):
-    """Wrap markdown-it's link/image rule so the token remembers its offset."""
+    """Wrap markdown-it's link/image rule so the token remembers its offset, and
+    the token closing it (the image, the ``link_close``) where it ends."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start, count = state.pos, len(state.tokens)
@@ -81,6 +82,25 @@ def _record_start(rule: Callable[[StateInline, bool], bool]):
                 if token.type in ("link_open", "image"):
                     token.meta = {"pos": start, "end": state.pos}
                     break
+            state.tokens[-1].meta["end"] = state.pos
+        return True
+
+    return wrapped
+
+
+def _record_end(rule: Callable[[StateInline, bool], bool]):
+    """Wrap an inline rule so the tokens it pushes remember where its match ends:
+    parse.py places the text that follows a code span, math, HTML or an autolink by it
+    (that text may also occur inside them)."""
+
+    def wrapped(state: StateInline, silent: bool) -> bool:
+        count = len(state.tokens)
+        if not rule(state, silent):
+            return False
+        if not silent:
+            for token in state.tokens[count:]:
+                if token.type != "text":  # not the pending text pushed before them
+                    token.meta["end"] = state.pos
         return True
 
     return wrapped
@@ -143,6 +163,9 @@ def markdown_parser(dispatch: bool = True, scan: bool = False) -> "MarkdownIt":
     # Destinations are kept as written (no percent-encoding, no scheme filter).
     md.normalizeLink = lambda url: url
     md.validateLink = lambda url: True
+    rules = dict(zip(md.inline.ruler.get_active_rules(), md.inline.ruler.getRules("")))
+    for name in ("math_inline", "backticks", "autolink", "html_inline"):
+        md.inline.ruler.at(name, _record_end(rules[name]))
     md.inline.ruler.at("link", _record_start(link))
     md.inline.ruler.at("image", _record_start(image))
     md.inline.ruler.before("link", "wikilink", wikilink_rule)

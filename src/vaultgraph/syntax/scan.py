@@ -4,10 +4,12 @@ markdown-it-py builds a token for every run of text, line break, link and tag of
 every paragraph, heading and table cell; most inline text in a vault (nine in
 ten paragraphs of a large real vault) holds nothing else.  In such text the
 rules in play reduce to: :func:`~.wikilinks.wikilink_at` at every ``[[`` or
-``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline.
+``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline, and
+code spans (a run of backticks up to the next run of as many: nothing is read in
+it; a run that no such run follows is text).
 :func:`scan_inline` applies those same functions from left to right, as
-markdown-it would, without tokens.  Text holding any other syntax (code, math,
-HTML, entities, escapes, or a ``[`` that may open a markdown link) is left to
+markdown-it would, without tokens.  Text holding any other syntax (math, HTML,
+entities, escapes, or a ``[`` that may open a markdown link) is left to
 markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
 and the note defines no link references, a markdown link (a task's ``[ ]``, a
 ``[1]``) is text, as markdown-it's link rules find.  tests/test_corpora.py and
@@ -17,13 +19,21 @@ tests/test_fuzz.py compare the notes read both ways.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
 
-# What only markdown-it reads: math, escapes, code spans, autolinks and HTML, entities.
-_PLAIN = re.compile(r"[^$\\`<&]*")
-_MAY_OPEN = re.compile(r"[\n#!\[]")
+# What only markdown-it reads: math, escapes, autolinks and HTML, entities.
+_PLAIN = re.compile(r"[^$\\<&]*")
+_MAY_OPEN = re.compile(r"[\n#!\[`]")
+_BACKTICKS = re.compile(r"`+")
+
+
+@cache
+def _backtick_run(length: int) -> re.Pattern:
+    """A run of exactly ``length`` backticks."""
+    return re.compile(rf"(?<!`)`{{{length}}}(?!`)")
 
 
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
@@ -39,6 +49,7 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     elements: list[tuple] = []
     text_start = pos = 0
     tag_end = -1
+    unclosed: set[int] = set()  # lengths of backtick runs that no run of as many follows
     while True:
         match = _MAY_OPEN.search(src, pos)
         if match is None:
@@ -59,6 +70,18 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
                 elements.append(("text", text_start, src[text_start:pos]))
             elements.append(("tag", pos, name))
             text_start = pos = tag_end = pos + 1 + len(name)
+            continue
+        if char == "`":
+            run_end = _BACKTICKS.match(src, pos).end()
+            length = run_end - pos
+            closer = None if length in unclosed else _backtick_run(length).search(src, run_end)
+            if closer is None:  # no code span: the backticks are text
+                unclosed.add(length)
+                pos = run_end
+                continue
+            if pos > text_start:  # the code span's content is not read
+                elements.append(("text", text_start, src[text_start:pos]))
+            text_start = pos = closer.end()
             continue
         if char == "!" and not src.startswith("![", pos):
             pos += 1

@@ -101,6 +101,6 @@ def wikilink_rule(state: StateInline, silent: bool) -> bool:
     parts, embed, end = found
     if not silent:
         token = state.push("wikilink", "", 0)
-        token.meta = {"pos": state.pos, "parts": parts, "embed": embed}
+        token.meta = {"pos": state.pos, "end": end, "parts": parts, "embed": embed}
     state.pos = end
     return True
