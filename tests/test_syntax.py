@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vaultgraph.parse import decode, parse_text
+from vaultgraph.syntax import CONTEXT_CHARS
 
 
 def links(text: str):
@@ -146,6 +147,20 @@ def test_positions_are_file_lines_and_columns():
     for link in note.links:  # every position points at the link text itself
         line = text.split("\n")[link.line - 1]
         assert line[link.column - 1:].startswith(("[[", "![[", "\"[[")) or line[link.column - 1] == "["
+
+
+def test_a_link_on_a_long_line_has_a_window_of_it_as_context():
+    words = " ".join(f"word{i}" for i in range(200))
+    text = f"{words} [[Start]] {words} [[Middle]] {words} [[End]] {words}\n\nShort [[S]] line.  \n"
+    contexts = {link.path: link.context for link in parse_text("n.md", text).links}
+    assert contexts["S"] == "Short [[S]] line."
+    for name in ("Start", "Middle", "End"):
+        context = contexts[name]
+        assert f"[[{name}]]" in context and context.startswith("...") and context.endswith("...")
+        assert len(context) <= CONTEXT_CHARS + 6
+        # ASCII, as the line is: half the memory of a window marked with "…"
+        assert context.isascii()
+    assert len(parse_text("n.md", f"[[A]] {words}").links[0].context) <= CONTEXT_CHARS + 3
 
 
 def test_crlf_and_lone_cr_line_endings_keep_lines():

@@ -28,7 +28,7 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import FileStats, Listing, is_note
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 9
+SCHEMA = 10  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
