@@ -111,9 +111,10 @@ def _links(rows: list[list]) -> list[Link]:
 
 def note_from_json(path: str, text: str) -> Note:
     front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics = json.loads(text)
-    return Note(path, front, aliases, [Tag(t[0], t[1], t[2], intern(t[3])) for t in tags],
+    # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
+    return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],
                 _links(links),
-                [Heading(*h) for h in headings], [Block(*b) for b in blocks],
+                [Heading(intern(h[0]), h[1], h[2]) for h in headings], [Block(*b) for b in blocks],
                 [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
                 [Diagnostic(*d) for d in diagnostics])
 
