@@ -160,6 +160,25 @@ def test_real_subprocess_on_the_sample_vault():
     assert proc.returncode == 0 and "Backlinks" in proc.stdout and proc.stderr == ""
 
 
+def test_the_process_ends_with_its_exit_code_and_all_of_its_output(make_vault):
+    # main() ends the process with os._exit once the output is flushed
+    root = make_vault({"A.md": "\n".join(f"[[Missing {i}]]" for i in range(3000)), "B.md": "x"})
+
+    def vaultgraph(*args):
+        return subprocess.run([sys.executable, "-m", "vaultgraph", "--vault", str(root),
+                               "--no-cache", *args], capture_output=True, text=True, timeout=120)
+
+    proc = vaultgraph("check", "--format", "json")
+    assert proc.returncode == 1
+    assert len(proc.stdout) > 200_000 and json.loads(proc.stdout)["summary"]["errors"] == 3000
+    proc = vaultgraph("backlinks", "B")
+    assert proc.returncode == 0 and "B.md" in proc.stdout
+    proc = vaultgraph("backlinks", "Nobody")
+    assert proc.returncode == 1 and "Nobody" in proc.stderr
+    proc = vaultgraph("check", "--select", "no-such-code")
+    assert proc.returncode == 2 and "no-such-code" in proc.stderr
+
+
 def test_cli_import_stays_light():
     code = ("import sys, vaultgraph.cli; heavy = {'networkx', 'rich', 'markdown_it', 'yaml', "
             "'rapidfuzz'} & set(sys.modules); print(sorted(heavy))")
