@@ -673,6 +673,9 @@ def _end(code: object) -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: nothing more can be said
+        except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
             pass
+        except (OSError, ValueError) as exc:  # e.g. a full disk: the output is not whole
+            os.write(2, f"vaultgraph: cannot write the output: {exc}\n".encode(errors="replace"))
+            code = code or EXIT_INTERNAL
     os._exit(code)
