@@ -19,7 +19,7 @@ tests/test_fuzz.py compare the notes read both ways.
 from __future__ import annotations
 
 import re
-from functools import cache
+from bisect import bisect_right
 
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
@@ -30,10 +30,14 @@ _MAY_OPEN = re.compile(r"[\n#!\[`]")
 _BACKTICKS = re.compile(r"`+")
 
 
-@cache
-def _backtick_run(length: int) -> re.Pattern:
-    """A run of exactly ``length`` backticks."""
-    return re.compile(rf"(?<!`)`{{{length}}}(?!`)")
+def _backtick_runs(src: str) -> dict[int, list[int]]:
+    """Where the runs of backticks start, by length (a code span closes at the next run
+    as long as the one opening it: found by bisection, so text full of unmatched runs
+    costs linear time, as markdown-it's cache makes it)."""
+    runs: dict[int, list[int]] = {}
+    for match in _BACKTICKS.finditer(src):
+        runs.setdefault(match.end() - match.start(), []).append(match.start())
+    return runs
 
 
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
@@ -49,7 +53,7 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     elements: list[tuple] = []
     text_start = pos = 0
     tag_end = -1
-    unclosed: set[int] = set()  # lengths of backtick runs that no run of as many follows
+    runs: dict[int, list[int]] | None = None  # made at the first backtick
     while True:
         match = _MAY_OPEN.search(src, pos)
         if match is None:
@@ -72,16 +76,18 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
             text_start = pos = tag_end = pos + 1 + len(name)
             continue
         if char == "`":
+            if runs is None:
+                runs = _backtick_runs(src)
             run_end = _BACKTICKS.match(src, pos).end()
             length = run_end - pos
-            closer = None if length in unclosed else _backtick_run(length).search(src, run_end)
-            if closer is None:  # no code span: the backticks are text
-                unclosed.add(length)
+            starts = runs.get(length, [])
+            closer = bisect_right(starts, pos)
+            if closer == len(starts):  # no code span: the backticks are text
                 pos = run_end
                 continue
             if pos > text_start:  # the code span's content is not read
                 elements.append(("text", text_start, src[text_start:pos]))
-            text_start = pos = closer.end()
+            text_start = pos = starts[closer] + length
             continue
         if char == "!" and not src.startswith("![", pos):
             pos += 1
