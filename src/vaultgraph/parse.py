@@ -294,8 +294,9 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
 def _elements(children, content: str):
     """An inline token's children as the elements syntax/scan.py gives: wikilinks,
     tags, markdown links and images (``("link", offset, href, is_image)``), text."""
-    cursor = 0  # where the previous element ends in the content: text is looked for after it
-    for child in children or ():
+    children = children or []
+    cursor = 0  # where the previous element ends
+    for child, limit in zip(children, _text_limits(children, len(content))):
         meta = child.meta
         if child.type == "wikilink":
             yield "wikilink", meta["pos"], meta["parts"], meta["embed"]
@@ -306,12 +307,33 @@ def _elements(children, content: str):
             image = child.type == "image"
             yield "link", meta["pos"], str(child.attrs.get("src" if image else "href", "")), image
         elif child.type == "text":
-            found = content.find(child.content, cursor)
+            found = content.find(child.content, cursor, limit)
             start = found if found >= 0 else cursor
             cursor = start + len(child.content) if found >= 0 else cursor
             yield "text", start, child.content
-        if child.type != "link_open" and "end" in meta:  # a link's text is inside it
-            cursor = max(cursor, meta["end"])
+        cursor = _after(child, cursor)
+
+
+def _text_limits(children: list, end: int) -> list[int]:
+    """For each child, where the next child that is not text starts (or ``end``).
+
+    A text child is looked for between the end of the element before it and the
+    start of the one after it: every token but text knows where it starts and ends
+    (syntax/__init__.py), and a text whose escapes or entities keep it from being
+    found as written then costs no more than its own stretch of the content."""
+    limits = [0] * len(children)
+    for index in range(len(children) - 1, -1, -1):
+        limits[index] = end
+        meta = children[index].meta
+        end = meta.get("start", meta.get("pos", end))
+    return limits
+
+
+def _after(child, cursor: int) -> int:
+    """Where text after ``child`` can start (a link's own text is inside it)."""
+    if child.type != "link_open" and "end" in child.meta:
+        return max(cursor, child.meta["end"])
+    return cursor
 
 
 def plain_text(root: Path, path: str):
@@ -333,21 +355,21 @@ def plain_text(root: Path, path: str):
             continue
         locator = _Locator(lines, cursors, token.map[0], token.content)
         cursor, depth = 0, 0
-        for child in token.children or ():
+        children = token.children or []
+        for child, limit in zip(children, _text_limits(children, len(token.content))):
             if child.type == "link_open":
                 depth += 1
             elif child.type == "link_close":
                 depth -= 1
             elif child.type == "text":
-                found = token.content.find(child.content, cursor)
-                if found < 0:
-                    continue
-                cursor = found + len(child.content)
-                if depth:
-                    continue
-                for offset, piece in _split_lines(child.content):
-                    line, column = locator.locate(found + offset)
-                    yield line, column, piece, line_context(lines[line - 1], column)
+                found = token.content.find(child.content, cursor, limit)
+                if found >= 0:
+                    cursor = found + len(child.content)
+                    if not depth:
+                        for offset, piece in _split_lines(child.content):
+                            line, column = locator.locate(found + offset)
+                            yield line, column, piece, line_context(lines[line - 1], column)
+            cursor = _after(child, cursor)
 
 
 def _split_lines(text: str):

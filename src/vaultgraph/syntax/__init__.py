@@ -91,19 +91,19 @@ def _record_start(rule: Callable[[StateInline, bool], bool]):
     return wrapped
 
 
-def _record_end(rule: Callable[[StateInline, bool], bool]):
-    """Wrap an inline rule so the tokens it pushes remember where its match ends:
-    parse.py places the text that follows a code span, math, HTML or an autolink by it
-    (that text may also occur inside them)."""
+def _record_span(rule: Callable[[StateInline, bool], bool]):
+    """Wrap an inline rule so the tokens it pushes remember where its match starts and
+    ends: parse.py looks for the text between a line break, code span, math, HTML or
+    an autolink and the next there (the text may also occur inside them)."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
-        count = len(state.tokens)
+        start, count = state.pos, len(state.tokens)
         if not rule(state, silent):
             return False
         if not silent:
             for token in state.tokens[count:]:
                 if token.type != "text":  # not the pending text pushed before them
-                    token.meta["end"] = state.pos
+                    token.meta["start"], token.meta["end"] = start, state.pos
         return True
 
     return wrapped
@@ -167,8 +167,8 @@ def markdown_parser(dispatch: bool = True, scan: bool = False) -> "MarkdownIt":
     md.normalizeLink = lambda url: url
     md.validateLink = lambda url: True
     rules = dict(zip(md.inline.ruler.get_active_rules(), md.inline.ruler.getRules("")))
-    for name in ("math_inline", "backticks", "autolink", "html_inline"):
-        md.inline.ruler.at(name, _record_end(rules[name]))
+    for name in ("newline", "math_inline", "backticks", "autolink", "html_inline"):
+        md.inline.ruler.at(name, _record_span(rules[name]))
     md.inline.ruler.at("link", _record_start(link))
     md.inline.ruler.at("image", _record_start(image))
     md.inline.ruler.before("link", "wikilink", wikilink_rule)
