@@ -92,9 +92,9 @@ def _record_start(rule: Callable[[StateInline, bool], bool]):
 
 
 def _record_span(rule: Callable[[StateInline, bool], bool]):
-    """Wrap an inline rule so the tokens it pushes remember where its match starts and
-    ends: parse.py looks for the text between a line break, code span, math, HTML or
-    an autolink and the next there (the text may also occur inside them)."""
+    """Wrap an inline rule (line breaks, code spans, math, HTML, autolinks) so the tokens
+    it pushes remember where its match starts and ends: parse.py looks for each text
+    token between the tokens around it (its words may also occur inside them)."""
 
     def wrapped(state: StateInline, silent: bool) -> bool:
         start, count = state.pos, len(state.tokens)
