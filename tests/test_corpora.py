@@ -157,6 +157,27 @@ def test_scanned_inline_text_reads_as_markdown_it_reads_it_on_every_corpus_note(
 
 
 @needs_corpora
+def test_mentions_skip_only_notes_that_cannot_mention_the_name():
+    """`mentions` parses a note only when its text holds the name: the same mentions as
+    parsing every note, for names of the corpora's notes and common words."""
+    from vaultgraph.parse import plain_text
+
+    paths = sorted(CORPORA.rglob("*.md"))[:1500]
+    names = sorted({p.stem for p in paths[::40]} | {"a b", "x_y", "and", "the"})
+    patterns = [re.compile(r"(?<!\w)(" + re.escape(n) + r")(?!\w)", re.IGNORECASE)
+                for n in names]
+    for path in paths:
+        runs = list(plain_text(path.parent, path.name))
+        for pattern in patterns:
+            every = [(line, column + m.start()) for line, column, text, _ in runs
+                     for m in pattern.finditer(text)]
+            skipping = [(line, column + m.start())
+                        for line, column, text, _ in plain_text(path.parent, path.name, pattern)
+                        for m in pattern.finditer(text)]
+            assert skipping == every, (path, pattern.pattern)
+
+
+@needs_corpora
 @pytest.mark.parametrize("name", VAULTS)
 def test_index_answers_on_every_corpus_equal_a_fresh_parse(name, tmp_path):
     """Every link's resolved target, every note's contents and the tag index, as the

@@ -336,11 +336,19 @@ def _after(child, cursor: int) -> int:
     return cursor
 
 
-def plain_text(root: Path, path: str):
+def plain_text(root: Path, path: str, words: "re.Pattern[str] | None" = None):
     """(line, column, text, line text) for each run of plain text in a note:
-    outside code, math, HTML, links and front matter.  Unreadable files yield nothing."""
+    outside code, math, HTML, links and front matter.  Unreadable files yield nothing.
+
+    A run is yielded only where it is found as written (text that entities or escapes
+    changed is left out).  ``words``: a pattern of whole words (``(?<!\\w)...(?!\\w)``);
+    a note whose text has no match is then not parsed: a run is part of the text, and
+    the syntax around a run starts and ends with characters that are not part of a word,
+    so its ends are word boundaries in the text too."""
     text, _ = read_text(root, path)
     if text is None:
+        return
+    if words is not None and not words.search(text):
         return
     text = _normalise(text)
     lines = text.split("\n")
