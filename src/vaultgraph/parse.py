@@ -336,7 +336,7 @@ def _after(child, cursor: int) -> int:
     return cursor
 
 
-def plain_text(root: Path, path: str, words: "re.Pattern[str] | None" = None):
+def plain_text(root: Path, path: str, words: re.Pattern[str] | None = None):
     """(line, column, text, line text) for each run of plain text in a note:
     outside code, math, HTML, links and front matter.  Unreadable files yield nothing.
 
