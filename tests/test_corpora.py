@@ -169,10 +169,9 @@ def test_mentions_skip_only_notes_that_cannot_mention_the_name():
     for path in paths:
         runs = list(plain_text(path.parent, path.name))
         for pattern in patterns:
-            every = [(line, column + m.start()) for line, column, text, _ in runs
-                     for m in pattern.finditer(text)]
-            skipping = [(line, column + m.start())
-                        for line, column, text, _ in plain_text(path.parent, path.name, pattern)
+            every = [place(m.start()) for text, place in runs for m in pattern.finditer(text)]
+            skipping = [place(m.start())
+                        for text, place in plain_text(path.parent, path.name, pattern)
                         for m in pattern.finditer(text)]
             assert skipping == every, (path, pattern.pattern)
 

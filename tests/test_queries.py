@@ -34,6 +34,19 @@ def vault(make_vault):
     return vaultgraph.load(make_vault(FILES, obsidian={"userIgnoreFilters": ["Templates/"]}))
 
 
+def test_mentions_read_text_through_escapes_and_entities(make_vault):
+    lines = ["Say Alpha&#32;note, alpha\\_note, AT&amp;T and alpha note.",
+             "[alpha note](x) `alpha note` Alpha&nbsp;note &amp; *alpha note*"]
+    root = make_vault({"Alpha note.md": "", "E.md": "\n".join(lines) + "\n", "F.md": "none\n"})
+    found = [(r["line"], r["column"], r["text"], r["context"])
+             for r in queries.mentions(vaultgraph.load(root), "Alpha note.md")]
+    assert found == [
+        (1, lines[0].index("Alpha&") + 1, "Alpha note", lines[0]),  # &#32; is a space
+        (1, lines[0].index("alpha note") + 1, "alpha note", lines[0]),  # after an entity
+        (2, lines[1].index("*alpha") + 2, "alpha note", lines[1]),  # not in the link or code
+    ]
+
+
 def test_orphans_and_deadends(vault, tmp_path):
     from vaultgraph import answers
     from vaultgraph.index import visible_answer

@@ -337,25 +337,27 @@ def _after(child, cursor: int) -> int:
 
 
 def plain_text(root: Path, path: str, words: re.Pattern[str] | None = None):
-    """(line, column, text, line text) for each run of plain text in a note:
-    outside code, math, HTML, links and front matter.  Unreadable files yield nothing.
+    """``(text, place)`` for each run of plain text in a note -- outside code, math,
+    HTML, links and front matter, with escapes and entities decoded -- where
+    ``place(offset)`` gives the file line, column and line text of an offset in ``text``.
+    Unreadable files yield nothing.
 
-    A run is yielded only where it is found as written (text that entities or escapes
-    changed is left out).  ``words``: a pattern of whole words (``(?<!\\w)...(?!\\w)``);
-    a note whose text has no match is then not parsed: a run is part of the text, and
-    the syntax around a run starts and ends with characters that are not part of a word,
-    so its ends are word boundaries in the text too."""
+    ``words``: a pattern of whole words (``(?<!\\w)...(?!\\w)``); a note is then not
+    parsed when its text can hold no match in a run: when it has no match, no ``&`` and
+    no ``\\`` (a run is the text as written but for entities and escapes, and the
+    syntax around a run starts and ends with characters that are not part of a word, so
+    its ends are word boundaries in the text too)."""
     text, _ = read_text(root, path)
     if text is None:
         return
-    if words is not None and not words.search(text):
+    if words is not None and "&" not in text and "\\" not in text and not words.search(text):
         return
     text = _normalise(text)
     lines = text.split("\n")
     cursors: dict[int, int] = {}
     try:
         with time_limit(MAX_PARSE_SECONDS):
-            tokens = markdown_parser().parse(text)
+            tokens = markdown_parser(decoded_apart=True).parse(text)
     except (ParseTimeout, RecursionError):
         return
     for token in tokens:
@@ -363,25 +365,40 @@ def plain_text(root: Path, path: str, words: re.Pattern[str] | None = None):
             continue
         locator = _Locator(lines, cursors, token.map[0], token.content)
         cursor, depth = 0, 0
+        run: list[tuple[int, str, bool]] = []  # (offset in the content, text, decoded)
         children = token.children or []
         for child, limit in zip(children, _text_limits(children, len(token.content))):
-            if child.type == "link_open":
-                depth += 1
-            elif child.type == "link_close":
-                depth -= 1
-            elif child.type == "text":
+            if child.type == "text_special" and "start" in child.meta:  # escape, entity
+                if not depth:
+                    run.append((child.meta["start"], child.content, True))
+            elif child.type in ("text", "text_special"):
                 found = token.content.find(child.content, cursor, limit)
                 if found >= 0:
                     cursor = found + len(child.content)
                     if not depth:
-                        for offset, piece in _split_lines(child.content):
-                            line, column = locator.locate(found + offset)
-                            yield line, column, piece, line_context(lines[line - 1], column)
+                        run.append((found, child.content, False))
+            else:
+                if run:
+                    yield _placed(run, locator, lines)
+                    run = []
+                depth += (child.type == "link_open") - (child.type == "link_close")
             cursor = _after(child, cursor)
+        if run:
+            yield _placed(run, locator, lines)
 
 
-def _split_lines(text: str):
-    offset = 0
-    for piece in text.split("\n"):
-        yield offset, piece
-        offset += len(piece) + 1
+def _placed(run: list[tuple[int, str, bool]], locator: _Locator, lines: list[str]):
+    """A run of pieces of text as ``(text, place)`` (see :func:`plain_text`)."""
+    starts, length = [], 0  # where each piece starts in the run's text
+    for _, piece, _ in run:
+        starts.append(length)
+        length += len(piece)
+
+    def place(offset: int) -> tuple[int, int, str]:
+        index = bisect_right(starts, offset) - 1
+        source, _, decoded = run[index]
+        # in a decoded escape or entity, every character is where it starts
+        line, column = locator.locate(source + (0 if decoded else offset - starts[index]))
+        return line, column, line_context(lines[line - 1], column)
+
+    return "".join(piece for _, piece, _ in run), place

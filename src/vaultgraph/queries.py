@@ -207,9 +207,10 @@ def mentions(vault: "Vault", path: str, include_excluded: bool = False) -> list[
     for other in _visible(vault, include_excluded):
         if other == path or any(d.code in unread for d in vault.notes[other].diagnostics):
             continue  # what could not be parsed once is not read again
-        for line, column, text, context in plain_text(vault.root, other, pattern):
+        for text, place in plain_text(vault.root, other, pattern):
             for match in pattern.finditer(text):
-                rows.append({"source": other, "line": line, "column": column + match.start(),
+                line, column, context = place(match.start())
+                rows.append({"source": other, "line": line, "column": column,
                              "text": match.group(), "context": context})
     return rows
 

@@ -147,11 +147,14 @@ def _inline_unless_scanned(state: "StateCore") -> None:
 
 
 @cache
-def markdown_parser(dispatch: bool = True, scan: bool = False) -> "MarkdownIt":
+def markdown_parser(dispatch: bool = True, scan: bool = False,
+                    decoded_apart: bool = False) -> "MarkdownIt":
     """The parser.  With ``dispatch`` (the default) inline text is tokenized by
     :func:`dispatching_tokenizer`: the same tokens as markdown-it's own loop, sooner.
     With ``scan``, inline text that :func:`scan_inline` can read is not tokenized:
-    its elements are in the inline token's ``meta["scanned"]``."""
+    its elements are in the inline token's ``meta["scanned"]``.  With ``decoded_apart``,
+    each escape and entity stays a token of its own (``text_special``: what it stands
+    for, and where it starts and ends), not joined to the text around it."""
     from markdown_it import MarkdownIt
     from markdown_it.rules_block.reference import reference
     from markdown_it.rules_inline.image import image
@@ -167,7 +170,11 @@ def markdown_parser(dispatch: bool = True, scan: bool = False) -> "MarkdownIt":
     md.normalizeLink = lambda url: url
     md.validateLink = lambda url: True
     rules = dict(zip(md.inline.ruler.get_active_rules(), md.inline.ruler.getRules("")))
-    for name in ("newline", "math_inline", "backticks", "autolink", "html_inline"):
+    spanned = ["newline", "math_inline", "backticks", "autolink", "html_inline"]
+    if decoded_apart:
+        spanned += ["escape", "entity"]
+        md.core.ruler.disable("text_join")
+    for name in spanned:
         md.inline.ruler.at(name, _record_span(rules[name]))
     md.inline.ruler.at("link", _record_start(link))
     md.inline.ruler.at("image", _record_start(image))
