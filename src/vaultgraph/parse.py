@@ -368,20 +368,18 @@ def plain_text(root: Path, path: str, words: re.Pattern[str] | None = None):
         run: list[tuple[int, str, bool]] = []  # (offset in the content, text, decoded)
         children = token.children or []
         for child, limit in zip(children, _text_limits(children, len(token.content))):
+            found = -1
             if child.type == "text_special" and "start" in child.meta:  # escape, entity
-                if not depth:
-                    run.append((child.meta["start"], child.content, True))
+                found, decoded = child.meta["start"], True
             elif child.type in ("text", "text_special"):
-                found = token.content.find(child.content, cursor, limit)
-                if found >= 0:
-                    cursor = found + len(child.content)
-                    if not depth:
-                        run.append((found, child.content, False))
-            else:
-                if run:
-                    yield _placed(run, locator, lines)
-                    run = []
-                depth += (child.type == "link_open") - (child.type == "link_close")
+                found, decoded = token.content.find(child.content, cursor, limit), False
+                cursor = found + len(child.content) if found >= 0 else cursor
+            if found < 0 and run:  # a run ends at anything but text found where it is
+                yield _placed(run, locator, lines)
+                run = []
+            if found >= 0 and not depth:
+                run.append((found, child.content, decoded))
+            depth += (child.type == "link_open") - (child.type == "link_close")
             cursor = _after(child, cursor)
         if run:
             yield _placed(run, locator, lines)
