@@ -39,11 +39,11 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "huge/ten thousand links.md": (" ".join(f"[[N{i}]]" for i in range(10_000)) + "\n",
                                    {"unresolved-link"}),
     "huge/brackets.md": ("[" * 10_000 + "\n" + "[[x " * 10_000 + "\n", set()),
-    # runs of 1 to 1,999 backticks, none closed: searching on from each for its closer would
-    # take minutes (the parse time guard would cut the note off)
     # text that entities keep from being found as written, between 80,000 HTML tags: looking
     # for each piece in the rest of the line would take minutes
     "huge/entities and tags.md": ("a&amp;b<b>" * 80_000 + " [[Target]]\n", set()),
+    # runs of 1 to 1,999 backticks, none closed: searching on from each for its closer would
+    # take minutes (the parse time guard would cut the note off)
     "huge/backtick runs.md": ("".join("x" + "`" * i for i in range(1, 2_000)) + " [[Target]]\n",
                               set()),
     "deep/quotes.md": (">" * 5_000 + " [[Target]]\n\n[[Target]] after\n", {"too-deep"}),

@@ -158,8 +158,9 @@ def test_scanned_inline_text_reads_as_markdown_it_reads_it_on_every_corpus_note(
 
 @needs_corpora
 def test_mentions_skip_only_notes_that_cannot_mention_the_name():
-    """`mentions` parses a note only when its text holds the name: the same mentions as
-    parsing every note, for names of the corpora's notes and common words."""
+    """`mentions` parses a note only when its text could mention the name (a match, an
+    entity or an escape): the same mentions as parsing every note, for names of the
+    corpora's notes and common words."""
     from vaultgraph.parse import plain_text
 
     paths = sorted(CORPORA.rglob("*.md"))[:1500]

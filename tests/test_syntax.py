@@ -216,7 +216,8 @@ def test_decode_binary_and_bom():
     "[a][b] [[A]]",
     # code spans: nothing in them is read; backticks that no run of as many follows are text
     "`[[code]]` [[A]]", "`x`#t #u`y`", "``a ` b`` #t", "` unclosed [[A]] #t", "`` x ` [[A]]",
-    "`a\nb` [[A]]", "[[a `b]] c`", "`a [[b` c]]", "#t`x` `#u`", "`[t](x)` [a]", "a ```\n[[A]]", "a ``` b ``` [[C]]",
+    "`a\nb` [[A]]", "[[a `b]] c`", "`a [[b` c]]", "#t`x` `#u`", "`[t](x)` [a]", "a ```\n[[A]]",
+    "a ``` b ``` [[C]]",
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline

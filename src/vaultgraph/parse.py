@@ -302,7 +302,6 @@ def _elements(children, content: str):
             yield "wikilink", meta["pos"], meta["parts"], meta["embed"]
         elif child.type == "tag":
             yield "tag", meta["pos"], meta["name"]
-            cursor = meta["pos"] + 1 + len(meta["name"])
         elif child.type in ("link_open", "image") and "pos" in meta:
             image = child.type == "image"
             yield "link", meta["pos"], str(child.attrs.get("src" if image else "href", "")), image
@@ -368,11 +367,11 @@ def plain_text(root: Path, path: str, words: re.Pattern[str] | None = None):
         run: list[tuple[int, str, bool]] = []  # (offset in the content, text, decoded)
         children = token.children or []
         for child, limit in zip(children, _text_limits(children, len(token.content))):
-            found = -1
+            found, decoded = -1, False
             if child.type == "text_special" and "start" in child.meta:  # escape, entity
                 found, decoded = child.meta["start"], True
             elif child.type in ("text", "text_special"):
-                found, decoded = token.content.find(child.content, cursor, limit), False
+                found = token.content.find(child.content, cursor, limit)
                 cursor = found + len(child.content) if found >= 0 else cursor
             if found < 0 and run:  # a run ends at anything but text found where it is
                 yield _placed(run, locator, lines)

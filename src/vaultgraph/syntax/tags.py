@@ -53,8 +53,9 @@ def tag_rule(state: StateInline, silent: bool) -> bool:
     name = tag_at(state.src, pos, state.posMax, after_tag)
     if name is None:
         return False
+    end = pos + 1 + len(name)
     if not silent:
         token = state.push("tag", "", 0)
-        token.meta = {"pos": pos, "name": name}
-    state.pos = pos + 1 + len(name)
+        token.meta = {"pos": pos, "end": end, "name": name}
+    state.pos = end
     return True
