@@ -131,3 +131,28 @@ def test_scanned_inline_text_reads_as_markdown_it_reads_it(text):
     from vaultgraph.parse import parse_text
 
     assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+
+
+@given(st.lists(st.lists(st.text(), min_size=1, max_size=3), max_size=5))
+def test_lines_written_directly_are_what_rich_prints(lines):
+    """check's text output skips rich where rich would print a line as it is: the
+    same output as rich's, whatever the text (tabs, control codes, wide characters)."""
+    import io
+
+    from rich.console import Console
+    from rich.text import Text
+
+    from vaultgraph.render import _Lines
+
+    def console(file):
+        return Console(file=file, highlight=False, soft_wrap=True, width=1_000_000)
+
+    direct, printed = io.StringIO(), io.StringIO()
+    written = _Lines(console(direct))
+    assert written.direct
+    for parts in lines:
+        written.add(parts[0], *((part, "bold") for part in parts[1:]))
+    written.flush()
+    for parts in lines:
+        console(printed).print(Text.assemble(*parts))
+    assert direct.getvalue() == printed.getvalue()

@@ -181,13 +181,14 @@ def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
     getattr(render, renderer)(console(), *args)
 
 
-def shown_path(root: Path, path: str) -> str:
-    """A vault path as the user can open it from the current folder."""
-    full = root / path
+def path_shower(root: Path) -> Callable[[str], str]:
+    """Vault path -> the path the user can open it by from the current folder (the
+    vault folder's is worked out once: vault paths hold no `.` or `..`)."""
     try:
-        return os.path.relpath(full)
+        start = os.path.relpath(root)
     except ValueError:  # another drive on Windows
-        return str(full)
+        start = str(root)
+    return lambda path: os.path.normpath(os.path.join(start, path))
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
@@ -628,7 +629,7 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     else:
         from . import render
 
-        show = lambda path: shown_path(state.root, path)  # noqa: E731
+        show = path_shower(state.root)
         if fmt == "github":
             render.github_annotations(result, show)
         else:

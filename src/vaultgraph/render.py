@@ -6,6 +6,7 @@ so a note called ``[bold]x`` prints as written.
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 from typing import Any, Callable
 
@@ -21,18 +22,63 @@ def _line(console: Console, *parts: tuple[str, str] | str) -> None:
     console.print(Text.assemble(*parts))
 
 
+# What rich changes in text it prints without styles: tabs (expanded by cell width)
+# and the control codes it strips.
+_REWRITTEN_BY_RICH = re.compile("[\t\x07\x08\x0b\x0c\x0d]")
+
+
+class _Lines:
+    """Lines printed many at a time: rich's cost is mostly per print, and a check of
+    a large vault prints tens of thousands.  Where rich would print a line as it is
+    (no colours: not a terminal), the line is written directly."""
+
+    def __init__(self, console: Console):
+        self.console, self.text, self.count = console, Text(), 0
+        self.direct = console.color_system is None and not console.is_terminal
+        self.written: list[str] = []
+
+    def add(self, *parts: tuple[str, str] | str) -> None:
+        if self.direct:
+            line = "".join(part if isinstance(part, str) else part[0] for part in parts)
+            if not _REWRITTEN_BY_RICH.search(line):
+                if self.text:
+                    self.flush()
+                self.written.append(line)
+                if len(self.written) >= 1000:
+                    self.flush()
+                return
+            if self.written:
+                self.flush()
+        self.text.append_text(Text.assemble(*parts))
+        self.text.append("\n")
+        self.count += 1
+        if self.count % 1000 == 0:
+            self.flush()
+
+    def flush(self) -> None:
+        """Print what is gathered (lines of one kind: add flushes the other first)."""
+        if self.written:
+            self.console.file.write("\n".join(self.written) + "\n")
+            self.written = []
+        if self.text:
+            self.console.print(self.text, end="")
+            self.text = Text()
+
+
 def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> None:
     rows = data["backlinks"]
     sources = len({r["source"] for r in rows})
     if title:
         _line(console, (data["note"], "bold"))
     _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {sources} notes)")
+    lines = _Lines(console)
     for source, group in groupby(rows, key=lambda r: r["source"]):
-        _line(console, "  ", (source, "green"))
+        lines.add("  ", (source, "green"))
         for row in group:
             kind = "" if row["kind"] == "link" else f" [{row['kind']}]"
-            _line(console, "    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"),
-                  f" {row['context']}", (kind, "dim"))
+            lines.add("    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"),
+                      f" {row['context']}", (kind, "dim"))
+    lines.flush()
 
 
 def links(console: Console, data: dict[str, Any]) -> None:
@@ -68,12 +114,14 @@ def tag_notes(console: Console, data: dict[str, Any]) -> None:
 
 
 def check_text(console: Console, result: CheckResult, show: Callable[[str], str]) -> None:
+    lines = _Lines(console)
     for d in result.diagnostics:
-        _line(console, f"{show(d.path)}:{d.line}:{d.column}: ",
-              (f"{d.severity}[{d.code}]", SEVERITY_STYLE.get(d.severity, "")), f" {d.message}")
+        lines.add(f"{show(d.path)}:{d.line}:{d.column}: ",
+                  (f"{d.severity}[{d.code}]", SEVERITY_STYLE.get(d.severity, "")), f" {d.message}")
     style = "bold red" if result.errors else "bold green"
-    _line(console, (f"{result.notes} notes checked: {result.errors} errors, "
-                    f"{result.warnings} warnings", style))
+    lines.add((f"{result.notes} notes checked: {result.errors} errors, "
+               f"{result.warnings} warnings", style))
+    lines.flush()
 
 
 def _escape_annotation(text: str) -> str:
