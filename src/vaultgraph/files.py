@@ -258,27 +258,31 @@ def list_vault(root: Path, config_dir: str = ".obsidian") -> Listing:
 
 
 UNLINKABLE_CHARACTERS = "#^|[]"
+_UNLINKABLE = re.compile(f"[{re.escape(UNLINKABLE_CHARACTERS)}]")
 
 
 def name_problems(files: list[str]) -> list[Diagnostic]:
     """Names Obsidian cannot link to, and paths that differ only by case."""
     problems = []
-    seen: dict[str, str] = {}
+    keys = [path.lower() if path.isascii() else unicodedata.normalize("NFC", path).lower()
+            for path in files]
+    if len(set(keys)) < len(keys):
+        seen: dict[str, str] = {}
+        for path, key in zip(files, keys):
+            if key in seen:
+                problems.append(Diagnostic(path, 1, 1, WARNING, "duplicate-name",
+                                           f'"{path}" and "{seen[key]}" differ only by case or '
+                                           "Unicode form; links cannot tell them apart"))
+            seen.setdefault(key, path)
     for path in files:
-        key = unicodedata.normalize("NFC", path).lower()
-        if key in seen:
-            problems.append(Diagnostic(path, 1, 1, WARNING, "duplicate-name",
-                                       f'"{path}" and "{seen[key]}" differ only by case or '
-                                       "Unicode form; links cannot tell them apart"))
-        seen.setdefault(key, path)
-        name = path.rsplit("/", 1)[-1]
-        stem = name[:-3] if name.lower().endswith(".md") else name
-        bad = sorted({ch for ch in stem if ch in UNLINKABLE_CHARACTERS})
-        if bad:
+        name = path.rpartition("/")[2]
+        stem = name[:-3] if name[-3:].lower() == ".md" else name
+        if _UNLINKABLE.search(stem):
+            bad = sorted(set(_UNLINKABLE.findall(stem)))
             problems.append(Diagnostic(path, 1, 1, WARNING, "unlinkable-name",
                                        f'the name contains {" ".join(bad)}, which Obsidian reads '
                                        "as link syntax: links to this file cannot resolve"))
-        elif stem != stem.strip():
+        elif stem[:1].isspace() or stem[-1:].isspace():
             problems.append(Diagnostic(path, 1, 1, WARNING, "unlinkable-name",
                                        "the name starts or ends with a space, which links trim: "
                                        "links to this file cannot resolve"))
