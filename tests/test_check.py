@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import random
 
 import pytest
 
 from vaultgraph import load
-from vaultgraph.check import check_vault
+from vaultgraph.check import FEW_QUERIES, Suggester, check_vault
 
 
 def diagnostics(root, **options):
@@ -108,3 +109,23 @@ def test_unreadable_file(make_vault):
         assert [d[4] for d in diagnostics(root)] == ["unreadable-file"]
     finally:
         (root / "locked.md").chmod(0o644)
+
+
+def test_a_few_queries_score_as_many_do():
+    """Did-you-mean scores a few queries one by one and many with cdist: the same
+    answers, ratios rounded half up (82.5 -> 83) and ties in name order."""
+    rng = random.Random(7)
+    names = ["".join(rng.choice("abcde ") for _ in range(rng.randint(3, 12))) for _ in range(2000)]
+    long = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+    names += [long[:33] + "1234567", long[:33] + "7654321"]  # ratio 82.5 to `long`, a tie
+    keys = sorted(set(names))
+    queries = [long] + ["".join(rng.choice("abcde ") for _ in range(rng.randint(3, 12)))
+                              for _ in range(3 * FEW_QUERIES)]
+    suggester = Suggester({k: k for k in keys})
+    many = suggester.scores(queries, keys, 3)
+    few = {}
+    for start in range(0, len(queries), FEW_QUERIES):
+        few.update(suggester.scores(queries[start:start + FEW_QUERIES], keys, 3))
+    assert few == many
+    assert many[long] == [(83, long[:33] + "1234567"), (83, long[:33] + "7654321")]
+    assert sum(bool(hits) for hits in many.values()) > len(queries) // 2

@@ -25,10 +25,19 @@ FOLDERS = ["", "a/", "b/", "a/c/"]
 
 
 def _body(rng: random.Random) -> str:
-    links = " ".join(f"[[{rng.choice(NAMES)}{rng.choice(['', '#H1', '#^b1', '|x'])}]]"
-                     for _ in range(rng.randint(0, 5)))
-    return (f"---\ntags: [t{rng.randint(0, 3)}]\naliases: [{rng.choice(NAMES)}s]\n---\n"
-            f"# H1\n{links} #tag{rng.randint(0, 2)}\npara ^b{rng.randint(1, 2)}\n")
+    def link() -> str:  # to a note made at the start (Alpha3), or to one added later (Alpha)
+        name = rng.choice(NAMES) + rng.choice(["", str(rng.randint(0, 24))])
+        return f"[[{name}{rng.choice(['', '#H1', '#^b1', '|x'])}]]"
+
+    links = " ".join(link() for _ in range(rng.randint(0, 5)))
+    front = (f"tags: [t{rng.randint(0, 3)}]\n"
+             + rng.choice(["", "", "", f"aliases: [{rng.choice(NAMES)}s]\n"])
+             + rng.choice(["", "type: claim\n", "type: source\n", "doi: 10.1/x\n"])
+             + rng.choice(["", f'sources: "{link()}"\n', f'supports: "{link()}"\n']))
+    evidence = rng.choice(["", f"evidence:: {link()}\n", f"opposes:: {link()}\n",
+                           "See doi:10.1234/abc.\n", f"## References\n- {link()}\n"])
+    return (f"---\n{front}---\n# H{rng.randint(1, 2)}\n{links} #tag{rng.randint(0, 2)}\npara ^b{rng.randint(1, 2)}\n"
+            f"{evidence}")
 
 
 def answers(vault) -> dict:
@@ -98,13 +107,14 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
     for round_ in range(30):
         tick += 1_000_000_000
         files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
-        for _ in range(rng.randint(1, 4)):
+        for _ in range(rng.choice([1, 1, 2, 4])):
             action, victim = rng.choice(["edit", "add", "delete", "rename", "touch", "same-size",
                                          "config", "symlink"]), rng.choice(files)
             if action == "edit":
                 _write(root, victim, _body(rng), tick)
-            elif action == "add":
-                _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}.md", _body(rng), tick)
+            elif action == "add":  # names differing by case: did-you-mean shows one of them
+                name = rng.choice(NAMES + [name.lower() for name in NAMES[:3]])
+                _write(root, f"{rng.choice(FOLDERS)}{name}.md", _body(rng), tick)
             elif action == "delete" and (root / victim).exists():
                 (root / victim).unlink()
             elif action == "rename" and (root / victim).exists():
@@ -130,7 +140,8 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
         # check's did-you-mean answers, kept in the index and updated as names come and go
         assert findings(check_vault(cached)) == findings(check_vault(fresh)), f"round {round_}"
         # check's findings, kept in the index for the same files, configuration and options
-        for options in ([], ["--include-excluded"], ["--role", "a/=claim"]):
+        for options in ([], ["--include-excluded"], ["--role", "a/=claim"],
+                        ["--role", "#t1=claim"], ["--role", "#T2=source"]):
             for run in ("computed or kept", "kept"):
                 kept = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
                                                 "check", "--format", "json", *options])
@@ -166,19 +177,42 @@ def test_stored_suggestions_are_scored_only_against_new_names(tmp_path):
         return Suggester({k: k for k in keys}).scores(queries, keys, limit)
 
     names = ["alpha note", "alpha notes", "beta note", "gamma"]
-    first = store.answers(["alpha nite", "gamma ray"], names, 2, scores)
+    first = store.answers(["alpha nite", "gamma ray"], lambda: names, 2, scores)
     assert first == {"alpha nite": [(90, "alpha note"), (86, "alpha notes")], "gamma ray": []}
     asked.clear()
-    assert store.answers(["alpha nite", "gamma ray"], names, 2, scores) == first
+    assert store.answers(["alpha nite", "gamma ray"], lambda: names, 2, scores) == first
     assert asked == [([], sorted(names))]  # nothing scored again
     asked.clear()
-    grown = store.answers(["alpha nite"], names + ["alpha nit"], 2, scores)
+    grown = store.answers(["alpha nite"], lambda: names + ["alpha nit"], 2, scores)
     assert grown == {"alpha nite": [(95, "alpha nit"), (90, "alpha note")]}
     assert asked == [([], sorted(names + ["alpha nit"])), (["alpha nite"], ["alpha nit"])]
     asked.clear()
-    shrunk = store.answers(["alpha nite"], ["alpha notes", "beta note", "gamma"], 2, scores)
+    shrunk = store.answers(["alpha nite"], lambda: ["alpha notes", "beta note", "gamma"], 2,
+                           scores)
     assert shrunk == {"alpha nite": [(86, "alpha notes")]}
     assert asked[0][0] == ["alpha nite"]  # a listed name is gone: scored afresh
+    # Names known to be those of a version of the index: stored answers are looked up
+    # one by one, and the names are read only to score a new query.
+    versioned = SuggestionStore(index_file(root, tmp_path), names_version="7")
+    names = ["alpha notes", "beta note", "gamma"]
+    assert versioned.answers(["alpha nite"], lambda: names, 2, scores) == shrunk  # stamps "7"
+    read = []
+
+    def names_read():
+        read.append(True)
+        return names
+
+    asked.clear()
+    assert versioned.answers(["alpha nite"], names_read, 2, scores) == shrunk
+    assert (asked, read) == ([], [])
+    assert versioned.answers(["beta nite"], names_read, 2, scores) == \
+        {"beta nite": [(89, "beta note")]}
+    assert (asked, read) == ([(["beta nite"], sorted(names))], [])  # the names stored
+    other = SuggestionStore(index_file(root, tmp_path), names_version="8")  # names changed
+    asked.clear()
+    assert other.answers(["alpha nite"], lambda: names + ["alpha nit"], 2, scores) == \
+        {"alpha nite": [(95, "alpha nit"), (86, "alpha notes")]}
+    assert asked[-1] == (["alpha nite"], ["alpha nit"])
 
 
 def test_only_changed_notes_are_parsed(tmp_path):
@@ -423,3 +457,52 @@ def test_wanted_from_the_index_leaves_out_missing_attachments(make_vault, tmp_pa
     from_index = wanted(visible_answer(root, tmp_path, vault.config, index_answers.broken_links))
     assert from_index == wanted(broken_links(vault))
     assert [row["name"] for row in from_index] == ["Ghost", "Missing note.md", "Other"]
+
+
+def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path, monkeypatch):
+    from vaultgraph import check
+
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    tick = 1_000_000_000_000_000_000
+    notes = {
+        "Links.md": "[[Target#Intro]] [[Target#^blk]] [[Target]]",
+        "Target.md": "# Intro\npara ^blk\n",
+        "Broken.md": "[[Missign]]",
+        "Claim.md": '---\ntype: claim\nsources: "[[Source]]"\n---\nA claim.',
+        "Source.md": "---\ntype: source\n---\n",
+        "Other.md": "[[Source]] [[Claim]]",
+    }
+    for name, text in notes.items():
+        _write(root, name, text, tick)
+    checked: list[list[str]] = []
+    real = check.check_notes
+    monkeypatch.setattr(check, "check_notes",
+                        lambda vault, paths: checked.append(sorted(paths)) or real(vault, paths))
+
+    def run() -> tuple[list[tuple], list[str]]:
+        """What check reports, from the index, and the notes it checked again."""
+        checked.clear()
+        result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                          "check", "--format", "json"])
+        (again,) = checked
+        fresh = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache",
+                                         "check", "--format", "json"])
+        assert result.output == fresh.output
+        return [(d["path"], d["code"]) for d in json.loads(result.output)["diagnostics"]], again
+
+    broken = ("Broken.md", "unresolved-link")
+    assert run() == ([broken], sorted(notes))
+    assert run() == ([broken], [])
+    tick += 1_000_000_000
+    _write(root, "Target.md", "# Outro\npara ^blk\n", tick)  # a heading linked to is gone
+    heading = ("Links.md", "missing-heading")
+    assert run() == ([broken, heading], ["Links.md", "Target.md"])
+    _write(root, "Claim.md", notes["Claim.md"] + " Edited.", tick)  # still rests on Source
+    assert run() == ([broken, heading], ["Claim.md"])
+    _write(root, "Source.md", "", tick)  # no longer a source: found without checking Claim
+    assert run() == ([broken, ("Claim.md", "unsourced-claim"), heading], ["Source.md"])
+    _write(root, "Other.md", "---\naliases: [Missing]\n---\n" + notes["Other.md"], tick)
+    assert run() == ([broken, ("Claim.md", "unsourced-claim"), heading],
+                     ["Broken.md", "Other.md"])  # did-you-mean lists aliases too
+    _write(root, "Missign.md", "", tick)  # a new name: the links to it, and did-you-mean, change
+    assert run() == ([("Claim.md", "unsourced-claim"), heading], ["Broken.md", "Missign.md"])

@@ -16,6 +16,7 @@ import json
 import re
 import sqlite3
 from functools import cached_property
+from collections.abc import Mapping
 from itertools import groupby
 
 from .files import FileStats
@@ -46,7 +47,7 @@ CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
 -- What each note contains, in note order (seq); positions are 1-based line and column.
 CREATE TABLE IF NOT EXISTS tags (
     path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
-    col INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (path, seq)
+    col INTEGER NOT NULL, source TEXT NOT NULL, name_key TEXT NOT NULL, PRIMARY KEY (path, seq)
 );
 CREATE TABLE IF NOT EXISTS headings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
@@ -128,6 +129,8 @@ class AnswerWriter:
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
+        self.aliases_changed = False  # some note's aliases are not what they were
+        self.every_note_written = False
         self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
 
     def _file_changes(self, files: FileStats) -> tuple[list[str], list[str]]:
@@ -150,12 +153,15 @@ class AnswerWriter:
         """Rows for a note parsed now, in place of any it had."""
         path = note.path
         if not self.empty:
+            before = [alias for (alias,) in self.connection.execute(
+                "SELECT alias FROM aliases WHERE path = ? ORDER BY seq", (path,))]
+            self.aliases_changed |= before != note.aliases
             self.forget(path)
         self.written.add(path)
         resolve, rows = self.resolver.resolve, self.pending
         rows["names"].append((path, note.name, fold(note.name)))
         rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
-        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source)
+        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
                             for i, t in enumerate(note.tags))
         rows["headings"].extend((path, i, h.text, h.level, h.line)
                                 for i, h in enumerate(note.headings))
@@ -185,6 +191,7 @@ class AnswerWriter:
         """Write what is pending, then resolve again the links of unchanged notes that
         the files added or gone could answer."""
         self.flush()
+        self.every_note_written = every_note_written
         if self.bulk:
             for statement, _ in _INDEXES:
                 self.connection.execute(statement)
@@ -230,12 +237,41 @@ class IndexNoteFinder(NoteFinder):
         return [[path for _, path in group] for _, group in groupby(rows, key=lambda r: r[0])]
 
     @cached_property
-    def lookup_names(self) -> dict[str, str]:
+    def lookup_names(self) -> "NameLookup":
+        return NameLookup(self.connection)
+
+
+class NameLookup(Mapping):
+    """Every note name and alias, folded -> as written (``NoteFinder.lookup_names``:
+    the name of the last note in path order, else the first alias), one by SQL
+    query; all of them are read only to be listed."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+
+    def __getitem__(self, key: str) -> str:
+        row = self.connection.execute(
+            "SELECT name FROM names WHERE name_key = ? ORDER BY path DESC LIMIT 1", (key,)
+        ).fetchone() or self.connection.execute(
+            "SELECT alias FROM aliases WHERE alias_key = ? ORDER BY path, seq LIMIT 1", (key,)
+        ).fetchone()
+        if row is None:
+            raise KeyError(key)
+        return row[0]
+
+    @cached_property
+    def _all(self) -> dict[str, str]:
         names = {fold(name): name
                  for (name,) in self.connection.execute("SELECT name FROM names ORDER BY path")}
         for (alias,) in self.connection.execute("SELECT alias FROM aliases ORDER BY path, seq"):
             names.setdefault(fold(alias), alias)
         return names
+
+    def __iter__(self):
+        return iter(self._all)
+
+    def __len__(self) -> int:
+        return len(self._all)
 
 
 def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from functools import cached_property
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, split_subpath
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
+    from .model import Note
     from .vault import Edge, Vault
 
 # Every code vaultgraph reports, with its default severity (docs/cli.md).
@@ -46,6 +48,7 @@ ATTACHMENT_EXTENSIONS = frozenset(
     "pdf canvas base".split()
 )
 SUGGESTION_CUTOFF = 75
+FEW_QUERIES = 16  # scored one by one, not by cdist
 
 
 Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
@@ -59,19 +62,33 @@ class Suggester:
     answers kept in the index stay exact as names come and go.
     """
 
-    def __init__(self, names: dict[str, str]):
+    def __init__(self, names: Mapping[str, str]):
         self.names = names
-        self.keys = list(names)  # rapidfuzz scans a list fastest
         self.memo: dict[tuple[str, int], Scored] = {}
 
+    @cached_property
+    def keys(self) -> list[str]:
+        """The folded names, read only when something is to be scored (rapidfuzz
+        scans a list fastest)."""
+        return list(self.names)
+
     def scores(self, queries: list[str], keys: list[str], limit: int) -> dict[str, Scored]:
-        """The best ``limit`` of ``keys`` for each query: rapidfuzz's cdist on all cores."""
-        import numpy as np
+        """The best ``limit`` of ``keys`` for each query, rapidfuzz's ratio rounded half up:
+        by cdist on all cores, or for a few queries one by one (without numpy, whose
+        import takes longer than scoring them)."""
         from rapidfuzz import fuzz, process
 
         found: dict[str, Scored] = {q: [] for q in queries}
         if not queries or not keys:
             return found
+        if len(queries) <= FEW_QUERIES:
+            for query in queries:
+                hits = [(int(score + 0.5), key) for key, score, _ in process.extract(
+                    query, keys, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=None)]
+                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+            return found
+        import numpy as np
+
         for start in range(0, len(queries), 256):
             block = queries[start:start + 256]
             table = process.cdist(block, keys, scorer=fuzz.ratio, dtype=np.uint8,
@@ -85,7 +102,7 @@ class Suggester:
         """Answer many texts at once.  ``store`` (index.SuggestionStore) keeps the
         answers between runs and brings them up to date with the names."""
         queries = sorted({fold(t) for t in texts if t} - {q for q, _ in self.memo})
-        answers = (store.answers(queries, self.keys, limit, self.scores) if store
+        answers = (store.answers(queries, lambda: self.keys, limit, self.scores) if store
                    else self.scores(queries, self.keys, limit))
         for query, scored in answers.items():
             self.memo[(query, limit)] = scored
@@ -214,27 +231,75 @@ class LinkStatus:
         return {"unresolved-link": "unresolved", "ambiguous-link": "ambiguous"}.get(code, code)
 
 
-def collect_findings(vault: "Vault", include_excluded: bool = False,
-                     provenance: "ProvenanceConfig | None" = None,
-                     with_provenance: bool = True) -> list[Diagnostic]:
-    """Every finding in the vault, with its default severity, unsorted and unfiltered."""
+@dataclass
+class NoteCheck:
+    """What ``check`` finds in one note -- its own diagnostics, its links' findings,
+    its dangling citations -- and what provenance needs of it.  All of it holds until
+    the note, or a note or file its links lead to, changes (findings.py keeps it)."""
+
+    path: str
+    findings: list[Diagnostic]
+    declared: str | None  # the role front matter `type` gives
+    source_keys: bool  # front matter that makes it a source (doi, url, isbn, author + year)
+    cites: bool  # cites an identifier or quotes a person
+    evidence: list[tuple[int, str]]  # (link number, evidence kind) of its evidence links
+
+
+def check_notes(vault: "Vault", paths: Iterable[str]) -> list[NoteCheck]:
+    """Check the notes at ``paths``; ``vault``: a Vault, or anything answering what
+    a check reads of one (notes, outgoing, alias_index, suggest, attachments)."""
     checker = _Checker(vault)
-    notes = vault.visible_notes(include_excluded)
-    vault.suggester.prime((posixpath.basename(e.link.path) for n in notes
-                           for e in vault.outgoing(n.path) if not e.resolved),
-                          store=vault.suggestion_store())
+    edges = {path: vault.outgoing(path) for path in paths}
+    broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
+              if not e.resolved and not is_attachment_link(e.link)]
+    if broken:
+        vault.suggester.prime(broken, store=vault.suggestion_store())
+    return [check_note(checker, vault.notes[path], found) for path, found in edges.items()]
+
+
+def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
+    from .provenance import (Sections, dangling_citation, declared_role, evidence_kind,
+                             has_source_keys, is_dangling)
+
+    found = list(note.diagnostics)
+    evidence = []
+    sections = Sections(note)
+    for seq, edge in enumerate(edges):
+        if not checker.is_clean(edge):
+            found.extend(checker.link(edge))
+        kind = evidence_kind(edge.link, sections)
+        if kind is not None:
+            evidence.append((seq, kind))
+            if is_dangling(kind, edge.target):
+                found.append(dangling_citation(note.path, edge.link, kind))
+    return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
+                     bool(note.citations or note.quotes), evidence)
+
+
+def collect_findings(vault: "Vault", include_excluded: bool = False,
+                     provenance: "ProvenanceConfig | None" = None) -> list[Diagnostic]:
+    """Every finding in the vault, with its default severity, unsorted and unfiltered."""
+    from .provenance import ProvenanceConfig, holder_and_target, role_of, unsourced_claims
+
+    checks = check_notes(vault, vault.notes)
+    config = provenance or ProvenanceConfig()
+    roles = {c.path: role_of(c.path, c.declared, (t.name for t in vault.notes[c.path].tags),
+                             c.source_keys, config) for c in checks}
+    pairs = []
+    for c in checks:
+        if c.evidence:
+            edges = vault.outgoing(c.path)
+            pairs.extend(holder_and_target(c.path, kind, edges[seq].target)
+                         for seq, kind in c.evidence)
+    visible = [c for c in checks if include_excluded or not vault.is_excluded(c.path)]
     found: list[Diagnostic] = [
         d for d in vault.diagnostics if include_excluded or not vault.is_excluded(d.path)
     ]
-    for note in notes:
-        found.extend(note.diagnostics)
-        for edge in vault.outgoing(note.path):
-            if not checker.is_clean(edge):
-                found.extend(checker.link(edge))
-    if with_provenance:
-        from .provenance import Provenance
-
-        found.extend(Provenance(vault, provenance).diagnostics(include_excluded))
+    for c in visible:
+        found.extend(c.findings)
+    found.extend(unsourced_claims(
+        [c.path for c in visible if roles[c.path] == "claim"], roles,
+        [c.path for c in checks if c.cites], [p for p in pairs if p]))
     return found
 
 
@@ -264,8 +329,6 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
                 provenance: "ProvenanceConfig | None" = None) -> CheckResult:
     """All diagnostics for the vault, sorted by file and position (see select_findings);
     ``provenance`` says which tags and folders mark claims."""
-    selected = set(select)
-    found = collect_findings(vault, include_excluded, provenance, with_provenance=(
-        not selected or bool(selected & {"unsourced-claim", "dangling-citation"})))
+    found = collect_findings(vault, include_excluded, provenance)
     return select_findings(found, len(vault.visible_notes(include_excluded)), unresolved,
                            select, ignore)

@@ -98,26 +98,23 @@ class State:
         return from_vault(self.vault(), include_excluded)
 
     def findings(self, include_excluded: bool, config) -> tuple[list, int]:
-        """`check`'s findings and the number of notes checked: kept in the index from a
-        run on the same files, configuration and options, else computed (and kept)."""
-        from dataclasses import asdict
-
+        """`check`'s findings and the number of notes checked: from the index, where
+        only the notes whose findings can have changed are checked again; else from
+        the loaded vault."""
         from .check import collect_findings
-        from .index import store_findings, stored_findings
 
-        options = {"include_excluded": include_excluded, "provenance": asdict(config)}
         if self.answers_from_index:
             from .files import list_vault
+            from .findings import indexed_findings
 
             self._listing = list_vault(self.root, self.config_dir)  # (loading lists no more)
-            stored = stored_findings(self.root, self.cache_dir, self._listing, options)
-            if stored is not None:
-                return stored
+            found = indexed_findings(self.root, self.cache_dir, self._listing, include_excluded,
+                                     config, progress=_progress_bar())
+            if found is not None:
+                return found
         vault = self.vault()
-        found = collect_findings(vault, include_excluded, config)
-        notes = len(vault.visible_notes(include_excluded))
-        store_findings(vault, options, found, notes)
-        return found, notes
+        return (collect_findings(vault, include_excluded, config),
+                len(vault.visible_notes(include_excluded)))
 
     def note_path(self, query: str) -> str:
         from .lookup import NoteLookupError

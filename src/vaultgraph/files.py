@@ -39,6 +39,10 @@ class VaultConfig:
             elif item:
                 self._patterns.append(re.compile(re.escape(item), re.IGNORECASE))
 
+    @property
+    def excludes_anything(self) -> bool:
+        return bool(self._patterns)
+
     def is_excluded(self, path: str) -> bool:
         """True when an "Excluded files" filter matches: a prefix, or a /regex/ anywhere."""
         return any(

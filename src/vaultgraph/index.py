@@ -25,10 +25,12 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import FileStats, Listing, is_note
+from .files import FileStats, is_note
+from .findings import SCHEMA_SQL as FINDINGS_SQL
+from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 10  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 11  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -50,12 +52,8 @@ CREATE TABLE IF NOT EXISTS listing (
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
--- The findings of `check` for one state of the vault's files, configuration and options.
-CREATE TABLE IF NOT EXISTS findings (
-    key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, notes INTEGER NOT NULL, diagnostics TEXT NOT NULL
-);
 """
-_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL + ANSWERS_SQL))
+_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL + ANSWERS_SQL + FINDINGS_SQL))
 
 
 def default_cache_dir() -> Path:
@@ -84,7 +82,7 @@ def gc_paused():
 
 
 # -- notes <-> JSON ----------------------------------------------------------------
-def _row(record) -> list:
+def fields_of(record) -> list:
     """A slots dataclass as the list of its fields (dataclasses.astuple deep-copies: slow)."""
     return [getattr(record, name) for name in record.__slots__]
 
@@ -92,10 +90,10 @@ def _row(record) -> list:
 def note_to_json(note: Note) -> str:
     return json.dumps([
         note.frontmatter, note.aliases,
-        [_row(t) for t in note.tags], [_row(l) for l in note.links],
-        [_row(h) for h in note.headings], [_row(b) for b in note.blocks],
-        [_row(c) for c in note.citations], [_row(q) for q in note.quotes],
-        [_row(d) for d in note.diagnostics],
+        [fields_of(t) for t in note.tags], [fields_of(l) for l in note.links],
+        [fields_of(h) for h in note.headings], [fields_of(b) for b in note.blocks],
+        [fields_of(c) for c in note.citations], [fields_of(q) for q in note.quotes],
+        [fields_of(d) for d in note.diagnostics],
     ], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -248,6 +246,7 @@ class Index:
         self.location = location
         self.connection: sqlite3.Connection | None = None
         self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
+        self.generation: str | None = None  # meta 'generation' as this run's update left it
 
     def open(self) -> None:
         """Open the index, or start a fresh one if it cannot be trusted."""
@@ -267,7 +266,8 @@ class Index:
                 if tables and tables != _TABLES:
                     raise sqlite3.DatabaseError("index with tables missing")
                 if not tables:  # in one transaction: other runs see no tables or all of them
-                    connection.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA_SQL}{ANSWERS_SQL}\nCOMMIT;")
+                    connection.executescript(
+                        f"BEGIN IMMEDIATE;\n{_SCHEMA_SQL}{ANSWERS_SQL}{FINDINGS_SQL}\nCOMMIT;")
                 found = dict(connection.execute("SELECT key, value FROM meta"))
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
@@ -380,6 +380,10 @@ class Index:
                     if keep is not None:
                         keep[path] = note
                 answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
+                forget_findings(connection, answers)
+                self.generation = _count(connection, "generation")
+                if answers.added or answers.gone or answers.aliases_changed:
+                    _count(connection, "names")  # what did-you-mean answers are scored against
                 connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
                                    _listing(stats, racy))
                 fingerprint = self.fingerprint(stats)
@@ -420,13 +424,8 @@ class Index:
     def _transaction(self):
         """One write transaction (the connection is in autocommit mode, where every
         statement would otherwise be its own, synced, transaction)."""
-        self.connection.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(self.connection):
             yield self.connection
-        except BaseException:
-            self.connection.execute("ROLLBACK")
-            raise
-        self.connection.execute("COMMIT")
 
     def clear(self) -> None:
         self.close()
@@ -455,6 +454,13 @@ class Index:
         return {path: notes[path] for path in stats.notes}
 
 
+def _count(connection: sqlite3.Connection, key: str) -> str:
+    """Add one to the counter in meta ``key``; its new value."""
+    connection.execute(f"INSERT INTO meta VALUES ('{key}', '1') ON CONFLICT (key) "
+                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    return connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
+
+
 class SuggestionStore:
     """Did-you-mean answers kept in the index between runs (at 100k notes, scoring
     every broken link against every name takes most of a minute).
@@ -463,23 +469,54 @@ class SuggestionStore:
     names come and go, a stored answer is brought up to date by scoring the
     query against the new names only, and scored afresh when a name it listed
     is gone -- so every answer is exactly what scoring against all names gives.
+    ``names_version``: meta 'names' of an index brought up to date with the vault
+    just now; when the answers were scored against the names of that version,
+    they are looked up one by one, and new queries scored against the names stored.
     """
 
-    def __init__(self, location: Path):
-        self.location = location
+    def __init__(self, location: Path, names_version: str | None = None):
+        self.location, self.names_version = location, names_version
 
-    def answers(self, queries: list[str], keys: list[str], limit: int, scores) -> dict:
-        """query -> [(score, name)]; ``scores(queries, names, limit)`` scores what is missing."""
+    def answers(self, queries: list[str], keys: Callable[[], list[str]], limit: int,
+                scores) -> dict:
+        """query -> [(score, name)]; ``keys()``: the names; ``scores(queries, names,
+        limit)`` scores what is missing."""
         try:
             connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
         except sqlite3.Error:
-            return scores(queries, keys, limit)
+            return scores(queries, keys(), limit)
         try:
-            return self._answers(connection, queries, keys, limit, scores)
+            stamp = dict(connection.execute(
+                "SELECT key, value FROM meta WHERE key IN ('suggestions', 'suggested names')"))
+            if self.names_version is not None and stamp == {
+                    "suggestions": str(limit), "suggested names": self.names_version}:
+                return self._known_names(connection, queries, limit, scores)
+            return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
-            return scores(queries, keys, limit)
+            return scores(queries, keys(), limit)
         finally:
             connection.close()
+
+    @staticmethod
+    def _known_names(connection: sqlite3.Connection, queries: list[str], limit: int,
+                     scores) -> dict:
+        """Answers when the names are those the stored answers were scored against."""
+        found, fresh = {}, []
+        for query in queries:
+            row = connection.execute("SELECT answer FROM suggestions WHERE query = ?",
+                                     (query,)).fetchone()
+            if row is None:
+                fresh.append(query)
+            else:
+                found[query] = [tuple(hit) for hit in json.loads(row[0])]
+        if fresh:  # the names are those in suggestion_names: no need to gather them
+            names = [name for (name,) in connection.execute("SELECT name FROM suggestion_names")]
+            scored = scores(fresh, names, limit)
+            found.update(scored)
+            with write_transaction(connection):
+                connection.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", (
+                    (q, json.dumps(a, ensure_ascii=False)) for q, a in scored.items()))
+        return found
 
     def _answers(self, connection: sqlite3.Connection, queries: list[str], keys: list[str],
                  limit: int, scores) -> dict:
@@ -509,10 +546,11 @@ class SuggestionStore:
             for query, more in scores(partial, added, limit).items():
                 found[query] = sorted(found[query] + more, key=lambda hit: (-hit[0], hit[1]))[:limit]
         names_changed = bool(added or removed) or not stored_limit
-        if not (fresh or names_changed):
+        stamped = connection.execute(
+            "SELECT value FROM meta WHERE key = 'suggested names'").fetchone()
+        if not (fresh or names_changed or (stamped and stamped[0]) != self.names_version):
             return found
-        connection.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(connection):
             if names_changed:  # answers to queries not asked now were for the old names
                 connection.execute("DELETE FROM suggestions")
                 connection.execute("DELETE FROM suggestion_names")
@@ -524,11 +562,24 @@ class SuggestionStore:
                 "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
                 ((q, json.dumps(found[q], ensure_ascii=False))
                  for q in (found if names_changed else fresh)))
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
+            # The names scored against are those of this version of the index, if known.
+            connection.execute("DELETE FROM meta WHERE key = 'suggested names'")
+            if self.names_version is not None:
+                connection.execute("INSERT INTO meta VALUES ('suggested names', ?)",
+                                   (self.names_version,))
         return found
+
+
+@contextmanager
+def write_transaction(connection: sqlite3.Connection):
+    """One write transaction on an autocommit connection."""
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 @contextmanager
@@ -576,65 +627,6 @@ def visible_answer(root: Path, cache_dir, config, answer, include_excluded: bool
         if connection is None:
             return None
         return answer(connection, lambda path: include_excluded or not config.is_excluded(path))
-
-
-def _findings_key(fingerprint: str | None, diagnostics: list[Diagnostic], config,
-                  options: dict) -> str | None:
-    """Everything `check`'s findings depend on besides the notes, whose files the
-    fingerprint covers; None when a file is too recent to trust its mtime."""
-    if fingerprint is None:
-        return None
-    payload = json.dumps([fingerprint, [_row(d) for d in diagnostics], config.config_dir,
-                          config.ignore_filters, options], ensure_ascii=False, sort_keys=True)
-    return hashlib.sha1(payload.encode("utf-8", "surrogateescape")).hexdigest()
-
-
-def stored_findings(root: Path, cache_dir, listing: Listing,
-                    options: dict) -> tuple[list[Diagnostic], int] | None:
-    """`check`'s findings and note count kept from a run on exactly these files
-    (``listing``: the vault's files, configuration and their diagnostics) and
-    ``options``, or None."""
-    location = index_file(root, cache_dir)
-    if not location.exists():
-        return None
-    key = _findings_key(Index.fingerprint(listing.stats), listing.diagnostics, listing.config,
-                        options)
-    if key is None:
-        return None
-    try:
-        connection = sqlite3.connect(location, timeout=15, isolation_level=None)
-        try:
-            row = connection.execute("SELECT notes, diagnostics FROM findings WHERE key = ?",
-                                     (key,)).fetchone()
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return None
-    if row is None:
-        return None
-    return [Diagnostic(*d) for d in json.loads(row[1])], row[0]
-
-
-def store_findings(vault, options: dict, found: list[Diagnostic], notes: int) -> None:
-    """Keep `check`'s findings for the files ``vault`` was loaded from (a vault loaded
-    with the index); the findings of other file states are dropped."""
-    key = _findings_key(vault.fingerprint, vault.diagnostics, vault.config, options)
-    if key is None or not vault.index_stats:
-        return
-    try:
-        connection = sqlite3.connect(vault.index_stats["location"], timeout=15,
-                                     isolation_level=None)
-        try:
-            connection.execute("BEGIN IMMEDIATE")
-            connection.execute("DELETE FROM findings WHERE fingerprint != ?", (vault.fingerprint,))
-            connection.execute("INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?)", (
-                key, vault.fingerprint, notes,
-                json.dumps([_row(d) for d in found], ensure_ascii=False)))
-            connection.execute("COMMIT")
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        pass  # a cache: the next run computes them again
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,

@@ -131,9 +131,13 @@ class Note:
 
     @property
     def name(self) -> str:
-        """Obsidian's note name: the file name without ``.md``."""
-        base = self.path.rsplit("/", 1)[-1]
-        return base[:-3] if base.lower().endswith(".md") else base
+        return note_name(self.path)
+
+
+def note_name(path: str) -> str:
+    """Obsidian's note name: the file name without ``.md``."""
+    base = path.rsplit("/", 1)[-1]
+    return base[:-3] if base.lower().endswith(".md") else base
 
 
 @dataclass(slots=True)

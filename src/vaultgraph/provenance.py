@@ -12,13 +12,14 @@ import re
 from bisect import bisect_right
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
-from .model import WARNING, Diagnostic
+from .model import WARNING, Diagnostic, note_name
 from .resolve import fold, strip_heading
 from .syntax.citations import find_locator
 
 if TYPE_CHECKING:
+    from .model import Link, Note
     from .vault import Edge, Vault
 
 ROLES = ("claim", "evidence", "concept", "source", "question")
@@ -94,17 +95,136 @@ def _text_after(link) -> str:
     return tail[:following] if following >= 0 else tail
 
 
+def declared_role(note: "Note") -> str | None:
+    """The role front matter ``type`` gives, when it names one."""
+    declared = note.frontmatter.get("type")
+    if isinstance(declared, str) and fold(declared.strip()) in ROLES:
+        return fold(declared.strip())
+    return None
+
+
+def has_source_keys(note: "Note") -> bool:
+    """Front matter that makes a note a source: doi, url or isbn, or author and year."""
+    keys = {fold(str(k)) for k in note.frontmatter}
+    return bool(keys & set(SOURCE_KEYS)) or {"author", "year"} <= keys
+
+
+def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: bool,
+            config: ProvenanceConfig) -> str:
+    """A note's role, by the first rule that applies (docs/provenance.md); ``tags``: the
+    names of its tags in note order (those without a role may be left out)."""
+    if declared:
+        return declared
+    for tag in tags:
+        role = config.role_tags.get(tag) or config.role_tags.get(fold(tag))
+        if role:
+            return role
+    for folder, role in config.role_folders.items():
+        if fold(path).startswith(fold(folder)):
+            return role
+    return "source" if source_keys else "note"
+
+
+class Sections:
+    """The (stripped) heading each line of a note is under."""
+
+    def __init__(self, note: "Note"):
+        self.lines = [h.line for h in note.headings]
+        self.names = [strip_heading(h.text) for h in note.headings]
+
+    def at(self, line: int) -> str | None:
+        index = bisect_right(self.lines, line) - 1
+        return self.names[index] if index >= 0 else None
+
+
+def evidence_kind(link: "Link", sections: Sections) -> str | None:
+    """How a link is evidence (``reference``, ``property:NAME``, ``field:NAME``,
+    ``footnote``), from the note it is written in alone; None for other links."""
+    if link.kind.startswith("property:"):
+        name = fold(link.kind.split(":", 1)[1])
+        return f"property:{name}" if name in RESTS_ON | {SUPPORTS, OPPOSES} else None
+    if "::" in link.context:
+        fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
+        at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
+        before = [name for start, name in fields if at < 0 or start < at]
+        if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
+            return f"field:{before[-1]}"
+    if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
+        return "footnote"
+    if sections.at(link.line) in REFERENCE_HEADINGS:
+        return "reference"
+    return None
+
+
+def holder_and_target(written_in: str, kind: str, target: str | None) -> tuple[str, str] | None:
+    """(holder, target): what an evidence link of ``kind`` to ``target`` written in
+    ``written_in`` says rests on what; None for counter-evidence, unresolved links and
+    links of a note to itself."""
+    name = kind.split(":", 1)[-1]
+    if target is None or target == written_in or name == OPPOSES:
+        return None
+    return (target, written_in) if name == SUPPORTS else (written_in, target)
+
+
+def dangling_citation(path: str, link: "Link", kind: str) -> Diagnostic:
+    return Diagnostic(path, link.line, link.column, WARNING, "dangling-citation",
+                      f'cites "{link.path}" ({kind}), which is not in the vault', link.path)
+
+
+def is_dangling(kind: str, target: str | None) -> bool:
+    """Whether an evidence link cites what is not in the vault (``supports`` and
+    ``opposes`` links to nothing attach to nothing, and are not reported)."""
+    return target is None and kind.split(":", 1)[-1] not in (SUPPORTS, OPPOSES)
+
+
+def sourced_notes(roles: dict[str, str], cites: Iterable[str],
+                  links: Iterable[tuple[str, str]]) -> set[str]:
+    """The notes from which a source can be reached along "rests on" links (the
+    ``(holder, target)`` pairs of :func:`holder_and_target`): ``cites``, the notes citing an
+    identifier or quoting a person, and those resting on a note whose role (``roles``)
+    is ``source``, and so on back."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    found = set(cites)
+    for holder, target in links:
+        holders[target].append(holder)
+        if roles.get(target) == "source":
+            found.add(holder)
+    queue = deque(found)
+    while queue:
+        for holder in holders.get(queue.popleft(), ()):
+            if holder not in found:
+                found.add(holder)
+                queue.append(holder)
+    return found
+
+
+def unsourced_claims(claims: list[str], roles: dict[str, str], cites: Iterable[str],
+                     links: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+    """An ``unsourced-claim`` finding for each of ``claims`` from which no source can be
+    reached (see :func:`sourced_notes`; ``roles`` needs only the claims and sources)."""
+    if not claims:
+        return []
+    sourced = sourced_notes(roles, cites, links)
+    return [Diagnostic(path, 1, 1, WARNING, "unsourced-claim",
+                       f'claim "{note_name(path)}" cites no source, directly or through the '
+                       "notes it rests on") for path in claims if path not in sourced]
+
+
 class Provenance:
     def __init__(self, vault: "Vault", config: ProvenanceConfig | None = None):
         self.vault = vault
         self.config = config or ProvenanceConfig()
-        self.roles = {path: self._role(path) for path in vault.notes}
-        self._sections: dict[str, tuple[list[int], list[str]]] = {}
+        self.roles = {path: role_of(path, declared_role(note), (t.name for t in note.tags),
+                                    has_source_keys(note), self.config)
+                      for path, note in vault.notes.items()}
         self.rests_on: dict[str, list[Evidence]] = defaultdict(list)
         self.opposed_by: dict[str, list[Evidence]] = defaultdict(list)
         for path, note in vault.notes.items():
+            sections = Sections(note)
             for edge in vault.outgoing(path):
-                self._add_link(edge)
+                kind = evidence_kind(edge.link, sections)
+                if kind is not None:
+                    self._add_link(edge, kind)
             for citation in note.citations:
                 self.rests_on[path].append(Evidence(
                     path, citation.kind, path, citation.line, citation.column,
@@ -119,37 +239,16 @@ class Provenance:
                 if evidence.target:
                     self.backs[evidence.target].append(evidence)
 
-    # -- roles --------------------------------------------------------------
-    def _role(self, path: str) -> str:
-        note = self.vault.notes[path]
-        declared = note.frontmatter.get("type")
-        if isinstance(declared, str) and fold(declared.strip()) in ROLES:
-            return fold(declared.strip())
-        for tag in note.tags:
-            role = self.config.role_tags.get(tag.name) or self.config.role_tags.get(fold(tag.name))
-            if role:
-                return role
-        for folder, role in self.config.role_folders.items():
-            if fold(path).startswith(fold(folder)):
-                return role
-        keys = {fold(str(k)) for k in note.frontmatter}
-        if keys & set(SOURCE_KEYS) or {"author", "year"} <= keys:
-            return "source"
-        return "note"
-
     def identifiers(self, path: str) -> dict[str, str]:
         """A source note's own identifiers from its front matter (doi, url, isbn)."""
         front = self.vault.notes[path].frontmatter
         return {k: str(front[k]) for k in front if fold(str(k)) in SOURCE_KEYS and front[k]}
 
     # -- evidence edges -------------------------------------------------------
-    def _add_link(self, edge: "Edge") -> None:
+    def _add_link(self, edge: "Edge", kind: str) -> None:
         link, path = edge.link, edge.source
         if edge.target == path:
             return  # a note does not back itself
-        kind = self._evidence_kind(path, edge)
-        if kind is None:
-            return
         locator = find_locator(_text_after(link))
         unresolved = None if edge.resolved else link.path
         name = kind.split(":", 1)[-1]
@@ -163,33 +262,6 @@ class Provenance:
         self.rests_on[path].append(Evidence(path, kind, path, link.line, link.column,
                                             target=edge.target, locator=locator,
                                             unresolved=unresolved))
-
-    def _evidence_kind(self, path: str, edge: "Edge") -> str | None:
-        link = edge.link
-        if link.kind.startswith("property:"):
-            name = fold(link.kind.split(":", 1)[1])
-            return f"property:{name}" if name in RESTS_ON | {SUPPORTS, OPPOSES} else None
-        if "::" in link.context:
-            fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
-            at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
-            before = [name for start, name in fields if at < 0 or start < at]
-            if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
-                return f"field:{before[-1]}"
-        if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
-            return "footnote"
-        if self._section(path, link.line) in REFERENCE_HEADINGS:
-            return "reference"
-        return None
-
-    def _section(self, path: str, line: int) -> str | None:
-        """The (stripped) heading a line is under."""
-        if path not in self._sections:
-            headings = self.vault.notes[path].headings
-            self._sections[path] = ([h.line for h in headings],
-                                    [strip_heading(h.text) for h in headings])
-        lines, names = self._sections[path]
-        index = bisect_right(lines, line) - 1
-        return names[index] if index >= 0 else None
 
     # -- queries --------------------------------------------------------------
     def is_source(self, evidence: Evidence) -> bool:
@@ -300,21 +372,3 @@ class Provenance:
         if not notes and not looks_external:
             notes = [self.vault.note_path(query)]
         return notes, {key}
-
-    def diagnostics(self, include_excluded: bool = False) -> list[Diagnostic]:
-        """``unsourced-claim`` and ``dangling-citation`` findings."""
-        found = []
-        for path, role in self.roles.items():
-            if not include_excluded and self.vault.is_excluded(path):
-                continue
-            for evidence in self.rests_on.get(path, ()):
-                if evidence.unresolved is not None:
-                    found.append(Diagnostic(
-                        path, evidence.line, evidence.column, WARNING, "dangling-citation",
-                        f'cites "{evidence.unresolved}" ({evidence.kind}), which is not in the vault',
-                        evidence.unresolved))
-            if role == "claim" and self.verdict(path)["sourced"] == "no":
-                found.append(Diagnostic(path, 1, 1, WARNING, "unsourced-claim",
-                                        f'claim "{self.vault.notes[path].name}" cites no source, '
-                                        "directly or through the notes it rests on"))
-        return found

@@ -1,0 +1,260 @@
+"""`check`'s findings kept in the index, note by note, and brought up to date
+incrementally: after an edit only the notes whose findings can have changed are
+checked again, and nothing else of the vault is loaded.
+
+What a note's findings depend on (check.NoteCheck), and so when they are forgotten
+(:func:`forget_findings`, in the transaction that brings the answers up to date):
+
+- the note itself: it was parsed again, or it is gone;
+- where its links resolve, and whether a link is ambiguous: a file was added or
+  removed whose name is the lookup key of one of its links;
+- the headings and block ids of the notes its links name with a ``#``: such a
+  note was parsed again;
+- for its broken links, the names, aliases and attachments of the vault
+  (did-you-mean, "is an alias of"): a file was added or removed, or aliases changed.
+
+Provenance's ``unsourced-claim`` is worked out afresh by each run from what the
+notes keep (roles, evidence links) and where their links now resolve.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from .files import Listing, is_note
+from .model import Diagnostic, Note
+from .resolve import Resolver, keys_matching
+
+if TYPE_CHECKING:
+    from .answers import AnswerWriter
+    from .check import NoteCheck, Suggester
+    from .provenance import ProvenanceConfig
+    from .vault import Edge
+
+SCHEMA_SQL = """
+-- check.NoteCheck of each note checked since it, or what its findings depend on, last
+-- changed (findings: JSON diagnostic rows, NULL when there are none).
+CREATE TABLE IF NOT EXISTS checked (
+    path TEXT PRIMARY KEY, declared TEXT, source_keys INTEGER NOT NULL, cites INTEGER NOT NULL,
+    findings TEXT
+);
+CREATE TABLE IF NOT EXISTS evidence (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (source, seq)
+);
+"""
+
+
+def forget_findings(connection: sqlite3.Connection, answers: "AnswerWriter") -> None:
+    """Drop the kept findings of every note whose findings the changes ``answers``
+    just wrote can change (the rules are in this module's docstring)."""
+    if answers.empty:
+        return
+    if answers.every_note_written:
+        connection.execute("DELETE FROM checked")
+        connection.execute("DELETE FROM evidence")
+        return
+    stale = answers.written | set(answers.gone)
+    keys = sorted({key for path in answers.added + answers.gone for key in keys_matching(path)})
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        stale.update(source for (source,) in connection.execute(
+            f"SELECT source FROM edges WHERE lookup_key IN ({','.join('?' * len(chunk))})", chunk))
+    for path in answers.written:
+        stale.update(source for (source,) in connection.execute(
+            "SELECT source FROM edges WHERE target = ? AND instr(raw, '#') > 0", (path,)))
+    if answers.added or answers.gone or answers.aliases_changed:
+        stale.update(source for (source,) in connection.execute(
+            "SELECT DISTINCT source FROM edges WHERE target IS NULL"))
+    connection.executemany("DELETE FROM checked WHERE path = ?", ((p,) for p in stale))
+    connection.executemany("DELETE FROM evidence WHERE source = ?", ((p,) for p in stale))
+
+
+class StoredNotes:
+    """Notes read from the index on first use (and those just parsed, ``parsed``)."""
+
+    def __init__(self, connection: sqlite3.Connection, parsed: dict[str, Note]):
+        self.connection, self.loaded = connection, dict(parsed)
+
+    def get(self, path: str, default: Note | None = None) -> Note | None:
+        from .index import note_from_json
+
+        if path not in self.loaded:
+            row = self.connection.execute("SELECT note FROM files WHERE path = ?",
+                                          (path,)).fetchone()
+            if row is None:
+                return default
+            self.loaded[path] = note_from_json(path, row[0])
+        return self.loaded[path]
+
+    def __getitem__(self, path: str) -> Note:
+        note = self.get(path)
+        if note is None:
+            raise KeyError(path)
+        return note
+
+
+class IndexedVault:
+    """What checking some notes reads of a vault (check.check_notes), answered from the
+    index: notes loaded one by one, names and aliases by SQL queries."""
+
+    def __init__(self, connection: sqlite3.Connection, location: Path, listing: Listing,
+                 parsed: dict[str, Note], many: bool):
+        from .answers import IndexNoteFinder, index_resolver
+
+        self.location = location
+        self.notes = StoredNotes(connection, parsed)
+        self.finder = IndexNoteFinder(connection)
+        self.resolver = Resolver(listing.stats) if many else index_resolver(connection)
+        self.attachments = [path for path in listing.stats if not is_note(path)]
+
+    @property
+    def alias_index(self):
+        return self.finder.alias_index
+
+    @cached_property
+    def suggester(self) -> "Suggester":
+        return self.finder.suggester
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]:
+        return self.suggester(text, limit)
+
+    def suggestion_store(self):
+        from .index import SuggestionStore
+
+        row = self.finder.connection.execute(
+            "SELECT value FROM meta WHERE key = 'names'").fetchone()
+        return SuggestionStore(self.location, row[0] if row else None)
+
+    def outgoing(self, path: str) -> list["Edge"]:
+        from .vault import Edge
+
+        resolve = self.resolver.resolve
+        return [Edge(path, link, resolve(link.path, path)) for link in self.notes[path].links]
+
+
+def _store(connection: sqlite3.Connection, generation: str | None,
+           checks: list["NoteCheck"]) -> None:
+    """Keep ``checks``, unless another run changed the index since they were made."""
+    from .index import fields_of, write_transaction
+
+    try:
+        with write_transaction(connection):
+            if _generation(connection) == generation:
+                connection.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?, ?, ?)", (
+                    (c.path, c.declared, c.source_keys, c.cites,
+                     json.dumps([fields_of(d) for d in c.findings], ensure_ascii=False)
+                     if c.findings else None) for c in checks))
+                connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
+                                       ((c.path, seq, kind) for c in checks
+                                        for seq, kind in c.evidence))
+    except sqlite3.Error:
+        pass  # a cache: the next run checks these notes again
+
+
+def _generation(connection: sqlite3.Connection) -> str | None:
+    row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return row[0] if row else None
+
+
+def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
+               config: "ProvenanceConfig", visible: Callable[[str], bool]) -> list[Diagnostic]:
+    """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
+    those of ``checks`` (the notes that had none kept)."""
+    from .provenance import holder_and_target, role_of, unsourced_claims
+
+    declared = dict(connection.execute(
+        "SELECT path, declared FROM checked WHERE declared IS NOT NULL"))
+    declared.update((c.path, c.declared) for c in checks if c.declared)
+    source_keys = {path for (path,) in connection.execute(
+        "SELECT path FROM checked WHERE source_keys")}
+    source_keys.update(c.path for c in checks if c.source_keys)
+    tags: dict[str, list[str]] = {}
+    if config.role_tags:
+        names = list(config.role_tags)
+        marks = ",".join("?" * len(names))
+        for path, name in connection.execute(
+                f"SELECT path, name FROM tags WHERE name IN ({marks}) OR name_key IN ({marks}) "
+                "ORDER BY path, seq", names + names):
+            tags.setdefault(path, []).append(name)
+    candidates = notes if config.role_folders else {*declared, *source_keys, *tags}
+    roles = {path: role_of(path, declared.get(path), tags.get(path, ()), path in source_keys,
+                           config) for path in candidates}
+    claims = sorted(path for path, role in roles.items() if role == "claim" and visible(path))
+    if not claims:
+        return []
+    cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites")]
+    cites.extend(c.path for c in checks if c.cites)
+    evidence = connection.execute(
+        "SELECT v.source, v.kind, e.target FROM evidence v "
+        "JOIN edges e ON e.source = v.source AND e.seq = v.seq").fetchall()
+    target = "SELECT target FROM edges WHERE source = ? AND seq = ?"
+    evidence.extend((c.path, kind, connection.execute(target, (c.path, seq)).fetchone()[0])
+                    for c in checks for seq, kind in c.evidence)
+    links = (holder_and_target(*row) for row in evidence)
+    return unsourced_claims(claims, roles, cites, [link for link in links if link])
+
+
+def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: bool,
+                     config: "ProvenanceConfig",
+                     progress: Callable[[int, int], None] | None = None,
+                     ) -> tuple[list[Diagnostic], int] | None:
+    """`check`'s findings and the number of notes checked, from the index brought up to
+    date: only notes without kept findings are checked (and their findings kept).  None
+    when there is no usable index."""
+    from .answers import IN_MEMORY_RESOLVER
+    from .check import check_notes
+    from .index import Index, gc_paused, index_file
+
+    index = Index(index_file(root, cache_dir))
+    index.open()
+    try:
+        parsed: dict[str, Note] = {}
+        with gc_paused():
+            if index.connection is None or not index.update(root, listing.stats, progress,
+                                                            keep=parsed):
+                return None
+            connection = index.connection
+            connection.execute("BEGIN")  # one snapshot of the index for all that is read
+            try:
+                generation = _generation(connection)
+                if generation != index.generation:
+                    parsed = {}  # another run has changed the index since this one did
+                unchecked = [path for (path,) in connection.execute(
+                    "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")]
+                vault = IndexedVault(connection, index.location, listing, parsed,
+                                     many=len(unchecked) >= IN_MEMORY_RESOLVER)
+                checks = check_notes(vault, unchecked)
+                result = _gather(connection, listing, checks, include_excluded, config)
+            finally:
+                connection.execute("COMMIT")
+            if checks:
+                _store(connection, generation, checks)
+        return result
+    except sqlite3.Error:
+        return None
+    finally:
+        index.close()
+
+
+def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["NoteCheck"],
+            include_excluded: bool, config: "ProvenanceConfig") -> tuple[list[Diagnostic], int]:
+    """The listing's diagnostics, the findings of every visible note (those kept and
+    those of ``checks``) and the unsourced claims; and the number of visible notes."""
+    everything = include_excluded or not listing.config.excludes_anything
+    visible = (lambda path: True) if everything else \
+        (lambda path: not listing.config.is_excluded(path))  # noqa: E731
+    found = [d for d in listing.diagnostics if visible(d.path)]
+    for path, rows in connection.execute(
+            "SELECT path, findings FROM checked WHERE findings IS NOT NULL"):
+        if visible(path):
+            found.extend(Diagnostic(*row) for row in json.loads(rows))
+    for check in checks:  # the notes that had no findings kept
+        if visible(check.path):
+            found.extend(check.findings)
+    notes = listing.stats.notes
+    found.extend(_unsourced(connection, checks, notes, config, visible))
+    return found, len(notes) if everything else sum(map(visible, notes))
