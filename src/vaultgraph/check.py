@@ -147,9 +147,11 @@ class CheckResult:
 class _Checker:
     def __init__(self, vault: "Vault"):
         self.vault = vault
-        self._attachment_names = Suggester({
-            fold(posixpath.basename(p)): posixpath.basename(p) for p in vault.attachments
-        })
+
+    @cached_property
+    def _attachment_names(self) -> Suggester:
+        return Suggester({fold(posixpath.basename(p)): posixpath.basename(p)
+                          for p in self.vault.attachments})
 
     @staticmethod
     def is_clean(edge: "Edge") -> bool:

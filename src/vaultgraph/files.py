@@ -70,8 +70,11 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
     )
 
 
+NOTE_ENDINGS = (".md", ".MD", ".Md", ".mD")
+
+
 def is_note(path: str) -> bool:
-    return path.endswith((".md", ".MD", ".Md", ".mD"))
+    return path.endswith(NOTE_ENDINGS)
 
 
 class FileStats(dict):
@@ -86,7 +89,7 @@ class FileStats(dict):
     @cached_property
     def notes(self) -> list[str]:
         """The notes among the files, in path order."""
-        return [path for path in self if is_note(path)]
+        return [path for path in self if path.endswith(NOTE_ENDINGS)]  # (no call per file)
 
     @cached_property
     def path_bytes(self) -> bytes:

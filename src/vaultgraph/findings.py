@@ -109,7 +109,11 @@ class IndexedVault:
         self.notes = StoredNotes(connection, parsed)
         self.finder = IndexNoteFinder(connection)
         self.resolver = Resolver(listing.stats) if many else index_resolver(connection)
-        self.attachments = [path for path in listing.stats if not is_note(path)]
+        self.files = listing.stats
+
+    @cached_property
+    def attachments(self) -> list[str]:
+        return [path for path in self.files if not is_note(path)]
 
     @property
     def alias_index(self):
