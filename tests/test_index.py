@@ -506,3 +506,48 @@ def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path
                      ["Broken.md", "Other.md"])  # did-you-mean lists aliases too
     _write(root, "Missign.md", "", tick)  # a new name: the links to it, and did-you-mean, change
     assert run() == ([("Claim.md", "unsourced-claim"), heading], ["Broken.md", "Missign.md"])
+
+
+def test_findings_made_while_another_run_changes_the_index_are_not_kept(tmp_path, monkeypatch):
+    from vaultgraph import check
+
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    tick = 1_000_000_000_000_000_000
+    _write(root, "Links.md", "[[Target#Intro]]", tick)
+    _write(root, "Target.md", "# Intro\n", tick)
+
+    def run(*options: str) -> str:
+        return CliRunner().invoke(cli, ["--vault", str(root), *options, "check",
+                                        "--format", "json"]).output
+
+    assert run("--cache-dir", str(cache)) == run("--no-cache")
+    _write(root, "Target.md", "# Outro\n", tick + 1_000_000_000)
+    real = check.check_notes
+
+    def meanwhile(vault, paths):  # another run puts the heading back and updates the index
+        _write(root, "Target.md", "# Intro\n", tick + 2_000_000_000)
+        update_index(root, cache)
+        return real(vault, paths)
+
+    monkeypatch.setattr(check, "check_notes", meanwhile)
+    assert json.loads(run("--cache-dir", str(cache)))  # read partly before the other run
+    monkeypatch.setattr(check, "check_notes", real)
+    assert "missing-heading" not in run("--no-cache")
+    assert run("--cache-dir", str(cache)) == run("--no-cache")
+    # Another run between this run's update and its reading of the index: the notes this
+    # run parsed are older than the index, and are not used.
+    from vaultgraph.index import Index
+
+    _write(root, "Target.md", "# Outro\n", tick + 3_000_000_000)
+    real_update = Index.update
+
+    def update_then_another_run(self, *args, **kwargs):
+        done = real_update(self, *args, **kwargs)
+        monkeypatch.setattr(Index, "update", real_update)
+        _write(root, "Target.md", "# Intro\n", tick + 4_000_000_000)
+        update_index(root, cache)
+        return done
+
+    monkeypatch.setattr(Index, "update", update_then_another_run)
+    assert "missing-heading" not in run("--cache-dir", str(cache))
+    assert run("--cache-dir", str(cache)) == run("--no-cache")

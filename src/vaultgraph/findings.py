@@ -221,20 +221,19 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
             if index.connection is None or not index.update(root, listing.stats, progress,
                                                             keep=parsed):
                 return None
+            # No read transaction is held meanwhile (the did-you-mean store writes through a
+            # connection of its own); the findings made are kept only if no other run has
+            # changed the index since `generation` was read.
             connection = index.connection
-            connection.execute("BEGIN")  # one snapshot of the index for all that is read
-            try:
-                generation = _generation(connection)
-                if generation != index.generation:
-                    parsed = {}  # another run has changed the index since this one did
-                unchecked = [path for (path,) in connection.execute(
-                    "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")]
-                vault = IndexedVault(connection, index.location, listing, parsed,
-                                     many=len(unchecked) >= IN_MEMORY_RESOLVER)
-                checks = check_notes(vault, unchecked)
-                result = _gather(connection, listing, checks, include_excluded, config)
-            finally:
-                connection.execute("COMMIT")
+            generation = _generation(connection)
+            if generation != index.generation:
+                parsed = {}  # another run has changed the index since this one did
+            unchecked = [path for (path,) in connection.execute(
+                "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")]
+            vault = IndexedVault(connection, index.location, listing, parsed,
+                                 many=len(unchecked) >= IN_MEMORY_RESOLVER)
+            checks = check_notes(vault, unchecked)
+            result = _gather(connection, listing, checks, include_excluded, config)
             if checks:
                 _store(connection, generation, checks)
         return result
