@@ -8,7 +8,8 @@ note, and `check`.  Each figure is printed with its ratio to the read floor
 and the peak RSS of the process; correctness is checked against the ground
 truth (broken links, backlink count).  "After editing one note" appends a
 line with a new broken link to one note, then runs `index`, `backlinks` or
-`check` (a fresh edit before each).
+`check` (a fresh edit before each).  Warm and after-edit figures are the median
+of three runs (one run of a fraction of a second varies by a fifth from run to run).
 
     python benchmarks/run.py --sizes 1000,10000 [--work DIR]
 """
@@ -26,6 +27,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from itertools import count
+from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -81,6 +84,15 @@ def cli(*args: str, cache: Path) -> tuple[float, int, str]:
     return elapsed, rss_kb // 1024, text
 
 
+REPEATS = 3  # a warm or after-edit figure is the median of this many runs
+
+
+def median_run(run: Callable[[], tuple[float, int, str]]) -> tuple[float, int, str]:
+    """The run of median wall time among REPEATS runs of ``run``."""
+    runs = sorted((run() for _ in range(REPEATS)), key=lambda r: r[0])
+    return runs[len(runs) // 2]
+
+
 def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     vault = work / f"vault-{size}"
     truth = generate(size, 1, vault)  # afresh each run: the run edits a note
@@ -99,21 +111,25 @@ def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     broken = Counter(d["code"] for d in report["diagnostics"])["unresolved-link"]
     assert broken == truth["broken"], f"broken links: {broken}, truth says {truth['broken']}"
 
-    elapsed, rss, _ = cli(*v, "index", cache=cache)
+    elapsed, rss, _ = median_run(lambda: cli(*v, "index", cache=cache))
     rows.append(("warm: no change", elapsed, rss))
 
     counts = Counter(target for source, target in truth["links"] if target and target != source)
     hub, expected = counts.most_common(1)[0]
-    elapsed, rss, out = cli(*v, "backlinks", hub, "--json", cache=cache)
+    elapsed, rss, out = median_run(lambda: cli(*v, "backlinks", hub, "--json", cache=cache))
     rows.append(("warm: backlinks of the hub", elapsed, rss))
     sources = json.loads(out)["backlinks"]
     assert len(sources) == expected, f"backlinks: {len(sources)}, truth says {expected}"
 
     edited = vault / truth["links"][0][0]
-    for number, command in enumerate((["index"], ["backlinks", hub, "--json"],
-                                      ["check", "--format", "json"])):
-        edited.write_text(edited.read_text() + f"\nOne more line. [[Missing after edit {number}]]\n")
-        elapsed, rss, _ = cli(*v, *command, cache=cache)
+    edits = count()
+
+    def after_edit(command: list[str]) -> tuple[float, int, str]:
+        edited.write_text(edited.read_text() + f"\nOne more line. [[Missing after edit {next(edits)}]]\n")
+        return cli(*v, *command, cache=cache)
+
+    for command in (["index"], ["backlinks", hub, "--json"], ["check", "--format", "json"]):
+        elapsed, rss, _ = median_run(lambda: after_edit(command))
         rows.append((f"after editing one note: {command[0]}", elapsed, rss))
 
     # Once the edited file's mtime is old enough to be trusted (index.RACY_NS), `check`
@@ -121,7 +137,7 @@ def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     time.sleep(2.5)
     elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
     rows.append(("files settled: check", elapsed, rss))
-    elapsed, rss, _ = cli(*v, "check", "--format", "json", cache=cache)
+    elapsed, rss, _ = median_run(lambda: cli(*v, "check", "--format", "json", cache=cache))
     rows.append(("warm: check", elapsed, rss))
     shutil.rmtree(cache, ignore_errors=True)
     return rows
