@@ -8,7 +8,7 @@ import random
 import pytest
 
 from vaultgraph import load
-from vaultgraph.check import FEW_QUERIES, Suggester, check_vault
+from vaultgraph.check import FEW_QUERIES, Suggester, check_vault, collect_findings
 
 
 def diagnostics(root, **options):
@@ -129,3 +129,12 @@ def test_a_few_queries_score_as_many_do():
     assert few == many
     assert many[long] == [(83, long[:33] + "1234567"), (83, long[:33] + "7654321")]
     assert sum(bool(hits) for hits in many.values()) > len(queries) // 2
+
+
+def test_checking_many_notes_reports_its_progress(make_vault):
+    root = make_vault({f"Note {i}.md": f"[[Note {i + 1}]] [[Nowhere {i}]]" for i in range(40)})
+    calls = []
+    found = collect_findings(load(root), progress=lambda *call: calls.append(call))
+    assert sum(d.code == "unresolved-link" for d in found) == 41
+    phases = {what: (done, total) for done, total, what in calls}  # the last call of each
+    assert phases == {"Finding did-you-mean names": (41, 41), "Checking notes": (40, 40)}

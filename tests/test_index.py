@@ -477,7 +477,8 @@ def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path
     checked: list[list[str]] = []
     real = check.check_notes
     monkeypatch.setattr(check, "check_notes",
-                        lambda vault, paths: checked.append(sorted(paths)) or real(vault, paths))
+                        lambda vault, paths, *rest: checked.append(sorted(paths)) or
+                        real(vault, paths, *rest))
 
     def run() -> tuple[list[tuple], list[str]]:
         """What check reports, from the index, and the notes it checked again."""
@@ -524,10 +525,10 @@ def test_findings_made_while_another_run_changes_the_index_are_not_kept(tmp_path
     _write(root, "Target.md", "# Outro\n", tick + 1_000_000_000)
     real = check.check_notes
 
-    def meanwhile(vault, paths):  # another run puts the heading back and updates the index
+    def meanwhile(vault, paths, *rest):  # another run puts the heading back, updates the index
         _write(root, "Target.md", "# Intro\n", tick + 2_000_000_000)
         update_index(root, cache)
-        return real(vault, paths)
+        return real(vault, paths, *rest)
 
     monkeypatch.setattr(check, "check_notes", meanwhile)
     assert json.loads(run("--cache-dir", str(cache)))  # read partly before the other run

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterable, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, split_subpath
@@ -52,6 +52,7 @@ FEW_QUERIES = 16  # scored one by one, not by cdist
 
 
 Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
+Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
 
 
 class Suggester:
@@ -72,7 +73,8 @@ class Suggester:
         scans a list fastest)."""
         return list(self.names)
 
-    def scores(self, queries: list[str], keys: list[str], limit: int) -> dict[str, Scored]:
+    def scores(self, queries: list[str], keys: list[str], limit: int,
+               progress: Progress | None = None) -> dict[str, Scored]:
         """The best ``limit`` of ``keys`` for each query, rapidfuzz's ratio rounded half up:
         by cdist on all cores, or for a few queries one by one (without numpy, whose
         import takes longer than scoring them)."""
@@ -96,14 +98,21 @@ class Suggester:
             for query, row in zip(block, table):
                 hits = [(int(row[i]), keys[i]) for i in np.flatnonzero(row)]
                 found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+            if progress:
+                progress(start + len(block), len(queries), "Finding did-you-mean names")
         return found
 
-    def prime(self, texts: Iterable[str], limit: int = 3, store=None) -> None:
+    def prime(self, texts: Iterable[str], limit: int = 3, store=None,
+              progress: Progress | None = None) -> None:
         """Answer many texts at once.  ``store`` (index.SuggestionStore) keeps the
         answers between runs and brings them up to date with the names."""
         queries = sorted({fold(t) for t in texts if t} - {q for q, _ in self.memo})
-        answers = (store.answers(queries, lambda: self.keys, limit, self.scores) if store
-                   else self.scores(queries, self.keys, limit))
+
+        def scores(queries: list[str], keys: list[str], limit: int) -> dict[str, Scored]:
+            return self.scores(queries, keys, limit, progress)
+
+        answers = (store.answers(queries, lambda: self.keys, limit, scores) if store
+                   else scores(queries, self.keys, limit))
         for query, scored in answers.items():
             self.memo[(query, limit)] = scored
 
@@ -247,7 +256,8 @@ class NoteCheck:
     evidence: list[tuple[int, str]]  # (link number, evidence kind) of its evidence links
 
 
-def check_notes(vault: "Vault", paths: Iterable[str]) -> list[NoteCheck]:
+def check_notes(vault: "Vault", paths: Iterable[str],
+                progress: Progress | None = None) -> list[NoteCheck]:
     """Check the notes at ``paths``; ``vault``: a Vault, or anything answering what
     a check reads of one (notes, outgoing, alias_index, suggest, attachments)."""
     checker = _Checker(vault)
@@ -255,8 +265,15 @@ def check_notes(vault: "Vault", paths: Iterable[str]) -> list[NoteCheck]:
     broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
               if not e.resolved and not is_attachment_link(e.link)]
     if broken:
-        vault.suggester.prime(broken, store=vault.suggestion_store())
-    return [check_note(checker, vault.notes[path], found) for path, found in edges.items()]
+        vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
+    checks = []
+    for path, found in edges.items():
+        checks.append(check_note(checker, vault.notes[path], found))
+        if progress and len(checks) % 1000 == 0:
+            progress(len(checks), len(edges), "Checking notes")
+    if progress:
+        progress(len(checks), len(edges), "Checking notes")
+    return checks
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
@@ -279,11 +296,12 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
 
 
 def collect_findings(vault: "Vault", include_excluded: bool = False,
-                     provenance: "ProvenanceConfig | None" = None) -> list[Diagnostic]:
+                     provenance: "ProvenanceConfig | None" = None,
+                     progress: Progress | None = None) -> list[Diagnostic]:
     """Every finding in the vault, with its default severity, unsorted and unfiltered."""
     from .provenance import ProvenanceConfig, holder_and_target, role_of, unsourced_claims
 
-    checks = check_notes(vault, vault.notes)
+    checks = check_notes(vault, vault.notes, progress)
     config = provenance or ProvenanceConfig()
     roles = {c.path: role_of(c.path, c.declared, (t.name for t in vault.notes[c.path].tags),
                              c.source_keys, config) for c in checks}

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .vault import Vault
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
-PROGRESS_THRESHOLD = 500  # notes; smaller vaults load too fast to need a bar
+PROGRESS_THRESHOLD = 500  # notes or names; fewer are read or checked too fast to need a bar
 
 
 def find_vault_root(start: Path) -> Path:
@@ -113,7 +113,7 @@ class State:
             if found is not None:
                 return found
         vault = self.vault()
-        return (collect_findings(vault, include_excluded, config),
+        return (collect_findings(vault, include_excluded, config, progress=_progress_bar()),
                 len(vault.visible_notes(include_excluded)))
 
     def note_path(self, query: str) -> str:
@@ -126,23 +126,25 @@ class State:
 
 
 def _progress_bar():
-    """A rich progress callback on a TTY stderr, else None."""
+    """A rich progress callback, ``update(done, total, what)``, on a TTY stderr, else
+    None; one bar for each ``what`` (reading notes, then checking them)."""
     if not sys.stderr.isatty():
         return None
-    state: dict[str, Any] = {}
+    bars: dict[str, Any] = {}
 
-    def update(done: int, total: int) -> None:
+    def update(done: int, total: int, what: str = "Reading notes") -> None:
         if total < PROGRESS_THRESHOLD:
             return
-        if "bar" not in state:
+        if what not in bars:
             from rich.progress import Progress
 
-            state["bar"] = Progress(console=console(stderr=True), transient=True)
-            state["bar"].start()
-            state["task"] = state["bar"].add_task("Reading notes", total=total)
-        state["bar"].update(state["task"], completed=done)
+            bar = Progress(console=console(stderr=True), transient=True)
+            bar.start()
+            bars[what] = (bar, bar.add_task(what, total=total))
+        bar, task = bars[what]
+        bar.update(task, completed=done)
         if done == total:
-            state["bar"].stop()
+            bar.stop()
 
     return update
 

@@ -204,11 +204,12 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
 
 def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: bool,
                      config: "ProvenanceConfig",
-                     progress: Callable[[int, int], None] | None = None,
+                     progress: Callable[..., None] | None = None,
                      ) -> tuple[list[Diagnostic], int] | None:
     """`check`'s findings and the number of notes checked, from the index brought up to
     date: only notes without kept findings are checked (and their findings kept).  None
-    when there is no usable index."""
+    when there is no usable index.  ``progress(done, total[, what])``: how reading the
+    notes, then checking them, goes."""
     from .answers import IN_MEMORY_RESOLVER
     from .check import check_notes
     from .index import Index, gc_paused, index_file
@@ -232,7 +233,7 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
                 "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")]
             vault = IndexedVault(connection, index.location, listing, parsed,
                                  many=len(unchecked) >= IN_MEMORY_RESOLVER)
-            checks = check_notes(vault, unchecked)
+            checks = check_notes(vault, unchecked, progress)
             result = _gather(connection, listing, checks, include_excluded, config)
             if checks:
                 _store(connection, generation, checks)
