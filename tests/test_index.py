@@ -30,7 +30,7 @@ def _body(rng: random.Random) -> str:
         return f"[[{name}{rng.choice(['', '#H1', '#^b1', '|x'])}]]"
 
     links = " ".join(link() for _ in range(rng.randint(0, 5)))
-    front = (f"tags: [t{rng.randint(0, 3)}]\n"
+    front = (f"tags: [{rng.choice(['t0', 't1', 't2', 't3', '🔴'])}]\n"
              + rng.choice(["", "", "", f"aliases: [{rng.choice(NAMES)}s]\n"])
              + rng.choice(["", "type: claim\n", "type: source\n", "doi: 10.1/x\n"])
              + rng.choice(["", f'sources: "{link()}"\n', f'supports: "{link()}"\n']))
