@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .files import Listing, is_note
 from .model import Diagnostic, Note
-from .resolve import Resolver, fold, keys_matching
+from .resolve import Resolution, Resolver, fold, folder_of, keys_matching
 
 if TYPE_CHECKING:
     from .answers import AnswerWriter
@@ -77,18 +77,20 @@ class StoredNotes:
     """Notes read from the index on first use (and those just parsed, ``parsed``)."""
 
     def __init__(self, connection: sqlite3.Connection, parsed: dict[str, Note]):
-        self.connection, self.loaded = connection, dict(parsed)
-
-    def get(self, path: str, default: Note | None = None) -> Note | None:
         from .index import note_from_json
 
-        if path not in self.loaded:
+        self.connection, self.loaded = connection, dict(parsed)
+        self.from_json = note_from_json
+
+    def get(self, path: str, default: Note | None = None) -> Note | None:
+        note = self.loaded.get(path)
+        if note is None:
             row = self.connection.execute("SELECT note FROM files WHERE path = ?",
                                           (path,)).fetchone()
             if row is None:
                 return default
-            self.loaded[path] = note_from_json(path, row[0])
-        return self.loaded[path]
+            note = self.loaded[path] = self.from_json(path, row[0])
+        return note
 
     def __getitem__(self, path: str) -> Note:
         note = self.get(path)
@@ -109,6 +111,7 @@ class IndexedVault:
         self.notes = StoredNotes(connection, parsed)
         self.finder = IndexNoteFinder(connection)
         self.resolver = Resolver(listing.stats) if many else index_resolver(connection)
+        self._resolved: dict[tuple[str, str], Resolution] = {}
         self.files = listing.stats
 
     @cached_property
@@ -136,8 +139,18 @@ class IndexedVault:
     def outgoing(self, path: str) -> list["Edge"]:
         from .vault import Edge
 
-        resolve = self.resolver.resolve
-        return [Edge(path, link, resolve(link.path, path)) for link in self.notes[path].links]
+        return [Edge(path, link, self._resolve(link.path, path)) for link in self.notes[path].links]
+
+    def _resolve(self, linkpath: str, source: str) -> "Resolution":
+        """Where a link path leads from ``source``: the same from any note of its folder
+        (but the note itself, for an empty path)."""
+        if not linkpath.strip():
+            return self.resolver.resolve(linkpath, source)
+        key = (linkpath, folder_of(source))
+        resolution = self._resolved.get(key)
+        if resolution is None:
+            resolution = self._resolved[key] = self.resolver.resolve(linkpath, source)
+        return resolution
 
 
 def _store(connection: sqlite3.Connection, generation: str | None,
