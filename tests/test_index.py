@@ -213,6 +213,11 @@ def test_stored_suggestions_are_scored_only_against_new_names(tmp_path):
     assert other.answers(["alpha nite"], lambda: names + ["alpha nit"], 2, scores) == \
         {"alpha nite": [(95, "alpha nit"), (86, "alpha notes")]}
     assert asked[-1] == (["alpha nite"], ["alpha nit"])
+    with sqlite3.connect(index_file(root, tmp_path)) as db:  # a kept answer damaged
+        assert db.execute("UPDATE suggestions SET answer = '[[95' ").rowcount
+    assert other.answers(["alpha nite"], lambda: names, 2, scores) == shrunk  # scored afresh
+    with sqlite3.connect(index_file(root, tmp_path)) as db:
+        assert db.execute("SELECT answer FROM suggestions").fetchall() == []
 
 
 def test_only_changed_notes_are_parsed(tmp_path):
@@ -246,13 +251,14 @@ def test_recent_files_are_hash_checked(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table",
-                                    "listing-garbage", "listing-gone"])
+                                    "listing-garbage", "listing-gone", "note-row",
+                                    "findings-row", "suggestion-row"])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
-    (root / "A.md").write_text("[[B]] #t")
+    (root / "A.md").write_text("[[B]] [[Gone]] #t")
     (root / "B.md").write_text("x")
-    vaultgraph.load(root, cache=True, cache_dir=cache)
+    CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), "check"])
     location = index_file(root, cache)
     if damage == "garbage":
         location.write_bytes(b"this is not a database" * 100)
@@ -265,6 +271,12 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
             if damage == "old-schema":
                 db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
                 db.execute("UPDATE files SET note = '[]'")  # would crash if trusted
+            elif damage.endswith("-row"):  # a row that is not the JSON written
+                table, column = {"note": ("files", "note"), "findings": ("checked", "findings"),
+                                 "suggestion": ("suggestions", "answer")}[damage[:-4]]
+                assert db.execute(f"UPDATE {table} SET {column} = '[{{bad'").rowcount
+                db.execute("DELETE FROM meta WHERE key = 'fresh'")
+                (root / "A.md").write_text("[[B]] [[Gone]] [[Gone too]] #t")
             elif damage.startswith("listing"):  # what says which files to look at
                 db.execute("DELETE FROM meta WHERE key = 'fresh'")
                 if damage == "listing-gone":
@@ -274,8 +286,11 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
                 (root / "A.md").write_text("[[B]] #t2")
             else:
                 db.execute("DROP TABLE files")
+    check = ["check", "--format", "json"]
+    kept = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), *check])
+    assert kept.output == CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", *check]).output
     vault = vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert [e.target for e in vault.outgoing("A.md")] == ["B.md"]
+    assert [e.target for e in vault.outgoing("A.md")][0] == "B.md"
     assert [t.name for t in vault.notes["A.md"].tags] == ["t2" if "listing" in damage else "t"]
     assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
 
@@ -552,3 +567,17 @@ def test_findings_made_while_another_run_changes_the_index_are_not_kept(tmp_path
     monkeypatch.setattr(Index, "update", update_then_another_run)
     assert "missing-heading" not in run("--cache-dir", str(cache))
     assert run("--cache-dir", str(cache)) == run("--no-cache")
+
+
+def test_a_moved_note_whose_row_is_damaged_is_parsed(tmp_path):
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "a/One.md", "[[Two]] #t", old)
+    _write(root, "Two.md", "x", old)
+    update_index(root, cache)
+    with sqlite3.connect(index_file(root, cache)) as db:
+        db.execute("UPDATE files SET note = '{bad' WHERE path = 'a/One.md'")
+    (root / "a").rename(root / "b")
+    cached = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert answers(cached) == answers(vaultgraph.load(root))
+    assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2

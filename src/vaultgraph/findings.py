@@ -77,10 +77,10 @@ class StoredNotes:
     """Notes read from the index on first use (and those just parsed, ``parsed``)."""
 
     def __init__(self, connection: sqlite3.Connection, parsed: dict[str, Note]):
-        from .index import note_from_json
+        from .index import decoded, note_from_json
 
         self.connection, self.loaded = connection, dict(parsed)
-        self.from_json = note_from_json
+        self.read = lambda path, text: decoded(note_from_json, path, text)  # noqa: E731
 
     def get(self, path: str, default: Note | None = None) -> Note | None:
         note = self.loaded.get(path)
@@ -89,7 +89,7 @@ class StoredNotes:
                                           (path,)).fetchone()
             if row is None:
                 return default
-            note = self.loaded[path] = self.from_json(path, row[0])
+            note = self.loaded[path] = self.read(path, row[0])
         return note
 
     def __getitem__(self, path: str) -> Note:
@@ -226,7 +226,7 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
     notes, then checking them, goes."""
     from .answers import IN_MEMORY_RESOLVER
     from .check import check_notes
-    from .index import Index, gc_paused, index_file
+    from .index import DamagedIndex, Index, gc_paused, index_file
 
     index = Index(index_file(root, cache_dir))
     index.open()
@@ -254,8 +254,16 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
         return result
     except sqlite3.Error:
         return None
+    except DamagedIndex:  # not to be trusted: this run loads the vault, and makes a new index
+        index.clear()
+        return None
     finally:
         index.close()
+
+
+def _diagnostics(text: str, visible: Callable[[str], bool]) -> list[Diagnostic]:
+    """The diagnostics of visible notes in the JSON of kept findings."""
+    return [Diagnostic(*row) for rows in json.loads(text) for row in rows if visible(row[0])]
 
 
 def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["NoteCheck"],
@@ -265,12 +273,13 @@ def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["Note
     everything = include_excluded or not listing.config.excludes_anything
     visible = (lambda path: True) if everything else \
         (lambda path: not listing.config.is_excluded(path))  # noqa: E731
+    from .index import decoded
+
     found = [d for d in listing.diagnostics if visible(d.path)]
     (kept,) = connection.execute(  # one JSON text: decoded at once, in C
         "SELECT '[' || ifnull(group_concat(findings), '') || ']' FROM checked "
         "WHERE findings IS NOT NULL").fetchone()
-    for rows in json.loads(kept):
-        found.extend(Diagnostic(*row) for row in rows if visible(row[0]))
+    found.extend(decoded(_diagnostics, kept, visible))
     for check in checks:  # the notes that had no findings kept
         if visible(check.path):
             found.extend(check.findings)

@@ -35,6 +35,20 @@ PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
 RACY_NS = 2_000_000_000
+
+
+class DamagedIndex(Exception):
+    """A row of the index that cannot be read back (damaged, or written by something
+    else): the index is not to be trusted."""
+
+
+def decoded(decode: Callable, *args):
+    """``decode(*args)`` of a row of the index; DamagedIndex when it is not JSON of the
+    shape written."""
+    try:
+        return decode(*args)
+    except (ValueError, TypeError) as exc:
+        raise DamagedIndex(str(exc)) from exc
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -363,7 +377,7 @@ class Index:
                 for path, (old, digest) in moved.items():  # read before the old rows go
                     (text,) = connection.execute("SELECT note FROM files WHERE path = ?",
                                                  (old,)).fetchone()
-                    note = note_from_json(path, text)
+                    note = decoded(note_from_json, path, text)
                     for diagnostic in note.diagnostics:
                         diagnostic.path = path
                     reused.append((path, digest, note, note_to_json(note)))
@@ -390,6 +404,11 @@ class Index:
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
                 if fingerprint:
                     connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
+        except DamagedIndex:  # not to be trusted: made anew
+            parsed.close()
+            self.clear()
+            self.open()
+            return self.update(root, stats, progress, keep)
         except sqlite3.Error:
             # Locked by another run for too long: parse what is left; this run's answers stand.
             for path, _, note, _ in parsed:
@@ -446,9 +465,13 @@ class Index:
             try:
                 for path, text in self.connection.execute("SELECT path, note FROM files"):
                     if path in stats and path not in notes:
-                        notes[path] = note_from_json(path, text)
+                        notes[path] = decoded(note_from_json, path, text)
             except sqlite3.Error:
                 pass
+            except DamagedIndex:  # not to be trusted: made anew
+                self.clear()
+                self.open()
+                return self.notes(root, stats, progress)
         missing = [p for p in stats.notes if p not in notes]  # the index went away
         notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
         return {path: notes[path] for path in stats.notes}
@@ -494,6 +517,11 @@ class SuggestionStore:
             return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
+        except DamagedIndex:  # the answers kept cannot be read: none are kept
+            with write_transaction(connection):
+                connection.execute("DELETE FROM suggestions")
+                connection.execute("DELETE FROM meta WHERE key IN ('suggestions', 'suggested names')")
+            return scores(queries, keys(), limit)
         finally:
             connection.close()
 
@@ -508,7 +536,7 @@ class SuggestionStore:
             if row is None:
                 fresh.append(query)
             else:
-                found[query] = [tuple(hit) for hit in json.loads(row[0])]
+                found[query] = [tuple(hit) for hit in decoded(json.loads, row[0])]
         if fresh:  # the names are those in suggestion_names: no need to gather them
             names = [name for (name,) in connection.execute("SELECT name FROM suggestion_names")]
             scored = scores(fresh, names, limit)
@@ -534,7 +562,7 @@ class SuggestionStore:
             if query not in cached:
                 fresh.append(query)
                 continue
-            listed = [tuple(hit) for hit in json.loads(cached[query])]
+            listed = [tuple(hit) for hit in decoded(json.loads, cached[query])]
             kept = [hit for hit in listed if hit[1] not in removed]
             if len(kept) < len(listed) == limit:
                 fresh.append(query)  # a name below the old best ones may now be among them
