@@ -252,7 +252,7 @@ def test_recent_files_are_hash_checked(tmp_path):
 
 @pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table",
                                     "listing-garbage", "listing-gone", "note-row",
-                                    "findings-row", "suggestion-row"])
+                                    "findings-row", "suggestion-row", "note-row-gone"])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
@@ -271,6 +271,9 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
             if damage == "old-schema":
                 db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
                 db.execute("UPDATE files SET note = '[]'")  # would crash if trusted
+            elif damage == "note-row-gone":  # answers naming a note the index does not hold
+                db.execute("DELETE FROM files WHERE path = 'A.md'")
+                db.execute("DELETE FROM checked")
             elif damage.endswith("-row"):  # a row that is not the JSON written
                 table, column = {"note": ("files", "note"), "findings": ("checked", "findings"),
                                  "suggestion": ("suggestions", "answer")}[damage[:-4]]

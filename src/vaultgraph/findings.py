@@ -93,9 +93,12 @@ class StoredNotes:
         return note
 
     def __getitem__(self, path: str) -> Note:
+        """A note the index's answers name (not having it, the index is not to be trusted)."""
+        from .index import DamagedIndex
+
         note = self.get(path)
         if note is None:
-            raise KeyError(path)
+            raise DamagedIndex(f"no row for {path}")
         return note
 
 
