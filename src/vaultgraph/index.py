@@ -578,18 +578,25 @@ class SuggestionStore:
             "SELECT value FROM meta WHERE key = 'suggested names'").fetchone()
         if not (fresh or names_changed or (stamped and stamped[0]) != self.names_version):
             return found
+        answers = {q: json.dumps(found[q], ensure_ascii=False) for q in found}
         with write_transaction(connection):
-            if names_changed:  # answers to queries not asked now were for the old names
+            if names_changed and known:  # only what changed is written
+                connection.executemany("DELETE FROM suggestion_names WHERE name = ?",
+                                       ((name,) for name in removed))
+                connection.executemany("INSERT INTO suggestion_names VALUES (?)",
+                                       ((name,) for name in added))
+                # Answers to queries not asked now were for the old names.
+                connection.executemany("DELETE FROM suggestions WHERE query = ?",
+                                       ((q,) for q in cached if q not in found))
+            elif names_changed:
                 connection.execute("DELETE FROM suggestions")
                 connection.execute("DELETE FROM suggestion_names")
                 connection.executemany("INSERT INTO suggestion_names VALUES (?)",
                                        ((key,) for key in keys))
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('suggestions', ?)",
                                    (str(limit),))
-            connection.executemany(
-                "INSERT OR REPLACE INTO suggestions VALUES (?, ?)",
-                ((q, json.dumps(found[q], ensure_ascii=False))
-                 for q in (found if names_changed else fresh)))
+            connection.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", (
+                (q, answer) for q, answer in answers.items() if cached.get(q) != answer))
             # The names scored against are those of this version of the index, if known.
             connection.execute("DELETE FROM meta WHERE key = 'suggested names'")
             if self.names_version is not None:
