@@ -489,6 +489,7 @@ def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path
         "Claim.md": '---\ntype: claim\nsources: "[[Source]]"\n---\nA claim.',
         "Source.md": "---\ntype: source\n---\n",
         "Other.md": "[[Source]] [[Claim]]",
+        "Far.md": "[[Zebra crossing]]",  # broken, and like no name that comes or goes
     }
     for name, text in notes.items():
         _write(root, name, text, tick)
@@ -510,21 +511,31 @@ def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path
         return [(d["path"], d["code"]) for d in json.loads(result.output)["diagnostics"]], again
 
     broken = ("Broken.md", "unresolved-link")
-    assert run() == ([broken], sorted(notes))
-    assert run() == ([broken], [])
+    far = ("Far.md", "unresolved-link")
+    assert run() == ([broken, far], sorted(notes))
+    assert run() == ([broken, far], [])
     tick += 1_000_000_000
     _write(root, "Target.md", "# Outro\npara ^blk\n", tick)  # a heading linked to is gone
     heading = ("Links.md", "missing-heading")
-    assert run() == ([broken, heading], ["Links.md", "Target.md"])
+    assert run() == ([broken, far, heading], ["Links.md", "Target.md"])
     _write(root, "Claim.md", notes["Claim.md"] + " Edited.", tick)  # still rests on Source
-    assert run() == ([broken, heading], ["Claim.md"])
+    assert run() == ([broken, far, heading], ["Claim.md"])
     _write(root, "Source.md", "", tick)  # no longer a source: found without checking Claim
-    assert run() == ([broken, ("Claim.md", "unsourced-claim"), heading], ["Source.md"])
+    unsourced = ("Claim.md", "unsourced-claim")
+    assert run() == ([broken, unsourced, far, heading], ["Source.md"])
     _write(root, "Other.md", "---\naliases: [Missing]\n---\n" + notes["Other.md"], tick)
-    assert run() == ([broken, ("Claim.md", "unsourced-claim"), heading],
+    assert run() == ([broken, unsourced, far, heading],
                      ["Broken.md", "Other.md"])  # did-you-mean lists aliases too
     _write(root, "Missign.md", "", tick)  # a new name: the links to it, and did-you-mean, change
-    assert run() == ([("Claim.md", "unsourced-claim"), heading], ["Broken.md", "Missign.md"])
+    assert run() == ([unsourced, far, heading], ["Broken.md", "Missign.md"])
+    (root / "Other.md").unlink()  # its alias goes too
+    assert run() == ([unsourced, far, heading], [])
+    _write(root, "Zebra crossings.md", "", tick)  # close to Far's link: did-you-mean changes
+    assert run() == ([unsourced, far, heading], ["Far.md", "Zebra crossings.md"])
+    _write(root, "Alias.md", "---\naliases: [Zebra crossing]\n---\n", tick)
+    assert run() == ([unsourced, far, heading], ["Alias.md", "Far.md"])  # "is an alias of"
+    (root / "Alias.md").unlink()  # and not any more
+    assert run() == ([unsourced, far, heading], ["Far.md"])
 
 
 def test_findings_made_while_another_run_changes_the_index_are_not_kept(tmp_path, monkeypatch):

@@ -19,9 +19,9 @@ from functools import cached_property
 from collections.abc import Mapping
 from itertools import groupby
 
-from .files import FileStats
+from .files import FileStats, is_note
 from .lookup import NoteFinder
-from .model import Link, Note, TagInfo
+from .model import Link, Note, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key
 
 SCHEMA_SQL = """
@@ -130,7 +130,11 @@ class AnswerWriter:
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.written: set[str] = set()
-        self.aliases_changed = False  # some note's aliases are not what they were
+        # Folded names of the notes and attachments that came or went, and aliases that
+        # did (what did-you-mean and "is an alias of" answer from), after a first build.
+        self.changed_names: set[str] = set() if self.empty else {
+            fold(note_name(path) if is_note(path) else path.rsplit("/", 1)[-1])
+            for path in self.added + self.gone}
         self.every_note_written = False
         self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
 
@@ -146,7 +150,14 @@ class AnswerWriter:
         current = set(files)
         return [path for path in files if path not in known], sorted(known - current)
 
-    def forget(self, path: str) -> None:
+    def _aliases(self, path: str) -> set[str]:
+        return {alias for (alias,) in self.connection.execute(
+            "SELECT alias_key FROM aliases WHERE path = ?", (path,))}
+
+    def forget(self, path: str, gone: bool = True) -> None:
+        """Drop a note's rows: it is gone, or (``gone`` false) about to be written again."""
+        if gone and not self.empty:
+            self.changed_names |= self._aliases(path)
         for table, column in _NOTE_TABLES.items():
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
@@ -154,10 +165,8 @@ class AnswerWriter:
         """Rows for a note parsed now, in place of any it had."""
         path = note.path
         if not self.empty:
-            before = [alias for (alias,) in self.connection.execute(
-                "SELECT alias FROM aliases WHERE path = ? ORDER BY seq", (path,))]
-            self.aliases_changed |= before != note.aliases
-            self.forget(path)
+            self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
+            self.forget(path, gone=False)
         self.written.add(path)
         resolve, rows = self.resolver.resolve, self.pending
         rows["names"].append((path, note.name, fold(note.name)))

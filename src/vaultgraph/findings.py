@@ -11,7 +11,10 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
 - the headings and block ids of the notes its links name with a ``#``: such a
   note was parsed again;
 - for its broken links, the names, aliases and attachments of the vault
-  (did-you-mean, "is an alias of"): a file was added or removed, or aliases changed.
+  (did-you-mean, "is an alias of"): the names of files added or removed and the
+  aliases added or dropped are kept (``changed_names``), and the next check checks
+  again the notes with a broken link whose name scores at least the did-you-mean
+  cutoff with one of them -- no other answer can change.
 
 Provenance's ``unsourced-claim`` is worked out afresh by each run from what the
 notes keep (roles, evidence links) and where their links now resolve.
@@ -20,6 +23,7 @@ notes keep (roles, evidence links) and where their links now resolve.
 from __future__ import annotations
 
 import json
+import posixpath
 import sqlite3
 from functools import cached_property
 from pathlib import Path
@@ -45,6 +49,9 @@ CREATE TABLE IF NOT EXISTS checked (
 CREATE TABLE IF NOT EXISTS evidence (
     source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (source, seq)
 );
+-- Folded names of notes and attachments, and aliases, that came or went since the last
+-- check: the notes whose broken links they can change are checked again.
+CREATE TABLE IF NOT EXISTS changed_names (name TEXT PRIMARY KEY);
 """
 
 
@@ -66,11 +73,25 @@ def forget_findings(connection: sqlite3.Connection, answers: "AnswerWriter") -> 
     for path in answers.written:
         stale.update(source for (source,) in connection.execute(
             "SELECT source FROM edges WHERE target = ? AND instr(raw, '#') > 0", (path,)))
-    if answers.added or answers.gone or answers.aliases_changed:
-        stale.update(source for (source,) in connection.execute(
-            "SELECT DISTINCT source FROM edges WHERE target IS NULL"))
     connection.executemany("DELETE FROM checked WHERE path = ?", ((p,) for p in stale))
     connection.executemany("DELETE FROM evidence WHERE source = ?", ((p,) for p in stale))
+    connection.executemany("INSERT OR IGNORE INTO changed_names VALUES (?)",
+                           ((name,) for name in answers.changed_names))
+
+
+def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> set[str]:
+    """The notes with a broken link whose did-you-mean or "is an alias of" hint the names
+    that came or went (``changed``) can change: a link whose name scores at least the
+    did-you-mean cutoff with one of them (an alias of that very name scores 100)."""
+    from .check import Suggester
+
+    sources: dict[str, set[str]] = {}
+    for source, linkpath in connection.execute(
+            "SELECT DISTINCT source, linkpath FROM edges WHERE target IS NULL"):
+        sources.setdefault(fold(posixpath.basename(linkpath)), set()).add(source)
+    queries = [query for query in sources if query]
+    near = Suggester({}).scores(changed, queries, limit=len(queries))
+    return {source for hits in near.values() for _, query in hits for source in sources[query]}
 
 
 class StoredNotes:
@@ -156,9 +177,10 @@ class IndexedVault:
         return resolution
 
 
-def _store(connection: sqlite3.Connection, generation: str | None,
-           checks: list["NoteCheck"]) -> None:
-    """Keep ``checks``, unless another run changed the index since they were made."""
+def _store(connection: sqlite3.Connection, generation: str | None, checks: list["NoteCheck"],
+           changed: list[str]) -> None:
+    """Keep ``checks`` (made for the ``changed`` names, now seen to), unless another run
+    changed the index since they were made."""
     from .index import fields_of, write_transaction
 
     try:
@@ -171,6 +193,8 @@ def _store(connection: sqlite3.Connection, generation: str | None,
                 connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
                                        ((c.path, seq, kind) for c in checks
                                         for seq, kind in c.evidence))
+                connection.executemany("DELETE FROM changed_names WHERE name = ?",
+                                       ((name,) for name in changed))
     except sqlite3.Error:
         pass  # a cache: the next run checks these notes again
 
@@ -183,7 +207,7 @@ def _generation(connection: sqlite3.Connection) -> str | None:
 def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
                config: "ProvenanceConfig", visible: Callable[[str], bool]) -> list[Diagnostic]:
     """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
-    those of ``checks`` (the notes that had none kept)."""
+    those of ``checks`` (the notes checked now: what they keep, if anything, is the same)."""
     from .provenance import holder_and_target, role_of, unsourced_claims
 
     declared = dict(connection.execute(
@@ -246,14 +270,16 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
             generation = _generation(connection)
             if generation != index.generation:
                 parsed = {}  # another run has changed the index since this one did
-            unchecked = [path for (path,) in connection.execute(
-                "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")]
+            changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
+            unchecked = sorted({path for (path,) in connection.execute(
+                "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")}
+                | (_near_changed_names(connection, changed) if changed else set()))
             vault = IndexedVault(connection, index.location, listing, parsed,
                                  many=len(unchecked) >= IN_MEMORY_RESOLVER)
             checks = check_notes(vault, unchecked, progress)
             result = _gather(connection, listing, checks, include_excluded, config)
-            if checks:
-                _store(connection, generation, checks)
+            if checks or changed:
+                _store(connection, generation, checks, changed)
         return result
     except sqlite3.Error:
         return None
@@ -264,9 +290,9 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
         index.close()
 
 
-def _diagnostics(text: str, visible: Callable[[str], bool]) -> list[Diagnostic]:
-    """The diagnostics of visible notes in the JSON of kept findings."""
-    return [Diagnostic(*row) for rows in json.loads(text) for row in rows if visible(row[0])]
+def _diagnostics(text: str, wanted: Callable[[str], bool]) -> list[Diagnostic]:
+    """The diagnostics of the notes ``wanted`` in the JSON of kept findings."""
+    return [Diagnostic(*row) for rows in json.loads(text) for row in rows if wanted(row[0])]
 
 
 def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["NoteCheck"],
@@ -282,8 +308,9 @@ def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["Note
     (kept,) = connection.execute(  # one JSON text: decoded at once, in C
         "SELECT '[' || ifnull(group_concat(findings), '') || ']' FROM checked "
         "WHERE findings IS NOT NULL").fetchone()
-    found.extend(decoded(_diagnostics, kept, visible))
-    for check in checks:  # the notes that had no findings kept
+    checked = {c.path for c in checks}
+    found.extend(decoded(_diagnostics, kept, lambda path: visible(path) and path not in checked))
+    for check in checks:  # the notes checked now
         if visible(check.path):
             found.extend(check.findings)
     notes = listing.stats.notes

@@ -396,7 +396,7 @@ class Index:
                 answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
                 forget_findings(connection, answers)
                 self.generation = _count(connection, "generation")
-                if answers.added or answers.gone or answers.aliases_changed:
+                if answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
                 connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
                                    _listing(stats, racy))
