@@ -8,7 +8,8 @@ note, and `check`.  Each figure is printed with its ratio to the read floor
 and the peak RSS of the process; correctness is checked against the ground
 truth (broken links, backlink count).  "After editing one note" appends a
 line with a new broken link to one note, then runs `index`, `backlinks` or
-`check` (a fresh edit before each).  Warm and after-edit figures are the median
+`check` (a fresh edit before each); "after adding a note" adds a note linking to
+the hub, then runs `check`.  Warm and after-edit figures are the median
 of three runs (one run of a fraction of a second varies by a fifth from run to run).
 
     python benchmarks/run.py --sizes 1000,10000 [--work DIR]
@@ -131,6 +132,14 @@ def bench(size: int, work: Path) -> list[tuple[str, float, int]]:
     for command in (["index"], ["backlinks", hub, "--json"], ["check", "--format", "json"]):
         elapsed, rss, _ = median_run(lambda: after_edit(command))
         rows.append((f"after editing one note: {command[0]}", elapsed, rss))
+
+    def after_adding() -> tuple[float, int, str]:  # names change: did-you-mean may too
+        added = vault / f"Added note {next(edits)}.md"
+        added.write_text(f"A new note. [[{Path(hub).stem}]]\n")
+        return cli(*v, "check", "--format", "json", cache=cache)
+
+    elapsed, rss, _ = median_run(after_adding)
+    rows.append(("after adding a note: check", elapsed, rss))
 
     # Once the edited file's mtime is old enough to be trusted (index.RACY_NS), `check`
     # keeps its findings for this state of the files; the next run answers from them.
