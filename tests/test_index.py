@@ -595,3 +595,27 @@ def test_a_moved_note_whose_row_is_damaged_is_parsed(tmp_path):
     cached = vaultgraph.load(root, cache=True, cache_dir=cache)
     assert answers(cached) == answers(vaultgraph.load(root))
     assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
+
+
+def test_after_an_edit_did_you_mean_reads_no_names_of_the_vault(tmp_path, monkeypatch):
+    """A new broken link is scored against the names kept with the answers, from the
+    first check on: the vault's names are read only when they came or went."""
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    tick = 1_000_000_000_000_000_000
+    for name in NAMES:
+        _write(root, f"{name}.md", f"[[{name}x]]", tick)
+    check = ["--vault", str(root), "--cache-dir", str(cache), "check", "--format", "json"]
+    CliRunner().invoke(cli, check)
+    read = []
+    real = index_answers.NameLookup._all.func
+    monkeypatch.setattr(index_answers.NameLookup, "_all",
+                        property(lambda self: read.append(1) or real(self)))
+    _write(root, "Alpha.md", "[[Alphx]] [[Betta]]", tick + 1_000_000_000)
+    found = json.loads(CliRunner().invoke(cli, check).output)["diagnostics"]
+    assert [d["suggestions"] for d in found if d["path"] == "Alpha.md"] == [["Alpha"], ["Beta", "Eta"]]
+    assert read == []
+    _write(root, "Gamma2.md", "", tick + 1_000_000_000)  # a name comes
+    _write(root, "Alpha.md", "[[Gamm]]", tick + 2_000_000_000)
+    found = json.loads(CliRunner().invoke(cli, check).output)["diagnostics"]
+    assert [d["suggestions"] for d in found if d["path"] == "Alpha.md"] == [["Gamma", "Gamma2"]]
+    assert read

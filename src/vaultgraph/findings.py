@@ -214,7 +214,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
         "SELECT path, declared FROM checked WHERE declared IS NOT NULL"))
     declared.update((c.path, c.declared) for c in checks if c.declared)
     tags: dict[str, list[str]] = {}
-    if config.role_tags:  # tags named as a role tag is, or as it is folded (role_of says)
+    if config.role_tags:  # the tags that may give a role (role_of decides)
         keys = sorted({fold(name) for name in config.role_tags})
         for path, name in connection.execute(
                 f"SELECT path, name FROM tags WHERE name_key IN ({','.join('?' * len(keys))}) "
@@ -248,9 +248,9 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
                      progress: Callable[..., None] | None = None,
                      ) -> tuple[list[Diagnostic], int] | None:
     """`check`'s findings and the number of notes checked, from the index brought up to
-    date: only notes without kept findings are checked (and their findings kept).  None
-    when there is no usable index.  ``progress(done, total[, what])``: how reading the
-    notes, then checking them, goes."""
+    date: only notes without kept findings, or with broken links near names that came or
+    went, are checked (and their findings kept).  None when there is no usable index.
+    ``progress(done, total[, what])``: how reading the notes, then checking them, goes."""
     from .answers import IN_MEMORY_RESOLVER
     from .check import check_notes
     from .index import DamagedIndex, Index, gc_paused, index_file
@@ -299,11 +299,11 @@ def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["Note
             include_excluded: bool, config: "ProvenanceConfig") -> tuple[list[Diagnostic], int]:
     """The listing's diagnostics, the findings of every visible note (those kept and
     those of ``checks``) and the unsourced claims; and the number of visible notes."""
+    from .index import decoded
+
     everything = include_excluded or not listing.config.excludes_anything
     visible = (lambda path: True) if everything else \
         (lambda path: not listing.config.is_excluded(path))  # noqa: E731
-    from .index import decoded
-
     found = [d for d in listing.diagnostics if visible(d.path)]
     (kept,) = connection.execute(  # one JSON text: decoded at once, in C
         "SELECT '[' || ifnull(group_concat(findings), '') || ']' FROM checked "

@@ -67,7 +67,8 @@ CREATE TABLE IF NOT EXISTS listing (
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
 """
-_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", _SCHEMA_SQL + ANSWERS_SQL + FINDINGS_SQL))
+_TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)",
+                         _SCHEMA_SQL + ANSWERS_SQL + FINDINGS_SQL))
 
 
 def default_cache_dir() -> Path:
@@ -396,7 +397,7 @@ class Index:
                 answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
                 forget_findings(connection, answers)
                 self.generation = _count(connection, "generation")
-                if answers.changed_names:
+                if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
                 connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
                                    _listing(stats, racy))
@@ -520,7 +521,8 @@ class SuggestionStore:
         except DamagedIndex:  # the answers kept cannot be read: none are kept
             with write_transaction(connection):
                 connection.execute("DELETE FROM suggestions")
-                connection.execute("DELETE FROM meta WHERE key IN ('suggestions', 'suggested names')")
+                connection.execute(
+                    "DELETE FROM meta WHERE key IN ('suggestions', 'suggested names')")
             return scores(queries, keys(), limit)
         finally:
             connection.close()
