@@ -15,8 +15,8 @@ import hashlib
 import json
 import re
 import sqlite3
-from functools import cached_property
 from collections.abc import Mapping
+from functools import cached_property
 from itertools import groupby
 
 from .files import FileStats, is_note

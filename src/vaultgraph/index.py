@@ -35,20 +35,6 @@ PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
 RACY_NS = 2_000_000_000
-
-
-class DamagedIndex(Exception):
-    """A row of the index that cannot be read back (damaged, or written by something
-    else): the index is not to be trusted."""
-
-
-def decoded(decode: Callable, *args):
-    """``decode(*args)`` of a row of the index; DamagedIndex when it is not JSON of the
-    shape written."""
-    try:
-        return decode(*args)
-    except (ValueError, TypeError) as exc:
-        raise DamagedIndex(str(exc)) from exc
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
@@ -130,6 +116,20 @@ def note_from_json(path: str, text: str) -> Note:
                 [Heading(intern(h[0]), h[1], h[2]) for h in headings], [Block(*b) for b in blocks],
                 [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
                 [Diagnostic(*d) for d in diagnostics])
+
+
+class DamagedIndex(Exception):
+    """A row of the index that cannot be read back (damaged, or written by something
+    else): the index is not to be trusted."""
+
+
+def decoded(decode: Callable, *args):
+    """``decode(*args)`` of a row of the index; DamagedIndex when it is not JSON of the
+    shape written."""
+    try:
+        return decode(*args)
+    except (ValueError, TypeError) as exc:
+        raise DamagedIndex(str(exc)) from exc
 
 
 def _digest(root: Path, path: str) -> str | None:
@@ -480,8 +480,8 @@ class Index:
 
 def _count(connection: sqlite3.Connection, key: str) -> str:
     """Add one to the counter in meta ``key``; its new value."""
-    connection.execute(f"INSERT INTO meta VALUES ('{key}', '1') ON CONFLICT (key) "
-                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+    connection.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT (key) "
+                       "DO UPDATE SET value = CAST(value AS INTEGER) + 1", (key,))
     return connection.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0]
 
 
