@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Callable
 
 from .files import Listing, is_note
 from .model import Diagnostic, Note
-from .resolve import Resolution, Resolver, fold, folder_of, keys_matching
+from .resolve import Resolver, fold, keys_matching, resolved_per_folder
 
 if TYPE_CHECKING:
     from .answers import AnswerWriter
@@ -134,8 +134,8 @@ class IndexedVault:
         self.location = location
         self.notes = StoredNotes(connection, parsed)
         self.finder = IndexNoteFinder(connection)
-        self.resolver = Resolver(listing.stats) if many else index_resolver(connection)
-        self._resolved: dict[tuple[str, str], Resolution] = {}
+        self.resolve = resolved_per_folder(
+            Resolver(listing.stats) if many else index_resolver(connection))
         self.files = listing.stats
 
     @cached_property
@@ -163,18 +163,7 @@ class IndexedVault:
     def outgoing(self, path: str) -> list["Edge"]:
         from .vault import Edge
 
-        return [Edge(path, link, self._resolve(link.path, path)) for link in self.notes[path].links]
-
-    def _resolve(self, linkpath: str, source: str) -> "Resolution":
-        """Where a link path leads from ``source``: the same from any note of its folder
-        (but the note itself, for an empty path)."""
-        if not linkpath.strip():
-            return self.resolver.resolve(linkpath, source)
-        key = (linkpath, folder_of(source))
-        resolution = self._resolved.get(key)
-        if resolution is None:
-            resolution = self._resolved[key] = self.resolver.resolve(linkpath, source)
-        return resolution
+        return [Edge(path, link, self.resolve(link.path, path)) for link in self.notes[path].links]
 
 
 def _store(connection: sqlite3.Connection, generation: str | None, checks: list["NoteCheck"],

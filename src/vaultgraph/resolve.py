@@ -18,7 +18,7 @@ import posixpath
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
 
 
 def fold(text: str) -> str:
@@ -157,6 +157,23 @@ class Resolver:
             if matches:
                 return sorted(matches)
         return []
+
+
+def resolved_per_folder(resolver: Resolver) -> Callable[[str, str], Resolution]:
+    """``resolver.resolve``, remembered per link path and folder: a link path leads to the
+    same file from every note of a folder (but an empty one, to the note itself)."""
+    memo: dict[tuple[str, str], Resolution] = {}
+
+    def resolve(linkpath: str, source: str) -> Resolution:
+        if not linkpath.strip():
+            return resolver.resolve(linkpath, source)
+        key = (linkpath, folder_of(source))
+        resolution = memo.get(key)
+        if resolution is None:
+            resolution = memo[key] = resolver.resolve(linkpath, source)
+        return resolution
+
+    return resolve
 
 
 _HEADING_PUNCTUATION = str.maketrans({ch: " " for ch in "!\"#$%&()*+,.:;<=>?@^`{|}~/[]\\\r\n"})

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable
 from .files import Listing, VaultConfig, is_note, list_vault
 from .lookup import NoteFinder, NoteLookupError
 from .model import Diagnostic, Link, Note, TagInfo
-from .resolve import Resolution, Resolver, fold, folder_of
+from .resolve import Resolution, Resolver, fold, resolved_per_folder
 
 if TYPE_CHECKING:
     import networkx
@@ -80,18 +80,11 @@ class Vault:
 
     # -- construction -------------------------------------------------------
     def _resolve_all(self) -> None:
-        cache: dict[tuple[str, str], Resolution] = {}
-        resolve, edges, incoming = self.resolver.resolve, self.edges, self._incoming
+        resolve, edges, incoming = resolved_per_folder(self.resolver), self.edges, self._incoming
         for path, note in self.notes.items():
-            folder = folder_of(path)
             outgoing = self._outgoing[path]
             for link in note.links:
-                key = (link.path, folder)
-                resolution = cache.get(key) if link.path else None
-                if resolution is None:
-                    resolution = resolve(link.path, path)
-                    if link.path:
-                        cache[key] = resolution
+                resolution = resolve(link.path, path)
                 edge = Edge(path, link, resolution)
                 edges.append(edge)
                 outgoing.append(edge)
