@@ -22,7 +22,7 @@ from itertools import groupby
 from .files import FileStats, is_note
 from .lookup import NoteFinder
 from .model import Link, Note, TagInfo, note_name
-from .resolve import Resolver, fold, keys_matching, lookup_key
+from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS vault_files (
@@ -129,6 +129,7 @@ class AnswerWriter:
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = Resolver(files) if many else index_resolver(connection)
+        self.resolve = resolved_per_folder(self.resolver)
         self.written: set[str] = set()
         # Folded names of the notes and attachments that came or went, and aliases that
         # did (what did-you-mean and "is an alias of" answer from), after a first build.
@@ -168,7 +169,7 @@ class AnswerWriter:
             self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
             self.forget(path, gone=False)
         self.written.add(path)
-        resolve, rows = self.resolver.resolve, self.pending
+        resolve, rows = self.resolve, self.pending
         rows["names"].append((path, note.name, fold(note.name)))
         rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
         rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
