@@ -256,8 +256,9 @@ def test_recent_files_are_hash_checked(tmp_path):
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
-    (root / "A.md").write_text("[[B]] [[Gone]] #t")
-    (root / "B.md").write_text("x")
+    old = 1_000_000_000_000_000_000  # mtimes trusted: an unchanged vault is not compared again
+    _write(root, "A.md", "[[B]] [[Gone]] #t", old)
+    _write(root, "B.md", "x", old)
     CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), "check"])
     location = index_file(root, cache)
     if damage == "garbage":
@@ -272,7 +273,8 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
                 db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
                 db.execute("UPDATE files SET note = '[]'")  # would crash if trusted
             elif damage == "note-row-gone":  # answers naming a note the index does not hold
-                db.execute("DELETE FROM files WHERE path = 'A.md'")
+                # (as many rows as the listing says: the files are not all compared again)
+                db.execute("UPDATE files SET path = 'Gone.md' WHERE path = 'A.md'")
                 db.execute("DELETE FROM checked")
             elif damage.endswith("-row"):  # a row that is not the JSON written
                 table, column = {"note": ("files", "note"), "findings": ("checked", "findings"),
