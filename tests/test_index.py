@@ -174,7 +174,7 @@ def test_stored_suggestions_are_scored_only_against_new_names(tmp_path):
 
     def scores(queries, keys, limit):
         asked.append((list(queries), sorted(keys)))
-        return Suggester({k: k for k in keys}).scores(queries, keys, limit)
+        return Suggester.scores(queries, keys, limit)
 
     names = ["alpha note", "alpha notes", "beta note", "gamma"]
     first = store.answers(["alpha nite", "gamma ray"], lambda: names, 2, scores)

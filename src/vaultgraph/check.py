@@ -73,7 +73,8 @@ class Suggester:
         scans a list fastest)."""
         return list(self.names)
 
-    def scores(self, queries: list[str], keys: list[str], limit: int,
+    @staticmethod
+    def scores(queries: list[str], keys: list[str], limit: int,
                progress: Progress | None = None) -> dict[str, Scored]:
         """The best ``limit`` of ``keys`` for each query, rapidfuzz's ratio rounded half up:
         by cdist on all cores, or for a few queries one by one (without numpy, whose

@@ -90,7 +90,7 @@ def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> s
             "SELECT DISTINCT source, linkpath FROM edges WHERE target IS NULL"):
         sources.setdefault(fold(posixpath.basename(linkpath)), set()).add(source)
     queries = [query for query in sources if query]
-    near = Suggester({}).scores(changed, queries, limit=len(queries))
+    near = Suggester.scores(changed, queries, limit=len(queries))
     return {source for hits in near.values() for _, query in hits for source in sources[query]}
 
 
@@ -146,7 +146,7 @@ class IndexedVault:
     def alias_index(self):
         return self.finder.alias_index
 
-    @cached_property
+    @property
     def suggester(self) -> "Suggester":
         return self.finder.suggester
 
