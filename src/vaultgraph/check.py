@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
 from .model import ERROR, WARNING, Diagnostic, Link
-from .resolve import find_block, find_heading, fold, split_subpath
+from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
@@ -223,8 +223,7 @@ class _Checker:
                                  [f"^{s}" for s in suggest(block, ids)])
         elif parts and find_heading(note.headings, parts) is None:
             headings = {fold(h.text): h.text for h in note.headings}
-            yield diagnostic("missing-heading",
-                             f'"{note.name}" has no heading "{"#".join(parts)}"',
+            yield diagnostic("missing-heading", missing_heading(note, parts),
                              suggest(parts[-1], headings))
 
 

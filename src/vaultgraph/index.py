@@ -30,7 +30,7 @@ from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 13  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -94,7 +94,7 @@ def note_to_json(note: Note) -> str:
         [fields_of(t) for t in note.tags], [fields_of(l) for l in note.links],
         [fields_of(h) for h in note.headings], [fields_of(b) for b in note.blocks],
         [fields_of(c) for c in note.citations], [fields_of(q) for q in note.quotes],
-        [fields_of(d) for d in note.diagnostics],
+        [fields_of(d) for d in note.diagnostics], [fields_of(h) for h in note.nested_headings],
     ], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -109,13 +109,14 @@ def _links(rows: list[list]) -> list[Link]:
 
 
 def note_from_json(path: str, text: str) -> Note:
-    front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics = json.loads(text)
+    (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
+     nested) = json.loads(text)
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],
                 _links(links),
                 [Heading(intern(h[0]), h[1], h[2]) for h in headings], [Block(*b) for b in blocks],
                 [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
-                [Diagnostic(*d) for d in diagnostics])
+                [Diagnostic(*d) for d in diagnostics], [Heading(*h) for h in nested])
 
 
 class DamagedIndex(Exception):

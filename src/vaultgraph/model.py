@@ -55,9 +55,17 @@ class Tag:
 
 @dataclass(slots=True)
 class Heading:
+    """A heading: its raw text, level (1-6) and line.
+
+    ``container`` is None for a heading of the note (at the top level of the
+    document); ``callout``, ``quote`` or ``list item`` names the outermost block
+    holding one that is not (:attr:`Note.nested_headings`).
+    """
+
     text: str
     level: int
     line: int
+    container: str | None = None
 
 
 @dataclass(slots=True)
@@ -128,6 +136,9 @@ class Note:
     citations: list[Citation] = field(default_factory=list)
     quotes: list[Quote] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    # Headings inside a callout, quote or list item: not headings of the note (Obsidian
+    # neither lists nor links to them); kept only to say so when a link names one.
+    nested_headings: list[Heading] = field(default_factory=list)
 
     @property
     def name(self) -> str:

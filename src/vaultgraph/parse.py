@@ -210,7 +210,12 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
             path, line, 1, WARNING, "too-deep",
             f"blocks nested over {MAX_NESTING} levels deep; what is deeper is not read"))
     quote_depth = 0
+    containers: list[str] = []  # the blocks holding the token at hand, outermost first
     for index, token in enumerate(tokens):
+        if token.type in _CONTAINERS:
+            containers.append(_container_name(tokens, index))
+        elif token.type in _CONTAINERS_CLOSE:
+            containers.pop()
         if token.type in ("blockquote_open", "blockquote_close"):
             quote_depth += 1 if token.type == "blockquote_open" else -1
         elif token.type == "front_matter":
@@ -220,12 +225,35 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
             note.tags.extend(fm.tags)
             note.diagnostics.extend(fm.diagnostics)
         elif token.type == "heading_open":
-            note.headings.append(Heading(tokens[index + 1].content.strip(),
-                                         int(token.tag[1:]), token.map[0] + 1))
+            heading = Heading(tokens[index + 1].content.strip(), int(token.tag[1:]),
+                              token.map[0] + 1)
+            if token.level == 0:
+                note.headings.append(heading)
+            else:  # see _CONTAINERS
+                heading.container = containers[0] if containers else "container"
+                note.nested_headings.append(heading)
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     return note
+
+
+# Only headings at the top level of the document are headings of the note: Obsidian's
+# outline and heading links ignore one inside a callout, a quote or a list item (its
+# metadata cache holds no such heading: maintainers of Advanced URI, #124, and of
+# Switcher++, #195).  Code, HTML blocks and front matter hold no heading tokens at all.
+_CONTAINERS = {"blockquote_open": "quote", "list_item_open": "list item"}
+_CONTAINERS_CLOSE = {"blockquote_close", "list_item_close"}
+_CALLOUT = re.compile(r"\[![^\]\n]+\]")
+
+
+def _container_name(tokens: list, index: int) -> str:
+    """``quote``, ``callout`` (a quote opening with ``[!type]``) or ``list item``."""
+    name = _CONTAINERS[tokens[index].type]
+    if (name == "quote" and index + 2 < len(tokens) and tokens[index + 1].type == "paragraph_open"
+            and _CALLOUT.match(tokens[index + 2].content)):
+        return "callout"
+    return name
 
 
 def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str],

@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from .check import is_attachment_link
-from .resolve import find_block, find_heading, fold, folder_of, split_subpath
+from .resolve import find_block, find_heading, fold, folder_of, missing_heading, split_subpath
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -278,8 +278,7 @@ def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
             answer["heading"] = {"path": parts, "line": found.line if found else None,
                                  "available": [f"{'#' * h.level} {h.text}" for h in note.headings]}
             if not found:
-                problems.append(f'"{note.name}" has no heading "{"#".join(parts)}"'
-                                + (" at deeper levels in this order" if len(parts) > 1 else ""))
+                problems.append(missing_heading(note, parts, in_order=True))
     return answer
 
 

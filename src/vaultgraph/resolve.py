@@ -214,6 +214,23 @@ def find_heading(headings, parts: list[str]):
     return match
 
 
+def missing_heading(note, parts: list[str], in_order: bool = False) -> str:
+    """Why ``[[note#A#B]]`` names no heading of ``note`` (a :class:`~.model.Note`), for
+    ``check`` and ``explain`` alike (``in_order``: say that chained parts must be deeper
+    headings in this order).  When a heading inside a callout, quote or list item
+    matches the last part, the message says so (Obsidian links only to headings at the
+    top level of a note: docs/obsidian-rules.md)."""
+    message = f'"{note.name}" has no heading "{"#".join(parts)}"'
+    if in_order and len(parts) > 1:
+        message += " at deeper levels in this order"
+    wanted = strip_heading(parts[-1]) if parts else None
+    nested = next((h for h in note.nested_headings if strip_heading(h.text) == wanted), None)
+    if nested is not None:
+        message += (f' (the one on line {nested.line} is inside a {nested.container}: '
+                    "Obsidian links only to headings outside callouts, quotes and lists)")
+    return message
+
+
 def find_block(blocks, block_id: str):
     """The block whose id is ``block_id`` (case-insensitive), or None."""
     wanted = block_id.lower()
