@@ -18,6 +18,7 @@ from urllib.parse import unquote
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
+from .syntax.dropped import dropped_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)
 
@@ -301,6 +302,9 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
                 line, col = locate(start + offset)
                 note.citations.append(Citation(id_kind, value, line, col, context(line, col)))
 
+    if "[[" in content or "](" in content:
+        _report_dropped(note, token, parent, scanned, locate, lines)
+
     if parent == "paragraph_open":
         quotes = [Quote(person, text, *locate(offset))
                   for person, text, offset in find_quotes(content)]
@@ -317,6 +321,47 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
     if match:
         line, col = locate(last_start + match.start(1) - 1)
         note.blocks.append(Block(match.group(1), line, col))
+
+
+def _report_dropped(note: Note, token, parent: str, scanned: list | None, locate,
+                    lines: list[str]) -> None:
+    """A diagnostic for each would-be link of an inline token that is read as text
+    (syntax/dropped.py: a wikilink cut by a table's ``|`` or a line break...)."""
+    content = token.content
+    if scanned is not None:
+        plain = [(e[1], e[1] + len(e[2])) for e in scanned if e[0] == "text"]
+    else:
+        plain = _plain_spans(token.children or [], len(content))
+    in_table = parent in ("td_open", "th_open")
+
+    def source_rest(offset: int) -> str:
+        line, column = locate(offset)
+        return lines[line - 1][column - 1:] if line <= len(lines) else ""
+
+    for found in dropped_links(content, plain, in_table, source_rest):
+        line, column = locate(found.offset)
+        note.diagnostics.append(Diagnostic(note.path, line, column, WARNING, found.code,
+                                           found.message, found.target))
+
+
+def _plain_spans(children: list, end: int) -> list[tuple[int, int]]:
+    """The runs of an inline token's content that no token but text covers: every other
+    token knows where it starts and ends (syntax/__init__.py), a tag its name."""
+    covered = []
+    for child in children:
+        meta = child.meta or {}
+        start = meta.get("start", meta.get("pos"))
+        stop = start + 1 + len(meta["name"]) if child.type == "tag" else meta.get("end")
+        if start is not None and stop is not None:
+            covered.append((start, stop))
+    spans, cursor = [], 0
+    for start, stop in sorted(covered):
+        if start > cursor:
+            spans.append((cursor, start))
+        cursor = max(cursor, stop)
+    if cursor < end:
+        spans.append((cursor, end))
+    return spans
 
 
 def _elements(children, content: str):

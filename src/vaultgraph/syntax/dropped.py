@@ -1,0 +1,186 @@
+"""Text that looks like a link but that Obsidian does not read as one.
+
+Obsidian drops such text without a word, and so does the parser (rightly: it reads
+what Obsidian reads).  This module finds the kinds that are a writer's mistake, in
+the plain text of an inline token (outside code spans, math, HTML, autolinks and the
+links that were read), so that ``check`` can say so:
+
+- ``cut-link``: a wikilink cut in two -- by a table row's ``|`` (GFM splits the row
+  into cells before any link is read; ``\\|`` does not split), or by a line break
+  (a wikilink ends at the end of its line);
+- ``unclosed-link``: ``[[`` or ``![[`` and a name, with no ``]]`` on the line;
+- ``space-in-link``: ``[t](My Note.md)``: a space ends a CommonMark link destination,
+  so this is text, not a link; ``%20`` or ``<My Note.md>`` make it one.
+
+What stays quiet: code (spans and blocks), math, HTML comments and blocks (never
+plain text here), escaped brackets (``\\[[x]]``), a ``[[`` that another ``[[`` on the
+line makes text (``[[a [[b]] c]]``: Obsidian's rule), ``[[`` with nothing or a space
+after it (prose about the syntax), empty links (``[[]]``, ``[[|alias]]``: a template's
+placeholder or prose about the syntax; no target is lost), and in a table a would-be
+link after an odd number of backticks or dollars in its cell (a code span or math
+that the ``|`` cut).  Rules and sources:
+docs/obsidian-rules.md ("Text that is not read").
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from typing import Callable, NamedTuple
+
+from ..check import ATTACHMENT_EXTENSIONS
+from .wikilinks import split_linktext
+
+CUT_LINK = "cut-link"
+UNCLOSED_LINK = "unclosed-link"
+SPACE_IN_LINK = "space-in-link"
+
+# A destination ending with the extension of a note or of a file Obsidian opens names a file.
+_FILE = r"\.(?:md|" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + ")"
+_SPACED = re.compile(r"!?\[([^\[\]\n]*)\]\(([^()<>\n#]*?" + _FILE + r")((?:#[^()<>\n]*)?)\)",
+                     re.IGNORECASE)
+_SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
+_SHOWN = 60  # characters of the text shown in a message
+
+
+class Dropped(NamedTuple):
+    """A would-be link: where it starts in the inline text (its ``!`` or first ``[``),
+    the diagnostic code, the message and the target text (None when there is none)."""
+
+    offset: int
+    code: str
+    message: str
+    target: str | None
+
+
+def _escaped(text: str, index: int) -> bool:
+    """An odd run of backslashes just before ``index``."""
+    count = 0
+    while index > 0 and text[index - 1] == "\\":
+        count += 1
+        index -= 1
+    return count % 2 == 1
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN - 3] + "..."
+
+
+def _unescaped_pipe(text: str, start: int, end: int) -> bool:
+    index = text.find("|", start, end)
+    while index >= 0:
+        if not _escaped(text, index):
+            return True
+        index = text.find("|", index + 1, end)
+    return False
+
+
+def dropped_links(content: str, plain: list[tuple[int, int]], in_table: bool = False,
+                  source_rest: Callable[[int], str] | None = None) -> list[Dropped]:
+    """The would-be links in ``content`` (an inline token's text, as written), in order.
+
+    ``plain``: the (start, end) offsets of the runs of ``content`` read as plain text,
+    sorted.  ``in_table``: ``content`` is a table cell; ``source_rest(offset)`` then
+    gives its source line from ``offset`` on (the row as written, before the cells
+    were cut from it).
+    """
+    if "[[" not in content and "](" not in content:
+        return []
+    starts = [start for start, _ in plain]
+
+    def is_plain(index: int) -> bool:
+        at = bisect_right(starts, index) - 1
+        return at >= 0 and index < plain[at][1]
+
+    found: list[Dropped] = []
+    for start, end in plain:
+        index = content.find("[[", start, end)
+        while index >= 0:
+            nxt = index + 2
+            while nxt < end and content[nxt] == "[":  # `[[[`: its first `[[` is the one
+                nxt += 1
+            if not _escaped(content, index):
+                dropped = _wikilink_like(content, index, in_table, source_rest, is_plain)
+                if dropped is not None:
+                    found.append(dropped)
+            index = content.find("[[", nxt, end)
+        if "](" in content[start:end]:
+            found.extend(_spaced(content, start, end))
+    found.sort(key=lambda d: d.offset)
+    return found
+
+
+def _wikilink_like(content: str, index: int, in_table: bool,
+                   source_rest: Callable[[int], str] | None,
+                   is_plain: Callable[[int], bool]) -> Dropped | None:
+    """What the ``[[`` at ``index`` that opened no wikilink is, if a mistake."""
+    embed = index > 0 and content[index - 1] == "!" and is_plain(index - 1)
+    opener = index - 1 if embed else index
+    bang = "!" if embed else ""
+    inner_start = index + 2
+    line_end = content.find("\n", inner_start)
+    line_end = len(content) if line_end < 0 else line_end
+    close = content.find("]]", inner_start, line_end)
+    other = content.find("[[", inner_start, line_end)
+    if 0 <= other and (close < 0 or other < close):
+        return None  # `[[a [[b]] c]]`: the inner one is the link (Obsidian)
+    if in_table and close < 0:
+        cell_before = content[:index]
+        if cell_before.count("`") % 2 or cell_before.count("$") % 2:
+            return None  # a code span or math that a `|` cut: not meant as a link
+        if source_rest is not None:
+            row = source_rest(opener)
+            start = len(bang) + 2
+            row_close = row.find("]]", start)
+            row_other = row.find("[[", start)
+            if (row_close >= 0 and (row_other < 0 or row_other > row_close)
+                    and _unescaped_pipe(row, start, row_close)):
+                written = row[:row_close + 2]
+                parts = split_linktext(row[start:row_close].replace("\\|", "|"))
+                return Dropped(opener, CUT_LINK,
+                               f'{_shown(written)} is cut in two: inside a table row, "|" '
+                               'splits cells, so no link is read -- escape it as "\\|"',
+                               parts.raw if parts else None)
+    if close >= 0:
+        return None  # closed on its line, so empty (`[[]]`, `[[|a]]`): no target is lost
+    text = content[inner_start:line_end]
+    if not text.strip() or text[0].isspace():
+        return None  # a `[[` typed alone, or prose about brackets
+    if line_end < len(content):  # a line break: is the `]]` on the next line?
+        next_end = content.find("\n", line_end + 1)
+        next_end = len(content) if next_end < 0 else next_end
+        close = content.find("]]", line_end + 1, next_end)
+        other = content.find("[[", line_end + 1, next_end)
+        if close >= 0 and (other < 0 or other > close) and is_plain(close):
+            target = " ".join(content[inner_start:close].split())
+            parts = split_linktext(target)
+            if "[" in target or "]" in target:
+                return None  # `[[1, 2],\n[3, 4]]`: a matrix, not a name
+            if parts is not None:
+                return Dropped(opener, CUT_LINK,
+                               f"{bang}[[{_shown(target)}]] is cut in two: a line break ends "
+                               "a wikilink, so no link is read -- write it on one line",
+                               parts.raw)
+    return Dropped(opener, UNCLOSED_LINK,
+                   f'{bang}[[{_shown(text.rstrip())} is not a link: no "]]" closes it on its line',
+                   None)
+
+
+def _spaced(content: str, start: int, end: int) -> list[Dropped]:
+    """``[t](My Note.md)`` in plain text: a markdown link CommonMark does not read."""
+    found = []
+    for match in _SPACED.finditer(content, start, end):
+        label, destination, fragment = match.groups()
+        written = (destination.strip() + fragment).rstrip()
+        if (not any(ch.isspace() for ch in written) or _SCHEME.match(destination)
+                or _escaped(content, match.start())):
+            continue
+        encoded = re.sub(r"\s", "%20", written)
+        bang = "!" if match.group(0).startswith("!") else ""
+        found.append(Dropped(
+            match.start(), SPACE_IN_LINK,
+            f"{_shown(match.group(0))} is not a link: a space ends a markdown link's "
+            f"destination -- write {bang}[{_shown(label)}]({_shown(encoded)}) or "
+            f"{bang}[{_shown(label)}](<{_shown(written)}>)",
+            written))
+    return found
