@@ -334,9 +334,9 @@ def _report_dropped(note: Note, token, parent: str, scanned: list | None, locate
         plain = _plain_spans(token.children or [], len(content))
     in_table = parent in ("td_open", "th_open")
 
-    def source_rest(offset: int) -> str:
+    def source_rest(offset: int) -> str:  # a link cut in a row is looked for this far
         line, column = locate(offset)
-        return lines[line - 1][column - 1:] if line <= len(lines) else ""
+        return lines[line - 1][column - 1:column + 999] if line <= len(lines) else ""
 
     for found in dropped_links(content, plain, in_table, source_rest):
         line, column = locate(found.offset)

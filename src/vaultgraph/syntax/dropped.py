@@ -118,12 +118,14 @@ def _wikilink_like(content: str, index: int, in_table: bool,
     opener = index - 1 if embed else index
     bang = "!" if embed else ""
     inner_start = index + 2
-    line_end = content.find("\n", inner_start)
-    line_end = len(content) if line_end < 0 else line_end
+    # Every search stops at the next `[[` or line break: linear time on a line of `[[`s.
+    other = content.find("[[", inner_start)
+    line_end = content.find("\n", inner_start, other if other >= 0 else len(content))
+    if line_end < 0:
+        if other >= 0:  # closed before it (a link, or empty), or `[[a [[b]] c]]`, whose
+            return None  # inner one is the link (Obsidian): nothing lost
+        line_end = len(content)
     close = content.find("]]", inner_start, line_end)
-    other = content.find("[[", inner_start, line_end)
-    if 0 <= other and (close < 0 or other < close):
-        return None  # `[[a [[b]] c]]`: the inner one is the link (Obsidian)
     if in_table and close < 0:
         cell_before = content[:index]
         if cell_before.count("`") % 2 or cell_before.count("$") % 2:
