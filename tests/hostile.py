@@ -51,7 +51,7 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "names/C# basics.md": ("", {"unlinkable-name"}),
     "names/a^b.md": ("", {"unlinkable-name"}),
     "names/pipe|name.md": ("", {"unlinkable-name"}),
-    "names/[bracket].md": ("", {"unlinkable-name"}),
+    "names/[[bracket]].md": ("", {"unlinkable-name"}),
     "names/ leading space.md": ("", {"unlinkable-name"}),
     "names/🔴 emoji.md": ("[[Target]] #🔴\n", {"unsourced-claim"}),  # 🔴 marks a claim
     "names/" + unicodedata.normalize("NFD", "Café") + ".md": ("", set()),

@@ -268,6 +268,25 @@ UNLINKABLE_CHARACTERS = "#^|[]"
 _UNLINKABLE = re.compile(f"[{re.escape(UNLINKABLE_CHARACTERS)}]")
 
 
+def _reads_back(name: str) -> bool:
+    """``[[name]]`` links to ``name``: true of ``wiki [link]`` and ``Sq]uare`` (brackets a
+    wikilink takes, syntax/wikilinks.py), not of ``a]]b`` or ``x[[y``."""
+    from .syntax.wikilinks import NextIndex, wikilink_at
+
+    written = f"[[{name}]]"
+    found = wikilink_at(written, 0, len(written), NextIndex(written))
+    return found is not None and found[0].path == name and found[2] == len(written)
+
+
+def _unlinkable_characters(stem: str) -> list[str]:
+    """The characters of ``stem`` that keep a link from naming it: ``#``, ``^`` and ``|``
+    always; ``[`` and ``]`` only when ``[[stem]]`` does not read back as ``stem``."""
+    bad = set(_UNLINKABLE.findall(stem))
+    if bad & {"[", "]"} and _reads_back(stem):
+        bad -= {"[", "]"}
+    return sorted(bad)
+
+
 def name_problems(files: list[str]) -> list[Diagnostic]:
     """Names Obsidian cannot link to, and paths that differ only by case."""
     problems = []
@@ -284,8 +303,8 @@ def name_problems(files: list[str]) -> list[Diagnostic]:
     for path in files:
         name = path.rpartition("/")[2]
         stem = name[:-3] if name[-3:].lower() == ".md" else name
-        if _UNLINKABLE.search(stem):
-            bad = sorted(set(_UNLINKABLE.findall(stem)))
+        bad = _unlinkable_characters(stem) if _UNLINKABLE.search(stem) else []
+        if bad:
             problems.append(Diagnostic(path, 1, 1, WARNING, "unlinkable-name",
                                        f'the name contains {" ".join(bad)}, which Obsidian reads '
                                        "as link syntax: links to this file cannot resolve"))

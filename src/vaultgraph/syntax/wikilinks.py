@@ -79,6 +79,25 @@ def find_close(find, start: int, end: int) -> int:
     return close
 
 
+def past_open_brackets(src: str, start: int, close: int, end: int) -> int:
+    """Where the ``]]`` closing a target ``src[start:close]`` really is: each ``[`` the
+    target leaves open takes one more ``]`` of a ``]]]`` run, so ``[[wiki [link]]]``
+    links to ``wiki [link]`` (Obsidian does: obsidian.nvim #972), while ``[[Note]]]``
+    still links to ``Note`` and ``[[x [y]]`` to ``x [y``."""
+    if src.find("[", start, close) < 0:
+        return close
+    unmatched = 0
+    for char in src[start:close]:
+        if char == "[":
+            unmatched += 1
+        elif char == "]" and unmatched:
+            unmatched -= 1
+    while unmatched and close + 2 < end and src[close + 2] == "]":
+        close += 1
+        unmatched -= 1
+    return close
+
+
 def wikilink_at(src: str, pos: int, end: int, find) -> tuple[LinkText, bool, int] | None:
     """The wikilink or embed opening at ``pos``: (its text, whether an embed, where it
     ends); None when there is none (see :func:`find_close` for ``find``)."""
@@ -89,6 +108,7 @@ def wikilink_at(src: str, pos: int, end: int, find) -> tuple[LinkText, bool, int
     close = find_close(find, start, end)
     if close < 0:
         return None
+    close = past_open_brackets(src, start, close, end)
     parts = split_linktext(src[start:close])
     return None if parts is None else (parts, embed, close + 2)
 
