@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from .files import is_note
 from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, split_subpath
 
@@ -22,6 +23,7 @@ CODES = {
     "missing-block": ERROR,
     "missing-attachment": ERROR,
     "ambiguous-link": WARNING,
+    "case-mismatch": WARNING,
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
     "invalid-tag": WARNING,
@@ -48,6 +50,13 @@ ATTACHMENT_EXTENSIONS = frozenset(
     "pdf canvas base".split()
 )
 SUGGESTION_CUTOFF = 75
+COMMENTED = "(inside a %%comment%%)"
+# Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
+_RULE_REASONS = {
+    "exact": "its path is the link's, ignoring case",
+    "same-folder": "it is in the note's own folder",
+    "shortest": "it has the shortest path",
+}
 FEW_QUERIES = 16  # scored one by one, not by cdist
 
 
@@ -129,6 +138,13 @@ def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
     return Suggester(names)(text, limit)
 
 
+def case_mismatch_message(resolution) -> str:
+    """Why a link leads to a file not spelled like it while one spelled exactly exists."""
+    return (f'resolves to "{resolution.target}" ({_RULE_REASONS.get(resolution.rule, resolution.rule)}; '
+            f'Obsidian compares names without case), not to "{resolution.spelled}", which is '
+            "spelled exactly like the link -- write the folder to pick one")
+
+
 def is_attachment_link(link: Link) -> bool:
     """Whether a link means a file rather than a note: a type Obsidian opens, or
     any extension in a markdown image (``![x](file.xyz)``)."""
@@ -167,8 +183,9 @@ class _Checker:
     def is_clean(edge: "Edge") -> bool:
         """Nothing to report: resolved to one file, with no heading or block to find
         (most links; checked before making a generator for each)."""
-        return edge.resolution.target is not None and not edge.link.subpath and \
-            not edge.resolution.ambiguous
+        resolution = edge.resolution
+        return resolution.target is not None and not edge.link.subpath and \
+            not resolution.ambiguous and resolution.spelled is None
 
     def link(self, edge: "Edge") -> Iterable[Diagnostic]:
         link, resolution = edge.link, edge.resolution
@@ -180,8 +197,13 @@ class _Checker:
                 hint = "did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
                 # A misspelt note name needs nothing but the hint.
                 text = hint if message.startswith("no note named") else f"{message}; {hint}"
+            if link.node is not None:
+                text += f" (canvas node {link.node})"
+            if link.commented:
+                text += f" {COMMENTED}"
             return Diagnostic(edge.source, link.line, link.column, severity or CODES[code], code,
-                              f"{link.written} -- {text}", link.raw, list(suggestions))
+                              f"{link.written} -- {text}", link.raw, list(suggestions),
+                              link.commented)
 
         if resolution.target is None:
             if is_attachment_link(link):
@@ -211,8 +233,10 @@ class _Checker:
             yield diagnostic("ambiguous-link",
                              f'{len(resolution.candidates)} files match; Obsidian picks one '
                              f'unpredictably -- vaultgraph uses "{resolution.target}" (also {others})')
+        elif resolution.spelled is not None:
+            yield diagnostic("case-mismatch", case_mismatch_message(resolution))
 
-        note = self.vault.notes.get(resolution.target)
+        note = self.vault.notes.get(resolution.target) if is_note(resolution.target) else None
         if not link.subpath or note is None:
             return  # fragments of attachments (#page=3, sizes) are not validated
         block, parts = split_subpath(link.subpath)
@@ -236,7 +260,7 @@ class LinkStatus:
         self._checker = _Checker(vault)
 
     def __call__(self, edge: "Edge") -> str:
-        codes = [d.code for d in self._checker.link(edge)]
+        codes = [d.code for d in self._checker.link(edge) if d.code != "case-mismatch"]
         if not codes:
             return "resolved"
         code = codes[-1]  # a missing heading outranks an ambiguous target
@@ -325,11 +349,15 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",
-                    select: Iterable[str] = (), ignore: Iterable[str] = ()) -> CheckResult:
+                    select: Iterable[str] = (), ignore: Iterable[str] = (),
+                    commented: str = "warning") -> CheckResult:
     """The findings ``check`` reports, sorted by file and position.
 
     ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
     ``warning`` or ``ignore``); ``select``/``ignore`` filter by code.
+    ``commented`` caps the severity of findings on links inside ``%%comments%%``
+    (``warning`` by default, ``error``: as any other, ``ignore``: not reported): such a
+    finding gets the milder of its own severity and this one.
     """
     selected, ignored = set(select), set(ignore)
     if unresolved == "ignore":
@@ -340,6 +368,11 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
             continue
         if d.code == "unresolved-link":
             d.severity = WARNING if unresolved == "warning" else ERROR
+        if d.commented:
+            if commented == "ignore":
+                continue
+            if commented == "warning":
+                d.severity = WARNING
         result.diagnostics.append(d)
     result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return result
@@ -347,9 +380,10 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
 
 def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
                 ignore: Iterable[str] = (), include_excluded: bool = False,
-                provenance: "ProvenanceConfig | None" = None) -> CheckResult:
+                provenance: "ProvenanceConfig | None" = None,
+                commented: str = "warning") -> CheckResult:
     """All diagnostics for the vault, sorted by file and position (see select_findings);
     ``provenance`` says which tags and folders mark claims."""
     found = collect_findings(vault, include_excluded, provenance)
     return select_findings(found, len(vault.visible_notes(include_excluded)), unresolved,
-                           select, ignore)
+                           select, ignore, commented)

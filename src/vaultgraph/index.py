@@ -30,7 +30,7 @@ from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 13  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -104,8 +104,9 @@ def _links(rows: list[list]) -> list[Link]:
     less memory for a loaded vault)."""
     contexts: dict[str, str] = {}
     return [Link(intern(kind), raw, raw if path == raw else path, subpath, alias, line, column,
-                 contexts.setdefault(context, context), embed)
-            for kind, raw, path, subpath, alias, line, column, context, embed in rows]
+                 contexts.setdefault(context, context), embed, commented, node)
+            for kind, raw, path, subpath, alias, line, column, context, embed, commented, node
+            in rows]
 
 
 def note_from_json(path: str, text: str) -> Note:

@@ -225,7 +225,56 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
+    if "%%" in text:
+        _mark_commented(note.links, comment_spans(lines, tokens))
     return note
+
+
+# Blocks whose text is never markdown: a `%%` in them opens no comment.
+_LITERAL_BLOCKS = frozenset({"fence", "code_block", "math_block", "math_block_eqno",
+                             "html_block", "front_matter"})
+_COMMENT_MARK = re.compile(r"%%")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).*?(?<!`)\1(?!`)")
+
+
+def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The ``%%comments%%`` of a note: ((line, column) where each opens, (line, column)
+    just after it closes), 1-based, in order.  ``%%`` pairs in document order, across
+    lines and blocks; a ``%%`` in code, math, HTML blocks or front matter, or in an
+    inline code span, is text; an unclosed ``%%`` comments out the rest of the note
+    (as Obsidian's editor shows it).  Source: Help [Basic formatting syntax#Comments]."""
+    literal: set[int] = set()
+    for token in tokens:
+        if token.type in _LITERAL_BLOCKS and token.map:
+            literal.update(range(*token.map))
+    marks = []
+    for number, line in enumerate(lines):
+        if number in literal or "%%" not in line:
+            continue
+        if "`" in line:  # the same length: columns stay
+            line = _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
+        marks.extend((number + 1, m.start() + 1) for m in _COMMENT_MARK.finditer(line))
+    spans = []
+    for index in range(0, len(marks), 2):
+        start = marks[index]
+        if index + 1 < len(marks):
+            line, column = marks[index + 1]
+            spans.append((start, (line, column + 2)))
+        else:
+            spans.append((start, (len(lines) + 1, 1)))
+    return spans
+
+
+def _mark_commented(links: list[Link], spans) -> None:
+    """Set ``commented`` on the links that start inside one of ``spans``."""
+    if not spans:
+        return
+    starts = [start for start, _ in spans]
+    for link in links:
+        place = (link.line, link.column)
+        index = bisect_right(starts, place) - 1
+        if index >= 0 and place < spans[index][1]:
+            link.commented = True
 
 
 def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str],

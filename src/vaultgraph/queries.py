@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .check import is_attachment_link
+from .check import case_mismatch_message, is_attachment_link
 from .resolve import find_block, find_heading, fold, folder_of, split_subpath
 
 if TYPE_CHECKING:
@@ -264,6 +264,8 @@ def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
     if resolution.ambiguous:
         problems.append(f"{len(resolution.candidates)} files tie for shortest path; Obsidian's "
                         "choice is unpredictable: write the folder to pick one")
+    elif resolution.spelled is not None:
+        problems.append(case_mismatch_message(resolution))
     note = vault.notes.get(resolution.target)
     if link.subpath and note is not None:
         block, parts = split_subpath(link.subpath)
