@@ -197,6 +197,7 @@ def test_index_answers_on_every_corpus_equal_a_fresh_parse(name, tmp_path):
                            "ORDER BY source, seq").fetchall()
         tags = tag_index(db, lambda path: True)
     assert edges == [(e.source, seq, e.target, e.link.raw, e.link.line, e.link.column)
-                     for path in fresh.notes for seq, e in enumerate(fresh.outgoing(path))]
+                     for path in sorted([*fresh.notes, *fresh.canvases])
+                     for seq, e in enumerate(fresh.outgoing(path))]
     assert stored_contents(root, tmp_path) == parsed_contents(fresh)
     assert tags == fresh.tags(include_excluded=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-from .files import is_note
+from .files import is_canvas, is_note
 from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, split_subpath
 
@@ -283,8 +283,9 @@ class NoteCheck:
 
 def check_notes(vault: "Vault", paths: Iterable[str],
                 progress: Progress | None = None) -> list[NoteCheck]:
-    """Check the notes at ``paths``; ``vault``: a Vault, or anything answering what
-    a check reads of one (notes, outgoing, alias_index, suggest, attachments)."""
+    """Check the notes (and canvases) at ``paths``; ``vault``: a Vault, or anything
+    answering what a check reads of one (notes, canvases, outgoing, alias_index, suggest,
+    attachments)."""
     checker = _Checker(vault)
     edges = {path: vault.outgoing(path) for path in paths}
     broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
@@ -293,7 +294,8 @@ def check_notes(vault: "Vault", paths: Iterable[str],
         vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
     checks = []
     for path, found in edges.items():
-        checks.append(check_note(checker, vault.notes[path], found))
+        checks.append(check_note(checker, (vault.canvases if is_canvas(path) else vault.notes)[path],
+                                 found))
         if progress and len(checks) % 1000 == 0:
             progress(len(checks), len(edges), "Checking notes")
     if progress:
@@ -306,6 +308,9 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
                              has_source_keys, is_dangling)
 
     found = list(note.diagnostics)
+    if is_canvas(note.path):  # a canvas is no claim and no source: its links only
+        found.extend(d for edge in edges if not checker.is_clean(edge) for d in checker.link(edge))
+        return NoteCheck(note.path, found, None, False, False, [])
     evidence = []
     sections = Sections(note)
     for seq, edge in enumerate(edges):
@@ -326,10 +331,10 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
     """Every finding in the vault, with its default severity, unsorted and unfiltered."""
     from .provenance import ProvenanceConfig, holder_and_target, role_of, unsourced_claims
 
-    checks = check_notes(vault, vault.notes, progress)
+    checks = check_notes(vault, [*vault.notes, *vault.canvases], progress)
     config = provenance or ProvenanceConfig()
     roles = {c.path: role_of(c.path, c.declared, (t.name for t in vault.notes[c.path].tags),
-                             c.source_keys, config) for c in checks}
+                             c.source_keys, config) for c in checks if c.path in vault.notes}
     pairs = []
     for c in checks:
         if c.evidence:
@@ -343,7 +348,7 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
     for c in visible:
         found.extend(c.findings)
     found.extend(unsourced_claims(
-        [c.path for c in visible if roles[c.path] == "claim"], roles,
+        [c.path for c in visible if roles.get(c.path) == "claim"], roles,
         [c.path for c in checks if c.cites], [p for p in pairs if p]))
     return found
 

@@ -234,7 +234,8 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     if as_json:
         emit_json(data)
     else:
-        click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the "
+        canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
+        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, {data['reused']} from the "
                    f"index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
     if not data["written"]:

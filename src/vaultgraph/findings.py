@@ -133,6 +133,7 @@ class IndexedVault:
 
         self.location = location
         self.notes = StoredNotes(connection, parsed)
+        self.canvases = self.notes  # canvases are kept as notes are (canvas.py)
         self.finder = IndexNoteFinder(connection)
         self.resolve = resolved_per_folder(
             Resolver(listing.stats) if many else index_resolver(connection))
@@ -262,6 +263,7 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
             changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
             unchecked = sorted({path for (path,) in connection.execute(
                 "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")}
+                | _unchecked_canvases(connection, listing)
                 | (_near_changed_names(connection, changed) if changed else set()))
             vault = IndexedVault(connection, index.location, listing, parsed,
                                  many=len(unchecked) >= IN_MEMORY_RESOLVER)
@@ -277,6 +279,18 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
         return None
     finally:
         index.close()
+
+
+def _unchecked_canvases(connection: sqlite3.Connection, listing: Listing) -> set[str]:
+    """The vault's canvases without kept findings (a canvas is a file, not a note: it
+    has no row in `names`)."""
+    canvases = [path for path in listing.stats.sources if not is_note(path)]
+    found = set(canvases)
+    for start in range(0, len(canvases), 500):
+        chunk = canvases[start:start + 500]
+        found.difference_update(path for (path,) in connection.execute(
+            f"SELECT path FROM checked WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def _diagnostics(text: str, wanted: Callable[[str], bool]) -> list[Diagnostic]:

@@ -57,11 +57,17 @@ def link_ends(vault: "Vault", include_excluded: bool = False) -> tuple[list[str]
     """Visible notes, those linking to another visible note, those linked from one
     (what answers.link_ends gives from the index)."""
     pairs = note_links(vault, include_excluded)
-    return (_visible(vault, include_excluded), {s for s, _ in pairs}, {t for _, t in pairs})
+    notes = _visible(vault, include_excluded)
+    linked = {t for _, t in pairs}
+    shown = set(notes)
+    linked.update(edge.target for path in vault.canvases  # a note on a canvas is linked
+                  if include_excluded or not vault.is_excluded(path)
+                  for edge in vault.outgoing(path) if edge.target in shown)
+    return notes, {s for s, _ in pairs}, linked
 
 
 def orphans(ends: tuple[list[str], set, set]) -> list[str]:
-    """Notes with no link to or from another note (self-links and links to
+    """Notes with no link to or from another note or a canvas (self-links and links to
     attachments or to notes that do not exist do not count); ``ends``: link_ends()."""
     notes, linking, linked = ends
     return sorted(n for n in notes if n not in linking and n not in linked)
@@ -74,9 +80,11 @@ def deadends(ends: tuple[list[str], set, set]) -> list[str]:
 
 
 def broken_links(vault: "Vault", include_excluded: bool = False) -> list[tuple[str, "Link"]]:
-    """(source, link) for every unresolved link in a visible note, in vault order
-    (what answers.broken_links gives from the index)."""
-    return [(edge.source, edge.link) for path in _visible(vault, include_excluded)
+    """(source, link) for every unresolved link in a visible note or canvas, in vault
+    order (what answers.broken_links gives from the index)."""
+    canvases = [p for p in vault.canvases if include_excluded or not vault.is_excluded(p)]
+    return [(edge.source, edge.link) for path in sorted(_visible(vault, include_excluded)
+                                                        + canvases)
             for edge in vault.outgoing(path) if not edge.resolved]
 
 
@@ -232,7 +240,7 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
         "links": len(edges),
         "links_by_kind": dict(sorted(Counter(e.link.kind for e in edges).items())),
         "unresolved": sum(not e.resolved for e in edges),
-        "orphans": sum(1 for n in graph if graph.degree(n) == 0),
+        "orphans": len(orphans(link_ends(vault, include_excluded))),
         "tags": len(vault.tags(include_excluded)),
         "components": nx.number_weakly_connected_components(graph) if graph else 0,
         "diagnostics": dict(sorted(diagnostics.items())),

@@ -149,7 +149,10 @@ class Resolver:
         if here not in answer.folders:
             return answer.elsewhere
         candidates = answer.elsewhere.candidates
-        target = min(c for c in candidates if folder_of(c) == here)
+        local = sorted(c for c in candidates if folder_of(c) == here)
+        # Names here differing only by case: the one spelled as written, as for exact paths.
+        target = next((c for c in local if spelled_as(c, written.lstrip("/"))), local[0]) \
+            if len(local) > 1 else local[0]
         return Resolution(target, "same-folder", candidates,
                           _spelled_elsewhere(target, written.lstrip("/"), candidates))
 
