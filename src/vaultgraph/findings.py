@@ -6,8 +6,10 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
 (:func:`forget_findings`, in the transaction that brings the answers up to date):
 
 - the note itself: it was parsed again, or it is gone;
-- where its links resolve, and whether a link is ambiguous: a file was added or
-  removed whose name is the lookup key of one of its links;
+- where its links resolve, whether a link is ambiguous, and whether a file spelled
+  exactly like a link exists besides the one it resolves to (case-mismatch): a file
+  was added or removed whose name is the lookup key of one of its links (every file a
+  link's name can match, whatever its case, has that key);
 - the headings and block ids of the notes its links name with a ``#``: such a
   note was parsed again;
 - for its broken links, the names, aliases and attachments of the vault
@@ -15,6 +17,9 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
   aliases added or dropped are kept (``changed_names``), and the next check checks
   again the notes with a broken link whose name scores at least the did-you-mean
   cutoff with one of them -- no other answer can change.
+
+A canvas's findings (its links only) follow the same rules; canvases are listed with
+the files, not in ``names``.
 
 Provenance's ``unsourced-claim`` is worked out afresh by each run from what the
 notes keep (roles, evidence links) and where their links now resolve.

@@ -9,7 +9,10 @@ Order, as measured in Obsidian (see docs/obsidian-rules.md):
    note's own folder wins, else the shortest path; equal lengths are a tie,
    decided by sorting and reported as ambiguous.
 
-Matching ignores case and compares NFC-normalised text.  Aliases never resolve.
+Matching ignores case and compares NFC-normalised text; where several files match
+in the note's folder, or as the exact path, the one spelled as written wins.  When the
+rule chose a file not spelled like the link while one spelled exactly exists, the
+resolution names that one (``spelled``: check's ``case-mismatch``).  Aliases never resolve.
 """
 
 from __future__ import annotations
