@@ -38,22 +38,10 @@ _ID = re.compile(r'"id"\s*:\s*("(?:[^"\\]|\\.)*")')
 def canvas_from_bytes(path: str, data: bytes | None, problems: list[Diagnostic],
                       seconds: float | None = None) -> Note:
     """The links of a canvas's bytes (None: not read, for the reasons in ``problems``)."""
-    from .parse import MAX_PARSE_SECONDS, ParseTimeout, time_limit
+    from .parse import MAX_PARSE_SECONDS, guarded
 
-    note = Note(path)
-    if data is not None:
-        try:
-            with time_limit(MAX_PARSE_SECONDS if seconds is None else seconds):
-                note = parse_canvas(path, data)
-        except ParseTimeout:
-            problems.append(Diagnostic(path, 1, 1, WARNING, "parse-timeout",
-                                       "reading the canvas took too long; its links are not read"))
-        except (RecursionError, MemoryError, ValueError, IndexError) as exc:
-            problems.append(Diagnostic(path, 1, 1, ERROR, "parse-error",
-                                       f"could not be parsed ({type(exc).__name__}); "
-                                       "its links are not read"))
-    note.diagnostics[:0] = problems
-    return note
+    return guarded(path, None if data is None else (lambda: parse_canvas(path, data)), problems,
+                   MAX_PARSE_SECONDS if seconds is None else seconds, "its links are not read")
 
 
 def read_canvas_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:

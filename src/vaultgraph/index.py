@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import FileStats, is_canvas, is_note, is_source
+from .files import FileStats, is_canvas, is_source
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag

@@ -126,18 +126,26 @@ def note_from_bytes(path: str, data: bytes | None, problems: list[Diagnostic],
     (links to it resolve) but its content is not read.
     """
     text, problems = (None, problems) if data is None else decode(path, data)
+    return guarded(path, None if text is None else (lambda: parse_text(path, text)), problems,
+                   seconds, "links and tags not read")
+
+
+def guarded(path: str, parse, problems: list[Diagnostic], seconds: float | None,
+            lost: str) -> Note:
+    """``parse()`` (None: nothing to parse) within ``seconds``, ``problems`` put first in
+    its diagnostics; a timeout or a parser failure is a diagnostic saying what is
+    ``lost``, and an empty Note is kept."""
     note = Note(path)
-    if text is not None:
+    if parse is not None:
         try:
             with time_limit(seconds):
-                note = parse_text(path, text)
+                note = parse()
         except ParseTimeout:
             problems.append(Diagnostic(path, 1, 1, WARNING, "parse-timeout",
-                                       f"parsing took over {seconds:g} s; links and tags not read"))
+                                       f"parsing took over {seconds:g} s; {lost}"))
         except (RecursionError, MemoryError, ValueError, IndexError) as exc:
             problems.append(Diagnostic(path, 1, 1, ERROR, "parse-error",
-                                       f"could not be parsed ({type(exc).__name__}); "
-                                       "links and tags not read"))
+                                       f"could not be parsed ({type(exc).__name__}); {lost}"))
     note.diagnostics[:0] = problems
     return note
 
