@@ -140,7 +140,8 @@ def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
 
 def case_mismatch_message(resolution) -> str:
     """Why a link leads to a file not spelled like it while one spelled exactly exists."""
-    return (f'resolves to "{resolution.target}" ({_RULE_REASONS.get(resolution.rule, resolution.rule)}; '
+    reason = _RULE_REASONS.get(resolution.rule, resolution.rule)
+    return (f'resolves to "{resolution.target}" ({reason}; '
             f'Obsidian compares names without case), not to "{resolution.spelled}", which is '
             "spelled exactly like the link -- write the folder to pick one")
 
@@ -294,8 +295,8 @@ def check_notes(vault: "Vault", paths: Iterable[str],
         vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
     checks = []
     for path, found in edges.items():
-        checks.append(check_note(checker, (vault.canvases if is_canvas(path) else vault.notes)[path],
-                                 found))
+        read = vault.canvases if is_canvas(path) else vault.notes
+        checks.append(check_note(checker, read[path], found))
         if progress and len(checks) % 1000 == 0:
             progress(len(checks), len(edges), "Checking notes")
     if progress:

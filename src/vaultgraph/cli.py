@@ -235,8 +235,8 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         emit_json(data)
     else:
         canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
-        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, {data['reused']} from the "
-                   f"index, {data['removed']} removed"
+        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
+                   f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
     if not data["written"]:
         fail("the index could not be written (locked by another run for over 15 s, or its "

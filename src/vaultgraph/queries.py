@@ -25,6 +25,10 @@ def _visible(vault: "Vault", include_excluded: bool) -> list[str]:
     return [p for p in vault.notes if include_excluded or not vault.is_excluded(p)]
 
 
+def _visible_canvases(vault: "Vault", include_excluded: bool) -> list[str]:
+    return [p for p in vault.canvases if include_excluded or not vault.is_excluded(p)]
+
+
 def note_links(vault: "Vault", include_excluded: bool = False) -> dict[tuple[str, str], list["Edge"]]:
     """(source, target) -> the link occurrences between two different visible notes."""
     visible = set(_visible(vault, include_excluded))
@@ -60,9 +64,8 @@ def link_ends(vault: "Vault", include_excluded: bool = False) -> tuple[list[str]
     notes = _visible(vault, include_excluded)
     linked = {t for _, t in pairs}
     shown = set(notes)
-    linked.update(edge.target for path in vault.canvases  # a note on a canvas is linked
-                  if include_excluded or not vault.is_excluded(path)
-                  for edge in vault.outgoing(path) if edge.target in shown)
+    linked.update(edge.target for path in _visible_canvases(vault, include_excluded)
+                  for edge in vault.outgoing(path) if edge.target in shown)  # on a canvas
     return notes, {s for s, _ in pairs}, linked
 
 
@@ -82,9 +85,8 @@ def deadends(ends: tuple[list[str], set, set]) -> list[str]:
 def broken_links(vault: "Vault", include_excluded: bool = False) -> list[tuple[str, "Link"]]:
     """(source, link) for every unresolved link in a visible note or canvas, in vault
     order (what answers.broken_links gives from the index)."""
-    canvases = [p for p in vault.canvases if include_excluded or not vault.is_excluded(p)]
-    return [(edge.source, edge.link) for path in sorted(_visible(vault, include_excluded)
-                                                        + canvases)
+    sources = sorted(_visible(vault, include_excluded) + _visible_canvases(vault, include_excluded))
+    return [(edge.source, edge.link) for path in sources
             for edge in vault.outgoing(path) if not edge.resolved]
 
 
@@ -230,7 +232,8 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
     from .check import check_vault
 
     visible = _visible(vault, include_excluded)
-    edges = [e for p in visible for e in vault.outgoing(p)]
+    edges = [e for p in visible + _visible_canvases(vault, include_excluded)  # theirs too
+             for e in vault.outgoing(p)]
     graph = note_graph(vault, include_excluded)
     diagnostics = Counter(d.code for d in check_vault(vault, include_excluded=include_excluded).diagnostics)
     return {
