@@ -131,6 +131,8 @@ def test_adding_or_removing_the_exactly_spelled_file_checks_the_note_again(make_
     ("[[A]] %% [[B]] %% [[C]]", ["B"]),
     ("%%\n[[A]]\n\n## H\n[[B]]\n%%\n[[C]]", ["A", "B"]),  # a block comment spans blocks
     ("`%%` [[A]] `%%`", []),  # in inline code, %% is text
+    ("`` %% ` `` [[A]] %%[[B]]%%", ["B"]),  # a code span closes at a run as long
+    ("` %% [[A]] %%", ["A"]),  # a backtick opening no span is text
     ("```\n%%\n```\n[[A]]\n```\n%%\n```", []),  # in fenced code too
     ("$$\n%%\n$$\n[[A]]", []),
     ("<div>\n%%\n</div>\n\n[[A]]", []),
