@@ -7,6 +7,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 import vaultgraph
@@ -190,3 +192,22 @@ def test_a_note_renamed_to_a_canvas_is_read_as_a_canvas(make_vault, tmp_path):
     fresh = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", *args])
     assert kept.output == fresh.output
     assert [d["code"] for d in json.loads(kept.output)["diagnostics"]] == ["invalid-canvas"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20)
+    | st.sampled_from(["file", "text", "group", "link", "#", "#H", "[[A]]", "A.md"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.sampled_from(["id", "type", "file", "subpath", "text", "nodes",
+                                       "edges", "url"]), inner, max_size=5),
+    max_leaves=20)
+
+
+@given(st.one_of(st.binary(max_size=200), JSON_VALUES.map(lambda v: json.dumps(v).encode()),
+                 st.lists(JSON_VALUES, max_size=5).map(
+                     lambda nodes: json.dumps({"nodes": nodes}).encode())))
+def test_any_bytes_give_links_or_a_diagnostic_never_an_exception(data):
+    note = canvas.canvas_from_bytes("b.canvas", data, [])
+    assert all(link.kind == "canvas" and link.line >= 1 and link.column >= 1
+               for link in note.links)
+    assert all(d.path == "b.canvas" for d in note.diagnostics)
