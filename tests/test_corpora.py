@@ -197,6 +197,23 @@ def test_index_answers_on_every_corpus_equal_a_fresh_parse(name, tmp_path):
                            "ORDER BY source, seq").fetchall()
         tags = tag_index(db, lambda path: True)
     assert edges == [(e.source, seq, e.target, e.link.raw, e.link.line, e.link.column)
-                     for path in fresh.notes for seq, e in enumerate(fresh.outgoing(path))]
+                     for path in sorted([*fresh.notes, *fresh.canvases])
+                     for seq, e in enumerate(fresh.outgoing(path))]
     assert stored_contents(root, tmp_path) == parsed_contents(fresh)
     assert tags == fresh.tags(include_excluded=True)
+
+
+@needs_corpora
+@pytest.mark.parametrize("name, source, target", [
+    ("fixtures-obsidiantools/vault-stub", "Crazy wall.canvas", "Isolated note.md"),
+    ("fixtures-obsidiantools/vault-stub", "Crazy wall.canvas", "Crazy wall 2.canvas"),
+    ("fixtures-obsidiantools/vault-stub", "Crazy wall.canvas", "Sussudio.md"),
+    ("tasks-demo", "Manual Testing/Frontmatter/Frontmatter code.canvas",
+     "Manual Testing/Frontmatter/Tags in Frontmatter.md"),
+])
+def test_real_canvases_are_read(name, source, target):
+    vault = load(CORPORA / name)
+    assert source in vault.canvases
+    assert target in {e.target for e in vault.outgoing(source)}
+    assert source in {e.source for e in vault.backlinks(target)}
+    assert not [d for d in vault.canvases[source].diagnostics]

@@ -45,8 +45,9 @@ def answers(vault) -> dict:
     return {
         "files": list(vault.files),
         "notes": {p: note_to_json(n) for p, n in vault.notes.items()},
+        "canvases": {p: note_to_json(n) for p, n in vault.canvases.items()},
         "targets": {p: [(e.target, e.resolution.rule) for e in vault.outgoing(p)]
-                    for p in vault.notes},
+                    for p in [*vault.notes, *vault.canvases]},
         "backlinks": {p: [(e.source, e.link.line) for e in vault.backlinks(p)] for p in vault.files},
         "diagnostics": sorted((d.path, d.line, d.code) for d in vault.diagnostics),
     }
@@ -80,7 +81,8 @@ def stored_contents(root, cache) -> dict:
 
 def parsed_contents(vault) -> dict:
     return {(table, path): rows for table, (_, rows_of) in _CONTENTS.items()
-            for path, note in vault.notes.items() if (rows := rows_of(note))}
+            for path, note in [*vault.notes.items(), *vault.canvases.items()]
+            if (rows := rows_of(note))}
 
 
 def findings(result) -> list:

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from itertools import groupby
 
-from .files import FileStats, is_note
+from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
 from .model import Link, Note, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
@@ -40,7 +40,8 @@ CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
     lookup_key TEXT NOT NULL, raw TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    kind TEXT NOT NULL, context TEXT NOT NULL, embed INTEGER NOT NULL, PRIMARY KEY (source, seq)
+    kind TEXT NOT NULL, context TEXT NOT NULL, embed INTEGER NOT NULL, node TEXT,
+    PRIMARY KEY (source, seq)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
@@ -170,7 +171,8 @@ class AnswerWriter:
             self.forget(path, gone=False)
         self.written.add(path)
         resolve, rows = self.resolve, self.pending
-        rows["names"].append((path, note.name, fold(note.name)))
+        if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
+            rows["names"].append((path, note.name, fold(note.name)))
         rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
         rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
                             for i, t in enumerate(note.tags))
@@ -185,7 +187,7 @@ class AnswerWriter:
                                    for i, d in enumerate(note.diagnostics))
         rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
                               lookup_key(link.path, path), link.raw, link.line, link.column,
-                              link.kind, link.context, link.embed)
+                              link.kind, link.context, link.embed, link.node)
                              for seq, link in enumerate(note.links))
         if len(rows["edges"]) > 10_000:
             self.flush()
@@ -295,11 +297,21 @@ def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
 
 
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
-    """Links from other notes to ``target``, in vault order (path, then position)."""
-    return [{"source": s, "line": line, "column": col, "kind": kind, "context": context}
-            for s, line, col, kind, context in connection.execute(
-                "SELECT source, line, col, kind, context FROM edges "
+    """Links from other notes and canvases to ``target``, in vault order (path, then
+    position); a canvas's rows also name the ``node`` holding the link."""
+    return [backlink_row(s, line, col, kind, context, node)
+            for s, line, col, kind, context, node in connection.execute(
+                "SELECT source, line, col, kind, context, node FROM edges "
                 "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
+
+
+def backlink_row(source: str, line: int, column: int, kind: str, context: str,
+                 node: str | None) -> dict:
+    """A backlink as `backlinks --json` lists it (``node`` only for a canvas's link)."""
+    row = {"source": source, "line": line, "column": column, "kind": kind, "context": context}
+    if kind == "canvas":
+        row["node"] = node
+    return row
 
 
 
@@ -324,9 +336,12 @@ def link_ends(connection: sqlite3.Connection, visible) -> tuple[list[str], set, 
     linking, linked = set(), set()
     for source, target in connection.execute(
             "SELECT DISTINCT source, target FROM edges WHERE target IS NOT NULL AND target != source"):
-        if source in shown and target in shown:
-            linking.add(source)
-            linked.add(target)
+        if target in shown:
+            if source in shown:
+                linking.add(source)
+                linked.add(target)
+            elif is_canvas(source) and visible(source):  # a note on a canvas is linked
+                linked.add(target)
     return notes, linking, linked
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
+from .files import is_canvas, is_note
 from .model import ERROR, WARNING, Diagnostic, Link
 from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
 
@@ -22,6 +23,7 @@ CODES = {
     "missing-block": ERROR,
     "missing-attachment": ERROR,
     "ambiguous-link": WARNING,
+    "case-mismatch": WARNING,
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
     "invalid-tag": WARNING,
@@ -51,6 +53,13 @@ ATTACHMENT_EXTENSIONS = frozenset(
     "pdf canvas base".split()
 )
 SUGGESTION_CUTOFF = 75
+COMMENTED = "(inside a %%comment%%)"
+# Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
+_RULE_REASONS = {
+    "exact": "its path is the link's, ignoring case",
+    "same-folder": "it is in the note's own folder",
+    "shortest": "it has the shortest path",
+}
 FEW_QUERIES = 16  # scored one by one, not by cdist
 
 
@@ -132,6 +141,14 @@ def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
     return Suggester(names)(text, limit)
 
 
+def case_mismatch_message(resolution) -> str:
+    """Why a link leads to a file not spelled like it while one spelled exactly exists."""
+    reason = _RULE_REASONS.get(resolution.rule, resolution.rule)
+    return (f'resolves to "{resolution.target}" ({reason}; '
+            f'Obsidian compares names without case), not to "{resolution.spelled}", which is '
+            "spelled exactly like the link -- write the folder to pick one")
+
+
 def is_attachment_link(link: Link) -> bool:
     """Whether a link means a file rather than a note: a type Obsidian opens, or
     any extension in a markdown image (``![x](file.xyz)``)."""
@@ -170,8 +187,9 @@ class _Checker:
     def is_clean(edge: "Edge") -> bool:
         """Nothing to report: resolved to one file, with no heading or block to find
         (most links; checked before making a generator for each)."""
-        return edge.resolution.target is not None and not edge.link.subpath and \
-            not edge.resolution.ambiguous
+        resolution = edge.resolution
+        return resolution.target is not None and not edge.link.subpath and \
+            not resolution.ambiguous and resolution.spelled is None
 
     def link(self, edge: "Edge") -> Iterable[Diagnostic]:
         link, resolution = edge.link, edge.resolution
@@ -183,8 +201,13 @@ class _Checker:
                 hint = "did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
                 # A misspelt note name needs nothing but the hint.
                 text = hint if message.startswith("no note named") else f"{message}; {hint}"
+            if link.node is not None:
+                text += f" (canvas node {link.node})"
+            if link.commented:
+                text += f" {COMMENTED}"
             return Diagnostic(edge.source, link.line, link.column, severity or CODES[code], code,
-                              f"{link.written} -- {text}", link.raw, list(suggestions))
+                              f"{link.written} -- {text}", link.raw, list(suggestions),
+                              link.commented)
 
         if resolution.target is None:
             if is_attachment_link(link):
@@ -214,8 +237,10 @@ class _Checker:
             yield diagnostic("ambiguous-link",
                              f'{len(resolution.candidates)} files match; Obsidian picks one '
                              f'unpredictably -- vaultgraph uses "{resolution.target}" (also {others})')
+        elif resolution.spelled is not None:
+            yield diagnostic("case-mismatch", case_mismatch_message(resolution))
 
-        note = self.vault.notes.get(resolution.target)
+        note = self.vault.notes.get(resolution.target) if is_note(resolution.target) else None
         if not link.subpath or note is None:
             return  # fragments of attachments (#page=3, sizes) are not validated
         block, parts = split_subpath(link.subpath)
@@ -238,7 +263,7 @@ class LinkStatus:
         self._checker = _Checker(vault)
 
     def __call__(self, edge: "Edge") -> str:
-        codes = [d.code for d in self._checker.link(edge)]
+        codes = [d.code for d in self._checker.link(edge) if d.code != "case-mismatch"]
         if not codes:
             return "resolved"
         code = codes[-1]  # a missing heading outranks an ambiguous target
@@ -261,8 +286,9 @@ class NoteCheck:
 
 def check_notes(vault: "Vault", paths: Iterable[str],
                 progress: Progress | None = None) -> list[NoteCheck]:
-    """Check the notes at ``paths``; ``vault``: a Vault, or anything answering what
-    a check reads of one (notes, outgoing, alias_index, suggest, attachments)."""
+    """Check the notes (and canvases) at ``paths``; ``vault``: a Vault, or anything
+    answering what a check reads of one (notes, canvases, outgoing, alias_index, suggest,
+    attachments)."""
     checker = _Checker(vault)
     edges = {path: vault.outgoing(path) for path in paths}
     broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
@@ -271,7 +297,8 @@ def check_notes(vault: "Vault", paths: Iterable[str],
         vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
     checks = []
     for path, found in edges.items():
-        checks.append(check_note(checker, vault.notes[path], found))
+        read = vault.canvases if is_canvas(path) else vault.notes
+        checks.append(check_note(checker, read[path], found))
         if progress and len(checks) % 1000 == 0:
             progress(len(checks), len(edges), "Checking notes")
     if progress:
@@ -284,6 +311,9 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
                              has_source_keys, is_dangling)
 
     found = list(note.diagnostics)
+    if is_canvas(note.path):  # a canvas is no claim and no source: its links only
+        found.extend(d for edge in edges if not checker.is_clean(edge) for d in checker.link(edge))
+        return NoteCheck(note.path, found, None, False, False, [])
     evidence = []
     sections = Sections(note)
     for seq, edge in enumerate(edges):
@@ -304,10 +334,10 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
     """Every finding in the vault, with its default severity, unsorted and unfiltered."""
     from .provenance import ProvenanceConfig, holder_and_target, role_of, unsourced_claims
 
-    checks = check_notes(vault, vault.notes, progress)
+    checks = check_notes(vault, [*vault.notes, *vault.canvases], progress)
     config = provenance or ProvenanceConfig()
     roles = {c.path: role_of(c.path, c.declared, (t.name for t in vault.notes[c.path].tags),
-                             c.source_keys, config) for c in checks}
+                             c.source_keys, config) for c in checks if c.path in vault.notes}
     pairs = []
     for c in checks:
         if c.evidence:
@@ -321,17 +351,21 @@ def collect_findings(vault: "Vault", include_excluded: bool = False,
     for c in visible:
         found.extend(c.findings)
     found.extend(unsourced_claims(
-        [c.path for c in visible if roles[c.path] == "claim"], roles,
+        [c.path for c in visible if roles.get(c.path) == "claim"], roles,
         [c.path for c in checks if c.cites], [p for p in pairs if p]))
     return found
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",
-                    select: Iterable[str] = (), ignore: Iterable[str] = ()) -> CheckResult:
+                    select: Iterable[str] = (), ignore: Iterable[str] = (),
+                    commented: str = "warning") -> CheckResult:
     """The findings ``check`` reports, sorted by file and position.
 
     ``unresolved`` sets the severity of ``unresolved-link`` (``error``,
     ``warning`` or ``ignore``); ``select``/``ignore`` filter by code.
+    ``commented`` caps the severity of findings on links inside ``%%comments%%``
+    (``warning`` by default, ``error``: as any other, ``ignore``: not reported): such a
+    finding gets the milder of its own severity and this one.
     """
     selected, ignored = set(select), set(ignore)
     if unresolved == "ignore":
@@ -342,6 +376,11 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
             continue
         if d.code == "unresolved-link":
             d.severity = WARNING if unresolved == "warning" else ERROR
+        if d.commented:
+            if commented == "ignore":
+                continue
+            if commented == "warning":
+                d.severity = WARNING
         result.diagnostics.append(d)
     result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return result
@@ -349,9 +388,10 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
 
 def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
                 ignore: Iterable[str] = (), include_excluded: bool = False,
-                provenance: "ProvenanceConfig | None" = None) -> CheckResult:
+                provenance: "ProvenanceConfig | None" = None,
+                commented: str = "warning") -> CheckResult:
     """All diagnostics for the vault, sorted by file and position (see select_findings);
     ``provenance`` says which tags and folders mark claims."""
     found = collect_findings(vault, include_excluded, provenance)
     return select_findings(found, len(vault.visible_notes(include_excluded)), unresolved,
-                           select, ignore)
+                           select, ignore, commented)

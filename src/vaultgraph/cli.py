@@ -234,8 +234,9 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     if as_json:
         emit_json(data)
     else:
-        click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the "
-                   f"index, {data['removed']} removed"
+        canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
+        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
+                   f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
     if not data["written"]:
         fail("the index could not be written (locked by another run for over 15 s, or its "
@@ -601,11 +602,15 @@ def _codes(value: str | None) -> list[str]:
 @click.option("--unresolved", type=click.Choice(["error", "warning", "ignore"]),
               default="error", show_default=True,
               help="Severity of links to notes that do not exist yet.")
+@click.option("--commented", type=click.Choice(["error", "warning", "ignore"]),
+              default="warning", show_default=True,
+              help="Highest severity of findings on links inside %%comments%%.")
 @excluded_option
 @role_option
 @click.pass_obj
 def check(state: State, fmt: str, select: str | None, ignore: str | None,
-          unresolved: str, include_excluded: bool, roles: tuple[str, ...]) -> None:
+          unresolved: str, commented: str, include_excluded: bool,
+          roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
@@ -620,7 +625,7 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
         fail(str(exc), EXIT_USAGE)
     config = _provenance_config(roles)
     found, notes = state.findings(include_excluded, config)
-    result = select_findings(found, notes, unresolved, selected, ignored)
+    result = select_findings(found, notes, unresolved, selected, ignored, commented)
     if fmt == "json":
         from .views import check_view
 

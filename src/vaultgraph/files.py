@@ -77,6 +77,43 @@ def is_note(path: str) -> bool:
     return path.endswith(NOTE_ENDINGS)
 
 
+def is_canvas(path: str) -> bool:
+    """A JSON Canvas file (``.canvas``): a file, not a note, whose links are read."""
+    return path[-7:].lower() == ".canvas"
+
+
+def is_source(path: str) -> bool:
+    """A file whose links are read: a note or a canvas."""
+    return path.endswith(NOTE_ENDINGS) or path[-7:].lower() == ".canvas"
+
+
+class NotRegularFile(OSError):
+    """The path names a folder, pipe, device or socket, not a regular file."""
+
+
+def read_regular(path: str | os.PathLike[str], limit: int) -> bytes | None:
+    """The bytes of the regular file at ``path`` (symlinks followed), or None when it
+    holds more than ``limit`` bytes.  Opened without blocking (a FIFO put in a file's
+    place does not hang the run) and checked with fstat on the open file, so what is
+    read is what was checked.  OSError (NotRegularFile for anything but a regular file)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        import stat
+
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotRegularFile(f"not a regular file: {os.fspath(path)}")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return None if size > limit else b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 class FileStats(dict):
     """Vault path -> (size, mtime in ns), and ``taken_at``: the time (ns) the walk began.
     A file whose mtime is not well before it may change again within the same mtime
@@ -90,6 +127,11 @@ class FileStats(dict):
     def notes(self) -> list[str]:
         """The notes among the files, in path order."""
         return [path for path in self if path.endswith(NOTE_ENDINGS)]  # (no call per file)
+
+    @cached_property
+    def sources(self) -> list[str]:
+        """The files whose links are read -- notes and canvases -- in path order."""
+        return [path for path in self if is_source(path)]
 
     @cached_property
     def path_bytes(self) -> bytes:

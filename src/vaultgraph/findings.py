@@ -6,8 +6,10 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
 (:func:`forget_findings`, in the transaction that brings the answers up to date):
 
 - the note itself: it was parsed again, or it is gone;
-- where its links resolve, and whether a link is ambiguous: a file was added or
-  removed whose name is the lookup key of one of its links;
+- where its links resolve, whether a link is ambiguous, and whether a file spelled
+  exactly like a link exists besides the one it resolves to (case-mismatch): a file
+  was added or removed whose name is the lookup key of one of its links (every file a
+  link's name can match, whatever its case, has that key);
 - the headings and block ids of the notes its links name with a ``#``: such a
   note was parsed again;
 - for its broken links, the names, aliases and attachments of the vault
@@ -15,6 +17,9 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
   aliases added or dropped are kept (``changed_names``), and the next check checks
   again the notes with a broken link whose name scores at least the did-you-mean
   cutoff with one of them -- no other answer can change.
+
+A canvas's findings (its links only) follow the same rules; canvases are listed with
+the files, not in ``names``.
 
 Provenance's ``unsourced-claim`` is worked out afresh by each run from what the
 notes keep (roles, evidence links) and where their links now resolve.
@@ -133,6 +138,7 @@ class IndexedVault:
 
         self.location = location
         self.notes = StoredNotes(connection, parsed)
+        self.canvases = self.notes  # canvases are kept as notes are (canvas.py)
         self.finder = IndexNoteFinder(connection)
         self.resolve = resolved_per_folder(
             Resolver(listing.stats) if many else index_resolver(connection))
@@ -262,6 +268,7 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
             changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
             unchecked = sorted({path for (path,) in connection.execute(
                 "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")}
+                | _unchecked_canvases(connection, listing)
                 | (_near_changed_names(connection, changed) if changed else set()))
             vault = IndexedVault(connection, index.location, listing, parsed,
                                  many=len(unchecked) >= IN_MEMORY_RESOLVER)
@@ -277,6 +284,18 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
         return None
     finally:
         index.close()
+
+
+def _unchecked_canvases(connection: sqlite3.Connection, listing: Listing) -> set[str]:
+    """The vault's canvases without kept findings (a canvas is a file, not a note: it
+    has no row in `names`)."""
+    canvases = [path for path in listing.stats.sources if not is_note(path)]
+    found = set(canvases)
+    for start in range(0, len(canvases), 500):
+        chunk = canvases[start:start + 500]
+        found.difference_update(path for (path,) in connection.execute(
+            f"SELECT path FROM checked WHERE path IN ({','.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def _diagnostics(text: str, wanted: Callable[[str], bool]) -> list[Diagnostic]:

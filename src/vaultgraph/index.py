@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import FileStats, is_note
+from .files import FileStats, is_canvas, is_source
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
@@ -104,8 +104,9 @@ def _links(rows: list[list]) -> list[Link]:
     less memory for a loaded vault)."""
     contexts: dict[str, str] = {}
     return [Link(intern(kind), raw, raw if path == raw else path, subpath, alias, line, column,
-                 contexts.setdefault(context, context), embed)
-            for kind, raw, path, subpath, alias, line, column, context, embed in rows]
+                 contexts.setdefault(context, context), embed, commented, node)
+            for kind, raw, path, subpath, alias, line, column, context, embed, commented, node
+            in rows]
 
 
 def note_from_json(path: str, text: str) -> Note:
@@ -144,13 +145,19 @@ def _digest(root: Path, path: str) -> str | None:
 
 
 def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, Note]:
-    from .parse import note_from_bytes, read_bytes
+    """A note parsed, or the links of a canvas read (canvas.py), with its SHA-1."""
+    if is_canvas(path):
+        from .canvas import canvas_from_bytes as from_bytes
+        from .canvas import read_canvas_bytes as read
+    else:
+        from .parse import note_from_bytes as from_bytes
+        from .parse import read_bytes as read
 
-    data, problems = read_bytes(root, path)
+    data, problems = read(root, path)
     sha1 = None
     if digest:
         sha1 = hashlib.sha1(data).hexdigest() if data is not None else _digest(root, path)
-    return path, sha1, note_from_bytes(path, data, problems)
+    return path, sha1, from_bytes(path, data, problems)
 
 
 def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, str]]:
@@ -201,7 +208,7 @@ def _moved(root: Path, stale: list[str], removed: list[str], known: dict,
         candidates = gone_by_size.get(sizes[path][0])
         digest = _digest(root, path) if candidates else None
         for old in candidates or ():
-            if known[old][2] == digest:
+            if known[old][2] == digest and is_canvas(old) == is_canvas(path):  # same reading
                 moved[path] = (old, digest)
                 break
     return moved
@@ -233,12 +240,12 @@ def _listing_changes(stats: FileStats, paths: bytes,
             if new_numbers[start:end] != old_numbers[start:end]:
                 changed.update(new_paths[i // 2] for i in range(start, min(end, len(new_numbers)))
                                if new_numbers[i] != old_numbers[i])
-        return sorted(changed), [], len(stats.notes)
+        return sorted(changed), [], len(stats.sources)
     old_paths = paths.decode("utf-8", "surrogateescape").split("\0") if paths else []
     old = dict(zip(old_paths, zip(old_numbers[::2], old_numbers[1::2])))
     return ([path for path, pair in stats.items() if old.get(path) != pair],
             [path for path in old_paths if path not in stats],
-            sum(1 for path in old_paths if is_note(path)))
+            sum(1 for path in old_paths if is_source(path)))
 
 
 def _rows(connection: sqlite3.Connection, paths: list[str] | None):
@@ -339,9 +346,9 @@ class Index:
         the index could not be written (then it is as before, and only ``keep``
         holds what changed)."""
         if self.is_fresh(stats):
-            self.stats["reused"] = len(stats.notes)
+            self.stats["reused"] = len(stats.sources)
             return True
-        notes = stats.notes
+        notes = stats.sources  # notes and canvases
         differing, known = self._differences(stats, notes)
         racy = stats.taken_at - RACY_NS
 
@@ -434,9 +441,9 @@ class Index:
                 changed, gone, listed = _listing_changes(stats, *stored)
                 (rows,) = self.connection.execute("SELECT count(*) FROM files").fetchone()
                 if listed == rows:
-                    changed = [path for path in changed if is_note(path)]
+                    changed = [path for path in changed if is_source(path)]
                     return changed, dict(_rows(self.connection,
-                                               changed + [p for p in gone if is_note(p)]))
+                                               changed + [p for p in gone if is_source(p)]))
             return notes, dict(_rows(self.connection, None))
         except sqlite3.Error:
             return notes, {}
@@ -459,8 +466,9 @@ class Index:
 
     def notes(self, root: Path, stats: FileStats,
               progress: Callable[[int, int], None] | None = None) -> dict[str, Note]:
-        """Every note among the vault's files (path -> size, mtime), from the index
-        where it is fresh, parsed where not; the index is brought up to date."""
+        """Every note and canvas among the vault's files (path -> size, mtime), from the
+        index where it is fresh, parsed (canvases: read) where not; the index is brought
+        up to date."""
         notes: dict[str, Note] = {}
         self.update(root, stats, progress, keep=notes)
         if self.connection is not None:
@@ -474,9 +482,9 @@ class Index:
                 self.clear()
                 self.open()
                 return self.notes(root, stats, progress)
-        missing = [p for p in stats.notes if p not in notes]  # the index went away
+        missing = [p for p in stats.sources if p not in notes]  # the index went away
         notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
-        return {path: notes[path] for path in stats.notes}
+        return {path: notes[path] for path in stats.sources}
 
 
 def _count(connection: sqlite3.Connection, key: str) -> str:
@@ -682,5 +690,6 @@ def update_index(root: Path, cache_dir=None, rebuild: bool = False,
             written = index.update(root, stats, progress)
     finally:
         index.close()
-    return {"notes": len(stats.notes), "files": len(stats), **index.stats,
+    return {"notes": len(stats.notes), "canvases": len(stats.sources) - len(stats.notes),
+            "files": len(stats), **index.stats,
             "written": written, "location": str(index.location)}

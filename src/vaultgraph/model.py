@@ -22,7 +22,10 @@ class Link:
     front matter property).  ``raw`` is the text inside the brackets or
     parentheses with alias and size dropped (``Neuron#Axons``).  ``path`` is
     the link path (percent-decoded for markdown links) and ``subpath`` the part
-    after the first ``#``, without it.
+    after the first ``#``, without it.  ``commented``: written inside a
+    ``%%comment%%`` (Obsidian indexes it, but the writer commented it out).
+    ``kind`` ``canvas``: a link of a ``.canvas`` file, from its node ``node``
+    (a file node, or a link in a text node's markdown); see canvas.py.
     """
 
     kind: str
@@ -34,6 +37,8 @@ class Link:
     column: int
     context: str = ""
     embed: bool = False
+    commented: bool = False
+    node: str | None = None
 
     @property
     def written(self) -> str:
@@ -108,6 +113,8 @@ class Diagnostic:
     message: str
     target: str | None = None
     suggestions: list[str] = field(default_factory=list)
+    # A finding on a link inside a %%comment%% (check's --commented sets its severity).
+    commented: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -127,18 +127,26 @@ def note_from_bytes(path: str, data: bytes | None, problems: list[Diagnostic],
     (links to it resolve) but its content is not read.
     """
     text, problems = (None, problems) if data is None else decode(path, data)
+    return guarded(path, None if text is None else (lambda: parse_text(path, text)), problems,
+                   seconds, "links and tags not read")
+
+
+def guarded(path: str, parse, problems: list[Diagnostic], seconds: float | None,
+            lost: str) -> Note:
+    """``parse()`` (None: nothing to parse) within ``seconds``, ``problems`` put first in
+    its diagnostics; a timeout or a parser failure is a diagnostic saying what is
+    ``lost``, and an empty Note is kept."""
     note = Note(path)
-    if text is not None:
+    if parse is not None:
         try:
             with time_limit(seconds):
-                note = parse_text(path, text)
+                note = parse()
         except ParseTimeout:
             problems.append(Diagnostic(path, 1, 1, WARNING, "parse-timeout",
-                                       f"parsing took over {seconds:g} s; links and tags not read"))
+                                       f"parsing took over {seconds:g} s; {lost}"))
         except (RecursionError, MemoryError, ValueError, IndexError) as exc:
             problems.append(Diagnostic(path, 1, 1, ERROR, "parse-error",
-                                       f"could not be parsed ({type(exc).__name__}); "
-                                       "links and tags not read"))
+                                       f"could not be parsed ({type(exc).__name__}); {lost}"))
     note.diagnostics[:0] = problems
     return note
 
@@ -236,6 +244,8 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
+    if "%%" in text:
+        _mark_commented(note.links, comment_spans(lines, tokens))
     return note
 
 
@@ -255,6 +265,74 @@ def _container_name(tokens: list, index: int) -> str:
             and _CALLOUT.match(tokens[index + 2].content)):
         return "callout"
     return name
+
+
+# Blocks whose text is never markdown: a `%%` in them opens no comment.
+_LITERAL_BLOCKS = frozenset({"fence", "code_block", "math_block", "math_block_eqno",
+                             "html_block", "front_matter"})
+_COMMENT_MARK = re.compile(r"%%")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _without_code_spans(line: str) -> str:
+    """``line`` with its inline code spans (a run of backticks up to the next run as
+    long) blanked out, columns kept; in time linear in the runs, whatever their lengths."""
+    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
+    by_length: dict[int, list[int]] = {}
+    for index, (start, end) in enumerate(runs):
+        by_length.setdefault(end - start, []).append(index)
+    pieces, done, index = [], 0, 0
+    while index < len(runs):
+        start, end = runs[index]
+        same = by_length[end - start]
+        after = bisect_right(same, index)
+        if after == len(same):  # no closing run: the backticks are text
+            index += 1
+            continue
+        close = runs[same[after]][1]
+        pieces.append(line[done:start] + " " * (close - start))
+        done, index = close, same[after] + 1
+    return "".join(pieces) + line[done:]
+
+
+def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The ``%%comments%%`` of a note: ((line, column) where each opens, (line, column)
+    just after it closes), 1-based, in order.  ``%%`` pairs in document order, across
+    lines and blocks; a ``%%`` in code, math, HTML blocks or front matter, or in an
+    inline code span, is text; an unclosed ``%%`` comments out the rest of the note
+    (as Obsidian's editor shows it).  Source: Help [Basic formatting syntax#Comments]."""
+    literal: set[int] = set()
+    for token in tokens:
+        if token.type in _LITERAL_BLOCKS and token.map:
+            literal.update(range(*token.map))
+    marks = []
+    for number, line in enumerate(lines):
+        if number in literal or "%%" not in line:
+            continue
+        if "`" in line:
+            line = _without_code_spans(line)
+        marks.extend((number + 1, m.start() + 1) for m in _COMMENT_MARK.finditer(line))
+    spans = []
+    for index in range(0, len(marks), 2):
+        start = marks[index]
+        if index + 1 < len(marks):
+            line, column = marks[index + 1]
+            spans.append((start, (line, column + 2)))
+        else:
+            spans.append((start, (len(lines) + 1, 1)))
+    return spans
+
+
+def _mark_commented(links: list[Link], spans) -> None:
+    """Set ``commented`` on the links that start inside one of ``spans``."""
+    if not spans:
+        return
+    starts = [start for start, _ in spans]
+    for link in links:
+        place = (link.line, link.column)
+        index = bisect_right(starts, place) - 1
+        if index >= 0 and place < spans[index][1]:
+            link.commented = True
 
 
 def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str],

@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .check import is_attachment_link
+from .check import case_mismatch_message, is_attachment_link
 from .resolve import find_block, find_heading, fold, folder_of, missing_heading, split_subpath
 
 if TYPE_CHECKING:
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 
 def _visible(vault: "Vault", include_excluded: bool) -> list[str]:
     return [p for p in vault.notes if include_excluded or not vault.is_excluded(p)]
+
+
+def _visible_canvases(vault: "Vault", include_excluded: bool) -> list[str]:
+    return [p for p in vault.canvases if include_excluded or not vault.is_excluded(p)]
 
 
 def note_links(vault: "Vault", include_excluded: bool = False) -> dict[tuple[str, str], list["Edge"]]:
@@ -57,11 +61,16 @@ def link_ends(vault: "Vault", include_excluded: bool = False) -> tuple[list[str]
     """Visible notes, those linking to another visible note, those linked from one
     (what answers.link_ends gives from the index)."""
     pairs = note_links(vault, include_excluded)
-    return (_visible(vault, include_excluded), {s for s, _ in pairs}, {t for _, t in pairs})
+    notes = _visible(vault, include_excluded)
+    linked = {t for _, t in pairs}
+    shown = set(notes)
+    linked.update(edge.target for path in _visible_canvases(vault, include_excluded)
+                  for edge in vault.outgoing(path) if edge.target in shown)  # on a canvas
+    return notes, {s for s, _ in pairs}, linked
 
 
 def orphans(ends: tuple[list[str], set, set]) -> list[str]:
-    """Notes with no link to or from another note (self-links and links to
+    """Notes with no link to or from another note or a canvas (self-links and links to
     attachments or to notes that do not exist do not count); ``ends``: link_ends()."""
     notes, linking, linked = ends
     return sorted(n for n in notes if n not in linking and n not in linked)
@@ -74,9 +83,10 @@ def deadends(ends: tuple[list[str], set, set]) -> list[str]:
 
 
 def broken_links(vault: "Vault", include_excluded: bool = False) -> list[tuple[str, "Link"]]:
-    """(source, link) for every unresolved link in a visible note, in vault order
-    (what answers.broken_links gives from the index)."""
-    return [(edge.source, edge.link) for path in _visible(vault, include_excluded)
+    """(source, link) for every unresolved link in a visible note or canvas, in vault
+    order (what answers.broken_links gives from the index)."""
+    sources = sorted(_visible(vault, include_excluded) + _visible_canvases(vault, include_excluded))
+    return [(edge.source, edge.link) for path in sources
             for edge in vault.outgoing(path) if not edge.resolved]
 
 
@@ -222,7 +232,8 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
     from .check import check_vault
 
     visible = _visible(vault, include_excluded)
-    edges = [e for p in visible for e in vault.outgoing(p)]
+    edges = [e for p in visible + _visible_canvases(vault, include_excluded)  # theirs too
+             for e in vault.outgoing(p)]
     graph = note_graph(vault, include_excluded)
     diagnostics = Counter(d.code for d in check_vault(vault, include_excluded=include_excluded).diagnostics)
     return {
@@ -232,7 +243,7 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
         "links": len(edges),
         "links_by_kind": dict(sorted(Counter(e.link.kind for e in edges).items())),
         "unresolved": sum(not e.resolved for e in edges),
-        "orphans": sum(1 for n in graph if graph.degree(n) == 0),
+        "orphans": len(orphans(link_ends(vault, include_excluded))),
         "tags": len(vault.tags(include_excluded)),
         "components": nx.number_weakly_connected_components(graph) if graph else 0,
         "diagnostics": dict(sorted(diagnostics.items())),
@@ -264,6 +275,8 @@ def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
     if resolution.ambiguous:
         problems.append(f"{len(resolution.candidates)} files tie for shortest path; Obsidian's "
                         "choice is unpredictable: write the folder to pick one")
+    elif resolution.spelled is not None:
+        problems.append(case_mismatch_message(resolution))
     note = vault.notes.get(resolution.target)
     if link.subpath and note is not None:
         block, parts = split_subpath(link.subpath)

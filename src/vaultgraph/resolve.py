@@ -9,7 +9,10 @@ Order, as measured in Obsidian (see docs/obsidian-rules.md):
    note's own folder wins, else the shortest path; equal lengths are a tie,
    decided by sorting and reported as ambiguous.
 
-Matching ignores case and compares NFC-normalised text.  Aliases never resolve.
+Matching ignores case and compares NFC-normalised text; where several files match
+in the note's folder, or as the exact path, the one spelled as written wins.  When the
+rule chose a file not spelled like the link while one spelled exactly exists, the
+resolution names that one (``spelled``: check's ``case-mismatch``).  Aliases never resolve.
 """
 
 from __future__ import annotations
@@ -39,10 +42,35 @@ class Resolution:
     target: str | None
     rule: str  # self | relative | exact | same-folder | shortest | tie | unresolved
     candidates: tuple[str, ...] = ()
+    # A file spelled exactly like the link (case included) that the rule did not choose:
+    # the target matched only because names compare without case.
+    spelled: str | None = None
 
     @property
     def ambiguous(self) -> bool:
         return self.rule == "tie"
+
+    @property
+    def case_mismatch(self) -> bool:
+        return self.spelled is not None
+
+
+def spelled_as(path: str, written: str) -> bool:
+    """Whether ``path`` ends with the link path ``written`` (with or without ``.md``)
+    spelled exactly, case included (Unicode forms are compared after NFC: they look
+    the same)."""
+    if not (path.isascii() and written.isascii()):
+        path, written = unicodedata.normalize("NFC", path), unicodedata.normalize("NFC", written)
+    return any(path == form or path.endswith("/" + form) for form in (written + ".md", written))
+
+
+def _spelled_elsewhere(target: str, written: str, candidates) -> str | None:
+    """The first of ``candidates`` spelled exactly like ``written`` when ``target`` is
+    not (Obsidian compares names without case, so it may choose a file spelled
+    otherwise over one spelled exactly: the case-mismatch warning)."""
+    if spelled_as(target, written):
+        return None
+    return next((c for c in sorted(candidates) if c != target and spelled_as(c, written)), None)
 
 
 def lookup_key(linkpath: str, source: str) -> str:
@@ -123,8 +151,13 @@ class Resolver:
         here = folder_of(source)
         if here not in answer.folders:
             return answer.elsewhere
-        local = [c for c in answer.elsewhere.candidates if folder_of(c) == here]
-        return Resolution(min(local), "same-folder", answer.elsewhere.candidates)
+        candidates = answer.elsewhere.candidates
+        local = sorted(c for c in candidates if folder_of(c) == here)
+        # Names here differing only by case: the one spelled as written, as for exact paths.
+        target = next((c for c in local if spelled_as(c, written.lstrip("/"))), local[0]) \
+            if len(local) > 1 else local[0]
+        return Resolution(target, "same-folder", candidates,
+                          _spelled_elsewhere(target, written.lstrip("/"), candidates))
 
     def _lookup(self, written: str) -> "_Answer":
         """What a link path resolves to from a note in any folder but those of its
@@ -135,14 +168,19 @@ class Resolver:
             found = self._exact(key, written)
             candidates = () if found else tuple(self._suffix_matches(key))
             if found:
-                answer = _Answer(Resolution(found, "exact"), None)
+                spelled = None
+                if not spelled_as(found, written):  # rare: only then are the others looked for
+                    spelled = _spelled_elsewhere(found, written, self._suffix_matches(key))
+                answer = _Answer(Resolution(found, "exact", (), spelled), None)
             elif not candidates:
                 answer = _Answer(_UNRESOLVED, None)
             else:
                 shortest = min(len(c) for c in candidates)
                 best = sorted(c for c in candidates if len(c) == shortest)
                 rule = "tie" if len(best) > 1 else "shortest"
-                answer = _Answer(Resolution(best[0], rule, candidates),
+                spelled = _spelled_elsewhere(best[0], written, candidates) if len(best) == 1 \
+                    else None
+                answer = _Answer(Resolution(best[0], rule, candidates, spelled),
                                  frozenset(folder_of(c) for c in candidates))
             self._memo[written] = answer
         return answer

@@ -15,10 +15,11 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from .files import Listing, VaultConfig, is_note, list_vault
+from .files import Listing, VaultConfig, is_canvas, is_note, list_vault
 from .lookup import NoteFinder, NoteLookupError
 from .model import Diagnostic, Link, Note, TagInfo
 from .resolve import Resolution, Resolver, fold, resolved_per_folder
@@ -64,10 +65,13 @@ def notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
 
 class Vault:
     def __init__(self, root: Path, files: list[str], notes: dict[str, Note],
-                 config: VaultConfig, diagnostics: list[Diagnostic]):
+                 config: VaultConfig, diagnostics: list[Diagnostic],
+                 canvases: dict[str, Note] | None = None):
         self.root = root
         self.files = files
         self.notes = notes
+        # The links of the .canvas files (canvas.py): files, not notes, but their links count.
+        self.canvases = canvases or {}
         self.config = config
         self.diagnostics = diagnostics
         self.index_stats: dict | None = None  # what the persistent index did, if used
@@ -81,7 +85,7 @@ class Vault:
     # -- construction -------------------------------------------------------
     def _resolve_all(self) -> None:
         resolve, edges, incoming = resolved_per_folder(self.resolver), self.edges, self._incoming
-        for path, note in self.notes.items():
+        for path, note in chain(self.notes.items(), self.canvases.items()):
             outgoing = self._outgoing[path]
             for link in note.links:
                 resolution = resolve(link.path, path)
@@ -217,12 +221,19 @@ def _load(root: Path, listing: Listing, progress: Callable[[int, int], None] | N
             index.clear()
         index.open()
         try:
-            notes = index.notes(root, stats, progress)
-            vault = Vault(root, files, notes, config, listing.diagnostics)
+            notes, canvases = _split(index.notes(root, stats, progress))
+            vault = Vault(root, files, notes, config, listing.diagnostics, canvases)
         finally:
             index.close()
         vault.index_stats = dict(index.stats, location=str(index.location))
         vault.fingerprint = Index.fingerprint(stats)
         return vault
-    notes = {p: note for p, _, note, _ in parse_files(root, stats.notes, progress)}
-    return Vault(root, files, notes, config, listing.diagnostics)
+    notes, canvases = _split({p: note for p, _, note, _ in parse_files(root, stats.sources,
+                                                                        progress)})
+    return Vault(root, files, notes, config, listing.diagnostics, canvases)
+
+
+def _split(read: dict[str, Note]) -> tuple[dict[str, Note], dict[str, Note]]:
+    """Notes and canvases read together -> the notes, the canvases (each in path order)."""
+    notes = {path: note for path, note in read.items() if not is_canvas(path)}
+    return notes, {path: note for path, note in read.items() if is_canvas(path)}

@@ -19,9 +19,10 @@ if TYPE_CHECKING:
 
 
 def backlink_row(edge: Edge) -> dict[str, Any]:
+    from .answers import backlink_row as row
+
     link = edge.link
-    return {"source": edge.source, "line": link.line, "column": link.column,
-            "kind": link.kind, "context": link.context}
+    return row(edge.source, link.line, link.column, link.kind, link.context, link.node)
 
 
 def backlinks_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[str, Any]:
