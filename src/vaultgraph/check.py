@@ -24,6 +24,8 @@ CODES = {
     "ambiguous-link": WARNING,
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
+    "duplicate-property": WARNING,
+    "yaml-tag": WARNING,
     "invalid-tag": WARNING,
     "encoding": WARNING,
     "binary-file": WARNING,
