@@ -58,6 +58,9 @@ CASES = [
     ("1: a\n'1': b", True, {'1': 'b'}),
     ('true: a\nTrue: b', False, 'Map keys must be unique at line 2, column 1:'),
     ('a: &x [*x]', True, CIRCULAR),
+    ('a: [&x [1]]\nb: [*x]', True, {'a': [[1]], 'b': [[1]]}),
+    ('a: {k: &x [1, 2]}\nb: [[*x]]\nc: *x', True, {'a': {'k': [1, 2]}, 'b': [[[1, 2]]], 'c': [1, 2]}),
+    ('a: [&x {k: [&y v]}]\nb: {m: *x, n: *y}', True, {'a': [{'k': ['v']}], 'b': {'m': {'k': ['v']}, 'n': 'v'}}),
     ('a: *nope', False, 'Unresolved alias (the anchor must be set before the alias): '),
     ('a: 2024-01-01 10:00:00', True, {'a': '2024-01-01 10:00:00'}),
     ('a: 2024-1-1', True, {'a': '2024-1-1'}),
@@ -334,6 +337,15 @@ def test_our_own_bounds():
     assert "nested" in load(deep)[2].message
     wide = "a: &a [" + ", ".join(["x"] * 1_000) + "]\n" + "\n".join(f"k{i}: *a" for i in range(30))
     assert "expands" in load(wide)[2].message
+
+
+def test_aliased_values_count_in_full_when_bounding_expansion():
+    """An alias inside a list written before its anchor's own list still counts all
+    its values (the expansion bound and the value both see it)."""
+    inner = "[" + ", ".join(["x"] * 200) + "]"
+    text = f"a: [&x {inner}]\n" + "\n".join(f"b{i}: [*x]" for i in range(99))
+    assert yamldialect._expanded_size(yamldialect._compose(text)) > 99 * 200
+    assert "expands" in load(text)[2].message
 
 
 def test_nothing_is_constructed_from_tags():

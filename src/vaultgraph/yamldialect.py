@@ -206,6 +206,37 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
+def _post_order(root: yaml.Node) -> list[yaml.Node]:
+    """Every node under ``root`` once, each after all the nodes it holds (a node met
+    again inside itself is skipped); without recursion."""
+    order: list[yaml.Node] = []
+    state: dict[int, bool] = {}  # node id -> done
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if children_done:
+            state[id(node)] = True
+            order.append(node)
+        elif id(node) not in state:
+            state[id(node)] = False
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(_children(node)))
+    return order
+
+
+def _document_order(root: yaml.Node) -> list[yaml.Node]:
+    """Every node under ``root`` once, in the order the text first writes it."""
+    order: list[yaml.Node] = []
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) not in seen:
+            seen.add(id(node))
+            order.append(node)
+            stack.extend(reversed(_children(node)))
+    return order
+
+
 def _check_shape(root: yaml.Node, lines: list[str]) -> None:
     """Depth, duplicate keys and flow indentation, without recursion (C-composed trees
     may be deep)."""
@@ -293,7 +324,7 @@ class _AliasCounter:
         while stack:
             node = stack.pop()
             if id(node) in self.order:
-                self.use(node)
+                self.use(node)  # met again: an alias
                 continue
             self.order[id(node)] = len(self.order)
             self.count[id(node)], self.alias_count[id(node)] = 1, 0  # the anchor counts once
@@ -419,16 +450,7 @@ _KNOWN_TAGS = {PLAIN, _STR, _NULL, _BOOL, _INT, _FLOAT,
 def unknown_tags(root: yaml.Node) -> list[yaml.Node]:
     """Nodes with an explicit tag outside the core schema (``!!python/object``, ``!foo``),
     in document order, each once: yaml 2.x ignores them with a warning."""
-    found, stack, seen = [], [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if node.tag not in _KNOWN_TAGS:
-            found.append(node)
-        stack.extend(reversed(_children(node)))
-    return found
+    return [node for node in _document_order(root) if node.tag not in _KNOWN_TAGS]
 
 
 def key_text(node: yaml.Node) -> str:
@@ -458,23 +480,15 @@ def _construct(root: yaml.Node) -> Any:
     built: dict[int, Any] = {}
     if isinstance(root, yaml.ScalarNode):
         return _plain_number(_scalar(root))
-    # Post-order over collections: children are built before their parent.
-    order: list[yaml.Node] = []
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen or isinstance(node, yaml.ScalarNode):
-            continue
-        seen.add(id(node))
-        order.append(node)
-        stack.extend(_children(node))
 
     def value(node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return _plain_number(_scalar(node))
         return built.get(id(node))  # None for a node inside itself
 
-    for node in reversed(order):
+    for node in _post_order(root):
+        if isinstance(node, yaml.ScalarNode):
+            continue
         if isinstance(node, yaml.SequenceNode):
             built[id(node)] = [value(child) for child in node.value]
         else:
@@ -485,16 +499,7 @@ def _construct(root: yaml.Node) -> Any:
 def _expanded_size(root: yaml.Node) -> int:
     """How many values the document holds once every alias is expanded (capped)."""
     sizes: dict[int, int] = {}
-    order: list[yaml.Node] = []
-    stack, seen = [root], set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        order.append(node)
-        stack.extend(_children(node))
-    for node in reversed(order):
+    for node in _post_order(root):
         sizes[id(node)] = min(MAX_NODES + 1, 1 + sum(sizes.get(id(c), 1) for c in _children(node)))
     return sizes[id(root)]
 
