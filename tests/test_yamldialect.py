@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vaultgraph import yamldialect
 from vaultgraph.yamldialect import load
@@ -59,6 +61,38 @@ CASES = [
     ('true: a\nTrue: b', False, 'Map keys must be unique at line 2, column 1:'),
     ('a: &x [*x]', True, CIRCULAR),
     ('a: [&x [1]]\nb: [*x]', True, {'a': [[1]], 'b': [[1]]}),
+    ('a: 1\n\t\nb: 2', True, {'a': 1, 'b': 2}),
+    ('a: 1\n  \t  \nb: 2', True, {'a': 1, 'b': 2}),
+    ('a: 1\n\t# c\nb: 2', True, {'a': 1, 'b': 2}),
+    ('a: 1 \t# c', True, {'a': 1}),
+    ('a: [b]#c', False, 'Comments must be separated from other tokens by white space '),
+    ('a: "x"#c', False, 'Comments must be separated from other tokens by white space '),
+    ("a: 'x'#c", False, 'Comments must be separated from other tokens by white space '),
+    ('a: {b: c}#c', False, 'Comments must be separated from other tokens by white space '),
+    ('a: |#c\n  x', False, 'Comments must be separated from other tokens by white space '),
+    ('a: | #c\n  x', True, {'a': 'x\n'}),
+    ('a:#c', True, 'a:#c'),
+    ('#c\na: 1', True, {'a': 1}),
+    ('a: [b, #c\n  d]', True, {'a': ['b', 'd']}),
+    ('a: [b,#c\n  d]', False, 'Comments must be separated from other tokens by white space '),
+    ('a: &x#c 1\nb: *x#c', True, {'a': 1, 'b': 1}),
+    ('a:\n  - b\n\t\n  - c', True, {'a': ['b', 'c']}),
+    ('a: |\n  x\n\t\n  y', False, 'Block scalar lines must not be less indented than their firs'),
+    ('a: |\n  x\n  \ty', True, {'a': 'x\n\ty\n'}),
+    ('a: 1\n\tb: 2', False, 'Tabs are not allowed as indentation at line 2, column 1:'),
+    ('created: {{date}}#c', False, 'Comments must be separated from other tokens by white space '),
+    ('a: b\t#c', True, {'a': 'b'}),
+    ('a: [b]\t#c', True, {'a': ['b']}),
+    ('a:\t#c\n  - x', True, {'a': ['x']}),
+    ('a: 1#2', True, {'a': '1#2'}),
+    ('a: x-#y', True, {'a': 'x-#y'}),
+    ("a: '[b]#c'", True, {'a': '[b]#c'}),
+    ('a: |\n  [b]#c', True, {'a': '[b]#c\n'}),
+    ('a: [b,\n  #c\n  d]', True, {'a': ['b', 'd']}),
+    ('tags: [a,\n  b]', True, {'tags': ['a', 'b']}),
+    ('tags: [a,\nb]', False, 'Flow sequence in block collection must be sufficiently inden'),
+    ('tags:\n  - a\n  - b\naliases: [x,\n  y]', True, {'tags': ['a', 'b'], 'aliases': ['x', 'y']}),
+    ('up: "[[A]]"\nup2: "[[B]]"\nup: "[[C]]"', False, 'Map keys must be unique at line 3, column 1:'),
     ('a: {k: &x [1, 2]}\nb: [[*x]]\nc: *x', True, {'a': {'k': [1, 2]}, 'b': [[[1, 2]]], 'c': [1, 2]}),
     ('a: [&x {k: [&y v]}]\nb: {m: *x, n: *y}', True, {'a': [{'k': ['v']}], 'b': {'m': {'k': ['v']}, 'n': 'v'}}),
     ('a: *nope', False, 'Unresolved alias (the anchor must be set before the alias): '),
@@ -388,3 +422,19 @@ def test_table_matches_the_js_package():
     for (text, accepted, value), result in zip(CASES, results):
         if accepted and value is not CIRCULAR:  # the judge cannot print a circular value
             assert _js_plain(result["value"]) == value, text
+
+
+YAML_PIECES = st.sampled_from([
+    "a", "tags", "aliases", "up", "k 2", "'q'", '"d"', "1", "0o7", "yes", "~", "1.5", "2024-01-01",
+    '"[[L]]"', "[[L]]", "{{date}}", "[", "]", "{", "}", ",", ":", ": ", "- ", "? ", " #c", "#c",
+    "&x ", "*x", "!!str ", "!!python/object ", "!t ", "|", ">", "\t", " ", "  ", "\n", "\n  ",
+    "\n    ", "\n- ", "\n  - ", "'", '"', "\\", "%", "@", "...", "<<: ", "=", "é", "📌", "\x01"])
+
+
+@given(st.lists(YAML_PIECES, max_size=40).map("".join))
+def test_any_text_is_accepted_or_rejected_never_raises(text):
+    root, value, rejection = load(text)
+    if rejection is None:
+        json.dumps(value)  # plain data only
+    else:
+        assert root is None and value is None and rejection.line >= -1

@@ -14,7 +14,8 @@ the rules where ``yaml`` 2.x and PyYAML (YAML 1.1) disagree, each pinned by
   text as JavaScript writes them (``~`` -> ``""``, ``1.0`` -> ``"1"``);
 - unknown tags (``!!python/object``, ``!foo``) are ignored: the value is kept as if
   untagged (core tags that do not fit their value give the text);
-- tabs may separate tokens within a line (``a:<TAB>b``) but never indent; anchors may
+- tabs may separate tokens within a line (``a:<TAB>b``) and stand on blank or comment
+  lines, but never indent; a comment needs white space before it; anchors may
   hold any character but spaces and ``,[]{}``; an anchor may be defined again (the
   last one before an alias wins); control characters are text;
 - rejected: a key written twice in any mapping (compared by value: ``1`` and ``1.0``
@@ -63,6 +64,9 @@ _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)")
 _C_LOADER_MAX_OPENERS = 2_000
 _OPENERS = re.compile(r"[\[{:?-]")
 _BREAKS = "\0\r\n\x85\u2028\u2029"
+# A `#` glued to the end of a token, which yaml 2.x refuses and libyaml reads as a
+# comment: such texts go to the Python loader, which refuses it too.
+_GLUED_COMMENT = re.compile(r"[\]}\"',|>+\-0-9]#")
 
 
 @dataclass
@@ -98,6 +102,7 @@ class _Scanner(yaml.scanner.Scanner):
             while self.peek() == " " or (self.peek() == "\t" and self._tab_separates()):
                 self.forward()
             if self.peek() == "#":
+                self._check_comment_start()
                 while self.peek() not in _BREAKS:
                     self.forward()
             if self.scan_line_break():
@@ -107,10 +112,27 @@ class _Scanner(yaml.scanner.Scanner):
                 return
 
     def _tab_separates(self) -> bool:
-        """A tab inside a flow collection, or after text on its line (never indentation)."""
-        if self.flow_level:
+        """A tab inside a flow collection, after text on its line, or on a line holding
+        nothing else but a comment; never indentation."""
+        if self.flow_level or self.buffer[self.pointer - self.column:self.pointer].strip(" \t"):
             return True
-        return bool(self.buffer[self.pointer - self.column:self.pointer].strip(" \t"))
+        rest = self.pointer
+        while self.buffer[rest] in " \t":
+            rest += 1
+        return self.buffer[rest] in _BREAKS + "#"
+
+    def _check_comment_start(self) -> None:
+        if self.pointer and self.buffer[self.pointer - 1] not in " \t\uFEFF" + _BREAKS:
+            raise yaml.scanner.ScannerError(
+                None, None, "a comment must be separated from what precedes it by a space",
+                self.get_mark())
+
+    def scan_block_scalar_ignored_line(self, start_mark):
+        while self.peek() == " ":
+            self.forward()
+        if self.peek() == "#":
+            self._check_comment_start()
+        return super().scan_block_scalar_ignored_line(start_mark)
 
     def scan_plain_spaces(self, indent, start_mark):
         length = 0
@@ -183,7 +205,8 @@ else:  # PyYAML built without libyaml
 
 
 def _compose(content: str) -> yaml.Node | None:
-    if _CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS:
+    if (_CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS
+            and not _GLUED_COMMENT.search(content)):
         loader = _CLoader(content)
         try:
             return loader.get_single_node()
