@@ -115,9 +115,10 @@ class _Reader:
             return self.result
         self.result.data = data
         for node in yamldialect.unknown_tags(root) if "!" in content else ():
-            self.diagnose(WARNING, "yaml-tag",
-                          f'the YAML tag "{node.tag.replace("tag:yaml.org,2002:", "!!")}" means nothing to Obsidian: it is '
-                          "ignored and the value kept as written", *self.position(node))
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.diagnose(WARNING, "yaml-tag", f'the YAML tag "{tag}" means nothing to '
+                          "Obsidian: it is ignored and the value kept as written",
+                          *self.position(node))
         self.walk(root, links="[[" in content)
         return self.result
 

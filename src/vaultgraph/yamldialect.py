@@ -422,7 +422,9 @@ def _core(text: str) -> Any:
     if _CORE_HEX.fullmatch(text):
         return int(text[2:], 16)
     if _CORE_NAN_INF.fullmatch(text):
-        return math.nan if text.lower().endswith("nan") else -math.inf if text[0] == "-" else math.inf
+        if text.lower().endswith("nan"):
+            return math.nan
+        return -math.inf if text[0] == "-" else math.inf
     if _CORE_EXP.fullmatch(text) or _CORE_FLOAT.fullmatch(text):
         return float(text)
     return text
