@@ -56,6 +56,9 @@ def test_a_duplicated_key_is_reported_and_the_block_adds_nothing(vault):
              and d["severity"] == "error"]
     assert found == [("broken template.md", 2, "invalid-frontmatter"),
                      ("twice.md", 5, "invalid-frontmatter")]
+    text = run(vault, "check").output
+    assert ('twice.md:5:1: error[invalid-frontmatter] the key "up" is written twice (first on '
+            "line 4); Obsidian rejects such front matter") in text
     home = json.loads(run(vault, "backlinks", "Home", "--json").output)
     assert sorted((b["source"], b["kind"]) for b in home["backlinks"]) == [
         ("daily.md", "property:up"), ("twice.md", "link")]  # twice.md: its body link only

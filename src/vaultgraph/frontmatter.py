@@ -100,6 +100,9 @@ class _Reader:
         root, data, rejection = yamldialect.load(content)
         if rejection is not None:
             problem = rejection.message
+            if rejection.earlier_line is not None:
+                problem = problem.replace(" in one mapping", " (first on line "
+                                          f"{rejection.earlier_line + self.first_line})")
             if "{{" in content and problem.startswith("invalid YAML"):
                 problem += " (a {{template}} placeholder with text around it? quote it)"
             self.diagnose(ERROR, "invalid-frontmatter", problem,

@@ -71,16 +71,18 @@ _GLUED_COMMENT = re.compile(r"[\]}\"',|>+\-0-9]#")
 
 @dataclass
 class Rejection:
-    """Why the front matter is rejected; ``line``/``column`` 0-based in the YAML text."""
+    """Why the front matter is rejected; ``line``/``column`` 0-based in the YAML text;
+    ``earlier_line``: where the key written twice was first written."""
     message: str
     line: int
     column: int
+    earlier_line: int | None = None
 
 
 class _Rejected(Exception):
-    def __init__(self, message: str, mark=None):
+    def __init__(self, message: str, mark=None, earlier=None):
         super().__init__(message)
-        self.mark = mark
+        self.mark, self.earlier = mark, earlier
 
 
 class _Resolver(BaseResolver):
@@ -322,13 +324,14 @@ def _key_identity(node: yaml.Node) -> tuple:
 
 
 def _check_unique_keys(node: yaml.MappingNode) -> None:
-    seen: set[tuple] = set()
+    seen: dict[tuple, yaml.Node] = {}
     for key, _ in node.value:
         identity = _key_identity(key)
         if identity in seen:
             raise _Rejected(f'the key "{_key_text(key)}" is written twice in one mapping; '
-                            "Obsidian rejects such front matter", key.start_mark)
-        seen.add(identity)
+                            "Obsidian rejects such front matter", key.start_mark,
+                            seen[identity].start_mark)
+        seen[identity] = key
 
 
 class _AliasCounter:
@@ -554,7 +557,8 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     except _Rejected as exc:
         mark = exc.mark
         return None, None, Rejection(str(exc), min(mark.line, last_line) if mark else 0,
-                                     mark.column if mark else 0)
+                                     mark.column if mark else 0,
+                                     exc.earlier.line if exc.earlier else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
