@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from vaultgraph.frontmatter import list_items
 from vaultgraph.parse import parse_text
 
 
@@ -63,8 +64,7 @@ def test_unquoted_wikilink_is_yaml_list_not_a_link():
         ("a: 1\na: 2", 3),  # duplicate keys
         ("- just\n- a list", 2),
         ("just a scalar", 2),
-        ("x: !!python/object:os.system ls", 2),
-        ("created: {{date}}", 2),
+        ("created: {{date}}, {{time}}", 2),
     ],
 )
 def test_invalid_frontmatter_is_a_diagnostic_and_the_body_still_counts(front, line):
@@ -97,6 +97,118 @@ def test_aliases_list_string_and_legacy():
     assert note("aliases: SC").aliases == ["SC"]
     n = note("alias: Old")
     assert n.aliases == ["Old"] and codes(n) == ["deprecated-property"]
+
+
+@pytest.mark.parametrize(
+    "front, expected",
+    [
+        ("aliases: First Name, Second Name", ["First Name", "Second Name"]),
+        ("aliases: Solo,", ["Solo"]),
+        ("aliases: ' padded ,  , x '", ["padded", "x"]),
+        ('aliases: "Smith, John"', ["Smith", "John"]),  # text is split, quoted or not
+        ("alias: Old, Older", ["Old", "Older"]),
+        ("aliases: ,", []),
+        ("aliases:", []),
+        ("aliases: [\"Here Am I, Send Me\", b]", ["Here Am I, Send Me", "b"]),  # list items stay
+        ("aliases:\n  - a, b\n  - ' c '", ["a, b", "c"]),
+        ("aliases: [~, '', x]", ["x"]),
+        ("aliases: 2024", ["2024"]),
+        ("aliases: yes", ["yes"]),  # YAML 1.2: text, not a boolean
+        ("aliases: true", []),
+        ("aliases: [[X]]", []),  # a list of lists: nothing Obsidian reads as an alias
+        ("aliases: {a: b}", []),
+    ],
+)
+def test_a_list_property_written_as_text_is_split_at_commas(front, expected):
+    assert note(front).aliases == expected
+
+
+@pytest.mark.parametrize(
+    "value, split_spaces, expected",
+    [
+        ("a, b", False, ["a", "b"]),
+        ("a b, c", False, ["a b", "c"]),
+        ("a b, c", True, ["a", "b", "c"]),
+        ("wide,dark", False, ["wide", "dark"]),
+        (["a, b", " c "], True, ["a, b", "c"]),
+        (3, False, ["3"]),
+        (1.5, False, ["1.5"]),
+        (None, False, []),
+        (False, False, []),
+        ([None, True, ["x"], {"y": 1}, "z"], False, ["z"]),
+    ],
+)
+def test_list_items(value, split_spaces, expected):
+    assert list_items(value, split_spaces) == expected
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nup: \"[[Y]]\"",        # a key written twice
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nnested:\n  k: 1\n  k: 2",  # ... in a nested mapping
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: {k: 1, k: 2}",        # ... in a flow mapping
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: [unclosed",
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: [b,\nc]",             # flow list not indented
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: \"b\nc\"",           # quoted text not indented
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: {{date}} {{time}}",
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\n\tz: 1",                  # a tab indents
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: b: c",
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: *nowhere",
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: \"C:\\Users\"",     # not an escape
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: " + "[" * 300 + "]" * 300,  # too deep
+        "tags: [a]\naliases: [A]\nup: \"[[X]]\"\nz: &z [x]\n" + "\n".join(f"z{i}: *z" for i in range(120)),
+    ],
+)
+def test_rejected_front_matter_adds_nothing(front):
+    n = note(front, "[[Body link]] #bodytag")
+    assert [d.code for d in n.diagnostics if d.severity == "error"] == ["invalid-frontmatter"]
+    assert n.frontmatter == {} and n.aliases == []
+    assert [l.path for l in n.links] == ["Body link"]
+    assert [t.name for t in n.tags] == ["bodytag"]
+
+
+@pytest.mark.parametrize(
+    "front, data",
+    [
+        ("created: {{date}}\nup: \"[[Home]]\"", {"created": {"{ date }": None}, "up": "[[Home]]"}),
+        ("created: {{date:YYYY-MM-DD}}\nup: \"[[Home]]\"",
+         {"created": {"{ date:YYYY-MM-DD }": None}, "up": "[[Home]]"}),
+        ("title: {{title}}\nup: [\"[[Home]]\"]", {"title": {"{ title }": None}, "up": ["[[Home]]"]}),
+        ("a:\tb\nup: \"[[Home]]\"", {"a": "b", "up": "[[Home]]"}),
+        ("a: &x.1 b\nc: *x.1\nup: \"[[Home]]\"", {"a": "b", "c": "b", "up": "[[Home]]"}),
+        ("<<: {b: 1}\nup: \"[[Home]]\"", {"<<": {"b": 1}, "up": "[[Home]]"}),
+        ("up: \"[[Home]]\"\nUp: x", {"up": "[[Home]]", "Up": "x"}),
+    ],
+)
+def test_front_matter_obsidian_accepts_keeps_its_links(front, data):
+    n = note(front)
+    assert n.frontmatter == data
+    assert [(l.kind, l.path) for l in n.links] == [("property:up", "Home")]
+    assert "invalid-frontmatter" not in codes(n)
+
+
+def test_yaml_1_2_values():
+    n = note("done: yes\nday: 2024-01-01\nat: 2024-01-01 10:00:00\ntime: 10:30\noct: 0o17\n"
+             "dec: 017\nbig: 1_000\nexp: 1e3\neq: =\nbad: 2024-02-30\nf: 1.0")
+    assert n.frontmatter == {"done": "yes", "day": "2024-01-01", "at": "2024-01-01 10:00:00",
+                             "time": "10:30", "oct": 15, "dec": 17, "big": "1_000",
+                             "exp": 1000, "eq": "=", "bad": "2024-02-30", "f": 1}
+    assert codes(n) == []
+
+
+def test_properties_differing_by_case_are_a_warning():
+    n = note("Tags: [a]\ntags: [b]")
+    assert [(d.code, d.severity, d.line) for d in n.diagnostics] == [
+        ("duplicate-property", "warning", 3)]
+    assert [t.name for t in n.tags] == ["a", "b"]
+
+
+def test_unknown_yaml_tags_are_ignored_with_a_warning():
+    n = note("x: !!python/object:os.system ls\nup: !link \"[[Home]]\"")
+    assert n.frontmatter == {"x": "ls", "up": "[[Home]]"}
+    assert [(d.code, d.line, d.column) for d in n.diagnostics] == [("yaml-tag", 2, 4), ("yaml-tag", 3, 5)]
+    assert [l.path for l in n.links] == ["Home"]
 
 
 def test_json_frontmatter_is_accepted():

@@ -26,6 +26,8 @@ CODES = {
     "case-mismatch": WARNING,
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
+    "duplicate-property": WARNING,
+    "yaml-tag": WARNING,
     "invalid-tag": WARNING,
     "encoding": WARNING,
     "binary-file": WARNING,

@@ -1,34 +1,31 @@
 """YAML front matter -> properties, property links, tags and aliases, with positions.
 
-The YAML is composed once with PyYAML's safe loader so every value keeps its
-line and column; nothing but plain YAML types is ever constructed.
+The YAML is read as Obsidian reads it (yamldialect.py: YAML 1.2, accepted or
+rejected as a whole).  Front matter Obsidian rejects adds nothing -- no property,
+tag, alias or link -- only an ``invalid-frontmatter`` diagnostic; the body is read
+all the same.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from typing import Any
 
 import yaml
 
+from . import yamldialect
 from .model import ERROR, WARNING, Diagnostic, Link, Tag
 
 from .syntax import is_valid_tag, line_context, split_linktext
 
-# Largest number of values a front matter may expand to (aliases included):
-# stops "billion laughs" documents before anything walks them.
-MAX_NODES = 20_000
+# Kept for callers: the largest number of values a front matter may expand to.
+MAX_NODES = yamldialect.MAX_NODES
 _WHOLE_WIKILINK = re.compile(r"\s*(!?)\[\[([^\[\]\n]+)\]\]\s*")
 _DEPRECATED = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}
-# libyaml composes in C, ten times faster, but recurses on the C stack (a crash
-# near 30,000 levels).  Every level opens with one of these characters, so below
-# this many the C loader is safe; above it the pure-Python loader is used, whose
-# recursion ends in a RecursionError that is reported.
-_C_LOADER_MAX_OPENERS = 2_000
-_OPENERS = re.compile(r"[\[{:?-]")
+# Obsidian's list properties (Help [Properties]: tags, aliases, cssclasses; and their
+# pre-1.4 names): written as text, they are split into items (list_items).
+_TAG_KEYS, _ALIAS_KEYS = ("tags", "tag"), ("aliases", "alias")
 
 
 @dataclass
@@ -40,29 +37,40 @@ class FrontMatter:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
-    key = id(node)
-    if key in memo:
-        return memo[key]
-    memo[key] = 1  # guards against recursive aliases while counting
-    size = 1
-    if isinstance(node, yaml.SequenceNode):
-        size += sum(_expanded_size(child, memo) for child in node.value)
-    elif isinstance(node, yaml.MappingNode):
-        size += sum(
-            _expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value
-        )
-    memo[key] = size
-    return size
+def list_items(value: Any, split_spaces: bool = False) -> list[str]:
+    """The items of a list property (tags, aliases, cssclasses) as Obsidian reads them.
+
+    A list gives its text items as written (a comma inside an item stays); text --
+    ``aliases: First Name, Second Name`` -- is split at commas (and, for tags, at
+    whitespace too) and each piece trimmed, empty pieces dropped, so ``Solo,`` is
+    ``["Solo"]``.  Numbers count as their text; null, true/false and nested lists or
+    mappings give nothing.  Sources: obsidian-importer issue 64 (``aliases: This, also
+    that`` gives two aliases), the old help page [Add aliases to note] (whose own front
+    matter is ``aliases: alias, aliases``), Help [Tags] for tags.
+    """
+    if isinstance(value, list):
+        return [text.strip() for text in map(_item_text, value) if text and text.strip()]
+    text = _item_text(value)
+    if not text:
+        return []
+    pieces = re.split(r"[,\s]+" if split_spaces else ",", text)
+    return [piece.strip() for piece in pieces if piece.strip()]
+
+
+def _item_text(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None or isinstance(value, (list, dict)):
+        return None
+    return value if isinstance(value, str) else yamldialect.number_text(value)
 
 
 def _scalars(node: yaml.Node, seen: set[int]):
-    """Every scalar string node under ``node``, each shared node once."""
+    """Every text scalar node under ``node`` (mapping values, not keys), each shared
+    node once."""
     if id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
-        if node.tag == "tag:yaml.org,2002:str":
+        if isinstance(yamldialect.scalar_value(node), str):
             yield node
     elif isinstance(node, yaml.SequenceNode):
         for child in node.value:
@@ -70,31 +78,6 @@ def _scalars(node: yaml.Node, seen: set[int]):
     elif isinstance(node, yaml.MappingNode):
         for _, child in node.value:
             yield from _scalars(child, seen)
-
-
-def _plain(value: Any) -> Any:
-    """YAML values as JSON has them: dates become ISO strings, sets lists, keys strings."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_plain(v) for v in value]
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, float) and not math.isfinite(value):  # NaN and infinity are not JSON
-        return None
-    return value
-
-
-_PythonLoader = yaml.SafeLoader
-_CLoader = getattr(yaml, "CSafeLoader", None)
-
-
-def _loader(content: str, fast: bool):
-    if fast and _CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS:
-        return _CLoader(content)
-    return _PythonLoader(content)
 
 
 class _Reader:
@@ -110,93 +93,69 @@ class _Reader:
             Diagnostic(self.path, line, column, severity, code, message)
         )
 
-    def read(self, content: str, fast: bool = True) -> FrontMatter:
-        loader = _loader(content, fast)
-        loader_is_c = not isinstance(loader, _PythonLoader)
-        try:
-            root = loader.get_single_node()
-            if root is None:
-                return self.result
-            if not isinstance(root, yaml.MappingNode):
-                line, col = self.position(root)
-                kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
-                self.diagnose(ERROR, "invalid-frontmatter",
-                              f"front matter is {kind}, not a set of properties", line, col)
-                return self.result
-            if "*" in content and _expanded_size(root, {}) > MAX_NODES:  # `*`: an alias
-                line, col = self.position(root)
-                self.diagnose(ERROR, "invalid-frontmatter",
-                              f"front matter expands to more than {MAX_NODES} values "
-                              "(aliases); ignored", line, col)
-                return self.result
-            data = loader.construct_document(root)
-        except yaml.MarkedYAMLError as exc:
-            if loader_is_c:  # report it as the Python loader words and places it
-                return self.read(content, fast=False)
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + self.first_line if mark else self.first_line - 1
-            col = mark.column + 1 if mark else 1
-            problem = (exc.problem or exc.context or "invalid YAML").strip()
-            if "{{" in content:
-                problem += " (an unquoted {{template}} placeholder? quote it)"
-            self.diagnose(ERROR, "invalid-frontmatter", f"invalid YAML: {problem}", line, col)
+    def read(self, content: str) -> FrontMatter:
+        """One rule at the root: the front matter is a mapping Obsidian accepts, whose
+        properties, tags, aliases and links are all taken, or it adds nothing but an
+        ``invalid-frontmatter`` diagnostic."""
+        root, data, rejection = yamldialect.load(content)
+        if rejection is not None:
+            problem = rejection.message
+            if rejection.earlier_line is not None:
+                problem = problem.replace(" in one mapping", " (first on line "
+                                          f"{rejection.earlier_line + self.first_line})")
+            if "{{" in content and problem.startswith("invalid YAML"):
+                problem += " (a {{template}} placeholder with text around it? quote it)"
+            self.diagnose(ERROR, "invalid-frontmatter", problem,
+                          rejection.line + self.first_line, rejection.column + 1)
             return self.result
-        except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
-            if loader_is_c:
-                return self.read(content, fast=False)
+        if root is None:
+            return self.result
+        if not isinstance(root, yaml.MappingNode):
+            line, col = self.position(root)
+            kind = "a list" if isinstance(root, yaml.SequenceNode) else "a single value"
             self.diagnose(ERROR, "invalid-frontmatter",
-                          f"invalid YAML: {type(exc).__name__}", self.first_line - 1, 1)
+                          f"front matter is {kind}, not a set of properties", line, col)
             return self.result
-        finally:
-            loader.dispose()
-        if not isinstance(data, dict):  # e.g. a merge key gone wrong
-            return self.result
-        self.result.data = {str(k): _plain(v) for k, v in data.items()}
+        self.result.data = data
+        for node in yamldialect.unknown_tags(root) if "!" in content else ():
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.diagnose(WARNING, "yaml-tag", f'the YAML tag "{tag}" means nothing to '
+                          "Obsidian: it is ignored and the value kept as written",
+                          *self.position(node))
         self.walk(root, links="[[" in content)
         return self.result
 
     def walk(self, root: yaml.MappingNode, links: bool) -> None:
-        seen_keys: dict[str, int] = {}
+        seen_keys: dict[str, tuple[str, int]] = {}
         for key_node, value_node in root.value:
-            key = str(key_node.value)
+            key = yamldialect.key_text(key_node)
             line, col = self.position(key_node)
             folded = key.lower()
             if folded in seen_keys:
-                self.diagnose(ERROR, "invalid-frontmatter",
-                              f'property "{key}" is defined twice (first on line '
-                              f"{seen_keys[folded]}); Obsidian rejects such front matter",
-                              line, col)
-            seen_keys.setdefault(folded, line)
+                first, first_line = seen_keys[folded]
+                self.diagnose(WARNING, "duplicate-property",
+                              f'property "{key}" differs from "{first}" (line {first_line}) '
+                              "only by case; Obsidian treats them as one property", line, col)
+            seen_keys.setdefault(folded, (key, line))
             if folded in _DEPRECATED:
                 self.diagnose(WARNING, "deprecated-property",
                               f'"{key}" is deprecated since Obsidian 1.4 (dropped in 1.9); '
                               f'use "{_DEPRECATED[folded]}"', line, col)
-            if folded in ("tags", "tag"):
+            if folded in _TAG_KEYS:
                 self.read_tags(value_node)
-            elif folded in ("aliases", "alias"):
-                self.result.aliases.extend(
-                    str(n.value).strip() for n in self.values(value_node)
-                    if str(n.value).strip()
-                )
+            elif folded in _ALIAS_KEYS:
+                self.result.aliases.extend(list_items(self.result.data.get(key)))
             if links:
                 self.read_links(key, value_node)
 
-    @staticmethod
-    def values(node: yaml.Node) -> list[yaml.ScalarNode]:
-        if isinstance(node, yaml.ScalarNode):
-            return [] if node.tag == "tag:yaml.org,2002:null" else [node]
-        if isinstance(node, yaml.SequenceNode):
-            return [n for n in node.value if isinstance(n, yaml.ScalarNode)
-                    and n.tag != "tag:yaml.org,2002:null"]
-        return []
-
     def read_tags(self, node: yaml.Node) -> None:
-        scalar_form = isinstance(node, yaml.ScalarNode)
-        for value_node in self.values(node):
+        nodes = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        for value_node in nodes:
+            if not isinstance(value_node, yaml.ScalarNode):
+                continue
             line, col = self.position(value_node)
-            text = str(value_node.value)
-            names = re.split(r"[,\s]+", text) if scalar_form else [text.strip()]
-            for name in filter(None, names):
+            value = yamldialect.scalar_value(value_node)
+            for name in list_items(value if value_node is node else [value], split_spaces=True):
                 name = name.lstrip("#")
                 if is_valid_tag(name):
                     self.result.tags.append(Tag(name, line, col, "frontmatter"))
@@ -226,5 +185,6 @@ class _Reader:
 
 
 def read_frontmatter(path: str, content: str, lines: list[str], first_line: int) -> FrontMatter:
-    """Read the YAML whose first line is file line ``first_line`` (1-based)."""
+    """Read the YAML whose first line is file line ``first_line`` (1-based); ``lines``:
+    the file's lines.  Never raises; rejected YAML gives only a diagnostic."""
     return _Reader(path, lines, first_line).read(content)
