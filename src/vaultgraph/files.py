@@ -155,8 +155,10 @@ def _regex_problem(expression: str) -> str | None:
     takes time linear in the text, so no filter can hang a run (a JavaScript or Python
     regex like ``^(a+)+$`` backtracks for minutes on a 40-character name).  Lookaround
     and back-references are what RE2 leaves out."""
-    import re2
-
+    try:
+        import re2
+    except ImportError:  # a dependency: missing only from a broken install
+        return "cannot be matched safely without the google-re2 package"
     try:
         re2.compile(expression, _re2_options())
     except re2.error as exc:
