@@ -52,6 +52,7 @@ def test_bad_app_json_is_a_warning(make_vault):
     assert [d.code for d in lookahead.diagnostics] == ["invalid-config"]
     assert "lookaround" in lookahead.diagnostics[0].message
     assert lookahead.is_excluded("drafts/x.md") and not lookahead.is_excluded("Other/x.md")
+    assert [d.code for d in VaultConfig(ignore_filters=["/\ud800/"]).diagnostics] == ["invalid-config"]
 
 
 def test_config_dir_can_be_renamed(make_vault):

@@ -160,6 +160,10 @@ def _regex_problem(expression: str) -> str | None:
     except ImportError:  # a dependency: missing only from a broken install
         return "cannot be matched safely without the google-re2 package"
     try:
+        expression.encode("utf-8")
+    except UnicodeEncodeError:  # (JSON can spell a lone surrogate)
+        return "is not valid Unicode"
+    try:
         re2.compile(expression, _re2_options())
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
