@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import unicodedata
 from pathlib import Path
@@ -66,6 +67,37 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
 }
 BIG_NOTE = ("huge/fifty megabytes.md", 50 * 1024 * 1024, {"too-large"})
 
+# The vault's own configuration is vault content too.  A backtracking regex engine takes
+# minutes for this filter on a name of 40 "a"s (the name is not excluded: it ends in .md).
+SLOW_FILTER = "/^(a+)+$/"
+SLOW_NAME = "a" * 40 + ".md"
+FILES[SLOW_NAME] = ("[[Target]]\n", set())
+APP_JSON = {"userIgnoreFilters": [SLOW_FILTER, "/(?<=x)lookbehind/"]}
+# what is not a regular file, or not a folder to walk: vault path -> the diagnostic codes
+SPECIAL: dict[str, set[str]] = {
+    "special/fifo.md": {"special-file"},                # a FIFO: opening it for reading waits
+    "special/zero.md": {"special-file"},                # a symlink to /dev/zero: reads without end
+    "links-root": {"ignored-symlink"},                  # a symlink to /: the whole file system
+    "deep" + "/d" * 100: {"too-deep"},                  # folder 101 levels deep: not read
+}
+
+
+def add_special(root: Path) -> None:
+    """The :data:`SPECIAL` entries and :data:`APP_JSON` (POSIX only)."""
+    (root / ".obsidian").mkdir(exist_ok=True)
+    (root / ".obsidian" / "app.json").write_text(json.dumps(APP_JSON))
+    (root / "special").mkdir(exist_ok=True)
+    os.mkfifo(root / "special" / "fifo.md")
+    os.symlink("/dev/zero", root / "special" / "zero.md")
+    os.symlink("/", root / "links-root")
+    deep = root / ("deep" + "/d" * 120)  # 121 levels
+    deep.mkdir(parents=True)
+    (deep / "too deep.md").write_text("[[Target]]\n")
+    (root / DEEP_ENOUGH).write_text("[[Target]]\n")
+
+
+DEEP_ENOUGH = "deep" + "/d" * 99 + "/deep enough.md"  # in a folder 100 levels deep: read
+
 
 def build(root: Path) -> Path:
     """Write the hostile vault under ``root`` and return it."""
@@ -81,4 +113,6 @@ def build(root: Path) -> Path:
     if hasattr(os, "symlink"):
         os.symlink(root, root / "links-loop")                 # a loop back to the vault
         os.symlink(root / "missing.md", root / "dangling.md")  # broken
+    if hasattr(os, "mkfifo"):
+        add_special(root)
     return root

@@ -27,11 +27,14 @@ def exercise(root, budget: float = 120.0) -> None:
 
     import networkx as nx
 
+    from vaultgraph.files import MAX_FOLDER_DEPTH
+
     started = time.monotonic()
     vault = load(root)
     on_disk = [p for p in root.rglob("*.md")
                if not any(part.startswith(".") for part in p.relative_to(root).parts)
-               and not p.is_symlink() and p.is_file()]
+               and not p.is_symlink() and p.is_file()
+               and len(p.relative_to(root).parts) <= MAX_FOLDER_DEPTH + 1]  # (folders + name)
     assert len(vault.notes) == len(on_disk)
 
     def run(*args):

@@ -31,6 +31,9 @@ def test_dot_folders_are_not_part_of_the_vault(make_vault):
         (["/\\.excalidraw\\.md$/"], "drawings/x.excalidraw.md", True),  # /regex/ anywhere
         (["/^Archive/"], "Archive/old.md", True),
         (["/^Archive/"], "Notes/Archive/old.md", False),
+        (["/^archive/"], "Archive/old.md", True),  # /regex/ without case too (the "i" flag)
+        (["/^(a+)+$/", "b/"], "a" * 40 + ".md", False),  # no backtracking: matched by RE2
+        (["/^(a+)+$/", "b/"], "B/x.md", True),
         ([], "anything.md", False),
     ],
 )
@@ -45,6 +48,11 @@ def test_bad_app_json_is_a_warning(make_vault):
     config = load_config(root)
     assert [d.code for d in config.diagnostics] == ["invalid-config"]
     assert [d.code for d in VaultConfig(ignore_filters=["/[/"]).diagnostics] == ["invalid-config"]
+    lookahead = VaultConfig(ignore_filters=["/^(?!Keep)/", "Drafts/"])
+    assert [d.code for d in lookahead.diagnostics] == ["invalid-config"]
+    assert "lookaround" in lookahead.diagnostics[0].message
+    assert lookahead.is_excluded("drafts/x.md") and not lookahead.is_excluded("Other/x.md")
+    assert [d.code for d in VaultConfig(ignore_filters=["/\ud800/"]).diagnostics] == ["invalid-config"]
 
 
 def test_config_dir_can_be_renamed(make_vault):

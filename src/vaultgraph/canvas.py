@@ -26,7 +26,7 @@ from bisect import bisect_right
 
 from pathlib import Path
 
-from .files import read_regular
+from .files import TooLarge, read_bounded
 from .model import ERROR, WARNING, Diagnostic, Link, Note
 
 MAX_CANVAS_BYTES = 16 * 1024 * 1024  # as for notes
@@ -48,14 +48,13 @@ def read_canvas_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnos
     """The bytes of a canvas -- a regular file of at most MAX_CANVAS_BYTES -- or None
     and why not."""
     try:
-        data = read_regular(root / path, MAX_CANVAS_BYTES)
+        return read_bounded(root / path, MAX_CANVAS_BYTES), []
+    except TooLarge:
+        return None, [Diagnostic(path, 1, 1, WARNING, "too-large",
+                                 f"over the {MAX_CANVAS_BYTES // 1048576} MB limit; not read")]
     except OSError as exc:
         return None, [Diagnostic(path, 1, 1, ERROR, "unreadable-file",
                                  f"cannot read: {exc.strerror or exc}")]
-    if data is None:
-        return None, [Diagnostic(path, 1, 1, WARNING, "too-large",
-                                 f"over the {MAX_CANVAS_BYTES // 1048576} MB limit; not read")]
-    return data, []
 
 
 def _invalid(path: str, message: str, line: int = 1, column: int = 1) -> Note:

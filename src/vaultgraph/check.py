@@ -40,6 +40,7 @@ CODES = {
     "parse-error": ERROR,
     "unreadable-file": ERROR,
     "ignored-symlink": WARNING,
+    "special-file": WARNING,
     "invalid-filename": WARNING,
     "duplicate-name": WARNING,
     "unlinkable-name": WARNING,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import sys
 import time
 import unicodedata
@@ -18,6 +20,68 @@ from pathlib import Path
 from .model import ERROR, WARNING, Diagnostic
 
 
+MAX_CONFIG_BYTES = 1024 * 1024  # app.json is a few kB; a larger one is not read
+
+
+class NotRegularFile(OSError):
+    """The path names a FIFO, socket, device or folder: vaultgraph reads only regular files."""
+
+    def __init__(self, filename):
+        super().__init__(errno.EINVAL, "not a regular file", filename)
+
+
+class TooLarge(Exception):
+    """A file over the byte limit it was read with: ``size`` bytes (at least limit + 1)."""
+
+    def __init__(self, size: int, limit: int):
+        super().__init__(f"{size} bytes is over the limit of {limit}")
+        self.size, self.limit = size, limit
+
+
+_READ_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+               | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
+
+
+def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
+    """An open descriptor of the regular file at ``path`` and its stat, taken from the
+    descriptor (not the path, which may be swapped after any check).  Opened without
+    blocking, so a FIFO or a device is refused at once instead of waited on.  Symlinks
+    are followed (discovery decides which to take).
+
+    Raises :class:`NotRegularFile` for anything but a regular file, OSError when it
+    cannot be opened."""
+    fd = os.open(path, _READ_FLAGS)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(os.fspath(path))
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd, info
+
+
+def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) -> bytes:
+    """The bytes of the regular file at ``path``, reading at most ``limit`` + 1 bytes:
+    the one way vaultgraph reads a file of the vault (notes, ``app.json``, canvases).
+
+    A file over ``limit`` bytes (by its size, or by what could be read: it may grow)
+    raises :class:`TooLarge`, or with ``cut`` gives its first ``limit`` + 1 bytes.
+    A regular file whose size is 0 is empty: it is not read (files of /proc and /sys
+    say 0 and can give without end, or block).  Raises :class:`NotRegularFile` for a
+    FIFO, socket, device or folder, OSError when the file cannot be read."""
+    fd, info = open_regular(path)
+    with open(fd, "rb") as handle:  # (closes the descriptor)
+        if info.st_size == 0:
+            return b""
+        if info.st_size > limit and not cut:
+            raise TooLarge(info.st_size, limit)
+        data = handle.read(limit + 1)
+    if len(data) > limit and not cut:
+        raise TooLarge(len(data), limit)
+    return data
+
+
 @dataclass
 class VaultConfig:
     """The settings of ``<config dir>/app.json`` that change what vaultgraph reports."""
@@ -27,47 +91,126 @@ class VaultConfig:
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._patterns: list[re.Pattern[str]] = []
+        self._prefixes: dict[int, set[str]] = {}  # length -> the prefixes of that length
+        expressions = []
         for item in self.ignore_filters:
             if len(item) > 2 and item.startswith("/") and item.endswith("/"):
-                try:
-                    self._patterns.append(re.compile(item[1:-1]))
-                except re.error:
-                    self.diagnostics.append(Diagnostic(
-                        f"{self.config_dir}/app.json", 1, 1, WARNING, "invalid-config",
-                        f"userIgnoreFilters: {item!r} is not a valid regular expression"))
+                problem = _regex_problem(item[1:-1])
+                if problem:
+                    self._warn(f"userIgnoreFilters: {_shown(item)} {problem}; not applied")
+                else:
+                    expressions.append(item[1:-1])
             elif item:
-                self._patterns.append(re.compile(re.escape(item), re.IGNORECASE))
+                self._prefixes.setdefault(len(item.lower()), set()).add(item.lower())
+        self._prefix_lengths = sorted(self._prefixes)
+        # One pattern for all expressions: a path is searched once, however many there are.
+        self._expressions = None
+        if expressions:
+            self._expressions = _linear_regex("|".join(f"(?:{e})" for e in expressions))
+            if self._expressions is None:
+                self._warn("userIgnoreFilters: the regular expressions are too large to match "
+                           "together; not applied")
+
+    def _warn(self, message: str) -> None:
+        self.diagnostics.append(Diagnostic(f"{self.config_dir}/app.json", 1, 1, WARNING,
+                                           "invalid-config", message))
 
     @property
     def excludes_anything(self) -> bool:
-        return bool(self._patterns)
+        return bool(self._prefixes) or self._expressions is not None
 
     def is_excluded(self, path: str) -> bool:
-        """True when an "Excluded files" filter matches: a prefix, or a /regex/ anywhere."""
-        return any(
-            pattern.match(path) if pattern.flags & re.IGNORECASE else pattern.search(path)
-            for pattern in self._patterns
-        )
+        """True when an "Excluded files" filter matches: a prefix, or a /regex/ anywhere,
+        both without case (Obsidian's rule: docs/obsidian-rules.md).  The time grows with
+        the length of the path, not with the number of filters: prefixes are looked up by
+        length, and the expressions are one RE2 pattern (linear-time matching)."""
+        if self._prefixes:
+            lowered = path.lower()
+            for length in self._prefix_lengths:
+                if length > len(lowered):
+                    break
+                if lowered[:length] in self._prefixes[length]:
+                    return True
+        return self._expressions is not None and bool(self._expressions.search(path))
+
+
+def _shown(item: str, width: int = 80) -> str:
+    return repr(item if len(item) <= width else item[:width] + "...")
+
+
+def _re2_options(max_mem: int | None = None):
+    import re2  # (loaded only for a vault with /regex/ filters)
+
+    options = re2.Options()
+    options.case_sensitive = False  # Obsidian compiles them with the "i" flag
+    options.never_capture = True
+    options.log_errors = False
+    if max_mem:
+        options.max_mem = max_mem
+    return options
+
+
+def _regex_problem(expression: str) -> str | None:
+    """Why a /regex/ filter cannot be used (None: it can).  RE2 compiles it: matching
+    takes time linear in the text, so no filter can hang a run (a JavaScript or Python
+    regex like ``^(a+)+$`` backtracks for minutes on a 40-character name).  Lookaround
+    and back-references are what RE2 leaves out."""
+    try:
+        import re2
+    except ImportError:  # a dependency: missing only from a broken install
+        return "cannot be matched safely without the google-re2 package"
+    try:
+        expression.encode("utf-8")
+    except UnicodeEncodeError:  # (JSON can spell a lone surrogate)
+        return "is not valid Unicode"
+    try:
+        re2.compile(expression, _re2_options())
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        return (f"is not a regular expression vaultgraph can match ({_shown(str(reason))}; "
+                "lookaround and back-references are not supported)")
+    return None
+
+
+def _linear_regex(expression: str):
+    """The RE2 pattern of ``expression`` (checked valid), or None when it is too large."""
+    import re2
+
+    try:
+        return re2.compile(expression, _re2_options(max_mem=64 << 20))
+    except re2.error:
+        return None
 
 
 def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
-    app_json = root / config_dir / "app.json"
+    """``<config dir>/app.json`` of the vault at ``root``.  It is vault content: a file
+    over MAX_CONFIG_BYTES, not regular (a FIFO, a device), not JSON or nested too deeply
+    gives an ``invalid-config`` warning and the defaults."""
+    where = f"{config_dir}/app.json"
     try:
-        settings = json.loads(app_json.read_text(encoding="utf-8"))
+        settings = json.loads(read_bounded(root / config_dir / "app.json", MAX_CONFIG_BYTES))
     except FileNotFoundError:
         return VaultConfig(config_dir)
-    except (OSError, ValueError) as exc:
-        return VaultConfig(config_dir, diagnostics=[Diagnostic(
-            f"{config_dir}/app.json", 1, 1, WARNING, "invalid-config",
-            f"cannot read app.json: {exc}")])
-    if not isinstance(settings, dict):
-        settings = {}
-    filters = settings.get("userIgnoreFilters") or []
-    return VaultConfig(
-        config_dir,
-        [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
-    )
+    except TooLarge as exc:
+        problem = f"app.json is over {exc.limit // 1024} kB; not read"
+    except RecursionError:
+        problem = "cannot read app.json: nested too deeply"
+    except OSError as exc:
+        problem = f"cannot read app.json: {exc.strerror or exc}"
+    except ValueError as exc:
+        problem = f"cannot read app.json: {exc}"
+    else:
+        if not isinstance(settings, dict):
+            settings = {}
+        filters = settings.get("userIgnoreFilters") or []
+        return VaultConfig(
+            config_dir,
+            [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
+        )
+    return VaultConfig(config_dir, diagnostics=[Diagnostic(where, 1, 1, WARNING, "invalid-config",
+                                                           problem)])
 
 
 NOTE_ENDINGS = (".md", ".MD", ".Md", ".mD")
@@ -85,33 +228,6 @@ def is_canvas(path: str) -> bool:
 def is_source(path: str) -> bool:
     """A file whose links are read: a note or a canvas."""
     return path.endswith(NOTE_ENDINGS) or path[-7:].lower() == ".canvas"
-
-
-class NotRegularFile(OSError):
-    """The path names a folder, pipe, device or socket, not a regular file."""
-
-
-def read_regular(path: str | os.PathLike[str], limit: int) -> bytes | None:
-    """The bytes of the regular file at ``path`` (symlinks followed), or None when it
-    holds more than ``limit`` bytes.  Opened without blocking (a FIFO put in a file's
-    place does not hang the run) and checked with fstat on the open file, so what is
-    read is what was checked.  OSError (NotRegularFile for anything but a regular file)."""
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
-    try:
-        import stat
-
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFile(f"not a regular file: {os.fspath(path)}")
-        chunks, size = [], 0
-        while size <= limit:
-            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return None if size > limit else b"".join(chunks)
-    finally:
-        os.close(fd)
 
 
 class FileStats(dict):
@@ -203,12 +319,29 @@ def stat_all(files: list[str]) -> array:
     return numbers
 
 
+MAX_FOLDER_DEPTH = 100  # folders nested deeper are not read (a `too-deep` warning)
+
+
+def is_within(path: str, folder: str) -> bool:
+    """Whether ``path`` is ``folder`` or inside it; both absolute and resolved
+    (``os.path.realpath``).  Compares whole components: "/" holds everything, and
+    "/vault2" is not inside "/vault"."""
+    try:
+        return os.path.commonpath((path, folder)) == folder
+    except ValueError:  # on different drives, or one relative
+        return False
+
+
 def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
     """Every file in the vault: sorted vault-relative POSIX path -> (size, mtime in ns).
 
     Names starting with ``.`` are not part of a vault.  Folder symlinks are
     followed only to folders outside the vault that were not seen before
-    (Obsidian ignores loops and links back into the vault).
+    (Obsidian ignores loops and links back into the vault), and never to a folder
+    holding the vault (``/`` among them).  Folders over MAX_FOLDER_DEPTH deep are
+    not read (``too-deep``); FIFOs, sockets and devices are not files of the vault
+    (``special-file``).  The walk keeps its own stack: time and memory grow with the
+    number of entries, not with the depth.
     """
     taken_at = time.time_ns()
     files: dict[str, tuple[int, int]] = {}
@@ -218,8 +351,11 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
 
     found: list[str] = []  # files to stat, all at once at the end
     paths: list[str] = []  # their vault paths
+    # folders to list, next one last: (path, vault path, real path of the parent, depth,
+    # is a symlink)
+    stack: list[tuple[str, str, str, int, bool]] = []
 
-    def walk(folder: str, prefix: str) -> None:
+    def walk(folder: str, prefix: str, real_folder: str, depth: int) -> None:
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -243,26 +379,25 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
                 pass  # reported below
             others.append(entry)
         others.sort(key=attrgetter("name"))
+        folders = []
         for entry in others:
             rel = prefix + entry.name
             try:
                 is_dir = entry.is_dir()
                 is_file = not is_dir and entry.is_file()
                 is_link = entry.is_symlink()
+                exists = is_dir or is_file or not is_link or os.path.exists(entry.path)
             except OSError as exc:
                 problems.append(Diagnostic(rel, 1, 1, ERROR, "unreadable-file",
                                            f"cannot stat: {exc.strerror}"))
                 continue
             if is_dir:
-                real = os.path.realpath(entry.path)
-                if is_link and (real in seen_dirs or real_root.startswith(real + os.sep)
-                                or real.startswith(real_root + os.sep)):
-                    problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
-                                               "folder symlink points inside the vault, to a "
-                                               "parent of it or into a loop; not followed"))
+                if depth >= MAX_FOLDER_DEPTH:
+                    problems.append(Diagnostic(rel, 1, 1, WARNING, "too-deep",
+                                               f"folder nested over {MAX_FOLDER_DEPTH} levels "
+                                               "deep; not read"))
                     continue
-                seen_dirs.add(real)
-                walk(entry.path, rel + "/")
+                folders.append((entry.path, rel, real_folder, depth + 1, is_link))
             elif is_file:
                 try:
                     rel.encode("utf-8")
@@ -273,11 +408,30 @@ def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
                     continue
                 found.append(entry.path)
                 paths.append(rel)
-            elif is_link:
+            elif not exists:
                 problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
                                            "broken symlink; not followed"))
+            else:
+                problems.append(Diagnostic(rel, 1, 1, WARNING, "special-file",
+                                           "not a regular file or folder (a FIFO, socket or "
+                                           "device); not read"))
+        stack.extend(reversed(folders))  # in name order, each before the next's
 
-    walk(str(root), "")
+    walk(str(root), "", real_root, 0)
+    while stack:  # depth first, in name order (which symlink to a folder is taken first)
+        folder, rel, real_parent, depth, is_link = stack.pop()
+        # the real path of a plain folder is its parent's and its name: no realpath
+        # (whose cost grows with the depth) but for symlinks
+        real = os.path.realpath(folder) if is_link else os.path.join(real_parent,
+                                                                     os.path.basename(folder))
+        if is_link and (real in seen_dirs or is_within(real_root, real)
+                        or is_within(real, real_root)):
+            problems.append(Diagnostic(rel, 1, 1, WARNING, "ignored-symlink",
+                                       "folder symlink points inside the vault, to a folder "
+                                       "holding it or into a loop; not followed"))
+            continue
+        seen_dirs.add(real)
+        walk(folder, rel + "/", real, depth)
     numbers = stat_all(found)
     for rel, size, mtime in zip(paths, numbers[0::2], numbers[1::2]):
         if size < 0:  # mtime: the error number

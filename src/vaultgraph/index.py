@@ -25,7 +25,7 @@ from typing import Callable, Iterable
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
-from .files import FileStats, is_canvas, is_source
+from .files import FileStats, is_canvas, is_source, read_bounded
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
@@ -138,8 +138,7 @@ def _digest(root: Path, path: str) -> str | None:
     from .parse import MAX_NOTE_BYTES  # the parser loads only when something is read
 
     try:
-        with open(root / path, "rb") as handle:
-            return hashlib.sha1(handle.read(MAX_NOTE_BYTES + 1)).hexdigest()
+        return hashlib.sha1(read_bounded(root / path, MAX_NOTE_BYTES, cut=True)).hexdigest()
     except OSError:
         return None
 

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote
 
+from .files import TooLarge, read_bounded
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
@@ -90,14 +91,16 @@ def time_limit(seconds: float | None):
 
 
 def read_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:
-    """The bytes of a note (None when it cannot or should not be read) and why not."""
+    """The bytes of a note (None when it cannot or should not be read) and why not.
+    Only a regular file is read, and at most MAX_NOTE_BYTES + 1 bytes of it
+    (:func:`~vaultgraph.files.read_bounded`): a note swapped for a FIFO or a device
+    after discovery is reported, not waited on or read without end."""
     try:
-        size = (root / path).stat().st_size
-        if size > MAX_NOTE_BYTES:
-            return None, [Diagnostic(
-                path, 1, 1, WARNING, "too-large",
-                f"{size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed")]
-        return (root / path).read_bytes(), []
+        return read_bounded(root / path, MAX_NOTE_BYTES), []
+    except TooLarge as exc:
+        return None, [Diagnostic(
+            path, 1, 1, WARNING, "too-large",
+            f"{exc.size / 1048576:.1f} MB is over the {MAX_NOTE_BYTES // 1048576} MB limit; not parsed")]
     except OSError as exc:
         return None, [Diagnostic(path, 1, 1, ERROR, "unreadable-file",
                                  f"cannot read: {exc.strerror or exc}")]
