@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
+from .escape import terminal
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -159,7 +161,8 @@ def console(stderr: bool = False) -> "Console":
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"vaultgraph: {message}", err=True)
+    """One line on stderr (vault text in ``message`` escaped for the terminal), then exit."""
+    click.echo(f"vaultgraph: {terminal(message)}", err=True)
     sys.exit(code)
 
 
@@ -236,7 +239,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     else:
         click.echo(f"{data['notes']} notes: {data['parsed']} parsed, {data['reused']} from the "
                    f"index, {data['removed']} removed"
-                   f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
+                   f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
     if not data["written"]:
         fail("the index could not be written (locked by another run for over 15 s, or its "
              "folder is not writable); nothing was stored", EXIT_USAGE)
@@ -527,7 +530,7 @@ def _write_output(text: str, output: str | None) -> None:
         write_atomically(output, text)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {terminal(output)}", err=True)
 
 
 @cli.group()
@@ -656,7 +659,7 @@ def main() -> None:
     except Exception as exc:  # pragma: no cover - the last line of defence
         if os.environ.get("VAULTGRAPH_DEBUG"):
             raise
-        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {terminal(str(exc))} "
                    "(set VAULTGRAPH_DEBUG=1 for the traceback)", err=True)
         code = EXIT_INTERNAL
     _end(code)
