@@ -16,7 +16,7 @@ import re
 # newline or carriage return forges a whole output line), the Unicode line and paragraph
 # separators, and the bidirectional overrides and isolates, which reorder what a line shows
 # ("Trojan Source", CVE-2021-42574).
-_INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+INVISIBLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r"}
 
 
@@ -37,9 +37,9 @@ def visible(text: str) -> str:
     A backslash is left as it is (``\\n`` in the output is then either a newline of
     the vault's text or the two characters it was written with): paths and LaTeX
     read better that way, and no output line can be forged with one."""
-    if _INVISIBLE.search(text) is None:  # the usual case: no new string
+    if INVISIBLE.search(text) is None:  # the usual case: no new string
         return text
-    return _INVISIBLE.sub(_shown, text)
+    return INVISIBLE.sub(_shown, text)
 
 
 # GitHub Actions runs a workflow command from any line of a job's output: `::cmd::` at the
