@@ -67,10 +67,11 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     # forbids, a bidi override, a legacy `##[error]` command, and a tab (rich's own path).
     "\"><img src=x onerror=alert(1)>.md": ("[[Target]] `code` [[B`tick]] [[Target|a ` tick]]\n",
                                          {"unresolved-link"}),
-    "names/new\n::error file=forged.md,line=1::forged.md": ("[[Target]]\n", set()),
+    "names/new\n::error file=forged.md,line=1::forged.md": ("[[Target]] #🔴\n", {"unsourced-claim"}),
     "names/::warning file=forged.md::leading.md": ("[[Target]]\n", set()),
     "escapes/terminal.md": ("clip \x1b]52;c;cHduZWQ=\x07 clear \x1b[2J\ttab [[Target]] #🔴\n"
-                            "[[\x1bc reset]] [[\x01ctl]] [[\x9b2J csi]] [[rtl \u202e txt]] ##[error]x\n",
+                            "[[\x1bc reset]] [[\x01ctl]] [[\x9b2J csi]] [[rtl \u202e txt]] ##[error]x\n"
+                            "Target, unlinked \x1b]52;c;eA==\x07\n",
                             {"unresolved-link", "unsourced-claim"}),
     "escapes/orphan \x1bc\u202e.md": ("no links\n", set()),
     "Target.md": ("# Target\n", set()),
