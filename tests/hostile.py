@@ -68,8 +68,8 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "\"><img src=x onerror=alert(1)>.md": ("[[Target]] `code` [[B`tick]] [[Target|a ` tick]]\n",
                                          {"unresolved-link"}),
     "names/new\n::error file=forged.md,line=1::forged.md": ("[[Target]] #🔴\n", {"unsourced-claim"}),
-    "names/::warning file=forged.md::leading.md": ("[[Target]]\n", set()),
-    "escapes/terminal.md": ("clip \x1b]52;c;cHduZWQ=\x07 clear \x1b[2J\ttab [[Target]] #🔴\n"
+    "::warning file=forged.md::leading.md": ("[[Target]]\n", set()),
+    "escapes/terminal.md": ("clip \x1b]52;c;cHduZWQ=\x07 clear \x1b[2J\ttab ##[error]x [[Target]] #🔴\n"
                             "[[\x1bc reset]] [[\x01ctl]] [[\x9b2J csi]] [[rtl \u202e txt]] ##[error]x\n"
                             "Target, unlinked \x1b]52;c;eA==\x07\n",
                             {"unresolved-link", "unsourced-claim"}),
