@@ -372,7 +372,7 @@ def test_index_is_private(make_vault, tmp_path):
 def test_index_folder_that_is_not_ours_is_not_used(make_vault, tmp_path):
     from vaultgraph.index import index_file
 
-    root = make_vault({"A.md": "[[B]]", "B.md": ""})
+    root = make_vault({"A.md": "[[B]] [[Bx]]", "B.md": ""})  # (Bx: did-you-mean answers to keep)
     cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
     elsewhere.mkdir()
     folder = index_file(root, cache).parent
@@ -381,4 +381,5 @@ def test_index_folder_that_is_not_ours_is_not_used(make_vault, tmp_path):
     run = lambda *a: CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), *a])
     assert run("index").exit_code == 2
     assert json.loads(run("backlinks", "B", "--json").stdout)["backlinks"][0]["source"] == "A.md"
+    assert run("check").exit_code == 1 and run("--no-cache", "check").exit_code == 1
     assert list(elsewhere.iterdir()) == []

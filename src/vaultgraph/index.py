@@ -529,8 +529,9 @@ class SuggestionStore:
                 scores) -> dict:
         """query -> [(score, name)]; ``keys()``: the names; ``scores(queries, names,
         limit)`` scores what is missing."""
-        try:
-            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+        try:  # never creates the index: only Index.open does, in a folder of ours (places.py)
+            connection = sqlite3.connect(Path(self.location).absolute().as_uri() + "?mode=rw",
+                                         uri=True, timeout=15, isolation_level=None)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
         try:
