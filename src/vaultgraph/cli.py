@@ -260,7 +260,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
     if not data["written"]:
         fail("the index could not be written (locked by another run for over 15 s, or its "
-             "folder is not writable); nothing was stored", EXIT_USAGE)
+             "folder is not writable or not this user's); nothing was stored", EXIT_USAGE)
 
 
 @cli.command()
