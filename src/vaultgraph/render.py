@@ -153,7 +153,9 @@ def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
 
     for d in result.diagnostics:
         kind = "error" if d.severity == "error" else "warning"
-        where = _escape_annotation(terminal(show(d.path))).replace(",", "%2C").replace(":", "%3A")
+        # The file's line breaks as GitHub decodes them (%0A: the annotation finds the file),
+        # its other control characters shown (GitHub decodes no other).
+        where = terminal(_escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A"))
         click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
                    f"title={d.code}::{_escape_annotation(terminal(d.message))}")
     click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")
