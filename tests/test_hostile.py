@@ -209,7 +209,7 @@ def test_human_output_shows_control_characters_and_forges_no_line(root, args):
     if "github" in args:  # the annotation names the file as GitHub decodes it (actions/runner)
         files = {re.sub("%(0A|0D|3A|2C|25)", lambda m: chr(int(m.group(1), 16)), m.group(1))
                  for m in re.finditer(r"^::\w+ file=([^,]*),", result.stdout, re.M)}
-        assert "names/new\n::error file=forged.md,line=1::forged.md" in files
+        assert any(f.endswith("/names/new\n::error file=forged.md,line=1::forged.md") for f in files)
     if args[-2:] == ["backlinks", "Target"]:
         assert "new\\n::error file=forged.md" in result.stdout
         assert "\\x1b]52;c;cHduZWQ=\\x07 clear \\x1b[2J" in result.stdout  # (a tab: rich's path)
