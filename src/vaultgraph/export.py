@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from .escape import xml_chars
+from .escape import visible, xml_chars
 from .report.csv import neutralise
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ def _dot(graph: "nx.MultiDiGraph") -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+    """A Mermaid label: entities for what Mermaid reads, control characters shown."""
+    return (visible(text).replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
             .replace(">", "#gt;").replace("\n", " "))
 
 
