@@ -62,6 +62,20 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "names/links.md": ("[[Café]] [[🔴 emoji]] [[C# basics]] [[case]]\n", {"unresolved-link"}),
     "<img src=x onerror=alert(1)>.md": ("<script>alert('x')</script> [[Target]] \"quotes\", commas\n",
                                      set()),
+    # Output encoding: vault text is data in every format (issue 17). Link text with a backtick,
+    # a name that is HTML, names with a newline or a leading `::` (a forged GitHub Actions
+    # command line), terminal escape sequences (ESC ]52 writes the clipboard, ESC [2J clears
+    # the screen, ESC c resets, U+009B is a one-character CSI), a control character XML 1.0
+    # forbids, a bidi override, a legacy `##[error]` command, and a tab (rich's own path).
+    "\"><img src=x onerror=alert(1)>.md": ("[[Target]] `code` [[B`tick]] [[Target|a ` tick]]\n",
+                                         {"unresolved-link"}),
+    "names/new\n::error file=forged.md,line=1::forged.md": ("[[Target]] #🔴\n", {"unsourced-claim"}),
+    "::warning file=forged.md::leading.md": ("[[Target]]\n", set()),
+    "escapes/terminal.md": ("clip \x1b]52;c;cHduZWQ=\x07 clear \x1b[2J\ttab ##[error]x [[Target]] #🔴\n"
+                            "[[\x1bc reset]] [[\x01ctl]] [[\x9b2J csi]] [[rtl \u202e txt]] ##[error]x\n"
+                            "Target, unlinked \x1b]52;c;eA==\x07\n",
+                            {"unresolved-link", "unsourced-claim"}),
+    "escapes/orphan \x1bc\u202e.md": ("no links\n", set()),
     "Target.md": ("# Target\n", set()),
     "empty.md": ("", set()),
 }

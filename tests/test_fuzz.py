@@ -140,9 +140,8 @@ def test_lines_written_directly_are_what_rich_prints(lines):
     import io
 
     from rich.console import Console
-    from rich.text import Text
 
-    from vaultgraph.render import _Lines
+    from vaultgraph.render import _Lines, _text
 
     def console(file):
         return Console(file=file, highlight=False, soft_wrap=True, width=1_000_000)
@@ -153,6 +152,6 @@ def test_lines_written_directly_are_what_rich_prints(lines):
     for parts in lines:
         written.add(parts[0], *((part, "bold") for part in parts[1:]))
     written.flush()
-    for parts in lines:
-        console(printed).print(Text.assemble(*parts))
+    for parts in lines:  # (both with the vault text escaped for the terminal)
+        console(printed).print(_text(parts[0], *((part, "bold") for part in parts[1:])))
     assert direct.getvalue() == printed.getvalue()

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import re
+import sqlite3
+import stat
 import subprocess
 import sys
+import threading
 from collections import defaultdict
 from pathlib import Path
+from urllib.parse import unquote
 
+import networkx as nx
 import pytest
 from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph.check import check_vault
 from vaultgraph.cli import cli
+from vaultgraph.export import export_graph
 from vaultgraph.parse import read_note
 
 from . import hostile
@@ -318,3 +326,231 @@ def test_read_bounded(tmp_path):
         assert read_bounded("/proc/self/status", 10) == b""
     assert is_within("/home/v/x", "/") and is_within("/v", "/v") and is_within("/v/x", "/v")
     assert not is_within("/v2", "/v") and not is_within("/", "/v")
+
+
+# -- output encoding: vault text is data in every format (issue 17) -------------------
+# What must never reach a terminal from the vault: C0 controls but tab and the line break
+# (ESC, BEL, CR...), DEL, C1 controls (U+009B is a CSI), line separators, bidi overrides.
+RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+OUR_ANNOTATION = re.compile(r"::(error|warning) file=[^:,]*,line=\d+,col=\d+,title=[a-z-]+::")
+
+# Each prints vault text: paths, names, link text, lines of notes.
+HUMAN_COMMANDS = [
+    ["check"], ["--no-cache", "check"], ["check", "--format", "github"], ["tags", "🔴"],
+    ["links", "escapes/terminal"], ["backlinks", "Target"], ["--no-cache", "backlinks", "Target"],
+    ["explain", "escapes/terminal:2"], ["provenance", "names/new\n::error file=forged.md,line=1::forged"],
+    ["orphans"], ["deadends"], ["wanted"], ["neighbors", "Target"],
+    ["path", "Target", "escapes/terminal"], ["hubs", "--top", "100"], ["mentions", "Target"],
+    ["backlinks", "\x1b]52;c;eA==\x07nothing"],  # an error message quoting the argument
+]
+
+
+def _lines_are_ours(args, output):
+    """No raw control character, and no line a GitHub Actions runner would run as a
+    workflow command (`::cmd` at a line's start, `##[cmd]` anywhere) unless it is one of
+    the github format's own annotations."""
+    assert not RAW_CONTROL.search(output), (args, RAW_CONTROL.search(output))
+    assert "##[" not in output, args
+    for line in output.splitlines():
+        if line.lstrip().startswith("::"):
+            assert "github" in args and OUR_ANNOTATION.match(line), (args, line)
+
+
+@pytest.mark.parametrize("args", HUMAN_COMMANDS, ids=" ".join)
+def test_human_output_shows_control_characters_and_forges_no_line(root, args):
+    result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+    assert result.exit_code in (0, 1, 2) and result.exception is None or isinstance(
+        result.exception, SystemExit), (args, result.output[-500:])
+    _lines_are_ours(args, result.stdout)
+    _lines_are_ours(args, result.stderr)
+    if args[-1] in ("check", "github", "wanted") or args[-2:] == ["backlinks", "Target"]:
+        assert "\\x1b" in result.stdout  # shown, not dropped
+    if "github" in args:  # the annotation names the file as GitHub decodes it (actions/runner)
+        files = {re.sub("%(0A|0D|3A|2C|25)", lambda m: chr(int(m.group(1), 16)), m.group(1))
+                 for m in re.finditer(r"^::\w+ file=([^,]*),", result.stdout, re.M)}
+        assert any(f.endswith("/names/new\n::error file=forged.md,line=1::forged.md") for f in files)
+    if args[-2:] == ["backlinks", "Target"]:
+        assert "new\\n::error file=forged.md" in result.stdout
+        assert "\\x1b]52;c;cHduZWQ=\\x07 clear \\x1b[2J" in result.stdout  # (a tab: rich's path)
+
+
+@pytest.mark.parametrize("args", [["check"], ["backlinks", "Target"], ["orphans"],
+                                  ["mentions", "Target"]], ids=" ".join)
+def test_coloured_output_sends_no_escape_sequence_of_the_vault(root, args, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")  # rich's styles on: its own escapes, only SGR
+    result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+    assert "\x1b[" in result.stdout  # (coloured indeed)
+    without_styles = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)
+    assert not RAW_CONTROL.search(without_styles), RAW_CONTROL.search(without_styles)
+
+
+def test_markdown_report_is_data_not_markup(root):
+    from markdown_it import MarkdownIt
+    from mdit_py_plugins.front_matter import front_matter_plugin
+
+    from vaultgraph.escape import visible
+
+    result = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks",
+                                      "--include-unresolved"])
+    assert result.exit_code == 0
+    text = result.stdout
+    tokens = MarkdownIt("commonmark").enable("table").use(front_matter_plugin).parse(text)
+    inline = [child for token in tokens for child in (token.children or [])]
+    assert not [t for t in tokens + inline if t.type.startswith("html")]  # no raw HTML
+    assert not RAW_CONTROL.search(text)
+    codes = {t.content for t in inline if t.type == "code_inline"}
+    # Paths and link text in code spans come out exactly as written (line breaks shown).
+    for path in ('"><img src=x onerror=alert(1)>.md', "names/new\n::error file=forged.md,line=1::forged.md",
+                 "escapes/terminal.md"):
+        assert visible(path) in codes, path
+    assert "B`tick" in codes and "\\x1bc reset" in codes
+    # One heading per note, and the contents link to each as written.
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens)
+                if t.type == "heading_open" and t.tag == "h2"]
+    report = json.loads(CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks",
+                                                 "--include-unresolved", "--format", "json"]).stdout)
+    entries = headings[1:1 + len(report["notes"])]
+    assert len(entries) == len(report["notes"])
+    assert re.findall(r"^- \[\[#(.*)\]\] \(\d+\)$", text, re.M) == entries
+    # A Markdown link (for names holding markup) leads to the note it names.
+    hrefs = {unquote(t.attrGet("href")) for t in inline if t.type == "link_open"}
+    assert '"><img src=x onerror=alert(1)>.md' in hrefs
+
+
+@pytest.mark.parametrize("fmt, read", [
+    ("graphml", lambda text: nx.read_graphml(io.BytesIO(text.encode()), force_multigraph=True)),
+    ("gexf", lambda text: nx.read_gexf(io.BytesIO(text.encode()))),
+])
+def test_xml_exports_read_back_with_forbidden_characters_shown(root, fmt, read):
+    result = CliRunner().invoke(cli, ["--vault", str(root), "export", "--format", fmt])
+    assert result.exit_code == 0
+    back = read(result.stdout)
+    exported = export_graph(vaultgraph.load(root))
+    assert back.number_of_nodes() == exported.number_of_nodes()
+    assert back.number_of_edges() == exported.number_of_edges()
+    # (ESC is forbidden in XML 1.0 too; the bidi override is not)
+    assert {"\\x01ctl", "\\x1bc reset", "escapes/orphan \\x1bc\u202e.md"} <= set(back.nodes)
+
+
+def test_mermaid_export_is_one_line_per_node_and_edge_with_control_characters_shown(root):
+    result = CliRunner().invoke(cli, ["--vault", str(root), "export", "--format", "mermaid"])
+    graph = export_graph(vaultgraph.load(root))
+    assert len(result.stdout.splitlines()) == 1 + graph.number_of_nodes() + graph.number_of_edges()
+    assert not RAW_CONTROL.search(result.stdout) and "orphan \\x1bc\\u202e" in result.stdout
+
+
+# -- never write inside the vault; never replace what is not ours ----------------------
+def test_output_inside_the_vault_is_refused(root, tmp_path):
+    before = _hash_tree(root)
+    outside = tmp_path / "into-the-vault"
+    outside.symlink_to(root / "Target.md")
+    for args in (["report", "backlinks", "-o", str(root / "Target.md")],
+                 ["report", "backlinks", "--format", "html", "-o", str(root / "new" / "r.html")],
+                 ["export", "-o", str(root / "graph.graphml")],
+                 ["report", "backlinks", "-o", str(outside)],  # a symlink into the vault
+                 ["report", "backlinks", "-o", str(root / "names" / ".." / "x.md")]):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+        assert result.exit_code == 2, args
+        assert "inside the vault" in result.stderr and "Traceback" not in result.output
+    assert _hash_tree(root) == before
+
+
+def test_index_inside_the_vault_is_refused(make_vault, tmp_path, monkeypatch):
+    root = make_vault({"A.md": "[[B]]", "B.md": ""})
+    before = _hash_tree(root)
+    for cache in (root / ".cache", root / "sub" / "deeper"):
+        for command in (["index"], ["backlinks", "B"], ["check"], ["links", "A"], ["stats"]):
+            result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                              *command])
+            assert result.exit_code == 2 and "inside the vault" in result.stderr, command
+    monkeypatch.delenv("VAULTGRAPH_CACHE_DIR", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / "xdg"))  # absolute, in the vault: refused
+    assert CliRunner().invoke(cli, ["--vault", str(root), "index"]).exit_code == 2
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")  # relative: ignored (XDG spec), ~/.cache used
+    result = CliRunner().invoke(cli, ["index", "--json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["location"].startswith(str(tmp_path / "home" / ".cache"))
+    assert _hash_tree(root) == before
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks")
+def test_output_writes_through_what_is_not_a_regular_file(root, tmp_path):
+    args = ["--vault", str(root), "export", "--format", "csv", "-o"]
+    target = tmp_path / "kept.csv"
+    target.write_text("old")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    assert CliRunner().invoke(cli, [*args, str(link)]).exit_code == 0
+    assert link.is_symlink() and target.read_text().startswith("source,target")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()))
+    reader.start()
+    assert CliRunner().invoke(cli, [*args, str(fifo)]).exit_code == 0
+    reader.join(30)
+    assert received[0].startswith("source,target") and stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    if os.path.exists("/dev/full"):
+        result = CliRunner().invoke(cli, [*args, "/dev/full"])
+        assert result.exit_code == 2 and "cannot write" in result.stderr
+        assert stat.S_ISCHR(os.lstat("/dev/full").st_mode)
+    long = tmp_path / ("x" * 245)  # the temporary file's name must fit too
+    assert CliRunner().invoke(cli, [*args, str(long)]).exit_code == 0 and long.stat().st_size
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["kept.csv", "link.csv", "fifo", "x" * 245])  # no temporary file left
+
+
+# -- the cache is private --------------------------------------------------------------
+def _modes(folder: Path) -> dict[str, int]:
+    return {p.name: stat.S_IMODE(p.lstat().st_mode) for p in folder.iterdir()}
+
+
+def test_index_is_private(make_vault, tmp_path):
+    root = make_vault({"A.md": "[[B]]", "B.md": ""})
+    cache = tmp_path / "new" / "cache"
+    previous = os.umask(0o022)
+    try:
+        assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                        "index"]).exit_code == 0
+        (folder,) = cache.iterdir()
+        assert stat.S_IMODE(cache.stat().st_mode) == 0o700  # created by us: private
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        reader = sqlite3.connect(folder / "index.sqlite")  # keeps the -wal and -shm files
+        try:
+            reader.execute("SELECT count(*) FROM files").fetchone()
+            (root / "C.md").write_text("[[A]]")
+            assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                            "backlinks", "A"]).exit_code == 0
+            modes = _modes(folder)
+            assert {"index.sqlite", "index.sqlite-wal", "index.sqlite-shm"} <= set(modes)
+            assert set(modes.values()) == {0o600}, modes
+        finally:
+            reader.close()
+        # An index left readable (an older version, a copy): ours, so tightened.
+        os.chmod(folder, 0o755)
+        for name in os.listdir(folder):
+            os.chmod(folder / name, 0o644)
+        assert CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                        "tags"]).exit_code == 0
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        assert set(_modes(folder).values()) == {0o600}
+    finally:
+        os.umask(previous)
+
+
+def test_index_folder_that_is_not_ours_is_not_used(make_vault, tmp_path):
+    from vaultgraph.index import index_file
+
+    root = make_vault({"A.md": "[[B]] [[Bx]]", "B.md": ""})  # (Bx: did-you-mean answers to keep)
+    cache, elsewhere = tmp_path / "cache", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    folder = index_file(root, cache).parent
+    folder.parent.mkdir(parents=True)
+    folder.symlink_to(elsewhere)  # planted: the index would land in someone else's folder
+    run = lambda *a: CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), *a])
+    assert run("index").exit_code == 2
+    assert json.loads(run("backlinks", "B", "--json").stdout)["backlinks"][0]["source"] == "A.md"
+    assert run("check").exit_code == 1 and run("--no-cache", "check").exit_code == 1
+    assert list(elsewhere.iterdir()) == []

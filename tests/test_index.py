@@ -378,7 +378,8 @@ def test_index_command_and_cache_options(make_vault, tmp_path):
     assert no_cache.exit_code == 2
     assert not any(p.name.endswith(".sqlite") for p in root.rglob("*"))
     # A cache folder that cannot be made: `index` says so; queries still answer, unindexed.
-    blocked = ["--vault", str(root), "--cache-dir", str(root / "A.md" / "cache")]
+    (tmp_path / "a file").write_text("")  # (outside the vault: a cache inside is refused)
+    blocked = ["--vault", str(root), "--cache-dir", str(tmp_path / "a file" / "cache")]
     failed = CliRunner().invoke(cli, [*blocked, "index", "--json"])
     assert failed.exit_code == 2 and "could not be written" in failed.stderr
     assert json.loads(failed.stdout)["written"] is False

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
+from .escape import terminal
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -43,6 +45,7 @@ class State:
         self.cache_dir, self.use_cache = cache_dir, use_cache
         self._vault: Vault | None = None
         self._listing: Listing | None = None  # the vault's files, when listed before loading
+        self._cache_checked = False
 
     @property
     def root(self) -> Path:
@@ -50,9 +53,22 @@ class State:
             return Path(self.vault_path)
         return find_vault_root(Path.cwd())
 
+    def check_cache_location(self) -> None:
+        """Exit 2 when the index's folder is inside the vault (``index.index_file``'s rule)."""
+        if self.use_cache and not self._cache_checked:
+            from .index import CacheInsideVault, index_file
+
+            try:
+                index_file(self.root, self.cache_dir)
+            except CacheInsideVault as exc:
+                fail(str(exc), EXIT_USAGE)
+            self._cache_checked = True
+
     def vault(self, rebuild: bool = False) -> "Vault":
         if self._vault is None:
             from .vault import VaultError, load
+
+            self.check_cache_location()
 
             try:
                 self._vault = load(self.root, self.config_dir, progress=_progress_bar(),
@@ -65,7 +81,10 @@ class State:
     @property
     def answers_from_index(self) -> bool:
         """Whether a query may be answered from the index without loading the vault."""
-        return self.use_cache and self._vault is None and self.root.is_dir()
+        if not (self.use_cache and self._vault is None and self.root.is_dir()):
+            return False
+        self.check_cache_location()
+        return True
 
     def quick_answer(self, query: str, include_excluded: bool,
                      outgoing: bool = False) -> dict[str, Any] | None:
@@ -159,7 +178,8 @@ def console(stderr: bool = False) -> "Console":
 
 
 def fail(message: str, code: int) -> None:
-    click.echo(f"vaultgraph: {message}", err=True)
+    """One line on stderr (vault text in ``message`` escaped for the terminal), then exit."""
+    click.echo(f"vaultgraph: {terminal(message)}", err=True)
     sys.exit(code)
 
 
@@ -230,6 +250,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         fail("--no-cache: there is no index to update", EXIT_USAGE)
     if not state.root.is_dir():
         fail(f"vault not found: {state.root}", EXIT_USAGE)
+    state.check_cache_location()
     data = update_index(state.root, state.cache_dir, rebuild, _progress_bar())
     if as_json:
         emit_json(data)
@@ -237,10 +258,10 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
         click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
                    f"{data['reused']} from the index, {data['removed']} removed"
-                   f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {data['location']}")
+                   f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
     if not data["written"]:
         fail("the index could not be written (locked by another run for over 15 s, or its "
-             "folder is not writable); nothing was stored", EXIT_USAGE)
+             "folder is not writable or not this user's); nothing was stored", EXIT_USAGE)
 
 
 @cli.command()
@@ -517,8 +538,21 @@ def stats(state: State, as_json: bool, include_excluded: bool) -> None:
     _show(as_json, data, "stats", data)
 
 
+def _refuse_output_inside(state: State, output: str | None) -> None:
+    """Exit 2 when ``-o`` names a file inside the vault (symlinks followed): vaultgraph
+    never writes there, and would overwrite a note."""
+    if output is None or output == "-":
+        return
+    from .places import is_inside
+
+    if is_inside(output, state.root):
+        fail(f"will not write {output}: it is inside the vault {state.root} "
+             "(vaultgraph never writes there)", EXIT_USAGE)
+
+
 def _write_output(text: str, output: str | None) -> None:
-    """To stdout, or atomically to ``output`` (never half a file)."""
+    """To stdout, or to ``output``: a regular file atomically (never half a file),
+    anything else (a FIFO, a device, what a symlink points to) written through."""
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
@@ -528,7 +562,7 @@ def _write_output(text: str, output: str | None) -> None:
         write_atomically(output, text)
     except OSError as exc:
         fail(f"cannot write {output}: {exc.strerror or exc}", EXIT_USAGE)
-    click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {terminal(output)}", err=True)
 
 
 @cli.group()
@@ -556,6 +590,7 @@ def report_backlinks(state: State, fmt: str, output: str | None, tag: str | None
     links with their status, the wanted notes, tags and broken links."""
     from .report import ReportOptions, build_report, render
 
+    _refuse_output_inside(state, output)
     options = ReportOptions(tag, path_glob, min_backlinks, include_unresolved, sort, include_excluded)
     _write_output(render(build_report(state.vault(), options), fmt), output)
 
@@ -577,6 +612,7 @@ def export(state: State, fmt: str, output: str | None, no_attachments: bool, no_
     """The concept graph for Gephi, Cytoscape, Graphviz, Mermaid or a spreadsheet."""
     from .export import export_graph, write_graph
 
+    _refuse_output_inside(state, output)
     centre = state.note_path(around) if around else None
     graph = export_graph(state.vault(), not no_attachments, not no_unresolved, tag, centre,
                          depth, include_excluded)
@@ -661,7 +697,7 @@ def main() -> None:
     except Exception as exc:  # pragma: no cover - the last line of defence
         if os.environ.get("VAULTGRAPH_DEBUG"):
             raise
-        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {exc} "
+        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {terminal(str(exc))} "
                    "(set VAULTGRAPH_DEBUG=1 for the traceback)", err=True)
         code = EXIT_INTERNAL
     _end(code)

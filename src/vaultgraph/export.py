@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from .escape import visible, xml_chars
 from .report.csv import neutralise
 
 if TYPE_CHECKING:
@@ -76,7 +77,8 @@ def _dot(graph: "nx.MultiDiGraph") -> str:
 
 
 def _mermaid_text(text: str) -> str:
-    return (text.replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
+    """A Mermaid label: entities for what Mermaid reads, control characters shown."""
+    return (visible(text).replace("&", "#amp;").replace('"', "#quot;").replace("<", "#lt;")
             .replace(">", "#gt;").replace("\n", " "))
 
 
@@ -102,13 +104,30 @@ def _csv(graph: "nx.MultiDiGraph") -> str:
     return out.getvalue()
 
 
+def _xml_safe(graph: "nx.MultiDiGraph") -> "nx.MultiDiGraph":
+    """A copy of ``graph`` whose every string (node ids, edge keys, attribute values)
+    holds only characters XML 1.0 allows (``escape.xml_chars``): a link with a
+    control character would otherwise make a file no XML parser reads."""
+    import networkx as nx
+
+    def clean(value):
+        return xml_chars(value) if isinstance(value, str) else value
+
+    safe = nx.MultiDiGraph()
+    for node, data in graph.nodes(data=True):
+        safe.add_node(clean(node), **{k: clean(v) for k, v in data.items()})
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        safe.add_edge(clean(u), clean(v), key=clean(key), **{k: clean(x) for k, x in data.items()})
+    return safe
+
+
 def write_graph(graph: "nx.MultiDiGraph", fmt: str) -> str:
     import networkx as nx
 
     if fmt == "graphml":
-        return "\n".join(nx.generate_graphml(graph)) + "\n"
+        return "\n".join(nx.generate_graphml(_xml_safe(graph))) + "\n"
     if fmt == "gexf":
-        return "\n".join(nx.generate_gexf(graph)) + "\n"
+        return "\n".join(nx.generate_gexf(_xml_safe(graph))) + "\n"
     if fmt == "json":
         data = nx.node_link_data(graph, edges="edges")
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

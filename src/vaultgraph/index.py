@@ -57,15 +57,35 @@ _TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)",
                          _SCHEMA_SQL + ANSWERS_SQL + FINDINGS_SQL))
 
 
+class CacheInsideVault(ValueError):
+    """The index would be written inside the vault it indexes."""
+
+
 def default_cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    """``$XDG_CACHE_HOME/vaultgraph``; ``~/.cache/vaultgraph`` when that variable is
+    unset, empty or relative (the XDG Base Directory spec: "If an implementation
+    encounters a relative path in any of these variables it should consider the path
+    invalid and ignore it" -- a relative one would follow the current folder, into a
+    vault)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "vaultgraph"
 
 
 def index_file(vault_root: Path, cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """``<cache dir>/<hash of the vault's real path>/index.sqlite``."""
+    """``<cache dir>/<hash of the vault's real path>/index.sqlite``; ``cache_dir``
+    (default ``default_cache_dir()``) made absolute.  Raises CacheInsideVault when
+    that folder is inside the vault (``places.is_inside``): vaultgraph never writes
+    there."""
+    from .places import is_inside
+
+    folder = Path(cache_dir).absolute() if cache_dir else default_cache_dir()
+    if is_inside(folder, vault_root):
+        raise CacheInsideVault(f"the index's folder {folder} is inside the vault; vaultgraph "
+                               "never writes there: give --cache-dir outside it, or --no-cache")
     key = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
-    return Path(cache_dir or default_cache_dir()) / key.hexdigest()[:16] / "index.sqlite"
+    return folder / key.hexdigest()[:16] / "index.sqlite"
 
 
 @contextmanager
@@ -272,9 +292,13 @@ class Index:
 
     def open(self) -> None:
         """Open the index, or start a fresh one if it cannot be trusted."""
+        from .places import private_files, private_folder, private_umask
+
         try:
-            self.location.parent.mkdir(parents=True, exist_ok=True)
-            self.connection = self._connect()
+            private_folder(self.location.parent)  # 0700, and ours
+            with private_umask():  # the database, and so its -wal and -shm, 0600
+                self.connection = self._connect()
+            private_files(self.location)
         except (OSError, sqlite3.Error):
             self.connection = None  # no cache this time: everything is parsed
 
@@ -513,8 +537,9 @@ class SuggestionStore:
                 scores) -> dict:
         """query -> [(score, name)]; ``keys()``: the names; ``scores(queries, names,
         limit)`` scores what is missing."""
-        try:
-            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+        try:  # never creates the index: only Index.open does, in a folder of ours (places.py)
+            connection = sqlite3.connect(Path(self.location).absolute().as_uri() + "?mode=rw",
+                                         uri=True, timeout=15, isolation_level=None)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
         try:

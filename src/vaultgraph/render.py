@@ -1,7 +1,9 @@
 """Human-readable output of the view dicts (rich styles on a TTY, plain text otherwise).
 
 Every string from the vault goes through ``Text`` objects, never rich markup,
-so a note called ``[bold]x`` prints as written.
+so a note called ``[bold]x`` prints as written; and through ``escape.terminal``
+(in ``_text``, ``_Lines.add`` and the evidence labels), so its control characters
+show as ``\\x1b``, ``\\n`` instead of reaching the terminal.
 """
 
 from __future__ import annotations
@@ -14,12 +16,28 @@ from rich.console import Console
 from rich.text import Text
 
 from .check import CheckResult
+from .escape import terminal
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
-def _line(console: Console, *parts: tuple[str, str] | str) -> None:
-    console.print(Text.assemble(*parts))
+def _safe(part: tuple[str, str] | str | Text) -> tuple[str, str] | str | Text:
+    """A part of a line with its text escaped for the terminal (``escape.terminal``);
+    a ``Text`` is made of parts already escaped."""
+    if isinstance(part, str):
+        return terminal(part)
+    if isinstance(part, tuple):
+        return terminal(part[0]), part[1]
+    return part
+
+
+def _text(*parts: tuple[str, str] | str | Text) -> Text:
+    """``Text.assemble`` of ``parts``, (text, style) pairs or plain text, escaped."""
+    return Text.assemble(*map(_safe, parts))
+
+
+def _line(console: Console, *parts: tuple[str, str] | str | Text) -> None:
+    console.print(_text(*parts))
 
 
 # What rich changes in text it prints without styles: tabs (expanded by cell width)
@@ -38,6 +56,7 @@ class _Lines:
         self.written: list[str] = []
 
     def add(self, *parts: tuple[str, str] | str) -> None:
+        parts = tuple(map(_safe, parts))
         if self.direct:
             line = "".join(part if isinstance(part, str) else part[0] for part in parts)
             if not _REWRITTEN_BY_RICH.search(line):
@@ -134,32 +153,31 @@ def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
 
     for d in result.diagnostics:
         kind = "error" if d.severity == "error" else "warning"
-        where = _escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A")
+        # The file's line breaks as GitHub decodes them (%0A: the annotation finds the file),
+        # its other control characters shown (GitHub decodes no other).
+        where = terminal(_escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A"))
         click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
-                   f"title={d.code}::{_escape_annotation(d.message)}")
+                   f"title={d.code}::{_escape_annotation(terminal(d.message))}")
     click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")
 
 
 def _evidence_label(node: dict[str, Any]) -> Text:
-    label = Text()
+    parts: list[tuple[str, str] | str] = []
     if node.get("quote") is not None:
-        label.append(node["title"], "bold")
-        label.append(" (quoted): ")
-        label.append(f'"{node["quote"]}"', "italic")
+        parts += [(node["title"], "bold"), " (quoted): ", (f'"{node["quote"]}"', "italic")]
     else:
         style = {"source": "bold green", "claim": "cyan", "missing": "red"}.get(node["role"], "")
-        label.append(node["title"], style)
-        label.append(f" [{node['role']}]", "dim")
+        parts += [(node["title"], style), (f" [{node['role']}]", "dim")]
         for kind, value in node.get("identifiers", {}).items():
-            label.append(f" {kind}:{value}" if kind != "url" else f" {value}", "green")
+            parts.append((f" {kind}:{value}" if kind != "url" else f" {value}", "green"))
     if "via" in node:
-        label.append(f"  via {node['via']}", "dim")
+        parts.append((f"  via {node['via']}", "dim"))
         if node.get("locator"):
-            label.append(f", {node['locator']}", "yellow")
-        label.append(f" (line {node['line']})", "dim")
+            parts.append((f", {node['locator']}", "yellow"))
+        parts.append((f" (line {node['line']})", "dim"))
     if node.get("cycle"):
-        label.append("  (cycle: already on this path)", "red")
-    return label
+        parts.append(("  (cycle: already on this path)", "red"))
+    return _text(*parts)
 
 
 def provenance_tree(console: Console, data: dict[str, Any]) -> None:
@@ -172,13 +190,13 @@ def provenance_tree(console: Console, data: dict[str, Any]) -> None:
     verdict = data["verdict"].replace("-", " ")
     if data["sourced"] == "indirectly":
         verdict += f" (nearest source {data['depth']} steps away)"
-    root = Text.assemble((data["title"], "bold"), (f" [{data['role']}]", "dim"), "  -- ",
+    root = _text((data["title"], "bold"), (f" [{data['role']}]", "dim"), "  -- ",
                          (verdict, "bold red" if data["verdict"] in ("unsourced", "contested")
                           else "bold green"))
     tree = Tree(root)
     grow(tree, data["rests_on"])
     for counter in data["opposed_by"]:
-        tree.add(Text.assemble(("opposed by ", "bold red"), _evidence_label(counter)))
+        tree.add(_text(("opposed by ", "bold red"), _evidence_label(counter)))
     console.print(tree)
 
 

@@ -194,6 +194,8 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     (``cache_dir``, default ``~/.cache/vaultgraph``) and only changed files are
     parsed again; ``rebuild`` starts that index afresh.  ``listing``: the vault's
     files as :func:`~vaultgraph.files.list_vault` gave them just before (not listed again).
+    Raises VaultError when the vault is missing or unreadable, and
+    ``index.CacheInsideVault`` (a ValueError) when the index's folder is inside it.
     """
     root = Path(path)
     if not root.exists():

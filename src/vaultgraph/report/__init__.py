@@ -7,6 +7,7 @@ modules only write it.  The JSON form is the model itself (docs/cli.md).
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -95,19 +96,32 @@ def render(report: dict[str, Any], fmt: str) -> str:
 
 
 def write_atomically(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder, so a
-    reader never sees half a report and a failure leaves the old file intact."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    """Write ``text`` (UTF-8) to ``path``, never replacing what is not a regular file.
+
+    A regular file, or a new one, is written to a temporary file in the same folder
+    (a short name, ``.vg`` + 8 characters + ``.tmp``, so any name the folder takes
+    works) and renamed over it: a reader never sees half a file, a failure leaves the
+    old one intact, and its permissions are kept.  A symlink is followed: the file it
+    points to is written, the link stays.  Anything else -- a FIFO, a device such as
+    ``/dev/stdout`` or ``/dev/full`` -- and a regular file with other hard links are
+    written into, in place.  Raises OSError (e.g. ENOSPC, EISDIR)."""
+    target = os.path.realpath(path)
+    try:
+        info: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
+        with open(target, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        return
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".vg", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp makes the file private; give it the mode a plain open() would.
-        mode = target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask()
-        os.chmod(temporary, mode)
+        os.chmod(temporary, info.st_mode & 0o7777 if info else 0o666 & ~_umask())
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
