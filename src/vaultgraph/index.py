@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from sys import intern
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
@@ -119,8 +119,17 @@ def note_from_json(path: str, text: str) -> Note:
 
 
 class DamagedIndex(Exception):
-    """A row of the index that cannot be read back (damaged, or written by something
-    else): the index is not to be trusted."""
+    """The index cannot be read back (a damaged page, a row that is not what was
+    written): it is not to be trusted.  Raised by every read and write of the index
+    (:class:`GuardedConnection`) and by :func:`decoded`; :func:`healed` discards the
+    index and answers again from a new one."""
+
+
+# Errors that reading rows of the index gives when they are not what was written: JSON
+# that does not decode (ValueError; UnicodeDecodeError is one), nested too deep to
+# decode (RecursionError), or of another shape or type (TypeError, KeyError, IndexError,
+# AttributeError).
+ROW_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def decoded(decode: Callable, *args):
@@ -128,8 +137,80 @@ def decoded(decode: Callable, *args):
     shape written."""
     try:
         return decode(*args)
-    except (ValueError, TypeError) as exc:
-        raise DamagedIndex(str(exc)) from exc
+    except ROW_ERRORS as exc:
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+
+
+# SQLite primary result codes that say the index cannot be used now, not that it is
+# damaged (rebuilding it would not help): PERM, BUSY, LOCKED, NOMEM, READONLY,
+# INTERRUPT, IOERR, FULL, CANTOPEN, PROTOCOL, NOLFS, AUTH.  Any other SQLite error
+# (CORRUPT "database disk image is malformed", NOTADB, ERROR "no such table",
+# CONSTRAINT, MISMATCH...) says the index is not what this version wrote.
+_UNUSABLE = {3, 5, 6, 7, 8, 9, 10, 13, 14, 15, 22, 23}
+
+
+def _guarded(call: Callable, *args):
+    """``call(*args)``, an SQLite call on the index, with its errors raised as
+    DamagedIndex -- unless SQLite says the index is only unusable now (locked by
+    another run, a full disk, a read-only folder): that sqlite3.Error is raised as is."""
+    try:
+        return call(*args)
+    except sqlite3.Error as exc:
+        if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in _UNUSABLE:
+            raise
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+    except UnicodeDecodeError as exc:  # an SQLite error message that is not UTF-8
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+
+
+class GuardedCursor(sqlite3.Cursor):
+    """A cursor whose statements and rows raise DamagedIndex for a damaged index."""
+
+    def execute(self, sql, parameters=()):
+        return _guarded(super().execute, sql, parameters)
+
+    def executemany(self, sql, parameters):
+        return _guarded(super().executemany, sql, parameters)
+
+    def executescript(self, script):
+        return _guarded(super().executescript, script)
+
+    def fetchone(self):
+        return _guarded(super().fetchone)
+
+    def fetchmany(self, size: int = 1):
+        return _guarded(super().fetchmany, size)
+
+    def fetchall(self):
+        return _guarded(super().fetchall)
+
+    def __iter__(self):
+        fetch = super().fetchmany
+        while rows := _guarded(fetch, 4096):  # a page of rows at a time: iterating stays fast
+            yield from rows
+
+
+class GuardedConnection(sqlite3.Connection):
+    """A connection to the index whose every statement and row raise DamagedIndex
+    when the index is damaged (see :func:`_guarded`): one guard for every query."""
+
+    def cursor(self, factory=GuardedCursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script):
+        return self.cursor().executescript(script)
+
+
+def connect(location: Path) -> GuardedConnection:
+    """A connection to the index at ``location`` (autocommit; waits up to 15 s for a lock)."""
+    return sqlite3.connect(location, timeout=15, isolation_level=None,
+                           factory=GuardedConnection)  # type: ignore[return-value]
 
 
 def _digest(root: Path, path: str) -> str | None:
@@ -268,34 +349,37 @@ class Index:
         try:
             self.location.parent.mkdir(parents=True, exist_ok=True)
             self.connection = self._connect()
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, DamagedIndex):
             self.connection = None  # no cache this time: everything is parsed
 
     def _connect(self) -> sqlite3.Connection:
         for attempt in (1, 2):
-            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+            connection = connect(self.location)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
                 tables = {name for (name,) in connection.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables and tables != _TABLES:
-                    raise sqlite3.DatabaseError("index with tables missing")
+                    raise DamagedIndex("index with tables missing")
                 if not tables:  # in one transaction: other runs see no tables or all of them
                     connection.executescript(
                         f"BEGIN IMMEDIATE;\n{_SCHEMA_SQL}{ANSWERS_SQL}{FINDINGS_SQL}\nCOMMIT;")
                 found = dict(connection.execute("SELECT key, value FROM meta"))
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
-                        raise sqlite3.DatabaseError("index of another schema")
+                        raise DamagedIndex("index of another schema")
                     connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                            [("schema", str(SCHEMA)), ("version", __version__)])
                 connection.execute("SELECT count(*) FROM files").fetchone()
                 return connection
-            except sqlite3.DatabaseError:
+            except DamagedIndex:
                 connection.close()
                 if attempt == 2:
                     raise
                 self._discard()
+            except BaseException:  # unusable now (locked, read-only...): no index this run
+                connection.close()
+                raise
         raise AssertionError("unreachable")
 
     def _discard(self) -> None:
@@ -405,11 +489,9 @@ class Index:
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
                 if fingerprint:
                     connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
-        except DamagedIndex:  # not to be trusted: made anew
+        except DamagedIndex:  # not to be trusted: healed() makes it anew
             parsed.close()
-            self.clear()
-            self.open()
-            return self.update(root, stats, progress, keep)
+            raise
         except sqlite3.Error:
             # Locked by another run for too long: parse what is left; this run's answers stand.
             for path, _, note, _ in parsed:
@@ -468,11 +550,7 @@ class Index:
                     if path in stats and path not in notes:
                         notes[path] = decoded(note_from_json, path, text)
             except sqlite3.Error:
-                pass
-            except DamagedIndex:  # not to be trusted: made anew
-                self.clear()
-                self.open()
-                return self.notes(root, stats, progress)
+                pass  # unusable now (locked...): what is missing is parsed
         missing = [p for p in stats.notes if p not in notes]  # the index went away
         notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
         return {path: notes[path] for path in stats.notes}
@@ -498,15 +576,20 @@ class SuggestionStore:
     they are looked up one by one, and new queries scored against the names stored.
     """
 
-    def __init__(self, location: Path, names_version: str | None = None):
+    def __init__(self, location: Path, names_version: str | None = None,
+                 on_damage: Callable[[], None] | None = None):
         self.location, self.names_version = location, names_version
+        # Called when the index is found damaged (then the answers are scored afresh): to
+        # raise DamagedIndex, for healed() to make it anew, or to make it anew itself; by
+        # default the index is discarded (the next run makes it anew).
+        self.on_damage = on_damage or Index(location).clear
 
     def answers(self, queries: list[str], keys: Callable[[], list[str]], limit: int,
                 scores) -> dict:
         """query -> [(score, name)]; ``keys()``: the names; ``scores(queries, names,
         limit)`` scores what is missing."""
         try:
-            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+            connection = connect(self.location)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
         try:
@@ -518,11 +601,9 @@ class SuggestionStore:
             return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
-        except DamagedIndex:  # the answers kept cannot be read: none are kept
-            with write_transaction(connection):
-                connection.execute("DELETE FROM suggestions")
-                connection.execute(
-                    "DELETE FROM meta WHERE key IN ('suggestions', 'suggested names')")
+        except DamagedIndex:
+            connection.close()
+            self.on_damage()
             return scores(queries, keys(), limit)
         finally:
             connection.close()
@@ -619,22 +700,50 @@ def write_transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
-@contextmanager
-def fresh_answers(root: Path, cache_dir=None,
-                  progress: Callable[[int, int], None] | None = None):
-    """A connection to the vault's index, brought up to date first; None when there is
-    no usable index (then the caller loads the vault)."""
+T = TypeVar("T")
+
+
+def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) -> T:
+    """``answer(index)`` with the index at ``location`` opened (``rebuild``: discarded
+    first); closed after.  The index is never trusted: when ``answer`` meets damage
+    anywhere in it -- DamagedIndex from any statement or row (:class:`GuardedConnection`,
+    :func:`decoded`), or rows of another shape or type than written (``ROW_ERRORS``) --
+    the index is discarded and ``answer`` runs again on a new one, built in this run.
+    Should that one fail with DamagedIndex too, ``answer`` runs once more with no index
+    (``index.connection`` None: every note parsed).  Any other error is raised: a row
+    error from a new index is a fault of ours, not damage."""
+    index = Index(location)
+    if rebuild:
+        index.clear()
+    for attempt in (1, 2, 3):
+        if attempt < 3:
+            index.open()
+        try:
+            return answer(index)
+        except (DamagedIndex, *ROW_ERRORS) as exc:
+            if attempt == 3 or (attempt == 2 and not isinstance(exc, DamagedIndex)):
+                raise
+            index.clear()
+        finally:
+            index.close()
+    raise AssertionError("unreachable")
+
+
+def answer_from_index(root: Path, cache_dir, progress: Callable[[int, int], None] | None,
+                      query: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``query(connection)`` on the vault's index, brought up to date first (and made
+    anew when damaged: :func:`healed`); None when there is no usable index (then the
+    caller loads the vault)."""
     from .files import discover
 
-    index = Index(index_file(root, cache_dir))
-    index.open()
-    try:
-        stats, _ = discover(root)
+    stats, _ = discover(root)
+
+    def answer(index: Index) -> T | None:
         with gc_paused():
             usable = index.connection is not None and index.update(root, stats, progress)
-        yield index.connection if usable else None
-    finally:
-        index.close()
+        return query(index.connection) if usable else None
+
+    return healed(index_file(root, cache_dir), answer)
 
 
 def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
@@ -644,9 +753,7 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
     or None when there is no usable index."""
     from . import answers
 
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
+    def answer(connection: sqlite3.Connection) -> dict:
         path = answers.IndexNoteFinder(connection).note_path(query)  # NoteLookupError as the vault's
         rows = [row for row in answers.backlinks(connection, path)
                 if include_excluded or not config.is_excluded(row["source"])]
@@ -654,32 +761,35 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
             return {"note": path, "outgoing": answers.outgoing(connection, path), "backlinks": rows}
         return {"note": path, "backlinks": rows}
 
+    return answer_from_index(root, cache_dir, progress, answer)
+
 
 def visible_answer(root: Path, cache_dir, config, answer, include_excluded: bool = False,
                    progress: Callable[[int, int], None] | None = None):
     """``answer(connection, visible)`` -- an answers.py query over the notes ``visible``
     accepts (``answers.tag_index``, ``link_ends``, ``broken_links``) -- on the index,
     brought up to date first; None when there is no usable index."""
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
-        return answer(connection, lambda path: include_excluded or not config.is_excluded(path))
+    return answer_from_index(root, cache_dir, progress, lambda connection: answer(
+        connection, lambda path: include_excluded or not config.is_excluded(path)))
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Bring the vault's index up to date (``vaultgraph index``); what it did."""
+    return update_index_at(root, index_file(root, cache_dir), rebuild, progress)
+
+
+def update_index_at(root: Path, location: Path, rebuild: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> dict:
+    """:func:`update_index` of the index at ``location``."""
     from .files import discover
 
-    index = Index(index_file(root, cache_dir))
-    if rebuild:
-        index.clear()
-    index.open()
-    try:
-        stats, _ = discover(root)
+    stats, _ = discover(root)
+
+    def update(index: Index) -> tuple[bool, dict]:
         with gc_paused():
-            written = index.update(root, stats, progress)
-    finally:
-        index.close()
-    return {"notes": len(stats.notes), "files": len(stats), **index.stats,
-            "written": written, "location": str(index.location)}
+            return index.update(root, stats, progress), index.stats
+
+    written, done = healed(location, update, rebuild)
+    return {"notes": len(stats.notes), "files": len(stats), **done,
+            "written": written, "location": str(location)}
