@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -703,3 +704,23 @@ def test_damage_met_after_opening_is_healed_in_the_same_run(tmp_path, damage):
             with sqlite3.connect(location) as db:
                 db.execute("SELECT note FROM files").fetchall()
             db.close()
+
+
+def test_an_edit_that_puts_the_mtime_back_is_seen(tmp_path, monkeypatch):
+    """A same-size edit whose mtime is put back (`touch -d`, os.utime) still moves the
+    ctime, which no one can set: the next run reads the file again (as git does)."""
+    monkeypatch.setattr("vaultgraph.index.RACY_NS", 0)  # every time trusted: the stat decides
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "A.md", "[[B]]", old)
+    _write(root, "B.md", "", old)
+    _write(root, "C.md", "", old)
+    links = ["--vault", str(root), "--cache-dir", str(cache), "links", "A", "--json"]
+    assert [l["target"] for l in json.loads(CliRunner().invoke(cli, links).output)["outgoing"]] \
+        == ["B.md"]
+    time.sleep(0.05)  # file times advance by a clock tick, not by the nanosecond
+    (root / "A.md").write_text("[[C]]")
+    os.utime(root / "A.md", ns=(old, old))
+    assert [l["target"] for l in json.loads(CliRunner().invoke(cli, links).output)["outgoing"]] \
+        == ["C.md"]
+    assert vaultgraph.load(root, cache=True, cache_dir=cache).notes["A.md"].links[0].path == "C"

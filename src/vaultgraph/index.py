@@ -1,6 +1,7 @@
 """The persistent index: parsed notes kept in SQLite, outside the vault.
 
-A cache, never the truth: each run compares every file's size and mtime with
+A cache, never the truth: each run compares every file's size and change time (the
+later of mtime and ctime: files.FileStats) with
 the index, re-reads only files that changed (and re-parses only those whose
 content hash changed), and rebuilds the index from scratch when it is missing,
 corrupt, locked for too long or of another schema.  Notes are stored as JSON
