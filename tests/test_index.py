@@ -57,8 +57,11 @@ _CONTENTS = {  # table -> (its columns, the same from a parsed note)
     "tags": ("name, line, col, source", lambda n: [(t.name, t.line, t.column, t.source) for t in n.tags]),
     "headings": ("text, level, line", lambda n: [(h.text, h.level, h.line) for h in n.headings]),
     "blocks": ("id, line, col", lambda n: [(b.id, b.line, b.column) for b in n.blocks]),
-    "citations": ("kind, value, line, col, context",
-                  lambda n: [(c.kind, c.value, c.line, c.column, c.context) for c in n.citations]),
+    "citations": ("kind, value, line, col",
+                  lambda n: [(c.kind, c.value, c.line, c.column) for c in n.citations]),
+    "lines": ("line, start, length, text",  # what contexts show, once a line
+              lambda n: sorted({(r.line, r.where.start, r.where.length, r.where.text)
+                                for r in n.links + n.citations})),
     "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
                                                   for k, v in n.frontmatter.items())),
     "diagnostics": ("line, col, severity, code, message",
@@ -73,7 +76,7 @@ def stored_contents(root, cache) -> dict:
     found = {}
     with sqlite3.connect(index_file(root, cache)) as db:
         for table, (columns, _) in _CONTENTS.items():
-            order = "key" if table == "properties" else "seq"
+            order = {"properties": "key", "lines": "line"}.get(table, "seq")
             for path, *row in db.execute(f"SELECT path, {columns} FROM {table} ORDER BY path, {order}"):
                 found.setdefault((table, path), []).append(tuple(row))
     return found

@@ -17,11 +17,11 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
-from itertools import groupby
+from itertools import chain, groupby
 
 from .files import FileStats, is_note
 from .lookup import NoteFinder
-from .model import Link, Note, TagInfo, note_name
+from .model import LineText, Link, Note, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
 
 SCHEMA_SQL = """
@@ -40,7 +40,15 @@ CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
     lookup_key TEXT NOT NULL, raw TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    kind TEXT NOT NULL, context TEXT NOT NULL, embed INTEGER NOT NULL, PRIMARY KEY (source, seq)
+    kind TEXT NOT NULL, context TEXT, embed INTEGER NOT NULL, PRIMARY KEY (source, seq)
+);
+-- The lines links and citations are on, once each: from character `start` (0-based) on,
+-- what their contexts show of the line (`length` characters long).  A link's context is
+-- worked out from its line and column (model.LineText); `context` in edges and citations
+-- is NULL then, else the context itself.
+CREATE TABLE IF NOT EXISTS lines (
+    path TEXT NOT NULL, line INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL,
+    text TEXT NOT NULL, PRIMARY KEY (path, line)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
@@ -60,7 +68,7 @@ CREATE TABLE IF NOT EXISTS blocks (
 );
 CREATE TABLE IF NOT EXISTS citations (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-    line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (path, seq)
+    line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT, PRIMARY KEY (path, seq)
 );
 CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
 CREATE TABLE IF NOT EXISTS properties (
@@ -77,7 +85,7 @@ _INDEXES = re.findall(r"(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);", SCHEMA_SQ
 # The tables holding one note's rows, and the column naming the note.
 _NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
                 "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
-                "diagnostics": "path"}
+                "diagnostics": "path", "lines": "path"}
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
 IN_MEMORY_RESOLVER = 1_000
@@ -177,7 +185,17 @@ class AnswerWriter:
         rows["headings"].extend((path, i, h.text, h.level, h.line)
                                 for i, h in enumerate(note.headings))
         rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
-        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, c.context)
+        lines = {}  # line -> the LineText written for it
+        for record in chain(note.links, note.citations):
+            if record.where.__class__ is not str:
+                lines.setdefault(record.line, record.where)
+
+        def context(record) -> str | None:  # NULL: the one of its line and column
+            return None if lines.get(record.line) is record.where else record.context
+
+        rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
+                             for number, shown in lines.items())
+        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, context(c))
                                  for i, c in enumerate(note.citations))
         rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
                                   for key, value in note.frontmatter.items())
@@ -185,7 +203,7 @@ class AnswerWriter:
                                    for i, d in enumerate(note.diagnostics))
         rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
                               lookup_key(link.path, path), link.raw, link.line, link.column,
-                              link.kind, link.context, link.embed)
+                              link.kind, context(link), link.embed)
                              for seq, link in enumerate(note.links))
         if len(rows["edges"]) > 10_000:
             self.flush()
@@ -294,12 +312,25 @@ def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
                 (source,))]
 
 
+# An edge's context: its own, or worked out from its line (answers.lines) and column.
+_CONTEXT = ("e.context, l.text, l.start, l.length FROM edges e "
+            "LEFT JOIN lines l ON l.path = e.source AND l.line = e.line")
+
+
+def _context(column: int, context: str | None, text: str | None, start: int,
+             length: int) -> str:
+    if context is not None:
+        return context
+    return "" if text is None else LineText(text, start, length).context(column)
+
+
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
     """Links from other notes to ``target``, in vault order (path, then position)."""
-    return [{"source": s, "line": line, "column": col, "kind": kind, "context": context}
-            for s, line, col, kind, context in connection.execute(
-                "SELECT source, line, col, kind, context FROM edges "
-                "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
+    return [{"source": s, "line": line, "column": col, "kind": kind,
+             "context": _context(col, *shown)}
+            for s, line, col, kind, *shown in connection.execute(
+                f"SELECT e.source, e.line, e.col, e.kind, {_CONTEXT} "
+                "WHERE e.target = ? AND e.source != ? ORDER BY e.source, e.seq", (target, target))]
 
 
 
@@ -337,8 +368,9 @@ def note_paths(connection: sqlite3.Connection) -> list[str]:
 def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Link]]:
     """(source, link) for every unresolved link written in a note ``visible(path)``
     accepts, in vault order; the links carry what ``queries.wanted`` reads of them."""
-    return [(source, Link(kind, raw, linkpath, None, None, line, col, context, bool(embed)))
-            for source, linkpath, raw, line, col, kind, context, embed in connection.execute(
-                "SELECT source, linkpath, raw, line, col, kind, context, embed FROM edges "
-                "WHERE target IS NULL ORDER BY source, seq")
+    return [(source, Link(kind, raw, linkpath, None, None, line, col, _context(col, *shown),
+                          bool(embed)))
+            for source, linkpath, raw, line, col, kind, embed, *shown in connection.execute(
+                f"SELECT e.source, e.linkpath, e.raw, e.line, e.col, e.kind, e.embed, {_CONTEXT} "
+                "WHERE e.target IS NULL ORDER BY e.source, e.seq")
             if visible(source)]

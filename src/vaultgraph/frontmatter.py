@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from .model import ERROR, WARNING, Diagnostic, Link, Tag
+from .model import ERROR, WARNING, Diagnostic, LineText, Link, Tag
 
-from .syntax import is_valid_tag, line_context, split_linktext
+from .syntax import is_valid_tag, split_linktext
 
 # Largest number of values a front matter may expand to (aliases included):
 # stops "billion laughs" documents before anything walks them.
@@ -221,7 +221,7 @@ class _Reader:
             self.result.links.append(Link(
                 kind=f"property:{key}", raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=line_context(text, col), embed=bool(match.group(1)),
+                context=LineText(text), embed=bool(match.group(1)),
             ))
 
 

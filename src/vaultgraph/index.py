@@ -29,9 +29,9 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import FileStats, is_note
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
-from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
+from .model import Block, Citation, Diagnostic, Heading, LineText, Link, Note, Quote, Tag
 
-SCHEMA = 13  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.
@@ -90,33 +90,54 @@ def fields_of(record) -> list:
 
 
 def note_to_json(note: Note) -> str:
+    """The note as JSON: its fields, then its lines (``[text, start, length]`` of each
+    LineText its links and citations show their context from; a link or citation holds
+    the index of its line there, or its context as text)."""
+    lines: list[list] = []
+    numbers: dict[int, int] = {}  # id of a LineText -> its index in lines
+
+    def where(record) -> int | str:
+        shown = record.where
+        if shown.__class__ is str:
+            return shown
+        number = numbers.get(id(shown))
+        if number is None:
+            number = numbers[id(shown)] = len(lines)
+            lines.append([shown.text, shown.start, shown.length])
+        return number
+
     return json.dumps([
         note.frontmatter, note.aliases,
-        [fields_of(t) for t in note.tags], [fields_of(l) for l in note.links],
+        [fields_of(t) for t in note.tags],
+        [[l.kind, l.raw, l.path, l.subpath, l.alias, l.line, l.column, where(l), l.embed]
+         for l in note.links],
         [fields_of(h) for h in note.headings], [fields_of(b) for b in note.blocks],
-        [fields_of(c) for c in note.citations], [fields_of(q) for q in note.quotes],
-        [fields_of(d) for d in note.diagnostics],
+        [[c.kind, c.value, c.line, c.column, where(c)] for c in note.citations],
+        [fields_of(q) for q in note.quotes],
+        [fields_of(d) for d in note.diagnostics], lines,
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def _links(rows: list[list]) -> list[Link]:
-    """Links sharing equal strings: a vault has a handful of link kinds, most link paths
-    equal their raw text, and links on one line share its context (a tenth or more
-    less memory for a loaded vault)."""
-    contexts: dict[str, str] = {}
+def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
+    """Links sharing equal strings: a vault has a handful of link kinds, and most link
+    paths equal their raw text (a tenth or more less memory for a loaded vault); links
+    on one line share its LineText."""
     return [Link(intern(kind), raw, raw if path == raw else path, subpath, alias, line, column,
-                 contexts.setdefault(context, context), embed)
-            for kind, raw, path, subpath, alias, line, column, context, embed in rows]
+                 shown if shown.__class__ is str else lines[shown], embed)
+            for kind, raw, path, subpath, alias, line, column, shown, embed in rows]
 
 
 def note_from_json(path: str, text: str) -> Note:
-    front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics = json.loads(text)
+    (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
+     lines) = json.loads(text)
+    shown = [LineText(*line) for line in lines]
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],
-                _links(links),
+                _links(links, shown),
                 [Heading(intern(h[0]), h[1], h[2]) for h in headings], [Block(*b) for b in blocks],
-                [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
-                [Diagnostic(*d) for d in diagnostics])
+                [Citation(kind, value, line, column, where if where.__class__ is str
+                          else shown[where]) for kind, value, line, column, where in citations],
+                [Quote(*q) for q in quotes], [Diagnostic(*d) for d in diagnostics])
 
 
 class DamagedIndex(Exception):

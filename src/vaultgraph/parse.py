@@ -16,7 +16,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from .frontmatter import read_frontmatter
-from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
+from .model import (ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText, Link, Note,
+                    Quote, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)
@@ -225,6 +226,7 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
+    share_lines(note.links + note.citations)
     return note
 
 
@@ -239,8 +241,8 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             locator = _Locator(lines, cursors, token.map[0], content)
         return locator.locate(offset)
 
-    def context(line: int, column: int = 1) -> str:
-        return line_context(lines[line - 1] if line <= len(lines) else "", column)
+    def context(line: int, column: int = 1) -> LineText:  # (share_lines makes one a line)
+        return LineText(lines[line - 1] if line <= len(lines) else "")
 
     identifiers = may_hold_identifiers(content)
     scanned = token.meta.get("scanned") if token.meta else None
