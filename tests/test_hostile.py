@@ -159,3 +159,22 @@ def test_undecodable_file_name_is_reported(tmp_path):
     result = CliRunner().invoke(cli, ["--vault", str(tmp_path / "v"), "check", "--format", "json"])
     data = json.loads(result.stdout)
     assert [d["code"] for d in data["diagnostics"]] == ["invalid-filename"]
+
+
+def test_the_index_grows_with_the_text_not_with_links_times_context(tmp_path):
+    """Links on one line share its context: the index keeps the line once, not a
+    240-character window per link (a 1 MB line of 150,000 links made a 96 MB index)."""
+    rel = "huge/many links on a line.md"
+    root = tmp_path / "vault"
+    (root / "huge").mkdir(parents=True)
+    (root / "Target.md").write_text("# Target\n")
+    (root / rel).write_text(hostile.FILES[rel][0])
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                      "backlinks", "Target", "--json"])
+    rows = json.loads(result.stdout)["backlinks"]
+    line = hostile.FILES[rel][0].split("\n")[0]
+    assert len(rows) == 3_003 and rows[-1]["context"] == "[[Target]] x [[Target]] x [[Target]] x"
+    assert rows[100]["context"] == "..." + line[rows[100]["column"] - 81:][:240].strip() + "..."
+    size = sum(f.stat().st_size for f in cache.rglob("index.sqlite*"))
+    assert size < 40 * len(hostile.FILES[rel][0])  # 71 times when each link kept its context
