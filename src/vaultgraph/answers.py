@@ -312,25 +312,36 @@ def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
                 (source,))]
 
 
-# An edge's context: its own, or worked out from its line (answers.lines) and column.
-_CONTEXT = ("e.context, l.text, l.start, l.length FROM edges e "
-            "LEFT JOIN lines l ON l.path = e.source AND l.line = e.line")
+class EdgeContexts:
+    """Contexts of edges read from the index: the edge's own (``context``), else worked
+    out from its line (answers.lines) and column.  Each line is read once, however many
+    links are on it (not joined to every edge: a line of 150,000 links would be copied
+    150,000 times)."""
 
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+        self.lines: dict[tuple[str, int], LineText | None] = {}
 
-def _context(column: int, context: str | None, text: str | None, start: int,
-             length: int) -> str:
-    if context is not None:
-        return context
-    return "" if text is None else LineText(text, start, length).context(column)
+    def __call__(self, source: str, line: int, column: int, context: str | None) -> str:
+        if context is not None:
+            return context
+        shown = self.lines.get((source, line), False)
+        if shown is False:
+            row = self.connection.execute(
+                "SELECT text, start, length FROM lines WHERE path = ? AND line = ?",
+                (source, line)).fetchone()
+            shown = self.lines[source, line] = LineText(*row) if row else None
+        return "" if shown is None else shown.context(column)
 
 
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
     """Links from other notes to ``target``, in vault order (path, then position)."""
+    contexts = EdgeContexts(connection)
     return [{"source": s, "line": line, "column": col, "kind": kind,
-             "context": _context(col, *shown)}
-            for s, line, col, kind, *shown in connection.execute(
-                f"SELECT e.source, e.line, e.col, e.kind, {_CONTEXT} "
-                "WHERE e.target = ? AND e.source != ? ORDER BY e.source, e.seq", (target, target))]
+             "context": contexts(s, line, col, context)}
+            for s, line, col, kind, context in connection.execute(
+                "SELECT source, line, col, kind, context FROM edges "
+                "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
 
 
 
@@ -368,9 +379,10 @@ def note_paths(connection: sqlite3.Connection) -> list[str]:
 def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Link]]:
     """(source, link) for every unresolved link written in a note ``visible(path)``
     accepts, in vault order; the links carry what ``queries.wanted`` reads of them."""
-    return [(source, Link(kind, raw, linkpath, None, None, line, col, _context(col, *shown),
-                          bool(embed)))
-            for source, linkpath, raw, line, col, kind, embed, *shown in connection.execute(
-                f"SELECT e.source, e.linkpath, e.raw, e.line, e.col, e.kind, e.embed, {_CONTEXT} "
-                "WHERE e.target IS NULL ORDER BY e.source, e.seq")
+    contexts = EdgeContexts(connection)
+    return [(source, Link(kind, raw, linkpath, None, None, line, col,
+                          contexts(source, line, col, context), bool(embed)))
+            for source, linkpath, raw, line, col, kind, context, embed in connection.execute(
+                "SELECT source, linkpath, raw, line, col, kind, context, embed FROM edges "
+                "WHERE target IS NULL ORDER BY source, seq")
             if visible(source)]
