@@ -7,7 +7,7 @@ file as it is on disk, front matter included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -50,24 +50,27 @@ class LineText:
         return ("..." if start else "") + window + ("..." if end < self.length else "")
 
 
-def share_lines(records: Iterable["Link | Citation"]) -> None:
+def share_lines(records: list["Link | Citation"]) -> None:
     """Give the links and citations (``records``) on each line one LineText, holding
     only the part of the line their contexts show: what a note keeps grows with its
     text, not with its links times their contexts."""
-    spans: dict[int, list] = {}  # line -> [a LineText of it, first offset shown, end]
+    columns: dict[int, list] = {}  # line -> [a LineText of it, lowest column, highest]
     for record in records:
         where = record.where
         if where.__class__ is str:
             continue
-        start, end = where.span(record.column)
-        found = spans.get(record.line)
+        found = columns.get(record.line)
         if found is None:
-            spans[record.line] = [where, start, end]
-        elif start < found[1] or end > found[2]:
-            found[1], found[2] = min(found[1], start), max(found[2], end)
-    shared = {line: LineText(where.text[start - where.start:end - where.start], start,
-                             where.length)
-              for line, (where, start, end) in spans.items()}
+            columns[record.line] = [where, record.column, record.column]
+        elif record.column < found[1]:
+            found[1] = record.column
+        elif record.column > found[2]:
+            found[2] = record.column
+    shared = {}
+    for line, (where, low, high) in columns.items():  # (a window moves with its column)
+        start, end = where.span(low)[0], where.span(high)[1]
+        shared[line] = LineText(where.text[start - where.start:end - where.start], start,
+                                where.length)
     for record in records:
         if record.where.__class__ is not str:
             record.where = shared[record.line]

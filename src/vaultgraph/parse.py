@@ -241,8 +241,13 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             locator = _Locator(lines, cursors, token.map[0], content)
         return locator.locate(offset)
 
-    def context(line: int, column: int = 1) -> LineText:  # (share_lines makes one a line)
-        return LineText(lines[line - 1] if line <= len(lines) else "")
+    shown: dict[int, LineText] = {}
+
+    def context(line: int, column: int = 1) -> LineText:  # (share_lines trims them)
+        found = shown.get(line)
+        if found is None:
+            found = shown[line] = LineText(lines[line - 1] if line <= len(lines) else "")
+        return found
 
     identifiers = may_hold_identifiers(content)
     scanned = token.meta.get("scanned") if token.meta else None
