@@ -33,8 +33,9 @@ from .model import Block, Citation, Diagnostic, Heading, LineText, Link, Note, Q
 
 SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
-# An mtime less than this before the files were listed is not trusted alone: the file may
-# have changed again, within the same mtime tick, after it was read.
+# A change time (files.FileStats) less than this before the files were listed is not
+# trusted alone: the file may have changed again, within the same clock tick, after it
+# was read.
 RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
