@@ -665,6 +665,7 @@ def _damage(location, damage: str) -> None:
             db.execute("UPDATE checked SET declared = x'04', findings = '[[1]]'")
             db.execute("UPDATE suggestions SET answer = '[5]'")
             db.execute("INSERT INTO changed_names VALUES (x'626565')")
+            db.execute("DELETE FROM lines")  # the lines the links' contexts are shown from
     db.close()
 
 

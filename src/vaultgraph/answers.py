@@ -320,18 +320,22 @@ class EdgeContexts:
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
-        self.lines: dict[tuple[str, int], LineText | None] = {}
+        self.lines: dict[tuple[str, int], LineText] = {}
 
     def __call__(self, source: str, line: int, column: int, context: str | None) -> str:
         if context is not None:
             return context
-        shown = self.lines.get((source, line), False)
-        if shown is False:
+        shown = self.lines.get((source, line))
+        if shown is None:
             row = self.connection.execute(
                 "SELECT text, start, length FROM lines WHERE path = ? AND line = ?",
                 (source, line)).fetchone()
-            shown = self.lines[source, line] = LineText(*row) if row else None
-        return "" if shown is None else shown.context(column)
+            if row is None:  # an edge says its line is kept, and it is not
+                from .index import DamagedIndex
+
+                raise DamagedIndex(f"no line {line} for {source}")
+            shown = self.lines[source, line] = LineText(*row)
+        return shown.context(column)
 
 
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
