@@ -122,9 +122,11 @@ class Link(_InContext):
     _compared = ("kind", "raw", "path", "subpath", "alias", "line", "column", "embed")
 
     def __init__(self, kind: str, raw: str, path: str, subpath: str | None, alias: str | None,
-                 line: int, column: int, context: "str | LineText" = "", embed: bool = False):
+                 line: int, column: int, context: "str | LineText" = "", embed: bool = False,
+                 *, where: "str | LineText | None" = None):  # (where: as dataclasses.replace gives it)
         self.kind, self.raw, self.path, self.subpath, self.alias = kind, raw, path, subpath, alias
-        self.line, self.column, self.where, self.embed = line, column, context, embed
+        self.line, self.column, self.embed = line, column, embed
+        self.where = context if where is None else where
 
     @property
     def written(self) -> str:
@@ -173,9 +175,9 @@ class Citation(_InContext):
     _compared = ("kind", "value", "line", "column")
 
     def __init__(self, kind: str, value: str, line: int, column: int,
-                 context: "str | LineText" = ""):
-        self.kind, self.value, self.line, self.column, self.where = \
-            kind, value, line, column, context
+                 context: "str | LineText" = "", *, where: "str | LineText | None" = None):
+        self.kind, self.value, self.line, self.column = kind, value, line, column
+        self.where = context if where is None else where
 
 
 @dataclass(slots=True)
