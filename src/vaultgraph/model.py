@@ -14,7 +14,7 @@ WARNING = "warning"
 CONTEXT_CHARS = 240  # the most of a long line a context shows
 
 
-@dataclass(slots=True, eq=False)
+@dataclass(slots=True, eq=False, repr=False)
 class LineText:
     """A line of a note as the contexts of the links and citations on it show it: one
     object shared by all of them, so that a line with many links is kept once, not
@@ -29,6 +29,10 @@ class LineText:
     def __post_init__(self) -> None:
         if self.length < 0:
             self.length = len(self.text)
+
+    def __repr__(self) -> str:  # (the text may be a megabyte: shared by every link on it)
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"LineText({text!r}, start={self.start}, length={self.length})"
 
     def span(self, column: int) -> tuple[int, int]:
         """Where in the line (0-based offsets, end excluded) the context of something
