@@ -1,0 +1,299 @@
+"""Signals and pipes, as Unix tools take them: Ctrl-C and SIGTERM end a run at once with
+130 and 143 and keep the notes parsed so far; worker processes never outlive the run; a
+closed pipe ends quietly with 141; a write error on stdout is one line and exit 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import vaultgraph
+from vaultgraph import index as index_module
+from vaultgraph import process
+from vaultgraph.answers import AnswerWriter
+from vaultgraph.check import check_vault
+from vaultgraph.index import index_file, update_index
+
+from .conftest import NOTES, ROOT
+from .test_index import FOLDERS, NAMES, _body, _write, answers, findings, parsed_contents, \
+    stored_contents
+
+posix_only = pytest.mark.skipif(not hasattr(os, "killpg"), reason="POSIX signals")
+
+
+# -- holding signals (in this process) ----------------------------------------------
+@posix_only
+def test_a_signal_inside_held_waits_for_the_end_and_a_second_one_does_not():
+    steps = []
+    with pytest.raises(KeyboardInterrupt):
+        with process.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            steps.append("went on")  # not cut here
+    assert steps == ["went on"]
+    with pytest.raises(KeyboardInterrupt):
+        with process.held():
+            os.kill(os.getpid(), signal.SIGINT)
+            os.kill(os.getpid(), signal.SIGINT)  # the second one is not held
+            steps.append("not reached")
+    assert steps == ["went on"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # given back
+
+
+@posix_only
+def test_let_through_stops_the_iteration_and_the_held_block_raises_at_its_end():
+    def items():
+        yield 1
+        os.kill(os.getpid(), signal.SIGINT)  # while the next item is awaited
+        yield 2
+
+    got, stopped, after = [], [], []
+    with pytest.raises(KeyboardInterrupt):
+        with process.held():
+            for item in process.let_through(items(), stopped):
+                got.append(item)
+            after.append("the step ends")  # e.g. what was parsed is committed
+    assert (got, stopped, after) == ([1], [signal.SIGINT], ["the step ends"])
+
+
+# -- an interrupted update keeps what it parsed; the index stays exact --------------
+def _interrupt_at(monkeypatch, where: str, at: int, parsed: list[str]) -> None:
+    """Send SIGINT to this process when the ``at``-th note is parsed (``where`` =
+    "parse") or while its rows are written ("write"); record the paths parsed."""
+    real_parse, real_note = index_module.parse_files, AnswerWriter.note
+
+    def parse_files(root, paths, progress=None, digest=False):
+        for item in real_parse(root, paths, progress, digest):
+            if where == "parse" and len(parsed) == at:
+                os.kill(os.getpid(), signal.SIGINT)
+            parsed.append(item[0])
+            yield item
+
+    def note(self, note):
+        if where == "write" and note.path == (parsed[at] if len(parsed) > at else None):
+            os.kill(os.getpid(), signal.SIGINT)  # held until the note's rows are written
+        return real_note(self, note)
+
+    monkeypatch.setattr(index_module, "parse_files", parse_files)
+    monkeypatch.setattr(AnswerWriter, "note", note)
+
+
+@posix_only
+@pytest.mark.parametrize("where", ["parse", "write"])
+@pytest.mark.parametrize("resolver", ["sql", "memory"])
+def test_an_interrupted_update_keeps_what_it_parsed_and_the_next_run_parses_the_rest(
+        tmp_path, monkeypatch, where, resolver):
+    monkeypatch.setattr("vaultgraph.index.IN_MEMORY_RESOLVER", 0 if resolver == "memory" else 10**9)
+    rng = random.Random(17)
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    tick = 1_000_000_000_000_000_000  # fixed, old mtimes: no racy-mtime re-hashing
+    for i in range(30):
+        _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}{i}.md", _body(rng), tick)
+    interrupted = 0
+    for round_ in range(12):
+        if round_:  # a first round interrupts a cold build
+            tick += 1_000_000_000
+            files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
+            for _ in range(rng.randint(3, 12)):
+                action, victim = rng.choice(["edit", "edit", "add", "delete", "rename"]), \
+                    rng.choice(files)
+                if action == "edit":
+                    _write(root, victim, _body(rng), tick)
+                elif action == "add":
+                    _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}.md", _body(rng), tick)
+                elif action == "delete" and (root / victim).exists():
+                    (root / victim).unlink()
+                elif action == "rename" and (root / victim).exists():
+                    target = root / f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}-{round_}.md"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    (root / victim).rename(target)
+        with monkeypatch.context() as patch:
+            first: list[str] = []
+            _interrupt_at(patch, where, rng.randint(0, 4), first)
+            try:
+                update_index(root, cache)
+            except KeyboardInterrupt:
+                interrupted += 1
+            else:
+                assert len(first) <= 4  # fewer notes to parse than the interrupt waited for
+                continue
+            kept = first  # (each note parsed was written whole)
+        with sqlite3.connect(index_file(root, cache)) as db:
+            rows = {path for (path,) in db.execute("SELECT path FROM files")}
+        assert set(kept) <= rows, f"round {round_}"
+        with monkeypatch.context() as patch:
+            second: list[str] = []
+            _interrupt_at(patch, "never", 0, second)
+            cached = vaultgraph.load(root, cache=True, cache_dir=cache)
+        assert not set(kept) & set(second), f"round {round_}: parsed again"
+        fresh = vaultgraph.load(root)
+        assert answers(cached) == answers(fresh), f"round {round_}"
+        assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
+        assert findings(check_vault(cached)) == findings(check_vault(fresh)), f"round {round_}"
+    assert interrupted >= 8
+
+
+# -- real processes -----------------------------------------------------------------
+def _run(args: list[str], cache: Path, **popen) -> subprocess.Popen:
+    env = dict(os.environ, VAULTGRAPH_CACHE_DIR=str(cache))
+    env.pop("VAULTGRAPH_DEBUG", None)
+    return subprocess.Popen([sys.executable, "-m", "vaultgraph", *args], env=env, **popen)
+
+
+def _processes() -> dict[int, tuple[str, int, int]]:
+    """pid -> (state, parent pid, process group) of every process."""
+    found = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            found[int(entry)] = (fields[0], int(fields[1]), int(fields[2]))
+    return found
+
+
+def _live_group(group: int) -> list[int]:
+    """Processes of the group that are not dead (a zombie is dead, only not reaped)."""
+    return [pid for pid, (state, _, pgrp) in _processes().items()
+            if pgrp == group and state not in "ZX"]
+
+
+def _workers_of(pid: int, timeout: float = 60) -> list[int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        children = [child for child, (state, ppid, _) in _processes().items()
+                    if ppid == pid and state not in "ZX"]
+        if len(children) >= 2:
+            return children
+        time.sleep(0.01)
+    raise AssertionError("no worker processes started")
+
+
+def _gone_within(group: int, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := _live_group(group)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return left
+
+
+def _table_rows(root: Path, cache: Path) -> dict:
+    tables = ["vault_files", "names", "aliases", "edges", "tags", "headings", "blocks",
+              "citations", "properties", "diagnostics"]
+    with sqlite3.connect(index_file(root, cache)) as db:
+        found = {t: sorted(db.execute(f"SELECT * FROM {t}")) for t in tables}
+        found["files"] = sorted(db.execute("SELECT path, size, sha1, note FROM files"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def big_vault(tmp_path_factory):
+    """A vault parsed in worker processes, with the seconds a cold index of it takes."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    root = tmp_path_factory.mktemp("signals") / "vault"
+    generate(3000, 5, root)
+    cache = root.parent / "reference"
+    start = time.monotonic()
+    proc = _run(["--vault", str(root), "index"], cache)
+    assert proc.wait(300) == 0
+    return root, cache, time.monotonic() - start
+
+
+needs_proc = pytest.mark.skipif(not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2,
+                                reason="reads /proc; needs worker processes")
+
+
+@needs_proc
+@pytest.mark.slow
+def test_ctrl_c_mid_index_exits_130_at_once_and_keeps_the_notes_parsed(big_vault, tmp_path):
+    root, reference, seconds = big_vault
+    for attempt, share in enumerate((0.4, 0.2, 0.6, 0.1)):
+        cache = tmp_path / f"cache{attempt}"
+        proc = _run(["--vault", str(root), "index"], cache, stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE, start_new_session=True)
+        _workers_of(proc.pid)
+        time.sleep(seconds * share)
+        os.killpg(proc.pid, signal.SIGINT)  # as a terminal sends it: to the whole group
+        sent = time.monotonic()
+        out, err = proc.communicate(timeout=30)
+        took = time.monotonic() - sent
+        if proc.returncode == 0:  # it was done before the signal came: sooner next time
+            continue
+        assert proc.returncode == 130, err
+        assert took < 2, took
+        assert err == b"" and out == b""  # no traceback, no "Aborted!", from no process
+        assert _gone_within(proc.pid, 0.5) == []  # no worker left
+        with sqlite3.connect(index_file(root, cache)) as db:
+            kept = db.execute("SELECT count(*) FROM files").fetchone()[0]
+        if kept == 0:  # cut before a first batch came back: later next time
+            continue
+        assert kept < 3000
+        proc = _run(["--vault", str(root), "index", "--json"], cache, stdout=subprocess.PIPE)
+        data = json.loads(proc.communicate(timeout=300)[0])
+        assert proc.returncode == 0
+        assert (data["reused"], data["parsed"]) == (kept, 3000 - kept)
+        assert _table_rows(root, cache) == _table_rows(root, reference)
+        return
+    pytest.fail("no attempt was cut in the middle of the parse")
+
+
+@needs_proc
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_workers_end_with_their_parent(big_vault, tmp_path, signum):
+    root, _, seconds = big_vault
+    proc = _run(["--vault", str(root), "index", "--rebuild"], tmp_path / "cache",
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    workers = _workers_of(proc.pid)
+    time.sleep(seconds * 0.2)
+    os.kill(proc.pid, signum)  # the parent alone, as `kill PID` does
+    _, err = proc.communicate(timeout=30)
+    if signum == signal.SIGTERM:
+        assert proc.returncode == 143 and err == b""
+    else:
+        assert proc.returncode == -signal.SIGKILL
+    assert _gone_within(proc.pid, 5) == [], workers
+
+
+CLOSED_PIPE = [["tags"], ["tags", "--json"], ["check"], ["check", "--format", "json"],
+               ["backlinks", "Neuroplasticity"], ["stats"], ["hubs"],
+               ["report", "backlinks"], ["export", "--format", "dot"], ["index"], ["--help"]]
+
+
+@needs_proc
+@pytest.mark.parametrize("args", CLOSED_PIPE, ids=" ".join)
+def test_a_closed_pipe_ends_quietly_with_141(args, tmp_path):
+    # The reader is gone before the first write: as `| head -1` once it has its line.
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = _run(["--vault", str(NOTES), *args], tmp_path / "cache", stdout=write,
+                    stderr=subprocess.PIPE)
+    finally:
+        os.close(write)
+    _, err = proc.communicate(timeout=120)
+    assert (proc.returncode, err.decode()) == (141, "")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="no /dev/full")
+@pytest.mark.parametrize("args", [["tags"], ["check", "--format", "json"], ["index"],
+                                  ["export", "--format", "json"]], ids=" ".join)
+def test_a_full_disk_is_one_line_and_exit_2(args, tmp_path):
+    with open("/dev/full", "w") as full:
+        proc = _run(["--vault", str(NOTES), *args], tmp_path / "cache", stdout=full,
+                    stderr=subprocess.PIPE)
+        _, err = proc.communicate(timeout=120)
+    lines = err.decode().splitlines()
+    assert proc.returncode == 2, lines
+    assert lines == ["vaultgraph: cannot write the output: No space left on device"]
