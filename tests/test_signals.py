@@ -86,35 +86,41 @@ def _interrupt_at(monkeypatch, where: str, at: int, parsed: list[str]) -> None:
     monkeypatch.setattr(AnswerWriter, "note", note)
 
 
+def _change_some(root: Path, rng: random.Random, tick: int, round_: int) -> None:
+    """Edit a few notes, add, delete and rename one or two."""
+    notes = sorted(root.rglob("*.md"))
+    rng.shuffle(notes)
+    edited, deleted, renamed = rng.randint(2, 8), rng.randint(0, 2), rng.randint(0, 2)
+    for path in notes[:edited]:
+        _write(root, path.relative_to(root), _body(rng), tick)
+    for path in notes[edited:edited + deleted]:
+        path.unlink()
+    for n, path in enumerate(notes[edited + deleted:edited + deleted + renamed]):
+        target = root / f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}-{round_}-{n}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.rename(target)
+    for _ in range(rng.randint(0, 2)):  # (a name of an earlier note: linked to already)
+        _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}.md", _body(rng), tick)
+
+
 @posix_only
 @pytest.mark.parametrize("where", ["parse", "write"])
 @pytest.mark.parametrize("resolver", ["sql", "memory"])
 def test_an_interrupted_update_keeps_what_it_parsed_and_the_next_run_parses_the_rest(
         tmp_path, monkeypatch, where, resolver):
-    monkeypatch.setattr("vaultgraph.index.IN_MEMORY_RESOLVER", 0 if resolver == "memory" else 10**9)
-    rng = random.Random(17)
-    root, cache = tmp_path / "vault", tmp_path / "cache"
-    tick = 1_000_000_000_000_000_000  # fixed, old mtimes: no racy-mtime re-hashing
-    for i in range(30):
-        _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}{i}.md", _body(rng), tick)
-    interrupted = 0
+    """Random changes, each update interrupted at a random note (in the parse, or
+    while the note's rows are written): the notes parsed before it are kept, never
+    parsed again, and the next run answers exactly what a fresh parse answers."""
+    many = {"sql": 10**9, "memory": 0}[resolver]  # links resolved by SQL, or in memory
+    monkeypatch.setattr("vaultgraph.index.IN_MEMORY_RESOLVER", many)
+    root, cache, rng = tmp_path / "vault", tmp_path / "cache", random.Random(17)
+    tick, interrupted = 10**18, 0  # fixed, old mtimes: no racy-mtime re-hashing
+    for i, name in enumerate(rng.choices(NAMES, k=30)):
+        _write(root, f"{rng.choice(FOLDERS)}{name}{i}.md", _body(rng), tick)
     for round_ in range(12):
-        if round_:  # a first round interrupts a cold build
+        if round_:  # (the first round interrupts a cold build)
             tick += 1_000_000_000
-            files = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.md"))
-            for _ in range(rng.randint(3, 12)):
-                action, victim = rng.choice(["edit", "edit", "add", "delete", "rename"]), \
-                    rng.choice(files)
-                if action == "edit":
-                    _write(root, victim, _body(rng), tick)
-                elif action == "add":
-                    _write(root, f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}.md", _body(rng), tick)
-                elif action == "delete" and (root / victim).exists():
-                    (root / victim).unlink()
-                elif action == "rename" and (root / victim).exists():
-                    target = root / f"{rng.choice(FOLDERS)}{rng.choice(NAMES)}-{round_}.md"
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    (root / victim).rename(target)
+            _change_some(root, rng, tick, round_)
         with monkeypatch.context() as patch:
             first: list[str] = []
             _interrupt_at(patch, where, rng.randint(0, 4), first)
@@ -297,3 +303,41 @@ def test_a_full_disk_is_one_line_and_exit_2(args, tmp_path):
     lines = err.decode().splitlines()
     assert proc.returncode == 2, lines
     assert lines == ["vaultgraph: cannot write the output: No space left on device"]
+
+
+@needs_proc
+@pytest.mark.slow
+def test_ctrl_c_gives_the_terminal_its_cursor_back(big_vault, tmp_path):
+    """On a terminal the progress bar hides the cursor: an interrupted run shows it again."""
+    import pty
+    import threading
+
+    root, _, seconds = big_vault
+    master, slave = pty.openpty()
+    proc = _run(["--vault", str(root), "index"], tmp_path / "cache", stdout=subprocess.DEVNULL,
+                stderr=slave, start_new_session=True)
+    os.close(slave)
+    shown = bytearray()
+
+    def drain():
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the run has ended: EIO
+                return
+            if not chunk:
+                return
+            shown.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    _workers_of(proc.pid)
+    time.sleep(seconds * 0.3)
+    os.killpg(proc.pid, signal.SIGINT)
+    assert proc.wait(30) == 130
+    reader.join(5)
+    os.close(master)
+    hide, show = b"\x1b[?25l", b"\x1b[?25h"
+    assert hide in shown, bytes(shown[:300])  # there was a progress bar
+    assert shown.rfind(show) > shown.rfind(hide)
+    assert b"Traceback" not in shown and b"Aborted" not in shown

@@ -70,7 +70,7 @@ def _on_signal(signum: int, frame) -> None:
         if signum == signal.SIGINT:
             return
         os._exit(128 + signum)
-    if _holding and _held is None:
+    if _holding > 0 and _held is None:
         _held = signum
         return
     raise _interrupt(signum)
