@@ -64,6 +64,51 @@ def test_let_through_stops_the_iteration_and_the_held_block_raises_at_its_end():
     assert (got, stopped, after) == ([1], [signal.SIGINT], ["the step ends"])
 
 
+@posix_only
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_a_signal_python_drops_on_the_way_still_stops_the_iteration():
+    class Dropping:
+        def __del__(self):  # what a handler raises in here, Python drops (and says so)
+            os.kill(os.getpid(), signal.SIGINT)
+
+    def items():
+        yield 1
+        Dropping()
+        yield 2
+        yield 3
+
+    got, stopped = [], []
+    with pytest.raises(KeyboardInterrupt):
+        with process.held():
+            for item in process.let_through(items(), stopped):
+                got.append(item)
+    assert (got, stopped) == ([1, 2], [signal.SIGINT])
+    assert process.pending() is None
+
+
+@posix_only
+def test_a_signal_while_the_workers_are_forked_is_not_dropped(tmp_path):
+    """Python drops what a signal handler raises inside an at-fork hook; signals wait
+    while the workers are forked, so one sent then stops the parse like any other."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    generate(index_module.PARALLEL_THRESHOLD + 50, 3, tmp_path / "vault")
+    script = (
+        "import os, signal, sys\n"
+        "from vaultgraph import process\n"
+        "from vaultgraph.index import update_index\n"
+        "process.catch_signals()\n"
+        "os.register_at_fork(after_in_parent=lambda: os.kill(os.getpid(), signal.SIGINT))\n"
+        "try:\n"
+        "    update_index(sys.argv[1], sys.argv[2])\n"
+        "except process.Interrupted as exc:\n"
+        "    sys.exit(exc.exit_code)\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "vault"),
+                           str(tmp_path / "cache")], capture_output=True, text=True, timeout=300)
+    assert (proc.returncode, proc.stderr) == (130, "")
+
+
 # -- an interrupted update keeps what it parsed; the index stays exact --------------
 def _interrupt_at(monkeypatch, where: str, at: int, parsed: list[str]) -> None:
     """Send SIGINT to this process when the ``at``-th note is parsed (``where`` =

@@ -666,7 +666,7 @@ def main() -> None:
     `check` loads at 100k notes took over a second).
     """
     from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
-                          guard_stdout, silence_stdout)
+                          guard_stdout, pending, silence_stdout)
 
     catch_signals()
     gc.disable()
@@ -695,7 +695,8 @@ def main() -> None:
         _say(f"internal error: {type(exc).__name__}: {exc} "
              "(set VAULTGRAPH_DEBUG=1 for the traceback)")
         code = EXIT_INTERNAL
-    _end(code)
+    signum = pending()  # a signal whose Interrupted Python dropped on the way
+    _end(128 + signum if signum is not None else code)
 
 
 def _say(message: str) -> None:

@@ -174,14 +174,16 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
             if progress:
                 progress(done, total)
         return
-    from .process import worker_pool
+    from .process import signals_blocked, worker_pool
 
     size = max(20, total // (workers * 8))
     batches = [paths[i:i + size] for i in range(0, total, size)]
     done = 0
     with worker_pool(workers) as pool:  # (stopped at once when this generator is)
-        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches,
-                              [digest] * len(batches)):
+        with signals_blocked():  # the workers are forked now
+            results = pool.map(_parse_batch, [str(root)] * len(batches), batches,
+                               [digest] * len(batches))
+        for batch in results:
             for path, sha1, text in batch:
                 yield path, sha1, note_from_json(path, text), text
             done += len(batch)

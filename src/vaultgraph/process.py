@@ -61,7 +61,10 @@ class OutputFailed(BaseException):
 _owner: int | None = None  # the pid whose signals are handled here (a forked worker is another)
 _cli = False  # catch_signals() was called: Interrupted, else (library use) KeyboardInterrupt
 _holding = 0  # depth of held() blocks
-_held: int | None = None  # a signal received while held
+# A signal not yet acted on: received while held, or raised where Python drops what a
+# handler raises (an at-fork hook, a __del__): then the next let_through or held() end,
+# or main() at the end of the run, raises it.
+_held: int | None = None
 
 
 def _on_signal(signum: int, frame) -> None:
@@ -73,7 +76,13 @@ def _on_signal(signum: int, frame) -> None:
     if _holding > 0 and _held is None:
         _held = signum
         return
+    _held = signum  # (until it is caught: it may be dropped on the way)
     raise _interrupt(signum)
+
+
+def pending() -> int | None:
+    """The signal received and not yet acted on, if any (see ``_held``)."""
+    return _held
 
 
 def catch_signals() -> None:
@@ -141,6 +150,9 @@ def let_through(items: Iterable[T], stopped: list[int]) -> Iterator[T]:
     is appended to ``stopped`` (and raised at the end of the :func:`held` block)."""
     global _holding, _held
     items = iter(items)
+    if threading.current_thread() is not threading.main_thread():
+        yield from items
+        return
     while True:
         _holding -= 1
         try:
@@ -153,7 +165,7 @@ def let_through(items: Iterable[T], stopped: list[int]) -> Iterator[T]:
         except (Interrupted, KeyboardInterrupt) as exc:
             signum = getattr(exc, "signum", signal.SIGINT)
             stopped.append(signum)
-            _held = signum
+            _held = signum  # (raised again at the end of the held() block)
             close = getattr(items, "close", None)
             if close is not None:
                 close()
@@ -169,6 +181,8 @@ def _worker_start(parent: int) -> None:
     the parent (``parent``: its pid)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):  # blocked by the parent while it forked
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     if sys.platform.startswith("linux"):
         try:
             import ctypes
@@ -198,6 +212,8 @@ def _watchdog(ppid: int, parent: int) -> None:
     """End the worker when its parent process has gone (it is then another's child)."""
     import time
 
+    if hasattr(signal, "pthread_sigmask"):  # signals go to the worker's main thread
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGINT, signal.SIGTERM})
     while os.getppid() == ppid and (ppid == parent or _alive(parent)):
         time.sleep(WATCHDOG_SECONDS)
     os._exit(1)
@@ -220,6 +236,22 @@ def worker_pool(workers: int):
             stop_pool(pool)
         raise
     pool.shutdown(wait=True)
+
+
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """SIGINT and SIGTERM blocked (the kernel keeps them pending) until the end: around
+    starting worker processes, where a handler would run inside an at-fork hook, which
+    drops the exception it raises.  (The workers unblock them once they ignore SIGINT.)"""
+    if not hasattr(signal, "pthread_sigmask") or \
+            threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def stop_pool(pool, grace: float = 1.0) -> None:
