@@ -313,7 +313,8 @@ def guard_stdout() -> None:
         return
     stream.flush()
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(_GuardedOutput(fd)), encoding=stream.encoding,
-                                  errors=stream.errors, line_buffering=stream.line_buffering)
+                                  errors=stream.errors, line_buffering=stream.line_buffering,
+                                  write_through=getattr(stream, "write_through", False))
 
 
 def silence_stdout() -> None:
