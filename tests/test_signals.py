@@ -386,3 +386,19 @@ def test_ctrl_c_gives_the_terminal_its_cursor_back(big_vault, tmp_path):
     assert hide in shown, bytes(shown[:300])  # there was a progress bar
     assert shown.rfind(show) > shown.rfind(hide)
     assert b"Traceback" not in shown and b"Aborted" not in shown
+
+
+def test_an_interrupt_in_process_ends_the_command_with_130(make_vault, tmp_path, monkeypatch):
+    """The CLI run in-process (CliRunner, embedded), where SIGINT raises KeyboardInterrupt."""
+    from click.testing import CliRunner
+
+    from vaultgraph.cli import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    root = make_vault({"a.md": "[[b]] #t", "b.md": "x"})
+    monkeypatch.setattr(index_module.Index, "update", interrupted)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(tmp_path / "c"),
+                                      "tags"])
+    assert result.exit_code == 130 and "Aborted" not in result.output

@@ -1,6 +1,7 @@
 """The ``vaultgraph`` command line: click commands over the Python API, no logic.
 
-Exit codes (docs/cli.md), set for every command in one place, :func:`main`:
+Exit codes (docs/cli.md); those of signals, pipes and I/O errors are set for every
+command in one place, :func:`main`:
 
 - 0 success;
 - 1 findings (check errors, a NOTE matching nothing or several notes, a broken link
@@ -9,7 +10,7 @@ Exit codes (docs/cli.md), set for every command in one place, :func:`main`:
   disk; one line on stderr);
 - 3 internal error (a bug);
 - 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM): 128 + the signal's number,
-  within a second, with the notes parsed so far kept in the index;
+  at once, with the notes parsed so far kept in the index;
 - 141 the reader of the output went (a closed pipe, ``| head -1``): 128 + SIGPIPE, as a
   Unix tool killed by SIGPIPE reports, and nothing is said.
 """
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from .vault import Vault
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
-EXIT_CLOSED_PIPE = 141  # 128 + SIGPIPE; SIGINT and SIGTERM: 128 + theirs (process.Interrupted)
+# 128 + the signal's number, as a shell reports a process the signal ended (SIGTERM's 143:
+# process.Interrupted.exit_code)
+EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 130, 141  # SIGINT, SIGPIPE
 PROGRESS_THRESHOLD = 500  # notes or names; fewer are read or checked too fast to need a bar
 
 
@@ -210,7 +213,19 @@ excluded_option = click.option(
     help="Also use notes matched by Obsidian's 'Excluded files' setting.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a KeyboardInterrupt (the CLI in-process, as with click's
+    CliRunner or embedded, where SIGINT raises it) ends the command with 130, as
+    :func:`main` ends the process, not with click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", envvar="VAULTGRAPH_VAULT", metavar="PATH",
               help="Vault folder (default: $VAULTGRAPH_VAULT, else the nearest folder "
                    "above holding .obsidian/, else the current folder).")
