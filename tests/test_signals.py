@@ -357,7 +357,7 @@ def test_ctrl_c_gives_the_terminal_its_cursor_back(big_vault, tmp_path):
     import pty
     import threading
 
-    root, _, seconds = big_vault
+    root, _, _ = big_vault
     master, slave = pty.openpty()
     proc = _run(["--vault", str(root), "index"], tmp_path / "cache", stdout=subprocess.DEVNULL,
                 stderr=slave, start_new_session=True)
@@ -376,14 +376,15 @@ def test_ctrl_c_gives_the_terminal_its_cursor_back(big_vault, tmp_path):
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    _workers_of(proc.pid)
-    time.sleep(seconds * 0.3)
+    hide, show = b"\x1b[?25l", b"\x1b[?25h"
+    deadline = time.monotonic() + 120
+    while hide not in shown and time.monotonic() < deadline:  # the progress bar is up
+        time.sleep(0.01)
     os.killpg(proc.pid, signal.SIGINT)
     assert proc.wait(30) == 130
     reader.join(5)
     os.close(master)
-    hide, show = b"\x1b[?25l", b"\x1b[?25h"
-    assert hide in shown, bytes(shown[:300])  # there was a progress bar
+    assert hide in shown, bytes(shown[:300])
     assert shown.rfind(show) > shown.rfind(hide)
     assert b"Traceback" not in shown and b"Aborted" not in shown
 
