@@ -201,9 +201,7 @@ def _worker_start(parent: int) -> None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # someone else's process under the same pid: ours is gone
+    except OSError:  # none (or someone else's under the same pid): ours is gone
         return False
     return True
 
@@ -223,8 +221,8 @@ def _watchdog(ppid: int, parent: int) -> None:
 def worker_pool(workers: int):
     """A ProcessPoolExecutor of ``workers`` processes that never outlive the parent.  Left
     normally, it waits for its workers; left by an exception (an interrupt, a generator
-    closed early), it cancels what is pending, terminates the workers and waits for none
-    of their work (at most a second for them to go)."""
+    closed early), it cancels what is pending and ends the workers (:func:`stop_pool`)
+    without waiting for their work."""
     from concurrent.futures import ProcessPoolExecutor
 
     pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_start,
