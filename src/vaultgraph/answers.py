@@ -133,6 +133,9 @@ class AnswerWriter:
         if self.bulk:
             for _, name in _INDEXES:
                 connection.execute(f"DROP INDEX IF EXISTS {name}")
+        else:  # (a first build stopped early left them to this update)
+            for statement, _ in _INDEXES:
+                connection.execute(statement)
         self.added, self.gone = self._file_changes(files)
         connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
@@ -218,12 +221,15 @@ class AnswerWriter:
                     f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
                 rows.clear()
 
-    def finish(self, every_note_written: bool) -> None:
+    def finish(self, every_note_written: bool, complete: bool = True) -> None:
         """Write what is pending, then resolve again the links of unchanged notes that
-        the files added or gone could answer."""
+        the files added or gone could answer.  ``every_note_written``: every note in
+        the index was written now; ``complete``: false when the update was stopped
+        before every note was parsed (a first build then leaves its secondary indexes
+        to the next update, so that it stops at once)."""
         self.flush()
         self.every_note_written = every_note_written
-        if self.bulk:
+        if self.bulk and complete:
             for statement, _ in _INDEXES:
                 self.connection.execute(statement)
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})

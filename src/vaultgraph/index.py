@@ -30,6 +30,7 @@ from .files import FileStats, is_canvas, is_source, read_bounded
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, LineText, Link, Note, Quote, Tag
+from .process import held, let_through
 
 SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
@@ -308,14 +309,16 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
             if progress:
                 progress(done, total)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from .process import signals_blocked, worker_pool
 
     size = max(20, total // (workers * 8))
     batches = [paths[i:i + size] for i in range(0, total, size)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches,
-                              [digest] * len(batches)):
+    with worker_pool(workers) as pool:  # (stopped at once when this generator is)
+        with signals_blocked():  # the workers are forked now
+            results = pool.map(_parse_batch, [str(root)] * len(batches), batches,
+                               [digest] * len(batches))
+        for batch in results:
             for path, sha1, text in batch:
                 yield path, sha1, note_from_json(path, text), text
             done += len(batch)
@@ -512,8 +515,13 @@ class Index:
                 keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
         parsed = parse_files(root, stale, progress, digest=True)
+        stopped: list[int] = []  # the signal that stopped the parse, if one did
         try:
-            with self._transaction() as connection:  # readers see all of it or none
+            # Readers see all of it or none.  A signal is held while a note's rows are
+            # written and while the transaction ends; one that arrives during the parse
+            # stops it, and the notes parsed so far are written as an update that parsed
+            # only them (the next run parses the rest), then it is raised.
+            with held(), self._transaction() as connection:
                 answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
                 reused = []
@@ -529,24 +537,29 @@ class Index:
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                                        touched)
-                for path, digest, note, text in chain(reused, parsed):
+                for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     size, mtime = stats[path]
                     connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                        (path, size, stamp(mtime), digest or "", text))
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
-                answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
+                parsed.close()  # (the workers go now when the parse was stopped)
+                answers.finish(every_note_written=answers.empty or (
+                    not stopped and len(stale) + len(moved) == len(notes)), complete=not stopped)
                 forget_findings(connection, answers)
                 self.generation = _count(connection, "generation")
                 if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
-                connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
-                                   _listing(stats, racy))
-                fingerprint = self.fingerprint(stats)
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
-                if fingerprint:
-                    connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
+                # Stopped, the listing stays the last whole update's: the next run compares
+                # every file not as listed there with its row again, and parses the rest.
+                if not stopped:
+                    connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
+                                       _listing(stats, racy))
+                    fingerprint = self.fingerprint(stats)
+                    if fingerprint:
+                        connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
         except DamagedIndex:  # not to be trusted: healed() makes it anew
             parsed.close()
             raise
