@@ -27,6 +27,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 from .files import read_regular
+from .jstext import js_text
 from .model import ERROR, WARNING, Diagnostic, Link, Note
 
 MAX_CANVAS_BYTES = 16 * 1024 * 1024  # as for notes
@@ -92,6 +93,7 @@ def parse_canvas(path: str, data: bytes) -> Note:
         if not isinstance(node, dict):
             skipped += 1
             continue
+        node = {key: _text(value) for key, value in node.items()}
         node_id = node.get("id")
         node_id = node_id if isinstance(node_id, str) else None
         line, column = place.get(node_id, (1, 1))
@@ -117,6 +119,12 @@ def parse_canvas(path: str, data: bytes) -> Note:
     return note
 
 
+def _text(value):
+    """A node's string field as JavaScript holds it (jstext.py: ``\\ud800`` escapes);
+    other values as they are."""
+    return js_text(value) if isinstance(value, str) else value
+
+
 def _text_links(path: str, text: str, node_id: str | None, line: int, column: int) -> list[Link]:
     """The links of a text node's markdown, placed at the node."""
     from .parse import parse_text
@@ -135,7 +143,7 @@ def _id_places(text: str) -> dict[str, tuple[int, int]]:
     places: dict[str, tuple[int, int]] = {}
     for match in _ID.finditer(text):
         try:
-            value = json.loads(match.group(1))
+            value = js_text(json.loads(match.group(1)))
         except ValueError:
             continue
         if value not in places:

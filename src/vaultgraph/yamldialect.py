@@ -39,6 +39,8 @@ from typing import Any
 import yaml
 from yaml.resolver import BaseResolver
 
+from .jstext import js_text
+
 MAX_DEPTH = 200
 MAX_NODES = 20_000
 MAX_ALIAS_COUNT = 100  # yaml 2.x's maxAliasCount default
@@ -149,6 +151,12 @@ class _Scanner(yaml.scanner.Scanner):
         if self.peek() in _BREAKS[1:]:
             return super().scan_plain_spaces(indent, start_mark)
         return [whitespace]
+
+    def scan_flow_scalar(self, style):
+        # `\ud83d\ude00` is one character, a lone `\ud800` U+FFFD (jstext.py).
+        token = super().scan_flow_scalar(style)
+        token.value = js_text(token.value)
+        return token
 
     def scan_anchor(self, TokenClass):
         start_mark = self.get_mark()
