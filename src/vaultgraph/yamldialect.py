@@ -35,6 +35,7 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from yaml.resolver import BaseResolver
@@ -69,6 +70,10 @@ _BREAKS = "\0\r\n\x85\u2028\u2029"
 # A `#` glued to the end of a token, which yaml 2.x refuses and libyaml reads as a
 # comment: such texts go to the Python loader, which refuses it too.
 _GLUED_COMMENT = re.compile(r"[\]}\"',|>+\-0-9]#")
+# yaml 2.x's tag characters (lexer.js ``tagChars``).
+_TAG_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "-#;/?:@&=+$_.!~*'()")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 @dataclass
@@ -169,7 +174,48 @@ class _Scanner(yaml.scanner.Scanner):
                                             self.get_mark())
         value = self.prefix(length)
         self.forward(length)
+        if TokenClass is yaml.AnchorToken:
+            self._check_separated(start_mark)
         return TokenClass(value, start_mark, self.get_mark())
+
+    def scan_tag(self):
+        """yaml 2.x's tag (``lexer.js``): ``!`` and tag characters (``%HH`` escapes
+        included), so ``![[img.png]]`` is the tag ``!`` glued to ``[[img.png]]``, which
+        is rejected; ``!<…>`` is verbatim."""
+        if self.peek(1) == "<":
+            return super().scan_tag()
+        start_mark = self.get_mark()
+        length = 1
+        while True:
+            ch = self.peek(length)
+            if ch in _TAG_CHARS:
+                length += 1
+            elif ch == "%" and self.peek(length + 1) in _HEX and self.peek(length + 2) in _HEX:
+                length += 3
+            else:
+                break
+        text = self.prefix(length)
+        self.forward(length)
+        self._check_separated(start_mark)
+        split = text.rfind("!")
+        if text == "!":
+            value = (None, "!")
+        elif split == len(text) - 1:
+            raise yaml.scanner.ScannerError("while scanning a tag", start_mark,
+                                            f"the tag {text} has no suffix", self.get_mark())
+        else:
+            value = (text[:split + 1], unquote(text[split + 1:], errors="replace"))
+        return yaml.TagToken(value, start_mark, self.get_mark())
+
+    def _check_separated(self, start_mark) -> None:
+        """Outside flow collections, a tag or an anchor must be followed by white space
+        or a line break (yaml 2.x, ``compose/resolve-props.js``: "Tags and anchors must
+        be separated from the next token by white space")."""
+        if not self.flow_level and self.peek() not in _BREAKS + " \t":
+            raise yaml.scanner.ScannerError(
+                "while scanning a tag or an anchor", start_mark,
+                "tags and anchors must be separated from what follows by white space "
+                "(quote a value that starts with ! or &)", self.get_mark())
 
 
 class _Composer(yaml.composer.Composer):
