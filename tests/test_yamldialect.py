@@ -184,6 +184,18 @@ CASES = [
     ('a: !', True, {'a': ''}),
     ('a: ! x', True, {'a': 'x'}),
     ('a: !!', False, 'The !! tag has no suffix at line 1, column 4:'),
+    # Integers are JavaScript numbers: exact to 2^53, then the nearest double, then
+    # Infinity (JSON null); never refused for their length.
+    ('n: 9007199254740993', True, {'n': 9007199254740992}),
+    ('n: -9007199254740993', True, {'n': -9007199254740992}),
+    ('n: 1234567890123456', True, {'n': 1234567890123456}),
+    ('n: 123456789012345678901234567890', True, {'n': 1.2345678901234568e+29}),
+    ('n: 0x20000000000001', True, {'n': 9007199254740992}),
+    ('n: 00000000000000000001', True, {'n': 1}),
+    ('n: ' + '1' * 5000, True, {'n': None}),
+    ('n: -' + '9' * 400, True, {'n': None}),
+    ('n: 0x' + 'f' * 300, True, {'n': None}),
+    ('9007199254740993: a\n9007199254740992: b', False, 'Map keys must be unique at line 2, colu'),
     # A tag is `!` and tag characters; outside flow collections it must be followed by
     # white space, so an unquoted embed (`cover: ![[img.png]]`) is rejected.
     ('cover: ![[img.png]]', False, 'Tags and anchors must be separated from the next token by wh'),

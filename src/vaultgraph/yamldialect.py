@@ -467,17 +467,31 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def _js_integer(value: int | float) -> int | float:
+    """An integer as JavaScript's one kind of number holds it: exact up to 2^53, else
+    the nearest double (infinity past the largest)."""
+    if isinstance(value, int) and -2 ** 53 <= value <= 2 ** 53:
+        return value
+    try:
+        value = float(value)
+    except OverflowError:
+        return math.inf
+    return int(value) if value.is_integer() and abs(value) <= 2 ** 53 else value
+
+
 def _core(text: str) -> Any:
     if _CORE_NULL.fullmatch(text):
         return None
     if _CORE_BOOL.fullmatch(text):
         return text[0] in "tT"
     if _CORE_OCT.fullmatch(text):
-        return int(text[2:], 8)
+        return _js_integer(int(text[2:], 8))
     if _CORE_INT.fullmatch(text):
-        return int(text)
+        # Past 15 digits, read as the double JavaScript makes of it (Python's int()
+        # also refuses texts of over 4,300 digits).
+        return int(text) if len(text.lstrip("+-")) <= 15 else _js_integer(float(text))
     if _CORE_HEX.fullmatch(text):
-        return int(text[2:], 16)
+        return _js_integer(int(text[2:], 16))
     if _CORE_NAN_INF.fullmatch(text):
         if text.lower().endswith("nan"):
             return math.nan
