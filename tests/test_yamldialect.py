@@ -184,6 +184,15 @@ CASES = [
     ('a: !', True, {'a': ''}),
     ('a: ! x', True, {'a': 'x'}),
     ('a: !!', False, 'The !! tag has no suffix at line 1, column 4:'),
+    # The non-specific tag `!` makes a scalar text, whichever loader reads it.
+    ('a: ! 1', True, {'a': '1'}),
+    ('a: ! true', True, {'a': 'true'}),
+    ('a: ! ~', True, {'a': '~'}),
+    ('a: [! 1]', True, {'a': ['1']}),
+    ('a: [!]', True, {'a': ['']}),
+    ('x: [! 1, {{d}}]', True, {'x': ['1', {'{ d }': None}]}),
+    ('x:\n  - !\n  - {{d}}', True, {'x': ['', {'{ d }': None}]}),
+    ('a: Wow ! 1', True, {'a': 'Wow ! 1'}),
     # Integers are JavaScript numbers: exact to 2^53, then the nearest double, then
     # Infinity (JSON null); never refused for their length.
     ('n: 9007199254740993', True, {'n': 9007199254740992}),

@@ -70,6 +70,9 @@ _BREAKS = "\0\r\n\x85\u2028\u2029"
 # A `#` glued to the end of a token, which yaml 2.x refuses and libyaml reads as a
 # comment: such texts go to the Python loader, which refuses it too.
 _GLUED_COMMENT = re.compile(r"[\]}\"',|>+\-0-9]#")
+# The non-specific tag `!` (white space or a flow indicator on each side): libyaml
+# resolves its scalar by content; such texts go to the Python loader too.
+_NON_SPECIFIC_TAG = re.compile(r"(?:^|(?<=[\s\[{,]))!(?=[\s,\]}]|$)", re.MULTILINE)
 # yaml 2.x's tag characters (lexer.js ``tagChars``).
 _TAG_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
                        "-#;/?:@&=+$_.!~*'()")
@@ -219,7 +222,14 @@ class _Scanner(yaml.scanner.Scanner):
 
 
 class _Composer(yaml.composer.Composer):
-    """An anchor may be defined again (the last wins); nesting is bounded."""
+    """An anchor may be defined again (the last wins); nesting is bounded; the
+    non-specific tag ``!`` makes a scalar text (``! 1`` is "1", a bare ``!`` is "")."""
+
+    def compose_scalar_node(self, anchor):
+        event = self.peek_event()
+        if event.tag == "!":  # PyYAML would resolve it by content, as if untagged
+            event.tag = _STR
+        return super().compose_scalar_node(anchor)
 
     def compose_node(self, parent, index):
         if not self.check_event(yaml.AliasEvent):
@@ -262,7 +272,7 @@ else:  # PyYAML built without libyaml
 
 def _compose(content: str) -> yaml.Node | None:
     if (_CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS
-            and not _GLUED_COMMENT.search(content)):
+            and not _GLUED_COMMENT.search(content) and not _NON_SPECIFIC_TAG.search(content)):
         loader = _CLoader(content)
         try:
             return loader.get_single_node()
