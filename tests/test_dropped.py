@@ -50,6 +50,13 @@ def dropped(text: str) -> list[tuple]:
     ("[h](Note.md#My Heading)", [(1, 1, "space-in-link", "Note.md#My Heading")]),
     ("| a |\n|---|\n| [x](a b.md) |", [(3, 3, "space-in-link", "a b.md")]),
     ("<span>[x](a b.md)</span>", [(1, 7, "space-in-link", "a b.md")]),  # markdown between tags
+    # a title does not save it: the destination still ends at its first space
+    ('[t](My Note.md "A title")', [(1, 1, "space-in-link", "My Note.md")]),
+    ("[t](My Note.md 'A title')", [(1, 1, "space-in-link", "My Note.md")]),
+    ('[t](My Note.md#Part "t")', [(1, 1, "space-in-link", "My Note.md#Part")]),
+    ('![p](my pic.png "cap")', [(1, 1, "space-in-link", "my pic.png")]),
+    ("[t](My Note.md )", [(1, 1, "space-in-link", "My Note.md")]),
+    ("[t](a.md b.md)", [(1, 1, "space-in-link", "a.md b.md")]),
 ])
 def test_would_be_links_are_reported(text, expected):
     assert dropped(text) == expected
@@ -74,6 +81,7 @@ def test_would_be_links_are_reported(text, expected):
     "m = [[1, 2],\n[3, 4]]",
     # not a file: a markdown link's text in brackets followed by prose
     "[sic](see above)", "[x](https://x.y/a b.md)", "[x](mailto:a b.md)",
+    '[t](note.md "A title")', "[t](note.md 'x')", '[t](<my note.md> "x")', '[t](see "a.md")',
 ])
 def test_legitimate_text_stays_quiet(text):
     assert dropped(text) == []

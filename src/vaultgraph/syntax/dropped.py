@@ -37,8 +37,8 @@ SPACE_IN_LINK = "space-in-link"
 
 # A destination ending with the extension of a note or of a file Obsidian opens names a file.
 _FILE = r"\.(?:md|" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + ")"
-_SPACED = re.compile(r"!?\[([^\[\]\n]*)\]\(([^()<>\n#]*?" + _FILE + r")((?:#[^()<>\n]*)?)\)",
-                     re.IGNORECASE)
+_SPACED = re.compile(r"!?\[([^\[\]\n]*)\]\(([^()<>\n]*)\)")
+_SPACED_DESTINATION = re.compile(r"([^#]*?" + _FILE + r")((?:#.*)?)", re.IGNORECASE | re.DOTALL)
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _SHOWN = 60  # characters of the text shown in a message
 
@@ -168,11 +168,26 @@ def _wikilink_like(content: str, index: int, in_table: bool,
                    None)
 
 
+def _without_title(inside: str) -> str:
+    """What is between a markdown link's parentheses, without a CommonMark title at its
+    end (``"t"`` or ``'t'`` after white space), which does not make it a link."""
+    text = inside.rstrip()
+    if len(text) > 1 and text[-1] in "\"'":
+        opening = text.rfind(text[-1], 0, len(text) - 1)
+        if opening > 0 and text[opening - 1].isspace():
+            return text[:opening].rstrip()
+    return text
+
+
 def _spaced(content: str, start: int, end: int) -> list[Dropped]:
     """``[t](My Note.md)`` in plain text: a markdown link CommonMark does not read."""
     found = []
     for match in _SPACED.finditer(content, start, end):
-        label, destination, fragment = match.groups()
+        label, inside = match.groups()
+        parts = _SPACED_DESTINATION.fullmatch(_without_title(inside))
+        if parts is None:
+            continue
+        destination, fragment = parts.groups()
         written = (destination.strip() + fragment).rstrip()
         if (not any(ch.isspace() for ch in written) or _SCHEME.match(destination)
                 or _escaped(content, match.start())):
