@@ -30,7 +30,7 @@ from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 
-SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 15  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # An mtime less than this before the files were listed is not trusted alone: the file may
 # have changed again, within the same mtime tick, after it was read.

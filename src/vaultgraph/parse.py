@@ -18,7 +18,8 @@ from urllib.parse import unquote
 from .frontmatter import read_frontmatter
 from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
-from .syntax.dropped import dropped_links
+from .check import COMMENTED
+from .syntax.dropped import DROPPED_CODES, dropped_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)
 
@@ -245,7 +246,14 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     if "%%" in text:
-        _mark_commented(note.links, comment_spans(lines, tokens))
+        spans = comment_spans(lines, tokens)
+        _mark_commented(note.links, spans)
+        # A would-be link inside a comment is a finding on a link there too (--commented).
+        dropped = [d for d in note.diagnostics if d.code in DROPPED_CODES]
+        _mark_commented(dropped, spans)
+        for diagnostic in dropped:
+            if diagnostic.commented:
+                diagnostic.message += f" {COMMENTED}"
     return note
 
 
@@ -323,8 +331,8 @@ def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple
     return spans
 
 
-def _mark_commented(links: list[Link], spans) -> None:
-    """Set ``commented`` on the links that start inside one of ``spans``."""
+def _mark_commented(links: list, spans) -> None:
+    """Set ``commented`` on the links (or diagnostics) that start inside one of ``spans``."""
     if not spans:
         return
     starts = [start for start, _ in spans]

@@ -34,6 +34,7 @@ from .wikilinks import split_linktext
 CUT_LINK = "cut-link"
 UNCLOSED_LINK = "unclosed-link"
 SPACE_IN_LINK = "space-in-link"
+DROPPED_CODES = frozenset({CUT_LINK, UNCLOSED_LINK, SPACE_IN_LINK})
 
 # A destination ending with the extension of a note or of a file Obsidian opens names a file.
 _FILE = r"\.(?:md|" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + ")"
