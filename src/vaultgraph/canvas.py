@@ -109,8 +109,9 @@ def parse_canvas(path: str, data: bytes) -> Note:
             raw = file + (f"#{subpath}" if subpath else "")
             note.links.append(Link("canvas", raw, file.strip(), subpath, None, line, column,
                                    f"file node {node_id}: {raw}", False, False, node_id))
-        elif kind == "text" and isinstance(node.get("text"), str) and node["text"]:
-            note.links.extend(_text_links(path, node["text"], node_id, line, column))
+        elif kind == "text" and isinstance(node.get("text"), str) and "[" in node["text"]:
+            # (every link, and every would-be link, is written with a `[`)
+            _read_text_node(note, node["text"], node_id, line, column)
     if skipped:
         note.diagnostics.append(Diagnostic(
             path, 1, 1, ERROR, "invalid-canvas",
@@ -125,14 +126,21 @@ def _text(value):
     return js_text(value) if isinstance(value, str) else value
 
 
-def _text_links(path: str, text: str, node_id: str | None, line: int, column: int) -> list[Link]:
-    """The links of a text node's markdown, placed at the node."""
+def _read_text_node(note: Note, text: str, node_id: str | None, line: int, column: int) -> None:
+    """The links of a text node's markdown, placed at the node, and its would-be links
+    (cut-link, unclosed-link, space-in-link: nothing dropped silently), named by node."""
     from .parse import parse_text
+    from .syntax.dropped import DROPPED_CODES
 
-    found = parse_text(path, text)
-    return [Link("canvas", link.raw, link.path, link.subpath, link.alias, line, column,
-                 f"text node {node_id}: {link.context}", link.embed, link.commented, node_id)
-            for link in found.links if not link.kind.startswith("property:")]
+    found = parse_text(note.path, text)
+    note.links.extend(
+        Link("canvas", link.raw, link.path, link.subpath, link.alias, line, column,
+             f"text node {node_id}: {link.context}", link.embed, link.commented, node_id)
+        for link in found.links if not link.kind.startswith("property:"))
+    note.diagnostics.extend(
+        Diagnostic(note.path, line, column, d.severity, d.code,
+                   f"{d.message} (canvas node {node_id})", d.target, [], d.commented)
+        for d in found.diagnostics if d.code in DROPPED_CODES)
 
 
 def _id_places(text: str) -> dict[str, tuple[int, int]]:
