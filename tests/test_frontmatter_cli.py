@@ -93,3 +93,13 @@ def test_an_unquoted_embed_in_front_matter_is_rejected_as_obsidian_does(make_vau
     assert ("kept" in json.dumps(tags)) != rejected
     backlinks = json.loads(run(vault, "backlinks", "Home", "--json").output)
     assert bool(backlinks["backlinks"]) != rejected
+
+
+def test_a_tag_written_as_a_yaml_comment_is_a_warning_in_check(make_vault):
+    vault = make_vault({"Idea.md": "---\ntags: #idea\n---\nBody\n"})
+    result = run(vault, "check", "--format", "json")
+    rows = [(d["path"], d["line"], d["column"], d["severity"], d["code"])
+            for d in json.loads(result.output)["diagnostics"]]
+    assert rows == [("Idea.md", 2, 7, "warning", "invalid-tag")]
+    assert result.exit_code == 0
+    assert "idea" not in run(vault, "tags").output  # Obsidian sees no tag either
