@@ -103,3 +103,15 @@ def test_a_tag_written_as_a_yaml_comment_is_a_warning_in_check(make_vault):
     assert rows == [("Idea.md", 2, 7, "warning", "invalid-tag")]
     assert result.exit_code == 0
     assert "idea" not in run(vault, "tags").output  # Obsidian sees no tag either
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_pasted_line_separator_in_front_matter_is_text(make_vault, separator):
+    """YAML 1.2 (Obsidian's yaml 2.x) breaks lines only at CR and LF."""
+    vault = make_vault({"Home.md": "",
+                        "Pasted.md": f"---\ntitle: From the web{separator}page\ntags: [kept]\n"
+                                     "up: \"[[Home]]\"\n---\nBody\n"})
+    result = run(vault, "check", "--format", "json")
+    assert json.loads(result.output)["diagnostics"] == []
+    assert "kept" in run(vault, "tags").output
+    assert json.loads(run(vault, "backlinks", "Home", "--json").output)["backlinks"]

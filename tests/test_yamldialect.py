@@ -184,6 +184,14 @@ CASES = [
     ('a: !', True, {'a': ''}),
     ('a: ! x', True, {'a': 'x'}),
     ('a: !!', False, 'The !! tag has no suffix at line 1, column 4:'),
+    # NEL, LS and PS are text in YAML 1.2 (PyYAML breaks lines at them)
+    ('a: x\u2028y', True, {'a': 'x\u2028y'}),
+    ('a: x\x85y', True, {'a': 'x\x85y'}),
+    ('a: "x\u2029y"', True, {'a': 'x\u2029y'}),
+    ('a: |\n  x\u2028y', True, {'a': 'x\u2028y\n'}),
+    ('a\u2028b: c', True, {'a\u2028b': 'c'}),
+    ('a: [x\u2028, y]', True, {'a': ['x\u2028', 'y']}),
+    ('a: x\n\u2028', False, 'Implicit map keys need to be followed by map values at line 2'),
     # The non-specific tag `!` makes a scalar text, whichever loader reads it.
     ('a: ! 1', True, {'a': '1'}),
     ('a: ! true', True, {'a': 'true'}),

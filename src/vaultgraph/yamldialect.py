@@ -610,6 +610,30 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+# YAML 1.2 breaks lines only at \r and \n; PyYAML and libyaml (1.1) also at NEL, LS and
+# PS, which yaml 2.x keeps as text (`title: a<U+2028>b`, pasted from the web).  They
+# are swapped for characters of a private-use plane while the text is composed.
+_FOREIGN_BREAKS = {"\x85": "\U000F0085", "\u2028": "\U000F2028", "\u2029": "\U000F2029"}
+_HIDE = str.maketrans(_FOREIGN_BREAKS)
+_RESTORE = str.maketrans({v: k for k, v in _FOREIGN_BREAKS.items()})
+
+
+def _hide_foreign_breaks(content: str) -> str | None:
+    """``content`` with NEL, LS and PS swapped (same length), or None when it has none
+    (or already holds a stand-in)."""
+    if not any(ch in content for ch in _FOREIGN_BREAKS):
+        return None
+    if any(ch in content for ch in _FOREIGN_BREAKS.values()):
+        return None
+    return content.translate(_HIDE)
+
+
+def _restore_foreign_breaks(root: yaml.Node) -> None:
+    for node in _document_order(root):
+        if isinstance(node, yaml.ScalarNode):
+            node.value = node.value.translate(_RESTORE)
+
+
 def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     """Read front matter YAML as Obsidian does.
 
@@ -620,11 +644,16 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     last_line = content.rstrip("\n").count("\n")  # marks past the text point at its end
     if not content.endswith("\n"):
         content += "\n"  # a block scalar (`|`) at the end keeps its line break, as in yaml 2.x
+    hidden = _hide_foreign_breaks(content)
+    if hidden is not None:
+        content = hidden
     lines = content.split("\n")
     try:
         root = _compose(content)
         if root is None:
             return None, None, None
+        if hidden is not None:
+            _restore_foreign_breaks(root)
         _check_shape(root, lines)
         if "*" in content:  # an alias: `*`
             if _expanded_size(root) > MAX_NODES:
