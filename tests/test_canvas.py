@@ -63,6 +63,11 @@ def _text(node_id, text):
      [], ["invalid-canvas"]),
     (b'{"nodes": [{"type": "file", "file": "No id.md"}]}',
      [("No id.md", "No id.md", None, False, None)], []),
+    # a text node's would-be links are reported too, named by node (nothing dropped silently)
+    (_canvas(_text("t1", "[[Open\n\n[[Shut]]\n\n[t](My Note.md)")),
+     [("Shut", "Shut", None, False, "t1")], ["unclosed-link", "space-in-link"]),
+    (_canvas(_text("t1", "| a |\n|---|\n![[pic.png|372]]")), [], ["cut-link"]),
+    (_canvas(_text("t1", "no bracket at all"), _text("t2", "`[[code`")), [], []),
     (b"", [], []),  # Obsidian writes a new canvas empty
     (b"{}", [], []),
     (b'\xef\xbb\xbf{"nodes": []}', [], []),
@@ -211,3 +216,18 @@ def test_any_bytes_give_links_or_a_diagnostic_never_an_exception(data):
     assert all(link.kind == "canvas" and link.line >= 1 and link.column >= 1
                for link in note.links)
     assert all(d.path == "b.canvas" for d in note.diagnostics)
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_would_be_links_on_a_canvas_are_reported(make_vault, cache):
+    vault = make_vault({
+        "board.canvas": _canvas(_text("t1", "ok"), _text("t9", "See [[Half\n\n%% [[Later %%")),
+        "Note.md": "x\n",
+    })
+    result = _run(vault, "check", "--format", "json", cache=cache)
+    rows = [(d["path"], d["line"], d["code"]) for d in json.loads(result.output)["diagnostics"]]
+    assert rows == [("board.canvas", 4, "unclosed-link"), ("board.canvas", 4, "unclosed-link")]
+    messages = [d["message"] for d in json.loads(result.output)["diagnostics"]]
+    assert all("(canvas node t9)" in m for m in messages)
+    hidden = _run(vault, "check", "--format", "json", "--commented", "ignore", cache=cache)
+    assert len(json.loads(hidden.output)["diagnostics"]) == 1  # the one inside %%…%%

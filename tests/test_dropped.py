@@ -50,6 +50,22 @@ def dropped(text: str) -> list[tuple]:
     ("[h](Note.md#My Heading)", [(1, 1, "space-in-link", "Note.md#My Heading")]),
     ("| a |\n|---|\n| [x](a b.md) |", [(3, 3, "space-in-link", "a b.md")]),
     ("<span>[x](a b.md)</span>", [(1, 7, "space-in-link", "a b.md")]),  # markdown between tags
+    # cells past the table's columns are dropped by GFM, links and all
+    ("| h |\n|---|\n[[a|b]] and [[c|d]]", [(3, 1, "cut-link", "a"), (3, 13, "cut-link", "c")]),
+    ("| h |\n|---|\n| [[a|b]] | [[c|d]] |", [(3, 3, "cut-link", "a"), (3, 13, "cut-link", "c")]),
+    ("| h |\n|---|\n| x | [[B]] |", [(3, 7, "cut-link", "B")]),
+    ("| h |\n|---|\n| x | ![[p.png]] [[q]] |", [(3, 7, "cut-link", "p.png")]),
+    ("| h |\n|---|\n| x | [t](a.md) |", [(3, 7, "cut-link", "a.md")]),
+    ("| h | i |\n|---|---|\nx | y | [[B]]", [(3, 9, "cut-link", "B")]),
+    ("> | h |\n> |---|\n> | x | [[B]] |", [(3, 9, "cut-link", "B")]),
+    ("| h |\n|---|\n| x | [[B |", [(3, 7, "cut-link", None)]),
+    # a title does not save it: the destination still ends at its first space
+    ('[t](My Note.md "A title")', [(1, 1, "space-in-link", "My Note.md")]),
+    ("[t](My Note.md 'A title')", [(1, 1, "space-in-link", "My Note.md")]),
+    ('[t](My Note.md#Part "t")', [(1, 1, "space-in-link", "My Note.md#Part")]),
+    ('![p](my pic.png "cap")', [(1, 1, "space-in-link", "my pic.png")]),
+    ("[t](My Note.md )", [(1, 1, "space-in-link", "My Note.md")]),
+    ("[t](a.md b.md)", [(1, 1, "space-in-link", "a.md b.md")]),
 ])
 def test_would_be_links_are_reported(text, expected):
     assert dropped(text) == expected
@@ -74,6 +90,11 @@ def test_would_be_links_are_reported(text, expected):
     "m = [[1, 2],\n[3, 4]]",
     # not a file: a markdown link's text in brackets followed by prose
     "[sic](see above)", "[x](https://x.y/a b.md)", "[x](mailto:a b.md)",
+    '[t](note.md "A title")', "[t](note.md 'x')", '[t](<my note.md> "x")', '[t](see "a.md")',
+    # within the table's columns, escaped, or in code or math in an extra cell
+    "| h | i |\n|---|---|\n| x | [[B]] |", "| h |\n|---|\n| x \\| [[B]] |",
+    "| h |\n|---|\n| x | `[[B]]` |", "| h |\n|---|\n| x | $[[B$ |", "| h |\n|---|\n| x | y |",
+    "| h |\n|---|\n| [[a\\|b]] |",
 ])
 def test_legitimate_text_stays_quiet(text):
     assert dropped(text) == []
@@ -126,3 +147,15 @@ def test_cli_json_shape_and_code_filters(vault):
     assert ignored == []
     github = invoke(vault, "check", "--format", "github").stdout
     assert "Gallery.md,line=4,col=1,title=cut-link::" in github
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_cli_reports_links_in_cells_past_the_tables_columns(make_vault, tmp_path, cache):
+    root = make_vault({"Table.md": "| Name |\n|---|\n| Ada | [[Lovelace]] |\n", "Lovelace.md": ""})
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+    result = CliRunner().invoke(cli, ["--vault", str(root), *where, "check", "--format", "json"])
+    rows = [(d["path"], d["line"], d["column"], d["severity"], d["code"], d["target"])
+            for d in json.loads(result.output)["diagnostics"]]
+    assert rows == [("Table.md", 3, 9, "warning", "cut-link", "Lovelace")]
+    orphans = CliRunner().invoke(cli, ["--vault", str(root), *where, "orphans"]).output
+    assert "Lovelace.md" in orphans  # the link is not read, as in Obsidian's reading view

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from vaultgraph.frontmatter import list_items
+from vaultgraph.frontmatter import list_items, read_frontmatter
 from vaultgraph.parse import parse_text
 
 
@@ -214,3 +214,26 @@ def test_unknown_yaml_tags_are_ignored_with_a_warning():
 def test_json_frontmatter_is_accepted():
     n = parse_text("n.md", '---\n{"tags": ["journal"], "up": "[[Home]]"}\n---\n')
     assert [t.name for t in n.tags] == ["journal"] and n.links[0].path == "Home"
+
+
+@pytest.mark.parametrize("yaml_text, tags, warned", [
+    ("tags: #idea", [], [(2, 7, "idea")]),  # a YAML comment: the value is empty
+    ("tags: #a #b", [], [(2, 7, "a")]),
+    ("tags:\t#x/y", [], [(2, 7, "x/y")]),
+    ("tags:\n  - #a\n  - b", ["b"], [(3, 5, "a")]),
+    ("tags:\n- #a", [], [(3, 3, "a")]),
+    ("tag: #old", [], [(2, 6, "old")]),
+    ("tags: # my tags\n  - x", ["x"], []),  # a real comment
+    ("tags: # ", [], []),
+    ("tags:", [], []),
+    ("tags: #123", [], []),  # not a tag either way
+    ('tags: "#idea"', ["idea"], []),
+    ("tags: idea", ["idea"], []),
+])
+def test_a_tag_written_as_a_yaml_comment_is_reported(yaml_text, tags, warned):
+    fm = read_frontmatter("n.md", yaml_text + "\n", ["---", *yaml_text.split("\n")], 2)
+    assert [t.name for t in fm.tags] == tags
+    found = [(d.line, d.column, d.message.split('"')[1][1:]) for d in fm.diagnostics
+             if d.code == "invalid-tag"]
+    assert found == warned
+    assert all(d.code != "invalid-frontmatter" for d in fm.diagnostics)

@@ -74,3 +74,44 @@ def test_a_template_placeholder_keeps_the_notes_property_links(vault):
     links = json.loads(run(vault, "links", "daily", "--json").output)
     assert [(o["target"], o["kind"]) for o in links["outgoing"]] == [("Home.md", "property:up")]
     assert json.loads(run(vault, "tags", "journal", "--json").output)["notes"] == ["daily.md"]
+
+
+@pytest.mark.parametrize("front, rejected", [
+    ("cover: ![[img.png]]", True),      # a tag `!` glued to `[[`: Obsidian rejects it all
+    ("- ![[img.png]]", True),
+    ("cover: &x[b]", True),
+    ('cover: "![[img.png]]"', False),   # quoted: a property link
+    ("cover: ! [[img.png]]", False),    # `!` then a space: a tag, then a flow list
+])
+def test_an_unquoted_embed_in_front_matter_is_rejected_as_obsidian_does(make_vault, front, rejected):
+    vault = make_vault({"img.png": "", "Home.md": "# Home\n",
+                        "Note.md": f"---\n{front}\ntags: [kept]\nup: \"[[Home]]\"\n---\nBody\n"})
+    result = run(vault, "check", "--format", "json")
+    codes = [d["code"] for d in json.loads(result.output)["diagnostics"]]
+    assert ("invalid-frontmatter" in codes) == rejected
+    tags = json.loads(run(vault, "tags", "--json").output)
+    assert ("kept" in json.dumps(tags)) != rejected
+    backlinks = json.loads(run(vault, "backlinks", "Home", "--json").output)
+    assert bool(backlinks["backlinks"]) != rejected
+
+
+def test_a_tag_written_as_a_yaml_comment_is_a_warning_in_check(make_vault):
+    vault = make_vault({"Idea.md": "---\ntags: #idea\n---\nBody\n"})
+    result = run(vault, "check", "--format", "json")
+    rows = [(d["path"], d["line"], d["column"], d["severity"], d["code"])
+            for d in json.loads(result.output)["diagnostics"]]
+    assert rows == [("Idea.md", 2, 7, "warning", "invalid-tag")]
+    assert result.exit_code == 0
+    assert "idea" not in run(vault, "tags").output  # Obsidian sees no tag either
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85"])
+def test_a_pasted_line_separator_in_front_matter_is_text(make_vault, separator):
+    """YAML 1.2 (Obsidian's yaml 2.x) breaks lines only at CR and LF."""
+    vault = make_vault({"Home.md": "",
+                        "Pasted.md": f"---\ntitle: From the web{separator}page\ntags: [kept]\n"
+                                     "up: \"[[Home]]\"\n---\nBody\n"})
+    result = run(vault, "check", "--format", "json")
+    assert json.loads(result.output)["diagnostics"] == []
+    assert "kept" in run(vault, "tags").output
+    assert json.loads(run(vault, "backlinks", "Home", "--json").output)["backlinks"]

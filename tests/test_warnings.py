@@ -205,3 +205,33 @@ def test_a_heading_inside_an_html_comment_is_no_heading(text, make_vault):
     root = make_vault({"Note.md": text, "Embeds.md": "![[Note#Hidden]] ![[Note#Real]]\n"})
     code, found = _check(root)
     assert [(p, c) for p, _, c, _ in found] == [("Embeds.md", "missing-heading")]
+
+
+@pytest.fixture
+def dropped_in_comments(make_vault):
+    return make_vault({
+        "N.md": ("%% TODO [[Later %%\n%% [t](My Note.md) %%\n%%\n[[cut\nin two]]\n%%\n"
+                 "[[Open\n"),
+        "My Note.md": "", "cut in two.md": "",
+    })
+
+
+@pytest.mark.parametrize("cache", [False, True])
+@pytest.mark.parametrize("args, expected", [
+    ((), [(1, "unclosed-link", True), (2, "space-in-link", True), (4, "cut-link", True),
+          (7, "unclosed-link", False)]),
+    (("--commented", "error"), [(1, "unclosed-link", True), (2, "space-in-link", True),
+                                (4, "cut-link", True), (7, "unclosed-link", False)]),
+    (("--commented", "ignore"), [(7, "unclosed-link", False)]),
+])
+def test_would_be_links_inside_comments_follow_commented(dropped_in_comments, cache, args,
+                                                         expected):
+    """A would-be link (cut-link, unclosed-link, space-in-link) inside a %%comment%% is a
+    finding on a commented link: --commented ignore hides it, its message says so."""
+    result = CliRunner().invoke(cli, ["--vault", str(dropped_in_comments),
+                                      *([] if cache else ["--no-cache"]),
+                                      "check", "--format", "json", *args])
+    rows = json.loads(result.output)["diagnostics"]
+    assert [(d["line"], d["code"], d["message"].endswith("(inside a %%comment%%)"))
+            for d in rows] == expected
+    assert all(d["severity"] == "warning" for d in rows)

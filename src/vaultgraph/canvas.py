@@ -27,6 +27,7 @@ from bisect import bisect_right
 from pathlib import Path
 
 from .files import TooLarge, read_bounded
+from .jstext import js_text
 from .model import ERROR, WARNING, Diagnostic, Link, Note
 
 MAX_CANVAS_BYTES = 16 * 1024 * 1024  # as for notes
@@ -91,6 +92,7 @@ def parse_canvas(path: str, data: bytes) -> Note:
         if not isinstance(node, dict):
             skipped += 1
             continue
+        node = {key: _text(value) for key, value in node.items()}
         node_id = node.get("id")
         node_id = node_id if isinstance(node_id, str) else None
         line, column = place.get(node_id, (1, 1))
@@ -106,8 +108,9 @@ def parse_canvas(path: str, data: bytes) -> Note:
             raw = file + (f"#{subpath}" if subpath else "")
             note.links.append(Link("canvas", raw, file.strip(), subpath, None, line, column,
                                    f"file node {node_id}: {raw}", False, False, node_id))
-        elif kind == "text" and isinstance(node.get("text"), str) and node["text"]:
-            note.links.extend(_text_links(path, node["text"], node_id, line, column))
+        elif kind == "text" and isinstance(node.get("text"), str) and "[" in node["text"]:
+            # (every link, and every would-be link, is written with a `[`)
+            _read_text_node(note, node["text"], node_id, line, column)
     if skipped:
         note.diagnostics.append(Diagnostic(
             path, 1, 1, ERROR, "invalid-canvas",
@@ -116,14 +119,27 @@ def parse_canvas(path: str, data: bytes) -> Note:
     return note
 
 
-def _text_links(path: str, text: str, node_id: str | None, line: int, column: int) -> list[Link]:
-    """The links of a text node's markdown, placed at the node."""
-    from .parse import parse_text
+def _text(value):
+    """A node's string field as JavaScript holds it (jstext.py: ``\\ud800`` escapes);
+    other values as they are."""
+    return js_text(value) if isinstance(value, str) else value
 
-    found = parse_text(path, text)
-    return [Link("canvas", link.raw, link.path, link.subpath, link.alias, line, column,
-                 f"text node {node_id}: {link.context}", link.embed, link.commented, node_id)
-            for link in found.links if not link.kind.startswith("property:")]
+
+def _read_text_node(note: Note, text: str, node_id: str | None, line: int, column: int) -> None:
+    """The links of a text node's markdown, placed at the node, and its would-be links
+    (cut-link, unclosed-link, space-in-link: nothing dropped silently), named by node."""
+    from .parse import parse_text
+    from .syntax.dropped import DROPPED_CODES
+
+    found = parse_text(note.path, text)
+    note.links.extend(
+        Link("canvas", link.raw, link.path, link.subpath, link.alias, line, column,
+             f"text node {node_id}: {link.context}", link.embed, link.commented, node_id)
+        for link in found.links if not link.kind.startswith("property:"))
+    note.diagnostics.extend(
+        Diagnostic(note.path, line, column, d.severity, d.code,
+                   f"{d.message} (canvas node {node_id})", d.target, [], d.commented)
+        for d in found.diagnostics if d.code in DROPPED_CODES)
 
 
 def _id_places(text: str) -> dict[str, tuple[int, int]]:
@@ -134,7 +150,7 @@ def _id_places(text: str) -> dict[str, tuple[int, int]]:
     places: dict[str, tuple[int, int]] = {}
     for match in _ID.finditer(text):
         try:
-            value = json.loads(match.group(1))
+            value = js_text(json.loads(match.group(1)))
         except ValueError:
             continue
         if value not in places:

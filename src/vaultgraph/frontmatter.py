@@ -22,6 +22,7 @@ from .syntax import is_valid_tag, split_linktext
 # Kept for callers: the largest number of values a front matter may expand to.
 MAX_NODES = yamldialect.MAX_NODES
 _WHOLE_WIKILINK = re.compile(r"\s*(!?)\[\[([^\[\]\n]+)\]\]\s*")
+_COMMENTED_TAG = re.compile(r"[ \t]+#([^\s#]+)")
 _DEPRECATED = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}
 # Obsidian's list properties (Help [Properties]: tags, aliases, cssclasses; and their
 # pre-1.4 names): written as text, they are split into items (list_items).
@@ -155,6 +156,8 @@ class _Reader:
                 continue
             line, col = self.position(value_node)
             value = yamldialect.scalar_value(value_node)
+            if value is None:
+                self.commented_tag(line, col)
             for name in list_items(value if value_node is node else [value], split_spaces=True):
                 name = name.lstrip("#")
                 if is_valid_tag(name):
@@ -163,6 +166,17 @@ class _Reader:
                     self.diagnose(WARNING, "invalid-tag",
                                   f'"{name}" is not a valid tag (tags need a non-digit '
                                   "and no spaces or punctuation)", line, col)
+
+    def commented_tag(self, line: int, col: int) -> None:
+        """``tags: #idea`` or ``- #idea``: in YAML a ``#`` after white space starts a
+        comment, so the value is empty and the tag lost (Obsidian shows none): say so."""
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        match = _COMMENTED_TAG.match(text, col - 1)
+        if match and is_valid_tag(match.group(1)):
+            self.diagnose(WARNING, "invalid-tag",
+                          f'"#{match.group(1)}" is a YAML comment here, not a tag (a # after '
+                          f'a space starts a comment) -- write {match.group(1)} or "#'
+                          f'{match.group(1)}"', line, match.start(1))
 
     def read_links(self, key: str, node: yaml.Node) -> None:
         for scalar in _scalars(node, set()):

@@ -32,7 +32,7 @@ from .findings import forget_findings
 from .model import Block, Citation, Diagnostic, Heading, LineText, Link, Note, Quote, Tag
 from .process import held, let_through
 
-SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 15  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it

@@ -20,7 +20,8 @@ from .frontmatter import read_frontmatter
 from .model import (ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText, Link, Note,
                     Quote, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
-from .syntax.dropped import dropped_links
+from .check import COMMENTED
+from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)
 
@@ -248,8 +249,17 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
+    if "|" in text:
+        _report_extra_cells(note, tokens, lines)
     if "%%" in text:
-        _mark_commented(note.links, comment_spans(lines, tokens))
+        spans = comment_spans(lines, tokens)
+        _mark_commented(note.links, spans)
+        # A would-be link inside a comment is a finding on a link there too (--commented).
+        dropped = [d for d in note.diagnostics if d.code in DROPPED_CODES]
+        _mark_commented(dropped, spans)
+        for diagnostic in dropped:
+            if diagnostic.commented:
+                diagnostic.message += f" {COMMENTED}"
     share_lines(note.links + note.citations)
     return note
 
@@ -328,8 +338,8 @@ def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple
     return spans
 
 
-def _mark_commented(links: list[Link], spans) -> None:
-    """Set ``commented`` on the links that start inside one of ``spans``."""
+def _mark_commented(links: list, spans) -> None:
+    """Set ``commented`` on the links (or diagnostics) that start inside one of ``spans``."""
     if not spans:
         return
     starts = [start for start, _ in spans]
@@ -430,6 +440,24 @@ def _report_dropped(note: Note, token, parent: str, scanned: list | None, locate
         line, column = locate(found.offset)
         note.diagnostics.append(Diagnostic(note.path, line, column, WARNING, found.code,
                                            found.message, found.target))
+
+
+def _report_extra_cells(note: Note, tokens, lines: list[str]) -> None:
+    """A would-be link in the cells of a table row past the table's columns: GFM drops
+    those cells, links and all, so it is reported (``cut-link``, at its first one)."""
+    columns = 0
+    for index, token in enumerate(tokens):
+        if token.type == "thead_open":
+            columns = 0
+        elif token.type == "th_open":
+            columns += 1
+        elif token.type == "tr_open" and token.map and index and tokens[index - 1].type != "thead_open":
+            line = lines[token.map[0]] if token.map[0] < len(lines) else ""
+            found = extra_cell_links(line, columns)
+            if found is not None:
+                column, message, target = found
+                note.diagnostics.append(Diagnostic(note.path, token.map[0] + 1, column, WARNING,
+                                                   CUT_LINK, message, target))
 
 
 def _plain_spans(children: list, end: int) -> list[tuple[int, int]]:

@@ -35,9 +35,12 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import yaml
 from yaml.resolver import BaseResolver
+
+from .jstext import js_text
 
 MAX_DEPTH = 200
 MAX_NODES = 20_000
@@ -67,6 +70,13 @@ _BREAKS = "\0\r\n\x85\u2028\u2029"
 # A `#` glued to the end of a token, which yaml 2.x refuses and libyaml reads as a
 # comment: such texts go to the Python loader, which refuses it too.
 _GLUED_COMMENT = re.compile(r"[\]}\"',|>+\-0-9]#")
+# The non-specific tag `!` (white space or a flow indicator on each side): libyaml
+# resolves its scalar by content; such texts go to the Python loader too.
+_NON_SPECIFIC_TAG = re.compile(r"(?:^|(?<=[\s\[{,]))!(?=[\s,\]}]|$)", re.MULTILINE)
+# yaml 2.x's tag characters (lexer.js ``tagChars``).
+_TAG_CHARS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                       "-#;/?:@&=+$_.!~*'()")
+_HEX = frozenset("0123456789abcdefABCDEF")
 
 
 @dataclass
@@ -150,6 +160,12 @@ class _Scanner(yaml.scanner.Scanner):
             return super().scan_plain_spaces(indent, start_mark)
         return [whitespace]
 
+    def scan_flow_scalar(self, style):
+        # `\ud83d\ude00` is one character, a lone `\ud800` U+FFFD (jstext.py).
+        token = super().scan_flow_scalar(style)
+        token.value = js_text(token.value)
+        return token
+
     def scan_anchor(self, TokenClass):
         start_mark = self.get_mark()
         self.forward()
@@ -161,11 +177,59 @@ class _Scanner(yaml.scanner.Scanner):
                                             self.get_mark())
         value = self.prefix(length)
         self.forward(length)
+        if TokenClass is yaml.AnchorToken:
+            self._check_separated(start_mark)
         return TokenClass(value, start_mark, self.get_mark())
+
+    def scan_tag(self):
+        """yaml 2.x's tag (``lexer.js``): ``!`` and tag characters (``%HH`` escapes
+        included), so ``![[img.png]]`` is the tag ``!`` glued to ``[[img.png]]``, which
+        is rejected; ``!<…>`` is verbatim."""
+        if self.peek(1) == "<":
+            return super().scan_tag()
+        start_mark = self.get_mark()
+        length = 1
+        while True:
+            ch = self.peek(length)
+            if ch in _TAG_CHARS:
+                length += 1
+            elif ch == "%" and self.peek(length + 1) in _HEX and self.peek(length + 2) in _HEX:
+                length += 3
+            else:
+                break
+        text = self.prefix(length)
+        self.forward(length)
+        self._check_separated(start_mark)
+        split = text.rfind("!")
+        if text == "!":
+            value = (None, "!")
+        elif split == len(text) - 1:
+            raise yaml.scanner.ScannerError("while scanning a tag", start_mark,
+                                            f"the tag {text} has no suffix", self.get_mark())
+        else:
+            value = (text[:split + 1], unquote(text[split + 1:], errors="replace"))
+        return yaml.TagToken(value, start_mark, self.get_mark())
+
+    def _check_separated(self, start_mark) -> None:
+        """Outside flow collections, a tag or an anchor must be followed by white space
+        or a line break (yaml 2.x, ``compose/resolve-props.js``: "Tags and anchors must
+        be separated from the next token by white space")."""
+        if not self.flow_level and self.peek() not in _BREAKS + " \t":
+            raise yaml.scanner.ScannerError(
+                "while scanning a tag or an anchor", start_mark,
+                "tags and anchors must be separated from what follows by white space "
+                "(quote a value that starts with ! or &)", self.get_mark())
 
 
 class _Composer(yaml.composer.Composer):
-    """An anchor may be defined again (the last wins); nesting is bounded."""
+    """An anchor may be defined again (the last wins); nesting is bounded; the
+    non-specific tag ``!`` makes a scalar text (``! 1`` is "1", a bare ``!`` is "")."""
+
+    def compose_scalar_node(self, anchor):
+        event = self.peek_event()
+        if event.tag == "!":  # PyYAML would resolve it by content, as if untagged
+            event.tag = _STR
+        return super().compose_scalar_node(anchor)
 
     def compose_node(self, parent, index):
         if not self.check_event(yaml.AliasEvent):
@@ -208,7 +272,7 @@ else:  # PyYAML built without libyaml
 
 def _compose(content: str) -> yaml.Node | None:
     if (_CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS
-            and not _GLUED_COMMENT.search(content)):
+            and not _GLUED_COMMENT.search(content) and not _NON_SPECIFIC_TAG.search(content)):
         loader = _CLoader(content)
         try:
             return loader.get_single_node()
@@ -413,17 +477,31 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return value
 
 
+def _js_integer(value: int | float) -> int | float:
+    """An integer as JavaScript's one kind of number holds it: exact up to 2^53, else
+    the nearest double (infinity past the largest)."""
+    if isinstance(value, int) and -2 ** 53 <= value <= 2 ** 53:
+        return value
+    try:
+        value = float(value)
+    except OverflowError:
+        return math.inf
+    return int(value) if value.is_integer() and abs(value) <= 2 ** 53 else value
+
+
 def _core(text: str) -> Any:
     if _CORE_NULL.fullmatch(text):
         return None
     if _CORE_BOOL.fullmatch(text):
         return text[0] in "tT"
     if _CORE_OCT.fullmatch(text):
-        return int(text[2:], 8)
+        return _js_integer(int(text[2:], 8))
     if _CORE_INT.fullmatch(text):
-        return int(text)
+        # Past 15 digits, read as the double JavaScript makes of it (Python's int()
+        # also refuses texts of over 4,300 digits).
+        return int(text) if len(text.lstrip("+-")) <= 15 else _js_integer(float(text))
     if _CORE_HEX.fullmatch(text):
-        return int(text[2:], 16)
+        return _js_integer(int(text[2:], 16))
     if _CORE_NAN_INF.fullmatch(text):
         if text.lower().endswith("nan"):
             return math.nan
@@ -532,6 +610,30 @@ def _expanded_size(root: yaml.Node) -> int:
     return sizes[id(root)]
 
 
+# YAML 1.2 breaks lines only at \r and \n; PyYAML and libyaml (1.1) also at NEL, LS and
+# PS, which yaml 2.x keeps as text (`title: a<U+2028>b`, pasted from the web).  They
+# are swapped for characters of a private-use plane while the text is composed.
+_FOREIGN_BREAKS = {"\x85": "\U000F0085", "\u2028": "\U000F2028", "\u2029": "\U000F2029"}
+_HIDE = str.maketrans(_FOREIGN_BREAKS)
+_RESTORE = str.maketrans({v: k for k, v in _FOREIGN_BREAKS.items()})
+
+
+def _hide_foreign_breaks(content: str) -> str | None:
+    """``content`` with NEL, LS and PS swapped (same length), or None when it has none
+    (or already holds a stand-in)."""
+    if not any(ch in content for ch in _FOREIGN_BREAKS):
+        return None
+    if any(ch in content for ch in _FOREIGN_BREAKS.values()):
+        return None
+    return content.translate(_HIDE)
+
+
+def _restore_foreign_breaks(root: yaml.Node) -> None:
+    for node in _document_order(root):
+        if isinstance(node, yaml.ScalarNode):
+            node.value = node.value.translate(_RESTORE)
+
+
 def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     """Read front matter YAML as Obsidian does.
 
@@ -542,11 +644,16 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     last_line = content.rstrip("\n").count("\n")  # marks past the text point at its end
     if not content.endswith("\n"):
         content += "\n"  # a block scalar (`|`) at the end keeps its line break, as in yaml 2.x
+    hidden = _hide_foreign_breaks(content)
+    if hidden is not None:
+        content = hidden
     lines = content.split("\n")
     try:
         root = _compose(content)
         if root is None:
             return None, None, None
+        if hidden is not None:
+            _restore_foreign_breaks(root)
         _check_shape(root, lines)
         if "*" in content:  # an alias: `*`
             if _expanded_size(root) > MAX_NODES:

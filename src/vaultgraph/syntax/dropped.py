@@ -34,11 +34,12 @@ from .wikilinks import split_linktext
 CUT_LINK = "cut-link"
 UNCLOSED_LINK = "unclosed-link"
 SPACE_IN_LINK = "space-in-link"
+DROPPED_CODES = frozenset({CUT_LINK, UNCLOSED_LINK, SPACE_IN_LINK})
 
 # A destination ending with the extension of a note or of a file Obsidian opens names a file.
 _FILE = r"\.(?:md|" + "|".join(sorted(ATTACHMENT_EXTENSIONS)) + ")"
-_SPACED = re.compile(r"!?\[([^\[\]\n]*)\]\(([^()<>\n#]*?" + _FILE + r")((?:#[^()<>\n]*)?)\)",
-                     re.IGNORECASE)
+_SPACED = re.compile(r"!?\[([^\[\]\n]*)\]\(([^()<>\n]*)\)")
+_SPACED_DESTINATION = re.compile(r"([^#]*?" + _FILE + r")((?:#.*)?)", re.IGNORECASE | re.DOTALL)
 _SCHEME = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.-]*:")
 _SHOWN = 60  # characters of the text shown in a message
 
@@ -168,11 +169,26 @@ def _wikilink_like(content: str, index: int, in_table: bool,
                    None)
 
 
+def _without_title(inside: str) -> str:
+    """What is between a markdown link's parentheses, without a CommonMark title at its
+    end (``"t"`` or ``'t'`` after white space), which does not make it a link."""
+    text = inside.rstrip()
+    if len(text) > 1 and text[-1] in "\"'":
+        opening = text.rfind(text[-1], 0, len(text) - 1)
+        if opening > 0 and text[opening - 1].isspace():
+            return text[:opening].rstrip()
+    return text
+
+
 def _spaced(content: str, start: int, end: int) -> list[Dropped]:
     """``[t](My Note.md)`` in plain text: a markdown link CommonMark does not read."""
     found = []
     for match in _SPACED.finditer(content, start, end):
-        label, destination, fragment = match.groups()
+        label, inside = match.groups()
+        parts = _SPACED_DESTINATION.fullmatch(_without_title(inside))
+        if parts is None:
+            continue
+        destination, fragment = parts.groups()
         written = (destination.strip() + fragment).rstrip()
         if (not any(ch.isspace() for ch in written) or _SCHEME.match(destination)
                 or _escaped(content, match.start())):
@@ -186,3 +202,47 @@ def _spaced(content: str, start: int, end: int) -> list[Dropped]:
             f"{bang}[{_shown(label)}](<{_shown(written)}>)",
             written))
     return found
+
+
+def extra_cell_links(row: str, columns: int) -> tuple[int, str, str | None] | None:
+    """The first would-be link in the cells of the table row ``row`` (its source line)
+    past the table's ``columns`` columns, which GFM drops: (1-based column of its ``[``
+    or ``!``, message, target) or None.  Cells are split as GFM splits them, at every
+    ``|`` not right after a backslash (code spans do not protect it)."""
+    if columns < 1 or "[" not in row:
+        return None
+    pipes = [i for i, ch in enumerate(row) if ch == "|" and (i == 0 or row[i - 1] != "\\")]
+    if not pipes:
+        return None
+    leading = not row[:pipes[0]].strip(" \t>")  # the row opens with a pipe
+    trailing = not row[pipes[-1] + 1:].strip()
+    if len(pipes) + 1 - leading - trailing <= columns:
+        return None
+    start = pipes[columns - 1 + leading] + 1
+    opener = row.find("[[", start)
+    markdown = _SPACED.search(row, start)
+    if markdown is not None and (opener < 0 or markdown.start() < opener):
+        opener, close = markdown.start(), markdown.end()
+    elif opener >= 0:
+        if opener > start and row[opener - 1] == "!":
+            opener -= 1
+        close = row.find("]]", opener)
+        close = close + 2 if close >= 0 else -1
+    else:
+        return None
+    cell = row[row.rfind("|", 0, opener) + 1:opener]
+    if cell.count("`") % 2 or cell.count("$") % 2:
+        return None  # in code or math: not meant as a link
+    written = row[opener:close] if close > opener else row[opener:].rstrip(" |")
+    after = max(close, opener + 2)
+    others = row.count("[[", after) + row.count("](", after)
+    more = f" (and {others} more)" if others else ""
+    inner = written.lstrip("!")[2:-2] if written.lstrip("!").startswith("[[") and close > 0 else ""
+    parts = split_linktext(inner.replace("\\|", "|")) if inner else None
+    target = parts.raw if parts else markdown.group(2).strip() \
+        if markdown is not None and markdown.start() == opener else None
+    return (opener + 1,
+            f"{_shown(written)}{more} is not read: it is in a cell past the table's {columns} "
+            f"column{'s' if columns > 1 else ''}, which GFM drops -- add a column, or write "
+            '"\\|" for a "|" that should not split the row',
+            target)
