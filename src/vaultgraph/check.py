@@ -219,8 +219,8 @@ def check_notes(vault: "Vault", paths: Iterable[str],
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
-    from .provenance import (Sections, dangling_citation, declared_role, evidence_kind,
-                             has_source_keys, is_dangling)
+    from .provenance import (Sections, cites_directly, dangling_citation, declared_role,
+                             evidence_kind, has_source_keys, is_dangling)
 
     found = list(note.diagnostics)
     if is_canvas(note.path):  # a canvas is no claim and no source: its links only
@@ -234,10 +234,10 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
         kind = evidence_kind(edge.link, sections)
         if kind is not None:
             evidence.append((seq, kind))
-            if is_dangling(kind, edge.target):
+            if is_dangling(note.path, kind, edge.target):
                 found.append(dangling_citation(note.path, edge.link, kind))
     return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
-                     bool(note.citations or note.quotes), evidence)
+                     cites_directly(note), evidence)
 
 
 def collect_findings(vault: "Vault", include_excluded: bool = False,
