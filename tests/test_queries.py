@@ -144,7 +144,7 @@ def test_stats(vault):
 @pytest.mark.parametrize(
     "index, rule, problem",
     [
-        (0, "tie", "tie for shortest"),
+        (0, "tie", "picks one unpredictably"),
         (1, "unresolved", 'contains "#"'),
         (2, "unresolved", "alias"),
         (3, "exact", 'no heading "Nope"'),

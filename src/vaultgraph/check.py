@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Mapping
 
-from .files import is_canvas, is_note
-from .model import ERROR, WARNING, Diagnostic, Link
-from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
+from .broken import (ATTACHMENT_EXTENSIONS, COMMENTED, LINK_CODES, BrokenLinks,  # noqa: F401
+                     case_mismatch_message, is_attachment_link)
+from .files import is_canvas
+from .model import ERROR, WARNING, Diagnostic
+from .resolve import fold
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
@@ -18,12 +20,7 @@ if TYPE_CHECKING:
 
 # Every code vaultgraph reports, with its default severity (docs/cli.md).
 CODES = {
-    "unresolved-link": ERROR,
-    "missing-heading": ERROR,
-    "missing-block": ERROR,
-    "missing-attachment": ERROR,
-    "ambiguous-link": WARNING,
-    "case-mismatch": WARNING,
+    **LINK_CODES,  # a link's: broken.py
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
     "duplicate-property": WARNING,
@@ -49,20 +46,7 @@ CODES = {
     "dangling-citation": WARNING,
 }
 
-# File types Obsidian opens (Accepted file formats); a link to a missing file
-# with one of these extensions is a missing attachment, not a missing note.
-ATTACHMENT_EXTENSIONS = frozenset(
-    "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
-    "pdf canvas base".split()
-)
 SUGGESTION_CUTOFF = 75
-COMMENTED = "(inside a %%comment%%)"
-# Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
-_RULE_REASONS = {
-    "exact": "its path is the link's, ignoring case",
-    "same-folder": "it is in the note's own folder",
-    "shortest": "it has the shortest path",
-}
 FEW_QUERIES = 16  # scored one by one, not by cdist
 
 
@@ -144,22 +128,6 @@ def suggest(text: str, names: dict[str, str], limit: int = 3) -> list[str]:
     return Suggester(names)(text, limit)
 
 
-def case_mismatch_message(resolution) -> str:
-    """Why a link leads to a file not spelled like it while one spelled exactly exists."""
-    reason = _RULE_REASONS.get(resolution.rule, resolution.rule)
-    return (f'resolves to "{resolution.target}" ({reason}; '
-            f'Obsidian compares names without case), not to "{resolution.spelled}", which is '
-            "spelled exactly like the link -- write the folder to pick one")
-
-
-def is_attachment_link(link: Link) -> bool:
-    """Whether a link means a file rather than a note: a type Obsidian opens, or
-    any extension in a markdown image (``![x](file.xyz)``)."""
-    extension = posixpath.splitext(link.path)[1].lower().lstrip(".")
-    image = link.kind == "markdown" and link.embed
-    return extension in ATTACHMENT_EXTENSIONS or (image and extension not in ("", "md"))
-
-
 @dataclass
 class CheckResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
@@ -180,11 +148,7 @@ class CheckResult:
 class _Checker:
     def __init__(self, vault: "Vault"):
         self.vault = vault
-
-    @cached_property
-    def _attachment_names(self) -> Suggester:
-        return Suggester({fold(posixpath.basename(p)): posixpath.basename(p)
-                          for p in self.vault.attachments})
+        self.why_broken = BrokenLinks(vault)
 
     @staticmethod
     def is_clean(edge: "Edge") -> bool:
@@ -195,67 +159,12 @@ class _Checker:
             not resolution.ambiguous and resolution.spelled is None
 
     def link(self, edge: "Edge") -> Iterable[Diagnostic]:
-        link, resolution = edge.link, edge.resolution
-
-        def diagnostic(code: str, message: str, suggestions: list[str] = (),
-                       severity: str | None = None) -> Diagnostic:
-            text = message
-            if suggestions:
-                hint = "did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
-                # A misspelt note name needs nothing but the hint.
-                text = hint if message.startswith("no note named") else f"{message}; {hint}"
-            if link.node is not None:
-                text += f" (canvas node {link.node})"
-            if link.commented:
-                text += f" {COMMENTED}"
-            return Diagnostic(edge.source, link.line, link.column, severity or CODES[code], code,
-                              f"{link.written} -- {text}", link.raw, list(suggestions),
-                              link.commented)
-
-        if resolution.target is None:
-            if is_attachment_link(link):
-                name = posixpath.basename(link.path)
-                yield diagnostic("missing-attachment", f'no file named "{link.path}"',
-                                 self._attachment_names(name))
-                return
-            name = posixpath.basename(link.path)
-            aliased = self.vault.alias_index.get(fold(name), [])
-            if aliased:
-                names = [self.vault.notes[p].name for p in aliased]
-                message = (f'"{name}" is an alias of "{names[0]}"; Obsidian does not resolve '
-                           f'links through aliases -- write [[{names[0]}|{name}]]')
-                yield diagnostic("unresolved-link", message, [])
-                return
-            if "://" in link.path:
-                message = "a URL inside [[ ]] is a note name to Obsidian; use [text](url)"
-            elif link.path.startswith(("./", "../")):
-                message = "no file at this relative path (relative links never fall back to a name match)"
-            else:
-                message = f'no note named "{name}"'
-            yield diagnostic("unresolved-link", message, self.vault.suggest(name))
-            return
-
-        if resolution.ambiguous:
-            others = ", ".join(f'"{c}"' for c in resolution.candidates if c != resolution.target)
-            yield diagnostic("ambiguous-link",
-                             f'{len(resolution.candidates)} files match; Obsidian picks one '
-                             f'unpredictably -- vaultgraph uses "{resolution.target}" (also {others})')
-        elif resolution.spelled is not None:
-            yield diagnostic("case-mismatch", case_mismatch_message(resolution))
-
-        note = self.vault.notes.get(resolution.target) if is_note(resolution.target) else None
-        if not link.subpath or note is None:
-            return  # fragments of attachments (#page=3, sizes) are not validated
-        block, parts = split_subpath(link.subpath)
-        if block is not None:
-            if find_block(note.blocks, block) is None:
-                ids = {fold(b.id): b.id for b in note.blocks}
-                yield diagnostic("missing-block", f'"{note.name}" has no block ^{block}',
-                                 [f"^{s}" for s in suggest(block, ids)])
-        elif parts and find_heading(note.headings, parts) is None:
-            headings = {fold(h.text): h.text for h in note.headings}
-            yield diagnostic("missing-heading", missing_heading(note, parts),
-                             suggest(parts[-1], headings))
+        """A diagnostic for each reason the link is broken (broken.why_broken)."""
+        link = edge.link
+        return [Diagnostic(edge.source, link.line, link.column, problem.severity, problem.code,
+                           problem.message(link), link.raw, list(problem.suggestions),
+                           link.commented)
+                for problem in self.why_broken(link, edge.resolution)]
 
 
 class LinkStatus:
@@ -310,8 +219,8 @@ def check_notes(vault: "Vault", paths: Iterable[str],
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
-    from .provenance import (Sections, dangling_citation, declared_role, evidence_kind,
-                             has_source_keys, is_dangling)
+    from .provenance import (Sections, cites_directly, dangling_citation, declared_role,
+                             evidence_kind, has_source_keys, is_dangling)
 
     found = list(note.diagnostics)
     if is_canvas(note.path):  # a canvas is no claim and no source: its links only
@@ -325,10 +234,10 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
         kind = evidence_kind(edge.link, sections)
         if kind is not None:
             evidence.append((seq, kind))
-            if is_dangling(kind, edge.target):
+            if is_dangling(note.path, kind, edge.target):
                 found.append(dangling_citation(note.path, edge.link, kind))
     return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
-                     bool(note.citations or note.quotes), evidence)
+                     cites_directly(note), evidence)
 
 
 def collect_findings(vault: "Vault", include_excluded: bool = False,

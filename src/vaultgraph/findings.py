@@ -13,10 +13,11 @@ What a note's findings depend on (check.NoteCheck), and so when they are forgott
 - the headings and block ids of the notes its links name with a ``#``: such a
   note was parsed again;
 - for its broken links, the names, aliases and attachments of the vault
-  (did-you-mean, "is an alias of"): the names of files added or removed and the
-  aliases added or dropped are kept (``changed_names``), and the next check checks
-  again the notes with a broken link whose name scores at least the did-you-mean
-  cutoff with one of them -- no other answer can change.
+  (did-you-mean, "is an alias of", a file whose name holds link syntax): the names of
+  files added or removed and the aliases added or dropped are kept (``changed_names``),
+  and the next check checks again the notes with a broken link whose name scores at
+  least the did-you-mean cutoff with one of them (every note with a broken link when a
+  name holding ``#^|[]`` came or went) -- no other answer can change.
 
 A canvas's findings (its links only) follow the same rules; canvases are listed with
 the files, not in ``names``.
@@ -89,12 +90,17 @@ def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> s
     """The notes with a broken link whose did-you-mean or "is an alias of" hint the names
     that came or went (``changed``) can change: a link whose name scores at least the
     did-you-mean cutoff with one of them (an alias of that very name scores 100)."""
+    from .broken import UNLINKABLE
     from .check import Suggester
 
     sources: dict[str, set[str]] = {}
     for source, linkpath in connection.execute(
             "SELECT DISTINCT source, linkpath FROM edges WHERE target IS NULL"):
         sources.setdefault(fold(posixpath.basename(linkpath)), set()).add(source)
+    if any(ch in name for name in changed for ch in UNLINKABLE):
+        # A file whose name holds link syntax came or went: the broken links that may
+        # mean it ("... exists, but its name contains") are checked again (rare).
+        return {source for found in sources.values() for source in found}
     queries = [query for query in sources if query]
     near = Suggester.scores(changed, queries, limit=len(queries))
     return {source for hits in near.values() for _, query in hits for source in sources[query]}

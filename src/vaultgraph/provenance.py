@@ -156,14 +156,49 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class EvidenceLink:
+    """Which end of an evidence link rests on which: ``holder`` rests on ``target`` (a note
+    path, None when the link leads nowhere), or, ``counter``, is opposed by it.  ``kind``:
+    ``supports``/``opposes`` for the links written in the evidence note, else the kind
+    :func:`evidence_kind` gives."""
+
+    holder: str
+    target: str | None
+    kind: str
+    counter: bool = False
+
+
+def evidence_link(written_in: str, kind: str, target: str | None) -> EvidenceLink | None:
+    """The evidence edge an evidence link of ``kind`` to ``target`` (None: it resolves
+    nowhere) written in ``written_in`` makes (docs/provenance.md, "Evidence edges"): N
+    rests on T when N links to T, but C rests on E (or, ``opposes``, is opposed by E) when
+    E ``supports`` C.  None for a link of a note to itself, and for a ``supports`` or
+    ``opposes`` link to nothing (there is no claim to attach it to)."""
+    if target == written_in:
+        return None  # a note does not back itself
+    name = kind.split(":", 1)[-1]
+    if name in (SUPPORTS, OPPOSES):
+        if target is None:
+            return None
+        return EvidenceLink(target, written_in, name, name == OPPOSES)
+    return EvidenceLink(written_in, target, kind)
+
+
 def holder_and_target(written_in: str, kind: str, target: str | None) -> tuple[str, str] | None:
     """(holder, target): what an evidence link of ``kind`` to ``target`` written in
-    ``written_in`` says rests on what; None for counter-evidence, unresolved links and
-    links of a note to itself."""
-    name = kind.split(":", 1)[-1]
-    if target is None or target == written_in or name == OPPOSES:
+    ``written_in`` says rests on what (:func:`evidence_link`); None for counter-evidence,
+    unresolved links and links of a note to itself."""
+    edge = evidence_link(written_in, kind, target)
+    if edge is None or edge.counter or edge.target is None:
         return None
-    return (target, written_in) if name == SUPPORTS else (written_in, target)
+    return edge.holder, edge.target
+
+
+def cites_directly(note: "Note") -> bool:
+    """Whether a note rests on something outside the vault: it cites an identifier (DOI,
+    URL, ISBN, pandoc key) or quotes a named person."""
+    return bool(note.citations or note.quotes)
 
 
 def dangling_citation(path: str, link: "Link", kind: str) -> Diagnostic:
@@ -171,31 +206,40 @@ def dangling_citation(path: str, link: "Link", kind: str) -> Diagnostic:
                       f'cites "{link.path}" ({kind}), which is not in the vault', link.path)
 
 
-def is_dangling(kind: str, target: str | None) -> bool:
+def is_dangling(written_in: str, kind: str, target: str | None) -> bool:
     """Whether an evidence link cites what is not in the vault (``supports`` and
     ``opposes`` links to nothing attach to nothing, and are not reported)."""
-    return target is None and kind.split(":", 1)[-1] not in (SUPPORTS, OPPOSES)
+    return target is None and evidence_link(written_in, kind, target) is not None
+
+
+def source_depths(roles: dict[str, str], cites: Iterable[str],
+                  links: Iterable[tuple[str, str]]) -> dict[str, int]:
+    """Every note from which a source can be reached along "rests on" links (the
+    ``(holder, target)`` pairs of :func:`holder_and_target`), with the number of links to
+    the nearest source counting the last (``depth`` 1: the note rests on a source itself).
+    Sources: an identifier cited or a person quoted (``cites``: the notes doing so) and a
+    note whose role (``roles``) is ``source``.  Breadth-first back from them, so a cycle
+    ends and the nearest source counts."""
+    holders: dict[str, list[str]] = defaultdict(list)
+    depths = dict.fromkeys(cites, 1)
+    for holder, target in links:
+        holders[target].append(holder)
+        if roles.get(target) == "source":
+            depths[holder] = 1
+    queue = deque(depths)
+    while queue:
+        current = queue.popleft()
+        for holder in holders.get(current, ()):
+            if holder not in depths:
+                depths[holder] = depths[current] + 1
+                queue.append(holder)
+    return depths
 
 
 def sourced_notes(roles: dict[str, str], cites: Iterable[str],
                   links: Iterable[tuple[str, str]]) -> set[str]:
-    """The notes from which a source can be reached along "rests on" links (the
-    ``(holder, target)`` pairs of :func:`holder_and_target`): ``cites``, the notes citing an
-    identifier or quoting a person, and those resting on a note whose role (``roles``)
-    is ``source``, and so on back."""
-    holders: dict[str, list[str]] = defaultdict(list)
-    found = set(cites)
-    for holder, target in links:
-        holders[target].append(holder)
-        if roles.get(target) == "source":
-            found.add(holder)
-    queue = deque(found)
-    while queue:
-        for holder in holders.get(queue.popleft(), ()):
-            if holder not in found:
-                found.add(holder)
-                queue.append(holder)
-    return found
+    """The notes from which a source can be reached (:func:`source_depths`)."""
+    return set(source_depths(roles, cites, links))
 
 
 def unsourced_claims(claims: list[str], roles: dict[str, str], cites: Iterable[str],
@@ -238,6 +282,10 @@ class Provenance:
             for evidence in evidences:
                 if evidence.target:
                     self.backs[evidence.target].append(evidence)
+        # What check's unsourced-claim reads too: the same rule (source_depths).
+        self.depths = source_depths(
+            self.roles, [path for path, note in vault.notes.items() if cites_directly(note)],
+            [(e.holder, e.target) for es in self.rests_on.values() for e in es if e.target])
 
     def identifiers(self, path: str) -> dict[str, str]:
         """A source note's own identifiers from its front matter (doi, url, isbn)."""
@@ -246,34 +294,19 @@ class Provenance:
 
     # -- evidence edges -------------------------------------------------------
     def _add_link(self, edge: "Edge", kind: str) -> None:
-        link, path = edge.link, edge.source
-        if edge.target == path:
-            return  # a note does not back itself
-        locator = find_locator(_text_after(link))
-        unresolved = None if edge.resolved else link.path
-        name = kind.split(":", 1)[-1]
-        if name in (SUPPORTS, OPPOSES):
-            if edge.target is None:
-                return  # supporting a claim that does not exist: nothing to attach it to
-            evidence = Evidence(edge.target, name, path, link.line, link.column, target=path,
-                                locator=locator)
-            (self.opposed_by if name == OPPOSES else self.rests_on)[edge.target].append(evidence)
+        link = edge.link
+        found = evidence_link(edge.source, kind, edge.target)
+        if found is None:
             return
-        self.rests_on[path].append(Evidence(path, kind, path, link.line, link.column,
-                                            target=edge.target, locator=locator,
-                                            unresolved=unresolved))
+        evidence = Evidence(found.holder, found.kind, edge.source, link.line, link.column,
+                            target=found.target, locator=find_locator(_text_after(link)),
+                            unresolved=None if edge.resolved else link.path)
+        (self.opposed_by if found.counter else self.rests_on)[found.holder].append(evidence)
 
     # -- queries --------------------------------------------------------------
-    def is_source(self, evidence: Evidence) -> bool:
-        if evidence.counter:
-            return False
-        if evidence.target is None:
-            return evidence.identifier is not None
-        return self.roles.get(evidence.target) == "source"
-
     def verdict(self, path: str) -> dict[str, Any]:
         """How ``path`` is sourced: directly, through other notes (and how deep), or not."""
-        depth = self._source_depth(path)
+        depth = self.depths.get(path)
         contested = bool(self.opposed_by.get(path))
         sourced = "no" if depth is None else "directly" if depth == 1 else "indirectly"
         if contested:
@@ -282,18 +315,6 @@ class Provenance:
             label = {"no": "unsourced", "directly": "sourced-directly",
                      "indirectly": "sourced-indirectly"}[sourced]
         return {"verdict": label, "sourced": sourced, "depth": depth, "contested": contested}
-
-    def _source_depth(self, path: str) -> int | None:
-        seen, queue = {path}, deque([(path, 1)])
-        while queue:
-            current, depth = queue.popleft()
-            for evidence in self.rests_on.get(current, ()):
-                if self.is_source(evidence):
-                    return depth
-                if evidence.target and evidence.target not in seen:
-                    seen.add(evidence.target)
-                    queue.append((evidence.target, depth + 1))
-        return None
 
     def tree(self, path: str, depth: int = 10) -> dict[str, Any]:
         """The claim and everything it rests on, as nested dicts (cycle-safe)."""

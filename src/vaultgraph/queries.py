@@ -11,8 +11,8 @@ import re
 from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .check import case_mismatch_message, is_attachment_link
-from .resolve import find_block, find_heading, fold, folder_of, missing_heading, split_subpath
+from .broken import BrokenLinks, is_attachment_link
+from .resolve import find_block, find_heading, fold, folder_of, split_subpath
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -251,12 +251,12 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
 
 
 # -- explain ----------------------------------------------------------------------
-_UNLINKABLE = "#^|[]"
-
-
-def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
-    """How Obsidian's rules resolve one link, step by step, or exactly why not."""
+def explain(vault: "Vault", edge: "Edge", why: BrokenLinks | None = None) -> dict[str, Any]:
+    """How Obsidian's rules resolve one link, step by step, or exactly why not: the
+    problems are those ``check`` reports (broken.why_broken; ``why``: one BrokenLinks
+    for the vault, to explain many links)."""
     link, resolution = edge.link, edge.resolution
+    found = (why or BrokenLinks(vault))(link, resolution)
     answer: dict[str, Any] = {
         "source": edge.source, "line": link.line, "column": link.column, "kind": link.kind,
         "written": link.written, "path": link.path, "subpath": link.subpath,
@@ -264,58 +264,24 @@ def explain(vault: "Vault", edge: "Edge") -> dict[str, Any]:
         "candidates": [{"path": c, "length": len(c),
                         "same_folder": folder_of(c) == folder_of(edge.source)}
                        for c in resolution.candidates],
-        "problems": [],
+        "problems": [problem.text(link) for problem in found],
+        "findings": [{"code": problem.code, "severity": problem.severity,
+                      "message": problem.message(link), "suggestions": list(problem.suggestions)}
+                     for problem in found],
     }
-    problems = answer["problems"]
     if resolution.target is None:
-        problems.append(_why_unresolved(vault, edge))
         return answer
     if vault.is_excluded(resolution.target):
         answer["excluded"] = True
-    if resolution.ambiguous:
-        problems.append(f"{len(resolution.candidates)} files tie for shortest path; Obsidian's "
-                        "choice is unpredictable: write the folder to pick one")
-    elif resolution.spelled is not None:
-        problems.append(case_mismatch_message(resolution))
     note = vault.notes.get(resolution.target)
     if link.subpath and note is not None:
         block, parts = split_subpath(link.subpath)
         if block is not None:
-            found = find_block(note.blocks, block)
-            answer["block"] = {"id": block, "line": found.line if found else None,
+            hit = find_block(note.blocks, block)
+            answer["block"] = {"id": block, "line": hit.line if hit else None,
                                "available": [b.id for b in note.blocks]}
-            if not found:
-                problems.append(f'"{note.name}" has no block ^{block}')
         elif parts:
-            found = find_heading(note.headings, parts)
-            answer["heading"] = {"path": parts, "line": found.line if found else None,
+            hit = find_heading(note.headings, parts)
+            answer["heading"] = {"path": parts, "line": hit.line if hit else None,
                                  "available": [f"{'#' * h.level} {h.text}" for h in note.headings]}
-            if not found:
-                problems.append(missing_heading(note, parts, in_order=True))
     return answer
-
-
-def _why_unresolved(vault: "Vault", edge: "Edge") -> str:
-    link = edge.link
-    written = link.raw + (f"|{link.alias}" if link.alias is not None else "")
-
-    def squeeze(name: str) -> str:  # link text loses the spaces around '#' and '|'
-        return re.sub(r"\s+", "", fold(name))
-
-    names = {squeeze(p.rsplit("/", 1)[-1]): p for p in vault.files}
-    for candidate in (written, link.raw):
-        for suffix in (".md", ""):
-            hit = names.get(squeeze(candidate.rsplit("/", 1)[-1] + suffix))
-            if hit and any(ch in candidate for ch in _UNLINKABLE):
-                bad = "".join(sorted({ch for ch in candidate if ch in _UNLINKABLE}))
-                return (f'"{hit}" exists, but its name contains "{bad}", which Obsidian reads as '
-                        "link syntax; such a file cannot be linked -- rename it")
-    if link.path.startswith(("./", "../")):
-        return "no file at this path relative to the note (relative links never fall back to a name)"
-    if fold(link.path) in vault.alias_index:
-        owner = vault.notes[vault.alias_index[fold(link.path)][0]].name
-        return f'"{link.path}" is an alias of "{owner}"; aliases never resolve links'
-    if is_attachment_link(link):
-        return f'no file named "{link.path}" in the vault'
-    return (f'no note named "{link.path}" (tried "{link.path}.md" and "{link.path}" as a vault '
-            "path, then as the end of any path)")

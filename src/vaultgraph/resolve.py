@@ -252,14 +252,13 @@ def find_heading(headings, parts: list[str]):
     return match
 
 
-def missing_heading(note, parts: list[str], in_order: bool = False) -> str:
-    """Why ``[[note#A#B]]`` names no heading of ``note`` (a :class:`~.model.Note`), for
-    ``check`` and ``explain`` alike (``in_order``: say that chained parts must be deeper
-    headings in this order).  When a heading inside a callout, quote or list item
-    matches the last part, the message says so (Obsidian links only to headings at the
-    top level of a note: docs/obsidian-rules.md)."""
+def missing_heading(note, parts: list[str]) -> str:
+    """Why ``[[note#A#B]]`` names no heading of ``note`` (a :class:`~.model.Note`): chained
+    parts must be deeper headings in this order.  When a heading inside a callout, quote
+    or list item matches the last part, the message says so (Obsidian links only to
+    headings at the top level of a note: docs/obsidian-rules.md)."""
     message = f'"{note.name}" has no heading "{"#".join(parts)}"'
-    if in_order and len(parts) > 1:
+    if len(parts) > 1:
         message += " at deeper levels in this order"
     wanted = strip_heading(parts[-1]) if parts else None
     nested = next((h for h in note.nested_headings if strip_heading(h.text) == wanted), None)

@@ -99,6 +99,7 @@ def explain_view(vault: Vault, link_text: str | None, source: str | None,
                  line: int | None = None) -> dict[str, Any]:
     """Explain the links on ``source``'s line ``line``, or ``link_text`` written in ``source``."""
     from . import queries
+    from .broken import BrokenLinks
     from .parse import parse_text
 
     if line is not None:
@@ -110,7 +111,8 @@ def explain_view(vault: Vault, link_text: str | None, source: str | None,
         links = parse_text(source or "", text).links
         edges = [Edge(source or "", link, vault.resolver.resolve(link.path, source or ""))
                  for link in links]
-    items = [queries.explain(vault, edge) for edge in edges]
+    why = BrokenLinks(vault)
+    items = [queries.explain(vault, edge, why) for edge in edges]
     if line is None:  # a link typed on the command line has no place in a file
         for item in items:
             item["line"] = item["column"] = None

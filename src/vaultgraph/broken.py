@@ -1,0 +1,232 @@
+"""Why a link is broken: the one rule ``check`` and ``explain`` both give.
+
+:func:`why_broken` reads a link, where it resolves (resolve.Resolution) and the vault's
+names, and returns the :class:`Problem` records: a diagnostic code with its default
+severity, the reason, and did-you-mean suggestions.  ``check`` turns each into a
+Diagnostic, ``explain`` lists them; the message is put together once,
+:meth:`Problem.message`.  The rules and their sources are in docs/obsidian-rules.md.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+
+from .files import is_note
+from .model import ERROR, WARNING
+from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
+
+if TYPE_CHECKING:
+    from .check import Suggester
+    from .model import Link, Note
+    from .resolve import Resolution
+
+# The codes of broken links, with their default severity (check.CODES holds them all).
+LINK_CODES = {
+    "unresolved-link": ERROR,
+    "missing-heading": ERROR,
+    "missing-block": ERROR,
+    "missing-attachment": ERROR,
+    "ambiguous-link": WARNING,
+    "case-mismatch": WARNING,
+}
+# File types Obsidian opens (Accepted file formats); a link to a missing file
+# with one of these extensions is a missing attachment, not a missing note.
+ATTACHMENT_EXTENSIONS = frozenset(
+    "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
+    "pdf canvas base".split()
+)
+COMMENTED = "(inside a %%comment%%)"
+# Characters Obsidian reads as link syntax: a file whose name holds one cannot be linked.
+UNLINKABLE = "#^|[]"
+# Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
+_RULE_REASONS = {
+    "exact": "its path is the link's, ignoring case",
+    "same-folder": "it is in the note's own folder",
+    "shortest": "it has the shortest path",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason a link is broken.
+
+    ``code``: a key of LINK_CODES; ``severity``: its default (``error``/``warning``);
+    ``reason``: why, without the link or the hint; ``suggestions``: did-you-mean
+    answers (written forms: note names, attachment names, ``^id``, heading texts);
+    ``hint_only``: the hint says all (a misspelt note name), the reason is dropped
+    when there is one.
+    """
+
+    code: str
+    severity: str
+    reason: str
+    suggestions: tuple[str, ...] = ()
+    hint_only: bool = False
+
+    def text(self, link: "Link") -> str:
+        """The reason as a user reads it: with the did-you-mean hint, the canvas node the
+        link is on and whether it is inside a ``%%comment%%``."""
+        text = self.reason
+        if self.suggestions:
+            hint = "did you mean " + ", ".join(f'"{s}"' for s in self.suggestions) + "?"
+            text = hint if self.hint_only else f"{text}; {hint}"
+        if link.node is not None:
+            text += f" (canvas node {link.node})"
+        if link.commented:
+            text += f" {COMMENTED}"
+        return text
+
+    def message(self, link: "Link") -> str:
+        """``check``'s message: ``WRITTEN -- TEXT`` (:meth:`text`)."""
+        return f"{link.written} -- {self.text(link)}"
+
+
+class Names(Protocol):
+    """What :class:`BrokenLinks` reads of a vault (vault.Vault, findings.IndexedVault)."""
+
+    files: Sequence[str] | Mapping[str, object]  # every file's vault path
+    attachments: list[str]
+    alias_index: Mapping[str, list[str]]  # folded alias -> the notes having it
+
+    @property
+    def notes(self) -> Mapping[str, "Note"]: ...
+
+    def suggest(self, text: str, limit: int = 3) -> list[str]: ...
+
+
+def is_attachment_link(link: "Link") -> bool:
+    """Whether a link means a file rather than a note: a type Obsidian opens, or
+    any extension in a markdown image (``![x](file.xyz)``)."""
+    extension = posixpath.splitext(link.path)[1].lower().lstrip(".")
+    image = link.kind == "markdown" and link.embed
+    return extension in ATTACHMENT_EXTENSIONS or (image and extension not in ("", "md"))
+
+
+def case_mismatch_message(resolution: "Resolution") -> str:
+    """Why a link leads to a file not spelled like it while one spelled exactly exists."""
+    reason = _RULE_REASONS.get(resolution.rule, resolution.rule)
+    return (f'resolves to "{resolution.target}" ({reason}; '
+            f'Obsidian compares names without case), not to "{resolution.spelled}", which is '
+            "spelled exactly like the link -- write the folder to pick one")
+
+
+def _squeeze(name: str) -> str:  # link text loses the spaces around '#' and '|'
+    return re.sub(r"\s+", "", fold(name))
+
+
+class BrokenLinks:
+    """:func:`why_broken` for the links of one vault, with what it needs of the vault's
+    names worked out once (attachment did-you-mean, file names for unlinkable files)."""
+
+    def __init__(self, vault: Names):
+        self.vault = vault
+
+    @cached_property
+    def _attachment_names(self) -> "Suggester":
+        from .check import Suggester
+
+        return Suggester({fold(posixpath.basename(p)): posixpath.basename(p)
+                          for p in self.vault.attachments})
+
+    @cached_property
+    def _squeezed_files(self) -> dict[str, str]:
+        """Squeezed folded file name -> a file having it (the last one in file order)."""
+        return {_squeeze(p.rsplit("/", 1)[-1]): p for p in self.vault.files}
+
+    def _unlinkable(self, link: "Link") -> tuple[str, str] | None:
+        """The file a link means whose name holds link syntax (so the link, cut at that
+        syntax, resolves elsewhere or nowhere), and the link text naming it; or None."""
+        written = link.raw + (f"|{link.alias}" if link.alias is not None else "")
+        for candidate in (written, link.raw):
+            if not any(ch in candidate for ch in UNLINKABLE):
+                continue
+            for suffix in (".md", ""):
+                hit = self._squeezed_files.get(_squeeze(candidate.rsplit("/", 1)[-1] + suffix))
+                if hit:
+                    return hit, candidate
+        return None
+
+    def __call__(self, link: "Link", resolution: "Resolution") -> list[Problem]:
+        """Why ``link``, resolved as ``resolution``, is broken: no problem for a link that
+        leads to one file spelled like it, with the heading or block it names; else the
+        problems in the order check reports them."""
+        if resolution.target is None:
+            return [self._unresolved(link)]
+        problems = []
+        if resolution.ambiguous:
+            others = ", ".join(f'"{c}"' for c in resolution.candidates if c != resolution.target)
+            problems.append(_problem(
+                "ambiguous-link", f'{len(resolution.candidates)} files match; Obsidian picks '
+                f'one unpredictably -- vaultgraph uses "{resolution.target}" (also {others})'))
+        elif resolution.spelled is not None:
+            problems.append(_problem("case-mismatch", case_mismatch_message(resolution)))
+        if not link.subpath or not is_note(resolution.target):
+            return problems  # fragments of attachments (#page=3, sizes) are not validated
+        note = self.vault.notes.get(resolution.target)
+        if note is None:
+            return problems
+        block, parts = split_subpath(link.subpath)
+        if block is not None:
+            if find_block(note.blocks, block) is None:
+                ids = {fold(b.id): b.id for b in note.blocks}
+                problems.append(_problem("missing-block", f'"{note.name}" has no block ^{block}',
+                                         [f"^{s}" for s in _suggest(block, ids)]))
+        elif parts and find_heading(note.headings, parts) is None:
+            headings = {fold(h.text): h.text for h in note.headings}
+            problems.append(_problem("missing-heading", missing_heading(note, parts),
+                                     _suggest(parts[-1], headings)))
+        return problems
+
+    def _unresolved(self, link: "Link") -> Problem:
+        """Why a link resolves to no file, most telling reason first."""
+        unlinkable = self._unlinkable(link)
+        if unlinkable is not None:
+            hit, candidate = unlinkable
+            bad = "".join(sorted({ch for ch in candidate if ch in UNLINKABLE}))
+            return _problem("unresolved-link", f'"{hit}" exists, but its name contains "{bad}", '
+                            "which Obsidian reads as link syntax; such a file cannot be linked "
+                            "-- rename it")
+        name = posixpath.basename(link.path)
+        if is_attachment_link(link):
+            return _problem("missing-attachment", f'no file named "{link.path}"',
+                            self._attachment_names(name))
+        # Aliases never resolve; the hint looks the name up as typed, without its folder
+        # (an alias is a name, and "/" in a link is a folder).
+        aliased = self.vault.alias_index.get(fold(name), [])
+        if aliased:
+            owner = self.vault.notes[aliased[0]].name
+            return _problem("unresolved-link", f'"{name}" is an alias of "{owner}"; Obsidian '
+                            f'does not resolve links through aliases -- write [[{owner}|{name}]]')
+        if "://" in link.path:
+            return _problem("unresolved-link",
+                            "a URL inside [[ ]] is a note name to Obsidian; use [text](url)")
+        suggestions = self.vault.suggest(name)
+        if link.path.startswith(("./", "../")):
+            return _problem("unresolved-link", "no file at this relative path (relative links "
+                            "never fall back to a name match)", suggestions)
+        if name != link.path.strip().lstrip("/"):
+            return _problem("unresolved-link", f'no note at "{link.path}" nor at any path '
+                            "ending with it", suggestions)
+        return _problem("unresolved-link", f'no note named "{name}"', suggestions,
+                        hint_only=True)
+
+
+def _problem(code: str, reason: str, suggestions: Sequence[str] = (),
+             hint_only: bool = False) -> Problem:
+    return Problem(code, LINK_CODES[code], reason, tuple(suggestions), hint_only)
+
+
+def _suggest(text: str, names: dict[str, str]) -> list[str]:
+    from .check import suggest
+
+    return suggest(text, names)
+
+
+def why_broken(link: "Link", resolution: "Resolution", vault: Names) -> list[Problem]:
+    """Why ``link`` (resolved as ``resolution``) is broken in ``vault``; [] when it is
+    not.  For many links of one vault, keep one :class:`BrokenLinks`."""
+    return BrokenLinks(vault)(link, resolution)
