@@ -128,27 +128,28 @@ def verdicts(root) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("cache", CACHE)
-def test_supports_makes_the_claim_sourced_in_check_as_in_provenance(make_vault, cache):
+def test_supports_makes_the_claim_sourced_in_check_as_in_provenance(make_vault, tmp_path,
+                                                                     cache):
     root = make_vault({
         "Direct.md": CLAIM + "Claimed.\n",
         "Through.md": CLAIM + "Claimed.\n",
         "Bare.md": CLAIM + "Claimed, but only mentioned by [[Paper]].\n",
         "Paper.md": SOURCE + "supports:: [[Direct]]\n",
-        "Finding.md": "---\ntype: evidence\nsupports: \"[[Through]]\"\nsources: \"[[Paper]]\"\n---\n",
+        "Finding.md": '---\ntype: evidence\nsupports: "[[Through]]"\nsources: "[[Paper]]"\n---\n',
         "Weak.md": EVIDENCE + "supports:: [[Bare]]\n",  # evidence resting on nothing
     })
     assert verdicts(root) == {"Direct.md": "sourced-directly",
                               "Through.md": "sourced-indirectly", "Bare.md": "unsourced"}
     expected = [path for path, verdict in verdicts(root).items() if verdict == "unsourced"]
     assert unsourced(root, cache) == expected == ["Bare.md"]
-    loaded = check_vault(vaultgraph.load(root, cache=cache))
+    loaded = check_vault(vaultgraph.load(root, cache=cache, cache_dir=tmp_path / "cache"))
     assert [d.path for d in loaded.diagnostics if d.code == "unsourced-claim"] == ["Bare.md"]
     answer = run(root, "provenance", "Direct", "--json", cache=cache)
     assert (answer["verdict"], [(e["note"], e["via"]) for e in answer["rests_on"]]) == \
         ("sourced-directly", [("Paper.md", "supports")])
 
 
-def test_supports_added_and_kept_in_the_index(make_vault, tmp_path):
+def test_supports_added_and_kept_in_the_index(make_vault):
     """The index's path: a `supports` link in a note checked in this run (run 2), then
     kept in the index while another note is checked again (run 3), then removed."""
     root = make_vault({"Claim.md": CLAIM + "Claimed.\n", "Paper.md": SOURCE + "A paper.\n",
