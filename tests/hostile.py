@@ -40,6 +40,9 @@ FILES: dict[str, tuple[str | bytes, set[str]]] = {
     "huge/one long line.md": ("x" * 1_000_000 + " [[Target]]\n", set()),
     "huge/ten thousand links.md": (" ".join(f"[[N{i}]]" for i in range(10_000)) + "\n",
                                    {"unresolved-link"}),
+    # every link on a line of 33,000 characters: its context is that line, kept once
+    "huge/many links on a line.md": (" ".join(["[[Target]]"] * 3_000) + "\n" + "[[Target]] x " * 3
+                                     + "\n", set()),
     "huge/brackets.md": ("[" * 10_000 + "\n" + "[[x " * 10_000 + "\n", {"unclosed-link"}),
     # text that entities keep from being found as written, between 80,000 HTML tags: looking
     # for each piece in the rest of the line would take minutes

@@ -567,3 +567,22 @@ def test_index_folder_that_is_not_ours_is_not_used(make_vault, tmp_path):
     assert json.loads(run("backlinks", "B", "--json").stdout)["backlinks"][0]["source"] == "A.md"
     assert run("check").exit_code == 1 and run("--no-cache", "check").exit_code == 1
     assert list(elsewhere.iterdir()) == []
+
+
+def test_the_index_grows_with_the_text_not_with_links_times_context(tmp_path):
+    """Links on one line share its context: the index keeps the line once, not a
+    240-character window per link (a 1 MB line of 150,000 links made a 96 MB index)."""
+    rel = "huge/many links on a line.md"
+    root = tmp_path / "vault"
+    (root / "huge").mkdir(parents=True)
+    (root / "Target.md").write_text("# Target\n")
+    (root / rel).write_text(hostile.FILES[rel][0])
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache),
+                                      "backlinks", "Target", "--json"])
+    rows = json.loads(result.stdout)["backlinks"]
+    line = hostile.FILES[rel][0].split("\n")[0]
+    assert len(rows) == 3_003 and rows[-1]["context"] == "[[Target]] x [[Target]] x [[Target]] x"
+    assert rows[100]["context"] == "..." + line[rows[100]["column"] - 81:][:240].strip() + "..."
+    size = sum(f.stat().st_size for f in cache.rglob("index.sqlite*"))
+    assert size < 40 * len(hostile.FILES[rel][0])  # 71 times when each link kept its context

@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import sqlite3
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,7 @@ import vaultgraph
 from vaultgraph import answers as index_answers
 from vaultgraph.cli import cli
 from vaultgraph.check import Suggester, check_vault
-from vaultgraph.index import (SuggestionStore, index_file, note_to_json, quick_answer,
+from vaultgraph.index import (_TABLES, Index, SuggestionStore, index_file, note_to_json, quick_answer,
                               update_index, visible_answer)
 from vaultgraph.queries import broken_links, link_ends, wanted
 from vaultgraph.views import backlinks_view, links_view
@@ -57,8 +58,11 @@ _CONTENTS = {  # table -> (its columns, the same from a parsed note)
     "tags": ("name, line, col, source", lambda n: [(t.name, t.line, t.column, t.source) for t in n.tags]),
     "headings": ("text, level, line", lambda n: [(h.text, h.level, h.line) for h in n.headings]),
     "blocks": ("id, line, col", lambda n: [(b.id, b.line, b.column) for b in n.blocks]),
-    "citations": ("kind, value, line, col, context",
-                  lambda n: [(c.kind, c.value, c.line, c.column, c.context) for c in n.citations]),
+    "citations": ("kind, value, line, col",
+                  lambda n: [(c.kind, c.value, c.line, c.column) for c in n.citations]),
+    "lines": ("line, start, length, text",  # what contexts show, once a line
+              lambda n: sorted({(r.line, r.where.start, r.where.length, r.where.text)
+                                for r in n.links + n.citations})),
     "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
                                                   for k, v in n.frontmatter.items())),
     "diagnostics": ("line, col, severity, code, message",
@@ -73,7 +77,7 @@ def stored_contents(root, cache) -> dict:
     found = {}
     with sqlite3.connect(index_file(root, cache)) as db:
         for table, (columns, _) in _CONTENTS.items():
-            order = "key" if table == "properties" else "seq"
+            order = {"properties": "key", "lines": "line"}.get(table, "seq")
             for path, *row in db.execute(f"SELECT path, {columns} FROM {table} ORDER BY path, {order}"):
                 found.setdefault((table, path), []).append(tuple(row))
     return found
@@ -219,8 +223,7 @@ def test_stored_suggestions_are_scored_only_against_new_names(tmp_path):
     with sqlite3.connect(index_file(root, tmp_path)) as db:  # a kept answer damaged
         assert db.execute("UPDATE suggestions SET answer = '[[95' ").rowcount
     assert other.answers(["alpha nite"], lambda: names, 2, scores) == shrunk  # scored afresh
-    with sqlite3.connect(index_file(root, tmp_path)) as db:
-        assert db.execute("SELECT answer FROM suggestions").fetchall() == []
+    assert not index_file(root, tmp_path).exists()  # not to be trusted: discarded
 
 
 def test_only_changed_notes_are_parsed(tmp_path):
@@ -628,3 +631,107 @@ def test_after_an_edit_did_you_mean_reads_no_names_of_the_vault(tmp_path, monkey
     found = json.loads(CliRunner().invoke(cli, check).output)["diagnostics"]
     assert [d["suggestions"] for d in found if d["path"] == "Alpha.md"] == [["Gamma", "Gamma2"]]
     assert read
+
+
+# -- damage met after the index was opened: healed in the same run ------------------
+DEEP = "[" * 100_000 + "]" * 100_000  # JSON too deep to decode (RecursionError)
+
+
+def _garble_pages(location, keep: set[str]) -> None:
+    """Overwrite the root page of every table and index but ``keep`` with garbage."""
+    with sqlite3.connect(location) as db:
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        pages = [page for name, table, page in db.execute(
+            "SELECT name, tbl_name, rootpage FROM sqlite_master WHERE rootpage > 1")
+            if name not in keep and table not in keep]
+    db.close()
+    assert pages and not os.path.exists(f"{location}-wal")
+    with open(location, "r+b") as handle:
+        for page in pages:
+            handle.seek((page - 1) * size)
+            handle.write(b"\xa5" * size)
+
+
+def _damage(location, damage: str) -> None:
+    if damage == "pages":  # all but what opening the index reads
+        return _garble_pages(location, {"meta", "files"})
+    if damage == "files-page":  # the notes' rows
+        return _garble_pages(location, {name for name in _TABLES if name != "files"}
+                             | {"files_stats", "sqlite_autoindex_files_1"})
+    with sqlite3.connect(location) as db:
+        if damage == "undecodable-message":  # SQLite's error message is not UTF-8
+            db.execute("PRAGMA writable_schema = ON")
+            db.execute("UPDATE sqlite_master SET name = CAST(x'7461677361ff' AS TEXT), "
+                       "sql = CAST(x'435245415445e2' AS TEXT) WHERE name = 'tags_by_key'")
+        elif damage == "deep-json":
+            db.execute("UPDATE files SET note = ?", (DEEP,))
+            db.execute("UPDATE checked SET findings = ?", (DEEP,))
+            assert db.execute("UPDATE suggestions SET answer = ?", (DEEP,)).rowcount
+        elif damage == "wrong-shape":  # JSON of another shape; blobs where text was written
+            db.execute("UPDATE files SET note = '[1, 2, 3]'")
+            db.execute("UPDATE checked SET declared = x'04', findings = '[[1]]'")
+            db.execute("UPDATE suggestions SET answer = '[5]'")
+            db.execute("INSERT INTO changed_names VALUES (x'626565')")
+            db.execute("DELETE FROM lines")  # the lines the links' contexts are shown from
+    db.close()
+
+
+DAMAGED_RUNS = [["links", "A", "--json"], ["backlinks", "B", "--json"], ["tags", "--json"],
+                ["tags", "t", "--json"], ["orphans", "--json"], ["wanted", "--json"],
+                ["check", "--format", "json"], ["stats", "--json"], ["mentions", "B", "--json"],
+                ["report", "backlinks", "--format", "json"]]
+
+
+@pytest.mark.parametrize("damage", ["pages", "files-page", "undecodable-message", "deep-json",
+                                    "wrong-shape"])
+def test_damage_met_after_opening_is_healed_in_the_same_run(tmp_path, damage):
+    """Any error from the index, at any moment, means: discard it, build it anew in the
+    same run and answer as a fresh parse does (never exit 3); the next run finds it sound."""
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000  # mtimes trusted: the damaged index is "fresh"
+    _write(root, "A.md", "[[B]] [[Gone]] #t\nB here\n", old)
+    _write(root, "B.md", "x [[A]] [[Bee]] #t/sub\n", old)
+    _write(root, "C.md", "---\ntype: claim\n---\n[[B]]\n", old)
+
+    def run(*args):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+        return result.exit_code, result.output
+
+    location = index_file(root, cache)
+    for args in [["index"], *DAMAGED_RUNS]:
+        expected = run("--no-cache", *args) if args != ["index"] else (0, None)
+        assert expected[0] in (0, 1), args
+        location.parent.mkdir(parents=True, exist_ok=True)
+        Index(location).clear()
+        run("--cache-dir", str(cache), "check")  # every table filled, suggestions too
+        _damage(location, damage)
+        code, output = run("--cache-dir", str(cache), *args)
+        assert code == expected[0], (args, output)
+        if expected[1] is not None:
+            assert output == expected[1], args
+        healthy = update_index(root, cache)
+        assert (healthy["parsed"], healthy["rebuilt"]) == (0, False), args
+        if "pages" in damage:  # what the run read is whole again
+            with sqlite3.connect(location) as db:
+                db.execute("SELECT note FROM files").fetchall()
+            db.close()
+
+
+def test_an_edit_that_puts_the_mtime_back_is_seen(tmp_path, monkeypatch):
+    """A same-size edit whose mtime is put back (`touch -d`, os.utime) still moves the
+    ctime, which no one can set: the next run reads the file again (as git does)."""
+    monkeypatch.setattr("vaultgraph.index.RACY_NS", 0)  # every time trusted: the stat decides
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    _write(root, "A.md", "[[B]]", old)
+    _write(root, "B.md", "", old)
+    _write(root, "C.md", "", old)
+    links = ["--vault", str(root), "--cache-dir", str(cache), "links", "A", "--json"]
+    assert [l["target"] for l in json.loads(CliRunner().invoke(cli, links).output)["outgoing"]] \
+        == ["B.md"]
+    time.sleep(0.05)  # file times advance by a clock tick, not by the nanosecond
+    (root / "A.md").write_text("[[C]]")
+    os.utime(root / "A.md", ns=(old, old))
+    assert [l["target"] for l in json.loads(CliRunner().invoke(cli, links).output)["outgoing"]] \
+        == ["C.md"]
+    assert vaultgraph.load(root, cache=True, cache_dir=cache).notes["A.md"].links[0].path == "C"

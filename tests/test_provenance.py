@@ -177,7 +177,7 @@ def test_sample_vault_dependents_of_the_page_2024_doi():
                                       "10.1038/s41380-024-02625-2", "--json"])
     assert result.exit_code == 0
     claims = {row["title"] for row in json.loads(result.stdout)["dependents"]}
-    assert "SSRIs work by promoting neuroplasticity rather than correcting a serotonin deficit" in claims
+    assert "SSRIs may work by promoting neuroplasticity rather than correcting a serotonin deficit" in claims
     assert "Depression involves brain regions that fail to communicate normally" in claims
     vault = vaultgraph.load(NOTES)
     provenance = Provenance(vault)

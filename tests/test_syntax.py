@@ -163,6 +163,34 @@ def test_a_link_on_a_long_line_has_a_window_of_it_as_context():
     assert len(parse_text("n.md", f"[[A]] {words}").links[0].context) <= CONTEXT_CHARS + 3
 
 
+def _window(text: str, column: int) -> str:
+    """The context as each link kept a copy of it before lines were shared (the reference)."""
+    text = text.strip() if len(text) <= 240 else text
+    if len(text) <= 240:
+        return text
+    start = max(0, min(column - 1 - 80, len(text) - 240))
+    window = text[start:start + 240].strip()
+    return ("..." if start else "") + window + ("..." if start + 240 < len(text) else "")
+
+
+@pytest.mark.parametrize("line", [
+    " ".join(["[[ok]]"] * 400), "  [[a]] short line with [[b]] and doi:10.1/x  ",
+    " ".join(f"w{i} [[n{i}]] doi:10.12/{i}" for i in range(150)),
+    "x" * 300 + " [[far]] " + "y" * 50, "[[a]]" + " " * 238 + "[[b]]", "é" * 500 + "[[u]]" + "é" * 500])
+def test_links_on_a_line_share_it_once_with_the_same_contexts(line):
+    """Every link and citation on a line shows the same context as when each kept its
+    own copy, from one LineText per line holding no more than the contexts show."""
+    text = f"# Top\n\n{line}\n\nafter [[z]]\n"
+    note = parse_text("n.md", text)
+    records = note.links + note.citations
+    assert len(records) > 1
+    for record in records:
+        assert record.context == _window(text.split("\n")[record.line - 1], record.column)
+    on_line = [r.where for r in records if r.line == 3]
+    assert len({id(where) for where in on_line}) == 1
+    assert len(on_line[0].text) <= min(len(line), 240 * len(on_line))
+
+
 def test_crlf_and_lone_cr_line_endings_keep_lines():
     note = parse_text("n.md", "a\r\n[[X]]\rb #t\r\n")
     assert [(l.path, l.line) for l in note.links] == [("X", 2)]

@@ -17,11 +17,11 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
-from itertools import groupby
+from itertools import chain, groupby
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
-from .model import Link, Note, TagInfo, note_name
+from .model import LineText, Link, Note, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
 
 SCHEMA_SQL = """
@@ -40,8 +40,16 @@ CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
     lookup_key TEXT NOT NULL, raw TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    kind TEXT NOT NULL, context TEXT NOT NULL, embed INTEGER NOT NULL, node TEXT,
+    kind TEXT NOT NULL, context TEXT, embed INTEGER NOT NULL, node TEXT,
     PRIMARY KEY (source, seq)
+);
+-- The lines links and citations are on, once each: from character `start` (0-based) on,
+-- what their contexts show of the line (`length` characters long).  A link's context is
+-- worked out from its line and column (model.LineText); `context` in edges and citations
+-- is NULL then, else the context itself.
+CREATE TABLE IF NOT EXISTS lines (
+    path TEXT NOT NULL, line INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL,
+    text TEXT NOT NULL, PRIMARY KEY (path, line)
 );
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
@@ -61,7 +69,7 @@ CREATE TABLE IF NOT EXISTS blocks (
 );
 CREATE TABLE IF NOT EXISTS citations (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
-    line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT NOT NULL, PRIMARY KEY (path, seq)
+    line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT, PRIMARY KEY (path, seq)
 );
 CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
 CREATE TABLE IF NOT EXISTS properties (
@@ -78,7 +86,7 @@ _INDEXES = re.findall(r"(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);", SCHEMA_SQ
 # The tables holding one note's rows, and the column naming the note.
 _NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
                 "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
-                "diagnostics": "path"}
+                "diagnostics": "path", "lines": "path"}
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
 IN_MEMORY_RESOLVER = 1_000
@@ -125,6 +133,9 @@ class AnswerWriter:
         if self.bulk:
             for _, name in _INDEXES:
                 connection.execute(f"DROP INDEX IF EXISTS {name}")
+        else:  # (a first build stopped early left them to this update)
+            for statement, _ in _INDEXES:
+                connection.execute(statement)
         self.added, self.gone = self._file_changes(files)
         connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
@@ -179,7 +190,17 @@ class AnswerWriter:
         rows["headings"].extend((path, i, h.text, h.level, h.line)
                                 for i, h in enumerate(note.headings))
         rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
-        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, c.context)
+        lines = {}  # line -> the LineText written for it
+        for record in chain(note.links, note.citations):
+            if record.where.__class__ is not str:
+                lines.setdefault(record.line, record.where)
+
+        def context(record) -> str | None:  # NULL: the one of its line and column
+            return None if lines.get(record.line) is record.where else record.context
+
+        rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
+                             for number, shown in lines.items())
+        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, context(c))
                                  for i, c in enumerate(note.citations))
         rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
                                   for key, value in note.frontmatter.items())
@@ -187,7 +208,7 @@ class AnswerWriter:
                                    for i, d in enumerate(note.diagnostics))
         rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
                               lookup_key(link.path, path), link.raw, link.line, link.column,
-                              link.kind, link.context, link.embed, link.node)
+                              link.kind, context(link), link.embed, link.node)
                              for seq, link in enumerate(note.links))
         if len(rows["edges"]) > 10_000:
             self.flush()
@@ -200,12 +221,15 @@ class AnswerWriter:
                     f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
                 rows.clear()
 
-    def finish(self, every_note_written: bool) -> None:
+    def finish(self, every_note_written: bool, complete: bool = True) -> None:
         """Write what is pending, then resolve again the links of unchanged notes that
-        the files added or gone could answer."""
+        the files added or gone could answer.  ``every_note_written``: every note in
+        the index was written now; ``complete``: false when the update was stopped
+        before every note was parsed (a first build then leaves its secondary indexes
+        to the next update, so that it stops at once)."""
         self.flush()
         self.every_note_written = every_note_written
-        if self.bulk:
+        if self.bulk and complete:
             for statement, _ in _INDEXES:
                 self.connection.execute(statement)
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
@@ -296,10 +320,37 @@ def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
                 (source,))]
 
 
+class EdgeContexts:
+    """Contexts of edges read from the index: the edge's own (``context``), else worked
+    out from its line (answers.lines) and column.  Each line is read once, however many
+    links are on it (not joined to every edge: a line of 150,000 links would be copied
+    150,000 times)."""
+
+    def __init__(self, connection: sqlite3.Connection):
+        self.connection = connection
+        self.lines: dict[tuple[str, int], LineText] = {}
+
+    def __call__(self, source: str, line: int, column: int, context: str | None) -> str:
+        if context is not None:
+            return context
+        shown = self.lines.get((source, line))
+        if shown is None:
+            row = self.connection.execute(
+                "SELECT text, start, length FROM lines WHERE path = ? AND line = ?",
+                (source, line)).fetchone()
+            if row is None:  # an edge says its line is kept, and it is not
+                from .index import DamagedIndex
+
+                raise DamagedIndex(f"no line {line} for {source}")
+            shown = self.lines[source, line] = LineText(*row)
+        return shown.context(column)
+
+
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
     """Links from other notes and canvases to ``target``, in vault order (path, then
     position); a canvas's rows also name the ``node`` holding the link."""
-    return [backlink_row(s, line, col, kind, context, node)
+    contexts = EdgeContexts(connection)
+    return [backlink_row(s, line, col, kind, contexts(s, line, col, context), node)
             for s, line, col, kind, context, node in connection.execute(
                 "SELECT source, line, col, kind, context, node FROM edges "
                 "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
@@ -352,7 +403,9 @@ def note_paths(connection: sqlite3.Connection) -> list[str]:
 def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Link]]:
     """(source, link) for every unresolved link written in a note ``visible(path)``
     accepts, in vault order; the links carry what ``queries.wanted`` reads of them."""
-    return [(source, Link(kind, raw, linkpath, None, None, line, col, context, bool(embed)))
+    contexts = EdgeContexts(connection)
+    return [(source, Link(kind, raw, linkpath, None, None, line, col,
+                          contexts(source, line, col, context), bool(embed)))
             for source, linkpath, raw, line, col, kind, context, embed in connection.execute(
                 "SELECT source, linkpath, raw, line, col, kind, context, embed FROM edges "
                 "WHERE target IS NULL ORDER BY source, seq")

@@ -1,8 +1,18 @@
 """The ``vaultgraph`` command line: click commands over the Python API, no logic.
 
-Exit codes (docs/cli.md): 0 success; 1 findings (check errors, a NOTE matching
-nothing or several notes, a broken link explained, no path); 2 usage error or
-unreadable vault; 3 internal error.
+Exit codes (docs/cli.md); those of signals, pipes and I/O errors are set for every
+command in one place, :func:`main`:
+
+- 0 success;
+- 1 findings (check errors, a NOTE matching nothing or several notes, a broken link
+  explained, no path);
+- 2 usage error, unreadable vault, or an I/O error (the output cannot be written: a full
+  disk; one line on stderr);
+- 3 internal error (a bug);
+- 130 interrupted (SIGINT, Ctrl-C), 143 terminated (SIGTERM): 128 + the signal's number,
+  at once, with the notes parsed so far kept in the index;
+- 141 the reader of the output went (a closed pipe, ``| head -1``): 128 + SIGPIPE, as a
+  Unix tool killed by SIGPIPE reports, and nothing is said.
 """
 
 from __future__ import annotations
@@ -25,6 +35,9 @@ if TYPE_CHECKING:
     from .vault import Vault
 
 EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
+# 128 + the signal's number, as a shell reports a process the signal ended (SIGTERM's 143:
+# process.Interrupted.exit_code)
+EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 130, 141  # SIGINT, SIGPIPE
 PROGRESS_THRESHOLD = 500  # notes or names; fewer are read or checked too fast to need a bar
 
 
@@ -144,6 +157,9 @@ class State:
             fail(str(exc), EXIT_FINDINGS)
 
 
+_live_bars: list = []
+
+
 def _progress_bar():
     """A rich progress callback, ``update(done, total, what)``, on a TTY stderr, else
     None; one bar for each ``what`` (reading notes, then checking them)."""
@@ -158,6 +174,7 @@ def _progress_bar():
             from rich.progress import Progress
 
             bar = Progress(console=console(stderr=True), transient=True)
+            _live_bars.append(bar)  # (stopped by _end if the run ends before the bar)
             bar.start()
             bars[what] = (bar, bar.add_task(what, total=total))
         bar, task = bars[what]
@@ -216,7 +233,19 @@ excluded_option = click.option(
     help="Also use notes matched by Obsidian's 'Excluded files' setting.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """The command group: a KeyboardInterrupt (the CLI in-process, as with click's
+    CliRunner or embedded, where SIGINT raises it) ends the command with 130, as
+    :func:`main` ends the process, not with click's "Aborted!" and 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            ctx.exit(EXIT_INTERRUPTED)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", envvar="VAULTGRAPH_VAULT", metavar="PATH",
               help="Vault folder (default: $VAULTGRAPH_VAULT, else the nearest folder "
                    "above holding .obsidian/, else the current folder).")
@@ -678,7 +707,12 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
 
 
 def main() -> None:
-    """Console entry point: never ends in a traceback unless VAULTGRAPH_DEBUG is set.
+    """Console entry point, and the one place exit codes are decided: never ends in a
+    traceback unless VAULTGRAPH_DEBUG is set.
+
+    SIGINT and SIGTERM end the run with 130 and 143 (process.catch_signals); a closed
+    stdout with 141, quietly; a write error on it (or any OSError left unhandled) with 2
+    and one line on stderr.
 
     A command loads millions of objects that live until it ends.  Python's cyclic
     garbage collector is off: it would scan them again and again, and they hold no
@@ -687,36 +721,86 @@ def main() -> None:
     the output is flushed the process ends with ``os._exit`` (freeing the vault that
     `check` loads at 100k notes took over a second).
     """
+    from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
+                          guard_stdout, pending, silence_stdout)
+
+    catch_signals()
     gc.disable()
+    guard_stdout()
     alive: list[State] = []
     try:
         cli(prog_name="vaultgraph", obj=alive)
         code: object = 0
     except SystemExit as exc:
         code = exc.code
+    except Interrupted as exc:
+        code = exc.exit_code
+    except OutputClosed:
+        silence_stdout()
+        code = EXIT_CLOSED_PIPE
+    except OutputFailed as exc:
+        silence_stdout()  # (said once: what is still buffered goes nowhere)
+        code = _io_error("cannot write the output", exc.error)
+    except OSError as exc:
+        if os.environ.get("VAULTGRAPH_DEBUG"):
+            raise
+        code = _io_error("I/O error", exc)
     except Exception as exc:  # pragma: no cover - the last line of defence
         if os.environ.get("VAULTGRAPH_DEBUG"):
             raise
-        click.echo(f"vaultgraph: internal error: {type(exc).__name__}: {terminal(str(exc))} "
-                   "(set VAULTGRAPH_DEBUG=1 for the traceback)", err=True)
+        _say(f"internal error: {type(exc).__name__}: {terminal(str(exc))} "
+             "(set VAULTGRAPH_DEBUG=1 for the traceback)")
         code = EXIT_INTERNAL
-    _end(code)
+    signum = pending()  # a signal whose Interrupted Python dropped on the way
+    _end(128 + signum if signum is not None else code)
+
+
+def _say(message: str) -> None:
+    """One line on stderr, written at once (never raising: stderr may be gone too)."""
+    try:
+        sys.stderr.flush()
+        os.write(2, f"vaultgraph: {message}\n".encode("utf-8", "backslashreplace"))
+    except (OSError, ValueError):
+        pass
+
+
+def _io_error(what: str, exc: OSError) -> int:
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+    _say(f"{what}: {exc.strerror or exc}{where}")
+    return EXIT_USAGE
 
 
 def _end(code: object) -> NoReturn:
     """Flush the output and end the process at once, with ``sys.exit``'s exit status
-    for ``code``."""
+    for ``code``.  Interrupted (a code from 128 on), what was not written is dropped:
+    a reader that does not read (a pager) must not keep the process."""
+    import signal
+
+    from .process import SIGNALS, OutputClosed, OutputFailed, silence_stdout
+
+    for signum in SIGNALS:  # a second Ctrl-C now ends the process as the first one asked
+        signal.signal(signum, signal.SIG_DFL)
+    for bar in _live_bars:
+        try:
+            bar.stop()
+        except Exception:  # (a broken stderr)
+            pass
     if code is None:
         code = 0
     elif not isinstance(code, int):
         click.echo(code, err=True)
         code = 1
-    for stream in (sys.stdout, sys.stderr):
+    streams = (sys.stdout, sys.stderr) if code < 128 else (sys.stderr,)
+    for stream in streams:
         try:
             stream.flush()
-        except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say
-            pass
-        except (OSError, ValueError) as exc:  # e.g. a full disk: the output is not whole
-            os.write(2, f"vaultgraph: cannot write the output: {exc}\n".encode(errors="replace"))
-            code = code or EXIT_INTERNAL
+        except (OutputClosed, BrokenPipeError):  # the reader has gone (`| head`)
+            if stream is sys.stdout:
+                silence_stdout()
+                code = EXIT_CLOSED_PIPE
+        except OutputFailed as exc:  # e.g. a full disk: the output is not whole
+            silence_stdout()
+            code = _io_error("cannot write the output", exc.error)
+        except (OSError, ValueError) as exc:
+            code = _io_error("cannot write the output", exc) if stream is sys.stdout else code
     os._exit(code)

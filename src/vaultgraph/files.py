@@ -231,9 +231,12 @@ def is_source(path: str) -> bool:
 
 
 class FileStats(dict):
-    """Vault path -> (size, mtime in ns), and ``taken_at``: the time (ns) the walk began.
-    A file whose mtime is not well before it may change again within the same mtime
-    tick after being read, so its mtime alone proves nothing (see index.RACY_NS)."""
+    """Vault path -> (size, change time in ns), and ``taken_at``: the time (ns) the walk
+    began.  The change time is the later of the file's mtime and ctime: an edit that puts
+    the mtime back (``touch -d``, ``os.utime``) still moves the ctime, which no one can
+    set (git compares both too).  A file whose change time is not well before
+    ``taken_at`` may change again within the same tick after being read, so that time
+    alone proves nothing (see index.RACY_NS)."""
 
     def __init__(self, items, taken_at: int):
         super().__init__(items)
@@ -266,7 +269,8 @@ PARALLEL_STAT = 20_000
 
 
 def _stat(files: list[str]) -> array:
-    """Size, mtime, size, mtime, ... of the files (symlinks followed); -1 and the
+    """Size, change time, size, change time, ... of the files (symlinks followed;
+    FileStats says why the change time is the later of mtime and ctime); -1 and the
     error number where stat fails.  (Not ``DirEntry.stat``: each entry would keep
     its stat result, 100 MB for 100k files.)"""
     numbers = array("q")
@@ -277,7 +281,7 @@ def _stat(files: list[str]) -> array:
         except OSError as exc:
             numbers.extend((-1, exc.errno or 0))
             continue
-        numbers.extend((stat.st_size, stat.st_mtime_ns))
+        numbers.extend((stat.st_size, max(stat.st_mtime_ns, stat.st_ctime_ns)))
     return numbers
 
 
@@ -333,7 +337,8 @@ def is_within(path: str, folder: str) -> bool:
 
 
 def discover(root: Path) -> tuple[FileStats, list[Diagnostic]]:
-    """Every file in the vault: sorted vault-relative POSIX path -> (size, mtime in ns).
+    """Every file in the vault: sorted vault-relative POSIX path -> (size, change time in
+    ns: the later of mtime and ctime).
 
     Names starting with ``.`` are not part of a vault.  Folder symlinks are
     followed only to folders outside the vault that were not seen before

@@ -41,6 +41,7 @@ from .resolve import Resolver, fold, keys_matching, resolved_per_folder
 if TYPE_CHECKING:
     from .answers import AnswerWriter
     from .check import NoteCheck, Suggester
+    from .index import Index
     from .provenance import ProvenanceConfig
     from .vault import Edge
 
@@ -164,12 +165,18 @@ class IndexedVault:
 
         row = self.finder.connection.execute(
             "SELECT value FROM meta WHERE key = 'names'").fetchone()
-        return SuggestionStore(self.location, row[0] if row else None)
+        return SuggestionStore(self.location, row[0] if row else None, on_damage=_damaged)
 
     def outgoing(self, path: str) -> list["Edge"]:
         from .vault import Edge
 
         return [Edge(path, link, self.resolve(link.path, path)) for link in self.notes[path].links]
+
+
+def _damaged() -> None:
+    from .index import DamagedIndex
+
+    raise DamagedIndex("the did-you-mean answers kept cannot be read")
 
 
 def _store(connection: sqlite3.Connection, generation: str | None, checks: list["NoteCheck"],
@@ -246,14 +253,22 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
     date: only notes without kept findings, or with broken links near names that came or
     went, are checked (and their findings kept).  None when there is no usable index.
     ``progress(done, total[, what])``: how reading the notes, then checking them, goes."""
+    from .index import healed, index_file
+
+    return healed(index_file(root, cache_dir), lambda index: _findings(
+        index, root, listing, include_excluded, config, progress))
+
+
+def _findings(index: "Index", root: Path, listing: Listing, include_excluded: bool,
+              config: "ProvenanceConfig", progress: Callable[..., None] | None,
+              ) -> tuple[list[Diagnostic], int] | None:
+    """:func:`indexed_findings` with the index opened (DamagedIndex when it is damaged)."""
     from .answers import IN_MEMORY_RESOLVER
     from .check import check_notes
-    from .index import DamagedIndex, Index, gc_paused, index_file
+    from .index import gc_paused
 
-    index = Index(index_file(root, cache_dir))
-    index.open()
+    parsed: dict[str, Note] = {}
     try:
-        parsed: dict[str, Note] = {}
         with gc_paused():
             if index.connection is None or not index.update(root, listing.stats, progress,
                                                             keep=parsed):
@@ -277,13 +292,8 @@ def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: 
             if checks or changed:
                 _store(connection, generation, checks, changed)
         return result
-    except sqlite3.Error:
+    except sqlite3.Error:  # unusable now (locked...): this run loads the vault
         return None
-    except DamagedIndex:  # not to be trusted: this run loads the vault, and makes a new index
-        index.clear()
-        return None
-    finally:
-        index.close()
 
 
 def _unchecked_canvases(connection: sqlite3.Connection, listing: Listing) -> set[str]:

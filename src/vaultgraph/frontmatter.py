@@ -15,9 +15,9 @@ from typing import Any
 import yaml
 
 from . import yamldialect
-from .model import ERROR, WARNING, Diagnostic, Link, Tag
+from .model import ERROR, WARNING, Diagnostic, LineText, Link, Tag
 
-from .syntax import is_valid_tag, line_context, split_linktext
+from .syntax import is_valid_tag, split_linktext
 
 # Kept for callers: the largest number of values a front matter may expand to.
 MAX_NODES = yamldialect.MAX_NODES
@@ -180,7 +180,7 @@ class _Reader:
             self.result.links.append(Link(
                 kind=f"property:{key}", raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=line_context(text, col), embed=bool(match.group(1)),
+                context=LineText(text), embed=bool(match.group(1)),
             ))
 
 

@@ -1,6 +1,7 @@
 """The persistent index: parsed notes kept in SQLite, outside the vault.
 
-A cache, never the truth: each run compares every file's size and mtime with
+A cache, never the truth: each run compares every file's size and change time (the
+later of mtime and ctime: files.FileStats) with
 the index, re-reads only files that changed (and re-parses only those whose
 content hash changed), and rebuilds the index from scratch when it is missing,
 corrupt, locked for too long or of another schema.  Notes are stored as JSON
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from sys import intern
-from typing import Callable, Iterable
+from typing import Callable, Iterable, TypeVar
 
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
@@ -28,12 +29,14 @@ from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .files import FileStats, is_canvas, is_source, read_bounded
 from .findings import SCHEMA_SQL as FINDINGS_SQL
 from .findings import forget_findings
-from .model import Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
+from .model import Block, Citation, Diagnostic, Heading, LineText, Link, Note, Quote, Tag
+from .process import held, let_through
 
 SCHEMA = 14  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
-# An mtime less than this before the files were listed is not trusted alone: the file may
-# have changed again, within the same mtime tick, after it was read.
+# A change time (files.FileStats) less than this before the files were listed is not
+# trusted alone: the file may have changed again, within the same clock tick, after it
+# was read.
 RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -109,40 +112,71 @@ def fields_of(record) -> list:
 
 
 def note_to_json(note: Note) -> str:
+    """The note as JSON: its fields, then its lines (``[text, start, length]`` of each
+    LineText its links and citations show their context from; a link or citation holds
+    the index of its line there, or its context as text)."""
+    lines: list[list] = []
+    numbers: dict[int, int] = {}  # id of a LineText -> its index in lines
+
+    def where(record) -> int | str:
+        shown = record.where
+        if shown.__class__ is str:
+            return shown
+        number = numbers.get(id(shown))
+        if number is None:
+            number = numbers[id(shown)] = len(lines)
+            lines.append([shown.text, shown.start, shown.length])
+        return number
+
     return json.dumps([
         note.frontmatter, note.aliases,
-        [fields_of(t) for t in note.tags], [fields_of(l) for l in note.links],
+        [fields_of(t) for t in note.tags],
+        [[l.kind, l.raw, l.path, l.subpath, l.alias, l.line, l.column, where(l), l.embed,
+          l.commented, l.node] for l in note.links],
         [fields_of(h) for h in note.headings], [fields_of(b) for b in note.blocks],
-        [fields_of(c) for c in note.citations], [fields_of(q) for q in note.quotes],
+        [[c.kind, c.value, c.line, c.column, where(c)] for c in note.citations],
+        [fields_of(q) for q in note.quotes],
         [fields_of(d) for d in note.diagnostics], [fields_of(h) for h in note.nested_headings],
+        lines,
     ], ensure_ascii=False, separators=(",", ":"))
 
 
-def _links(rows: list[list]) -> list[Link]:
-    """Links sharing equal strings: a vault has a handful of link kinds, most link paths
-    equal their raw text, and links on one line share its context (a tenth or more
-    less memory for a loaded vault)."""
-    contexts: dict[str, str] = {}
+def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
+    """Links sharing equal strings: a vault has a handful of link kinds, and most link
+    paths equal their raw text (a tenth or more less memory for a loaded vault); links
+    on one line share its LineText."""
     return [Link(intern(kind), raw, raw if path == raw else path, subpath, alias, line, column,
-                 contexts.setdefault(context, context), embed, commented, node)
-            for kind, raw, path, subpath, alias, line, column, context, embed, commented, node
+                 shown if shown.__class__ is str else lines[shown], embed, commented, node)
+            for kind, raw, path, subpath, alias, line, column, shown, embed, commented, node
             in rows]
 
 
 def note_from_json(path: str, text: str) -> Note:
     (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
-     nested) = json.loads(text)
+     nested, lines) = json.loads(text)
+    shown = [LineText(*line) for line in lines]
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],
-                _links(links),
+                _links(links, shown),
                 [Heading(intern(h[0]), h[1], h[2]) for h in headings], [Block(*b) for b in blocks],
-                [Citation(*c) for c in citations], [Quote(*q) for q in quotes],
-                [Diagnostic(*d) for d in diagnostics], [Heading(*h) for h in nested])
+                [Citation(kind, value, line, column, where if where.__class__ is str
+                          else shown[where]) for kind, value, line, column, where in citations],
+                [Quote(*q) for q in quotes], [Diagnostic(*d) for d in diagnostics],
+                [Heading(*h) for h in nested])
 
 
 class DamagedIndex(Exception):
-    """A row of the index that cannot be read back (damaged, or written by something
-    else): the index is not to be trusted."""
+    """The index cannot be read back (a damaged page, a row that is not what was
+    written): it is not to be trusted.  Raised by every read and write of the index
+    (:class:`GuardedConnection`) and by :func:`decoded`; :func:`healed` discards the
+    index and answers again from a new one."""
+
+
+# Errors that reading rows of the index gives when they are not what was written: JSON
+# that does not decode (ValueError; UnicodeDecodeError is one), nested too deep to
+# decode (RecursionError), or of another shape or type (TypeError, KeyError, IndexError,
+# AttributeError).
+ROW_ERRORS = (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError)
 
 
 def decoded(decode: Callable, *args):
@@ -150,8 +184,83 @@ def decoded(decode: Callable, *args):
     shape written."""
     try:
         return decode(*args)
-    except (ValueError, TypeError) as exc:
-        raise DamagedIndex(str(exc)) from exc
+    except ROW_ERRORS as exc:
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+
+
+# SQLite primary result codes that say the index cannot be used now, not that it is
+# damaged (rebuilding it would not help): PERM, BUSY, LOCKED, NOMEM, READONLY,
+# INTERRUPT, IOERR, FULL, CANTOPEN, PROTOCOL, NOLFS, AUTH.  Any other SQLite error
+# (CORRUPT "database disk image is malformed", NOTADB, ERROR "no such table",
+# CONSTRAINT, MISMATCH...) says the index is not what this version wrote.
+_UNUSABLE = {3, 5, 6, 7, 8, 9, 10, 13, 14, 15, 22, 23}
+
+
+def _guarded(call: Callable, *args):
+    """``call(*args)``, an SQLite call on the index, with its errors raised as
+    DamagedIndex -- unless SQLite says the index is only unusable now (locked by
+    another run, a full disk, a read-only folder): that sqlite3.Error is raised as is."""
+    try:
+        return call(*args)
+    except sqlite3.Error as exc:
+        if (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF in _UNUSABLE:
+            raise
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+    except UnicodeDecodeError as exc:  # an SQLite error message that is not UTF-8
+        raise DamagedIndex(f"{type(exc).__name__}: {exc}") from exc
+
+
+class GuardedCursor(sqlite3.Cursor):
+    """A cursor whose statements and rows raise DamagedIndex for a damaged index."""
+
+    def execute(self, sql, parameters=()):
+        return _guarded(super().execute, sql, parameters)
+
+    def executemany(self, sql, parameters):
+        return _guarded(super().executemany, sql, parameters)
+
+    def executescript(self, script):
+        return _guarded(super().executescript, script)
+
+    def fetchone(self):
+        return _guarded(super().fetchone)
+
+    def fetchmany(self, size: int = 1):
+        return _guarded(super().fetchmany, size)
+
+    def fetchall(self):
+        return _guarded(super().fetchall)
+
+    def __iter__(self):
+        fetch = super().fetchmany
+        while rows := _guarded(fetch, 4096):  # a page of rows at a time: iterating stays fast
+            yield from rows
+
+
+class GuardedConnection(sqlite3.Connection):
+    """A connection to the index whose every statement and row raise DamagedIndex
+    when the index is damaged (see :func:`_guarded`): one guard for every query."""
+
+    def cursor(self, factory=GuardedCursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=()):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script):
+        return self.cursor().executescript(script)
+
+
+def connect(location: Path, create: bool = True) -> GuardedConnection:
+    """A connection to the index at ``location`` (autocommit; waits up to 15 s for a lock).
+    With ``create`` False, an index that does not exist is not created (sqlite3.Error):
+    only Index.open creates one, in a folder of ours (places.py)."""
+    target = location if create else Path(location).absolute().as_uri() + "?mode=rw"
+    return sqlite3.connect(target, uri=not create, timeout=15, isolation_level=None,
+                           factory=GuardedConnection)  # type: ignore[return-value]
 
 
 def _digest(root: Path, path: str) -> str | None:
@@ -200,14 +309,16 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
             if progress:
                 progress(done, total)
         return
-    from concurrent.futures import ProcessPoolExecutor
+    from .process import signals_blocked, worker_pool
 
     size = max(20, total // (workers * 8))
     batches = [paths[i:i + size] for i in range(0, total, size)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for batch in pool.map(_parse_batch, [str(root)] * len(batches), batches,
-                              [digest] * len(batches)):
+    with worker_pool(workers) as pool:  # (stopped at once when this generator is)
+        with signals_blocked():  # the workers are forked now
+            results = pool.map(_parse_batch, [str(root)] * len(batches), batches,
+                               [digest] * len(batches))
+        for batch in results:
             for path, sha1, text in batch:
                 yield path, sha1, note_from_json(path, text), text
             done += len(batch)
@@ -299,34 +410,37 @@ class Index:
             with private_umask():  # the database, and so its -wal and -shm, 0600
                 self.connection = self._connect()
             private_files(self.location)
-        except (OSError, sqlite3.Error):
+        except (OSError, sqlite3.Error, DamagedIndex):
             self.connection = None  # no cache this time: everything is parsed
 
     def _connect(self) -> sqlite3.Connection:
         for attempt in (1, 2):
-            connection = sqlite3.connect(self.location, timeout=15, isolation_level=None)
+            connection = connect(self.location)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
                 tables = {name for (name,) in connection.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables and tables != _TABLES:
-                    raise sqlite3.DatabaseError("index with tables missing")
+                    raise DamagedIndex("index with tables missing")
                 if not tables:  # in one transaction: other runs see no tables or all of them
                     connection.executescript(
                         f"BEGIN IMMEDIATE;\n{_SCHEMA_SQL}{ANSWERS_SQL}{FINDINGS_SQL}\nCOMMIT;")
                 found = dict(connection.execute("SELECT key, value FROM meta"))
                 if found.get("schema") != str(SCHEMA) or found.get("version") != __version__:
                     if found:
-                        raise sqlite3.DatabaseError("index of another schema")
+                        raise DamagedIndex("index of another schema")
                     connection.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                            [("schema", str(SCHEMA)), ("version", __version__)])
                 connection.execute("SELECT count(*) FROM files").fetchone()
                 return connection
-            except sqlite3.DatabaseError:
+            except DamagedIndex:
                 connection.close()
                 if attempt == 2:
                     raise
                 self._discard()
+            except BaseException:  # unusable now (locked, read-only...): no index this run
+                connection.close()
+                raise
         raise AssertionError("unreachable")
 
     def _discard(self) -> None:
@@ -401,8 +515,13 @@ class Index:
                 keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
         parsed = parse_files(root, stale, progress, digest=True)
+        stopped: list[int] = []  # the signal that stopped the parse, if one did
         try:
-            with self._transaction() as connection:  # readers see all of it or none
+            # Readers see all of it or none.  A signal is held while a note's rows are
+            # written and while the transaction ends; one that arrives during the parse
+            # stops it, and the notes parsed so far are written as an update that parsed
+            # only them (the next run parses the rest), then it is raised.
+            with held(), self._transaction() as connection:
                 answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
                 reused = []
@@ -418,29 +537,32 @@ class Index:
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
                                        touched)
-                for path, digest, note, text in chain(reused, parsed):
+                for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     size, mtime = stats[path]
                     connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
                                        (path, size, stamp(mtime), digest or "", text))
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
-                answers.finish(every_note_written=len(stale) + len(moved) == len(notes))
+                parsed.close()  # (the workers go now when the parse was stopped)
+                answers.finish(every_note_written=answers.empty or (
+                    not stopped and len(stale) + len(moved) == len(notes)), complete=not stopped)
                 forget_findings(connection, answers)
                 self.generation = _count(connection, "generation")
                 if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
-                connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
-                                   _listing(stats, racy))
-                fingerprint = self.fingerprint(stats)
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
-                if fingerprint:
-                    connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
-        except DamagedIndex:  # not to be trusted: made anew
+                # Stopped, the listing stays the last whole update's: the next run compares
+                # every file not as listed there with its row again, and parses the rest.
+                if not stopped:
+                    connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
+                                       _listing(stats, racy))
+                    fingerprint = self.fingerprint(stats)
+                    if fingerprint:
+                        connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
+        except DamagedIndex:  # not to be trusted: healed() makes it anew
             parsed.close()
-            self.clear()
-            self.open()
-            return self.update(root, stats, progress, keep)
+            raise
         except sqlite3.Error:
             # Locked by another run for too long: parse what is left; this run's answers stand.
             for path, _, note, _ in parsed:
@@ -500,11 +622,7 @@ class Index:
                     if path in stats and path not in notes:
                         notes[path] = decoded(note_from_json, path, text)
             except sqlite3.Error:
-                pass
-            except DamagedIndex:  # not to be trusted: made anew
-                self.clear()
-                self.open()
-                return self.notes(root, stats, progress)
+                pass  # unusable now (locked...): what is missing is parsed
         missing = [p for p in stats.sources if p not in notes]  # the index went away
         notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
         return {path: notes[path] for path in stats.sources}
@@ -530,16 +648,20 @@ class SuggestionStore:
     they are looked up one by one, and new queries scored against the names stored.
     """
 
-    def __init__(self, location: Path, names_version: str | None = None):
+    def __init__(self, location: Path, names_version: str | None = None,
+                 on_damage: Callable[[], None] | None = None):
         self.location, self.names_version = location, names_version
+        # Called when the index is found damaged (then the answers are scored afresh): to
+        # raise DamagedIndex, for healed() to make it anew, or to make it anew itself; by
+        # default the index is discarded (the next run makes it anew).
+        self.on_damage = on_damage or Index(location).clear
 
     def answers(self, queries: list[str], keys: Callable[[], list[str]], limit: int,
                 scores) -> dict:
         """query -> [(score, name)]; ``keys()``: the names; ``scores(queries, names,
         limit)`` scores what is missing."""
-        try:  # never creates the index: only Index.open does, in a folder of ours (places.py)
-            connection = sqlite3.connect(Path(self.location).absolute().as_uri() + "?mode=rw",
-                                         uri=True, timeout=15, isolation_level=None)
+        try:
+            connection = connect(self.location, create=False)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
         try:
@@ -551,11 +673,9 @@ class SuggestionStore:
             return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
             return scores(queries, keys(), limit)
-        except DamagedIndex:  # the answers kept cannot be read: none are kept
-            with write_transaction(connection):
-                connection.execute("DELETE FROM suggestions")
-                connection.execute(
-                    "DELETE FROM meta WHERE key IN ('suggestions', 'suggested names')")
+        except DamagedIndex:
+            connection.close()
+            self.on_damage()
             return scores(queries, keys(), limit)
         finally:
             connection.close()
@@ -652,22 +772,50 @@ def write_transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
-@contextmanager
-def fresh_answers(root: Path, cache_dir=None,
-                  progress: Callable[[int, int], None] | None = None):
-    """A connection to the vault's index, brought up to date first; None when there is
-    no usable index (then the caller loads the vault)."""
+T = TypeVar("T")
+
+
+def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) -> T:
+    """``answer(index)`` with the index at ``location`` opened (``rebuild``: discarded
+    first); closed after.  The index is never trusted: when ``answer`` meets damage
+    anywhere in it -- DamagedIndex from any statement or row (:class:`GuardedConnection`,
+    :func:`decoded`), or rows of another shape or type than written (``ROW_ERRORS``) --
+    the index is discarded and ``answer`` runs again on a new one, built in this run.
+    Should that one fail with DamagedIndex too, ``answer`` runs once more with no index
+    (``index.connection`` None: every note parsed).  Any other error is raised: a row
+    error from a new index is a fault of ours, not damage."""
+    index = Index(location)
+    if rebuild:
+        index.clear()
+    for attempt in (1, 2, 3):
+        if attempt < 3:
+            index.open()
+        try:
+            return answer(index)
+        except (DamagedIndex, *ROW_ERRORS) as exc:
+            if attempt == 3 or (attempt == 2 and not isinstance(exc, DamagedIndex)):
+                raise
+            index.clear()
+        finally:
+            index.close()
+    raise AssertionError("unreachable")
+
+
+def answer_from_index(root: Path, cache_dir, progress: Callable[[int, int], None] | None,
+                      query: Callable[[sqlite3.Connection], T]) -> T | None:
+    """``query(connection)`` on the vault's index, brought up to date first (and made
+    anew when damaged: :func:`healed`); None when there is no usable index (then the
+    caller loads the vault)."""
     from .files import discover
 
-    index = Index(index_file(root, cache_dir))
-    index.open()
-    try:
-        stats, _ = discover(root)
+    stats, _ = discover(root)
+
+    def answer(index: Index) -> T | None:
         with gc_paused():
             usable = index.connection is not None and index.update(root, stats, progress)
-        yield index.connection if usable else None
-    finally:
-        index.close()
+        return query(index.connection) if usable else None
+
+    return healed(index_file(root, cache_dir), answer)
 
 
 def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
@@ -677,9 +825,7 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
     or None when there is no usable index."""
     from . import answers
 
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
+    def answer(connection: sqlite3.Connection) -> dict:
         path = answers.IndexNoteFinder(connection).note_path(query)  # NoteLookupError as the vault's
         rows = [row for row in answers.backlinks(connection, path)
                 if include_excluded or not config.is_excluded(row["source"])]
@@ -687,33 +833,35 @@ def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bo
             return {"note": path, "outgoing": answers.outgoing(connection, path), "backlinks": rows}
         return {"note": path, "backlinks": rows}
 
+    return answer_from_index(root, cache_dir, progress, answer)
+
 
 def visible_answer(root: Path, cache_dir, config, answer, include_excluded: bool = False,
                    progress: Callable[[int, int], None] | None = None):
     """``answer(connection, visible)`` -- an answers.py query over the notes ``visible``
     accepts (``answers.tag_index``, ``link_ends``, ``broken_links``) -- on the index,
     brought up to date first; None when there is no usable index."""
-    with fresh_answers(root, cache_dir, progress) as connection:
-        if connection is None:
-            return None
-        return answer(connection, lambda path: include_excluded or not config.is_excluded(path))
+    return answer_from_index(root, cache_dir, progress, lambda connection: answer(
+        connection, lambda path: include_excluded or not config.is_excluded(path)))
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Bring the vault's index up to date (``vaultgraph index``); what it did."""
+    return update_index_at(root, index_file(root, cache_dir), rebuild, progress)
+
+
+def update_index_at(root: Path, location: Path, rebuild: bool = False,
+                    progress: Callable[[int, int], None] | None = None) -> dict:
+    """:func:`update_index` of the index at ``location``."""
     from .files import discover
 
-    index = Index(index_file(root, cache_dir))
-    if rebuild:
-        index.clear()
-    index.open()
-    try:
-        stats, _ = discover(root)
+    stats, _ = discover(root)
+
+    def update(index: Index) -> tuple[bool, dict]:
         with gc_paused():
-            written = index.update(root, stats, progress)
-    finally:
-        index.close()
+            return index.update(root, stats, progress), index.stats
+
+    written, done = healed(location, update, rebuild)
     return {"notes": len(stats.notes), "canvases": len(stats.sources) - len(stats.notes),
-            "files": len(stats), **index.stats,
-            "written": written, "location": str(index.location)}
+            "files": len(stats), **done, "written": written, "location": str(location)}

@@ -11,10 +11,97 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+CONTEXT_CHARS = 240  # the most of a long line a context shows
 
 
-@dataclass(slots=True)
-class Link:
+@dataclass(slots=True, eq=False, repr=False)
+class LineText:
+    """A line of a note as the contexts of the links and citations on it show it: one
+    object shared by all of them, so that a line with many links is kept once, not
+    once per link.  ``text`` is the line from character ``start`` (0-based) on;
+    ``length`` is the whole line's length in characters.  Parsing keeps whole lines;
+    :func:`share_lines` keeps only what the contexts on a line show."""
+
+    text: str
+    start: int = 0
+    length: int = -1
+
+    def __post_init__(self) -> None:
+        if self.length < 0:
+            self.length = len(self.text)
+
+    def __repr__(self) -> str:  # (the text may be a megabyte: shared by every link on it)
+        text = self.text if len(self.text) <= 60 else self.text[:57] + "..."
+        return f"LineText({text!r}, start={self.start}, length={self.length})"
+
+    def span(self, column: int) -> tuple[int, int]:
+        """Where in the line (0-based offsets, end excluded) the context of something
+        at ``column`` (1-based) is taken from."""
+        if self.length <= CONTEXT_CHARS:
+            return 0, self.length
+        start = max(0, min(column - 1 - CONTEXT_CHARS // 3, self.length - CONTEXT_CHARS))
+        return start, start + CONTEXT_CHARS
+
+    def context(self, column: int) -> str:
+        """The context of something at ``column`` (1-based) on this line: the line,
+        trimmed; on a line over CONTEXT_CHARS characters, the CONTEXT_CHARS around the
+        column, marked ``...`` where cut (ASCII: a one-character ``…`` would make
+        Python store the window of an ASCII line at two bytes a character)."""
+        if self.length <= CONTEXT_CHARS:
+            return self.text.strip()
+        start, end = self.span(column)
+        window = self.text[max(0, start - self.start):end - self.start].strip()
+        return ("..." if start else "") + window + ("..." if end < self.length else "")
+
+
+def share_lines(records: list["Link | Citation"]) -> None:
+    """Give the links and citations (``records``) on each line one LineText, holding
+    only the part of the line their contexts show: what a note keeps grows with its
+    text, not with its links times their contexts."""
+    columns: dict[int, list] = {}  # line -> [a LineText of it, lowest column, highest]
+    for record in records:
+        where = record.where
+        if where.__class__ is str:
+            continue
+        found = columns.get(record.line)
+        if found is None:
+            columns[record.line] = [where, record.column, record.column]
+        elif record.column < found[1]:
+            found[1] = record.column
+        elif record.column > found[2]:
+            found[2] = record.column
+    shared = {}
+    for line, (where, low, high) in columns.items():  # (a window moves with its column)
+        start, end = where.span(low)[0], where.span(high)[1]
+        shared[line] = LineText(where.text[start - where.start:end - where.start], start,
+                                where.length)
+    for record in records:
+        if record.where.__class__ is not str:
+            record.where = shared[record.line]
+
+
+class _InContext:
+    """``context``: the text around a record, as given or as its line shows it (``where``:
+    the context itself, or the record's LineText)."""
+
+    __slots__ = ()
+
+    @property
+    def context(self) -> str:
+        where = self.where
+        return where if where.__class__ is str else where.context(self.column)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name)
+                   for name in (*self._compared, "context"))
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+@dataclass(slots=True, init=False, eq=False)
+class Link(_InContext):
     """One link occurrence as written in a note.
 
     ``kind`` is ``link`` (``[[..]]``), ``embed`` (``![[..]]``), ``markdown``
@@ -26,6 +113,8 @@ class Link:
     ``%%comment%%`` (Obsidian indexes it, but the writer commented it out).
     ``kind`` ``canvas``: a link of a ``.canvas`` file, from its node ``node``
     (a file node, or a link in a text node's markdown); see canvas.py.
+    ``context`` is the text around the link (:meth:`LineText.context`); given as
+    a LineText of its line, it is worked out when read.
     """
 
     kind: str
@@ -35,10 +124,21 @@ class Link:
     alias: str | None
     line: int
     column: int
-    context: str = ""
-    embed: bool = False
-    commented: bool = False
-    node: str | None = None
+    where: "str | LineText"
+    embed: bool
+    commented: bool
+    node: str | None
+    _compared = ("kind", "raw", "path", "subpath", "alias", "line", "column", "embed",
+                 "commented", "node")
+
+    def __init__(self, kind: str, raw: str, path: str, subpath: str | None, alias: str | None,
+                 line: int, column: int, context: "str | LineText" = "", embed: bool = False,
+                 commented: bool = False, node: str | None = None,
+                 *, where: "str | LineText | None" = None):  # (where: as dataclasses.replace gives it)
+        self.kind, self.raw, self.path, self.subpath, self.alias = kind, raw, path, subpath, alias
+        self.line, self.column, self.embed = line, column, embed
+        self.commented, self.node = commented, node
+        self.where = context if where is None else where
 
     @property
     def written(self) -> str:
@@ -82,15 +182,22 @@ class Block:
     column: int
 
 
-@dataclass(slots=True)
-class Citation:
-    """A citation written as text: ``doi``, ``url``, ``isbn`` or ``pandoc`` (``[@key]``)."""
+@dataclass(slots=True, init=False, eq=False)
+class Citation(_InContext):
+    """A citation written as text: ``doi``, ``url``, ``isbn`` or ``pandoc`` (``[@key]``);
+    ``context`` as a Link's."""
 
     kind: str
     value: str
     line: int
     column: int
-    context: str = ""
+    where: "str | LineText"
+    _compared = ("kind", "value", "line", "column")
+
+    def __init__(self, kind: str, value: str, line: int, column: int,
+                 context: "str | LineText" = "", *, where: "str | LineText | None" = None):
+        self.kind, self.value, self.line, self.column = kind, value, line, column
+        self.where = context if where is None else where
 
 
 @dataclass(slots=True)

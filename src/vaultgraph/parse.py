@@ -17,7 +17,8 @@ from urllib.parse import unquote
 
 from .files import TooLarge, read_bounded
 from .frontmatter import read_frontmatter
-from .model import ERROR, WARNING, Block, Citation, Diagnostic, Heading, Link, Note, Quote, Tag
+from .model import (ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText, Link, Note,
+                    Quote, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.dropped import dropped_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
@@ -249,6 +250,7 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     if "%%" in text:
         _mark_commented(note.links, comment_spans(lines, tokens))
+    share_lines(note.links + note.citations)
     return note
 
 
@@ -349,8 +351,13 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             locator = _Locator(lines, cursors, token.map[0], content)
         return locator.locate(offset)
 
-    def context(line: int, column: int = 1) -> str:
-        return line_context(lines[line - 1] if line <= len(lines) else "", column)
+    shown: dict[int, LineText] = {}
+
+    def context(line: int, column: int = 1) -> LineText:  # (share_lines trims them)
+        found = shown.get(line)
+        if found is None:
+            found = shown[line] = LineText(lines[line - 1] if line <= len(lines) else "")
+        return found
 
     identifiers = may_hold_identifiers(content)
     scanned = token.meta.get("scanned") if token.meta else None

@@ -157,9 +157,12 @@ class Vault:
         """Where did-you-mean answers are kept between runs: the index, when one is used."""
         if not self.index_stats:
             return None
-        from .index import SuggestionStore
+        from .index import SuggestionStore, update_index_at
 
-        return SuggestionStore(Path(self.index_stats["location"]))
+        location = Path(self.index_stats["location"])
+        # Damaged (a loaded vault has read only its notes): made anew in this run.
+        return SuggestionStore(location, on_damage=lambda: update_index_at(self.root, location,
+                                                                           rebuild=True))
 
     # -- tags -----------------------------------------------------------------
     def tags(self, include_excluded: bool = False) -> dict[str, TagInfo]:
@@ -213,21 +216,17 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
 
 def _load(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
           cache: bool, cache_dir: str | os.PathLike[str] | None, rebuild: bool) -> Vault:
-    from .index import Index, index_file, parse_files
+    from .index import Index, healed, index_file, parse_files
 
     config, stats = listing.config, listing.stats
     files = list(stats)
     if cache:
-        index = Index(index_file(root, cache_dir))
-        if rebuild:
-            index.clear()
-        index.open()
-        try:
-            notes, canvases = _split(index.notes(root, stats, progress))
-            vault = Vault(root, files, notes, config, listing.diagnostics, canvases)
-        finally:
-            index.close()
-        vault.index_stats = dict(index.stats, location=str(index.location))
+        location = index_file(root, cache_dir)
+        read, done = healed(location, lambda index: (index.notes(root, stats, progress),
+                                                     index.stats), rebuild)
+        notes, canvases = _split(read)
+        vault = Vault(root, files, notes, config, listing.diagnostics, canvases)
+        vault.index_stats = dict(done, location=str(location))
         vault.fingerprint = Index.fingerprint(stats)
         return vault
     notes, canvases = _split({p: note for p, _, note, _ in parse_files(root, stats.sources,

@@ -14,6 +14,7 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING, Callable
 
+from ..model import CONTEXT_CHARS, LineText
 from .dispatch import dispatching_tokenizer
 from .scan import scan_inline
 from .tags import TAG_BODY, is_valid_tag, tag_rule
@@ -48,20 +49,10 @@ def find_block_id(line: str) -> re.Match | None:
     return BLOCK_ID.search(line, caret) if caret >= 0 else None
 
 
-CONTEXT_CHARS = 240
-
-
 def line_context(text: str, column: int = 1) -> str:
     """The line a link is on, trimmed; on a very long line, a window around ``column``
-    marked ``...`` where cut (ASCII: a one-character ``…`` would make Python store the
-    window of an ASCII line at two bytes a character, plus a UTF-8 copy once it is
-    written to SQLite -- at 100k generated notes, hundreds of MB)."""
-    text = text.strip() if len(text) <= CONTEXT_CHARS else text
-    if len(text) <= CONTEXT_CHARS:
-        return text
-    start = max(0, min(column - 1 - CONTEXT_CHARS // 3, len(text) - CONTEXT_CHARS))
-    window = text[start:start + CONTEXT_CHARS].strip()
-    return ("..." if start else "") + window + ("..." if start + CONTEXT_CHARS < len(text) else "")
+    (model.LineText.context: the one rule)."""
+    return LineText(text).context(column)
 
 
 def _could_be_link(state: StateInline, start: int) -> bool:
