@@ -62,7 +62,8 @@ _CONTENTS = {  # table -> (its columns, the same from a parsed note)
                   lambda n: [(c.kind, c.value, c.line, c.column) for c in n.citations]),
     "lines": ("line, start, length, text",  # what contexts show, once a line
               lambda n: sorted({(r.line, r.where.start, r.where.length, r.where.text)
-                                for r in n.links + n.citations})),
+                                for r in n.links + n.citations
+                                if r.where.__class__ is not str})),  # (a canvas's: text)
     "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
                                                   for k, v in n.frontmatter.items())),
     "diagnostics": ("line, col, severity, code, message",
