@@ -208,6 +208,7 @@ JSON_VALUES = st.recursive(
     max_leaves=20)
 
 
+@pytest.mark.slow
 @given(st.one_of(st.binary(max_size=200), JSON_VALUES.map(lambda v: json.dumps(v).encode()),
                  st.lists(JSON_VALUES, max_size=5).map(
                      lambda nodes: json.dumps({"nodes": nodes}).encode())))

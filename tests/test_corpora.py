@@ -17,6 +17,8 @@ from vaultgraph.cli import cli
 
 from .conftest import CORPORA, needs_corpora
 
+pytestmark = pytest.mark.slow  # whole real vaults, through the CLI
+
 VAULTS = sorted(p.name for p in CORPORA.iterdir() if p.is_dir()) if CORPORA.is_dir() else []
 
 

@@ -42,6 +42,7 @@ def codes(root):
     return found
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", sorted(hostile.FILES))
 def test_each_hostile_file_gets_its_diagnostic(codes, path):
     expected = hostile.FILES[path][1]
@@ -50,6 +51,7 @@ def test_each_hostile_file_gets_its_diagnostic(codes, path):
     assert not (got - expected - {"unresolved-link", "missing-attachment"}), (path, got)
 
 
+@pytest.mark.slow
 def test_big_note_and_symlinks(codes):
     path, _, expected = hostile.BIG_NOTE
     assert codes[path] == expected
@@ -58,6 +60,7 @@ def test_big_note_and_symlinks(codes):
         assert codes["dangling.md"] == {"ignored-symlink"}
 
 
+@pytest.mark.slow
 def test_hostile_notes_keep_their_links_and_tags(root):
     vault = vaultgraph.load(root)
     for path in ("encoding/latin1.md", "encoding/mixed.md", "encoding/bom.md", "encoding/crlf.md",
@@ -104,6 +107,7 @@ COMMANDS = [
 ]
 
 
+@pytest.mark.slow
 def test_every_command_finishes_and_writes_nothing(root):
     before = _hash_tree(root)
     for args in COMMANDS:
@@ -115,6 +119,7 @@ def test_every_command_finishes_and_writes_nothing(root):
     assert _hash_tree(root) == before
 
 
+@pytest.mark.slow
 def test_real_process_reports_and_exits_1_without_traceback(root):
     proc = subprocess.run([sys.executable, "-m", "vaultgraph", "--vault", str(root), "check",
                            "--format", "json"], capture_output=True, text=True, timeout=300)
@@ -196,6 +201,7 @@ def _check(root: Path, timeout: float = 60) -> tuple[int, set[tuple[str, str]], 
             data["summary"])
 
 
+@pytest.mark.slow
 @needs_posix
 def test_special_entries_of_the_hostile_vault(root, codes):
     for path, expected in hostile.SPECIAL.items():
@@ -356,6 +362,7 @@ def _lines_are_ours(args, output):
             assert "github" in args and OUR_ANNOTATION.match(line), (args, line)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", HUMAN_COMMANDS, ids=" ".join)
 def test_human_output_shows_control_characters_and_forges_no_line(root, args):
     result = CliRunner().invoke(cli, ["--vault", str(root), *args])
@@ -374,6 +381,7 @@ def test_human_output_shows_control_characters_and_forges_no_line(root, args):
         assert "\\x1b]52;c;cHduZWQ=\\x07 clear \\x1b[2J" in result.stdout  # (a tab: rich's path)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["check"], ["backlinks", "Target"], ["orphans"],
                                   ["mentions", "Target"]], ids=" ".join)
 def test_coloured_output_sends_no_escape_sequence_of_the_vault(root, args, monkeypatch):
@@ -384,6 +392,7 @@ def test_coloured_output_sends_no_escape_sequence_of_the_vault(root, args, monke
     assert not RAW_CONTROL.search(without_styles), RAW_CONTROL.search(without_styles)
 
 
+@pytest.mark.slow
 def test_markdown_report_is_data_not_markup(root):
     from markdown_it import MarkdownIt
     from mdit_py_plugins.front_matter import front_matter_plugin
@@ -417,6 +426,7 @@ def test_markdown_report_is_data_not_markup(root):
     assert '"><img src=x onerror=alert(1)>.md' in hrefs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, read", [
     ("graphml", lambda text: nx.read_graphml(io.BytesIO(text.encode()), force_multigraph=True)),
     ("gexf", lambda text: nx.read_gexf(io.BytesIO(text.encode()))),
@@ -432,6 +442,7 @@ def test_xml_exports_read_back_with_forbidden_characters_shown(root, fmt, read):
     assert {"\\x01ctl", "\\x1bc reset", "escapes/orphan \\x1bc\u202e.md"} <= set(back.nodes)
 
 
+@pytest.mark.slow
 def test_mermaid_export_is_one_line_per_node_and_edge_with_control_characters_shown(root):
     result = CliRunner().invoke(cli, ["--vault", str(root), "export", "--format", "mermaid"])
     graph = export_graph(vaultgraph.load(root))
@@ -440,6 +451,7 @@ def test_mermaid_export_is_one_line_per_node_and_edge_with_control_characters_sh
 
 
 # -- never write inside the vault; never replace what is not ours ----------------------
+@pytest.mark.slow
 def test_output_inside_the_vault_is_refused(root, tmp_path):
     before = _hash_tree(root)
     outside = tmp_path / "into-the-vault"
@@ -475,6 +487,7 @@ def test_index_inside_the_vault_is_refused(make_vault, tmp_path, monkeypatch):
     assert _hash_tree(root) == before
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks")
 def test_output_writes_through_what_is_not_a_regular_file(root, tmp_path):
     args = ["--vault", str(root), "export", "--format", "csv", "-o"]

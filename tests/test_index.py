@@ -101,6 +101,7 @@ def _write(root, rel, text, tick):
     os.utime(path, ns=(tick, tick))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resolver", ["sql", "memory"])
 def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, monkeypatch,
                                                                      resolver):
@@ -334,6 +335,7 @@ def _load_in_child(args):
     return sorted((p, [e.target for e in vault.outgoing(p)]) for p in vault.notes)
 
 
+@pytest.mark.slow
 def test_concurrent_runs_do_not_corrupt_the_index(tmp_path):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
@@ -352,6 +354,7 @@ def _update_in_child(args):
     return update_index(root, cache)["written"]
 
 
+@pytest.mark.slow
 def test_concurrent_index_updates_all_succeed_and_agree(tmp_path):
     """Runs that parsed before another one wrote still write their answers cleanly."""
     root, cache = tmp_path / "vault", tmp_path / "cache"
@@ -428,6 +431,7 @@ def test_mtimes_are_trusted_only_when_well_before_the_files_were_listed():
     assert Index.fingerprint(FileStats({"a.md": (10, mtime)}, mtime + RACY_NS + 1)) is not None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("resolver", ["sql", "memory"])
 def test_answers_from_notes_parsed_by_worker_processes_equal_a_fresh_parse(tmp_path, monkeypatch,
                                                                            resolver):

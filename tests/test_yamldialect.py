@@ -518,6 +518,7 @@ def _random_front_matter(rng, indent: int = 0, depth: int = 0) -> list[str]:
     return lines
 
 
+@pytest.mark.slow
 def test_random_front_matter_agrees_with_the_js_package():
     """Dev-only differential test: front matter built at random from pieces real vaults
     hold (templates, links, tabs, comments, flow lists over lines...), about a third
