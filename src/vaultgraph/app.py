@@ -8,16 +8,16 @@ with a message.  What a command's answer means for the exit status is decided he
 too (:class:`Outcome`, and one table: :data:`EXIT_CODES`); printing is left to
 ``views``/``render`` and to ``cli``, which turns an Outcome into the process's status.
 
-Nothing here imports click or rich, and vaultgraph's heavier modules load only when a
-command needs them (the CLI's start-up stays light).
+Nothing here imports click, rich or dataclasses (``vaultgraph --help`` imports this
+module and would pay for them), and vaultgraph's other modules load only inside the
+function that needs them.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .check import CheckResult
@@ -235,8 +235,7 @@ def index_outcome(figures: dict[str, Any]) -> None:
         raise UsageProblem(INDEX_NOT_WRITTEN)
 
 
-@dataclass
-class NoteLinks:
+class NoteLinks(NamedTuple):
     """`links`/`backlinks` of a note: the index's answer (``answer``, the documented JSON
     already), or the loaded vault and the note's path for ``views`` to answer from."""
 
@@ -302,8 +301,7 @@ def dependents(session: Session, source: str, config: "ProvenanceConfig") -> dic
     return {"source": source, "notes": notes, "dependents": found.dependents(notes, external)}
 
 
-@dataclass
-class ExplainRequest:
+class ExplainRequest(NamedTuple):
     """What `explain` explains: every link on ``line`` of ``source``, or ``link`` (text
     typed on the command line) written in ``source`` (None: no note)."""
 

@@ -132,7 +132,8 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
            changed: list[str]) -> None:
     """Keep ``checks`` (made for the ``changed`` names, now seen to), unless another run
     changed the index since they were made."""
-    from .index import fields_of, write_transaction
+    from .codec import fields_of
+    from .index import write_transaction
 
     try:
         with write_transaction(connection):
