@@ -339,7 +339,7 @@ class EdgeContexts:
                 "SELECT text, start, length FROM lines WHERE path = ? AND line = ?",
                 (source, line)).fetchone()
             if row is None:  # an edge says its line is kept, and it is not
-                from .index import DamagedIndex
+                from .codec import DamagedIndex
 
                 raise DamagedIndex(f"no line {line} for {source}")
             shown = self.lines[source, line] = LineText(*row)

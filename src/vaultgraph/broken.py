@@ -16,11 +16,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 
 from .files import is_note
-from .model import ERROR, WARNING
+from .model import ATTACHMENT_EXTENSIONS, COMMENTED, ERROR, WARNING  # noqa: F401 (check's names)
 from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
 
 if TYPE_CHECKING:
-    from .check import Suggester
+    from .suggest import Suggester
     from .model import Link, Note
     from .resolve import Resolution
 
@@ -33,13 +33,6 @@ LINK_CODES = {
     "ambiguous-link": WARNING,
     "case-mismatch": WARNING,
 }
-# File types Obsidian opens (Accepted file formats); a link to a missing file
-# with one of these extensions is a missing attachment, not a missing note.
-ATTACHMENT_EXTENSIONS = frozenset(
-    "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
-    "pdf canvas base".split()
-)
-COMMENTED = "(inside a %%comment%%)"
 # Characters Obsidian reads as link syntax: a file whose name holds one cannot be linked.
 UNLINKABLE = "#^|[]"
 # Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
@@ -127,7 +120,7 @@ class BrokenLinks:
 
     @cached_property
     def _attachment_names(self) -> "Suggester":
-        from .check import Suggester
+        from .suggest import Suggester
 
         return Suggester({fold(posixpath.basename(p)): posixpath.basename(p)
                           for p in self.vault.attachments})
@@ -221,7 +214,7 @@ def _problem(code: str, reason: str, suggestions: Sequence[str] = (),
 
 
 def _suggest(text: str, names: dict[str, str]) -> list[str]:
-    from .check import suggest
+    from .suggest import suggest
 
     return suggest(text, names)
 

@@ -1,7 +1,9 @@
-"""The ``vaultgraph`` command line: click commands over the Python API, no logic.
+"""The ``vaultgraph`` command line: each click command is arguments -> an ``app``
+function -> a view (JSON, or ``render`` for people) -> an exit status; no logic.
 
-Exit codes (docs/cli.md); those of signals, pipes and I/O errors are set for every
-command in one place, :func:`main`:
+Exit codes (docs/cli.md), from one table (app.EXIT_CODES): a command's outcome
+(app.Outcome, and app.AppError's for what it cannot answer) sets its status; those of
+signals, pipes and I/O errors are set for every command in one place, :func:`main`:
 
 - 0 success;
 - 1 findings (check errors, a NOTE matching nothing or several notes, a broken link
@@ -26,135 +28,17 @@ from typing import TYPE_CHECKING, Any, Callable, NoReturn
 
 import click
 
+from . import app
+from .app import EXIT_CODES, AppError, Outcome, Session
 from .escape import terminal
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .files import Listing
-    from .vault import Vault
-
-EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 1, 2, 3
-# 128 + the signal's number, as a shell reports a process the signal ended (SIGTERM's 143:
-# process.Interrupted.exit_code)
-EXIT_INTERRUPTED, EXIT_CLOSED_PIPE = 130, 141  # SIGINT, SIGPIPE
+EXIT_FINDINGS, EXIT_USAGE = EXIT_CODES[Outcome.FINDINGS], EXIT_CODES[Outcome.USAGE]
+EXIT_INTERNAL, EXIT_INTERRUPTED = EXIT_CODES[Outcome.INTERNAL], EXIT_CODES[Outcome.INTERRUPTED]
+EXIT_CLOSED_PIPE = EXIT_CODES[Outcome.CLOSED_PIPE]
 PROGRESS_THRESHOLD = 500  # notes or names; fewer are read or checked too fast to need a bar
-
-
-def find_vault_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding ``.obsidian/``, else ``start``."""
-    for folder in (start, *start.parents):
-        if (folder / ".obsidian").is_dir():
-            return folder
-    return start
-
-
-class State:
-    """What the group options decide; the vault is loaded on first use."""
-
-    def __init__(self, vault_path: str | None, config_dir: str, cache_dir: str | None,
-                 use_cache: bool):
-        self.vault_path, self.config_dir = vault_path, config_dir
-        self.cache_dir, self.use_cache = cache_dir, use_cache
-        self._vault: Vault | None = None
-        self._listing: Listing | None = None  # the vault's files, when listed before loading
-        self._cache_checked = False
-
-    @property
-    def root(self) -> Path:
-        if self.vault_path:
-            return Path(self.vault_path)
-        return find_vault_root(Path.cwd())
-
-    def check_cache_location(self) -> None:
-        """Exit 2 when the index's folder is inside the vault (``index.index_file``'s rule)."""
-        if self.use_cache and not self._cache_checked:
-            from .index import CacheInsideVault, index_file
-
-            try:
-                index_file(self.root, self.cache_dir)
-            except CacheInsideVault as exc:
-                fail(str(exc), EXIT_USAGE)
-            self._cache_checked = True
-
-    def vault(self, rebuild: bool = False) -> "Vault":
-        if self._vault is None:
-            from .vault import VaultError, load
-
-            self.check_cache_location()
-
-            try:
-                self._vault = load(self.root, self.config_dir, progress=_progress_bar(),
-                                   cache=self.use_cache, cache_dir=self.cache_dir, rebuild=rebuild,
-                                   listing=self._listing)
-            except VaultError as exc:
-                fail(str(exc), EXIT_USAGE)
-        return self._vault
-
-    @property
-    def answers_from_index(self) -> bool:
-        """Whether a query may be answered from the index without loading the vault."""
-        if not (self.use_cache and self._vault is None and self.root.is_dir()):
-            return False
-        self.check_cache_location()
-        return True
-
-    def quick_answer(self, query: str, include_excluded: bool,
-                     outgoing: bool = False) -> dict[str, Any] | None:
-        """`backlinks`/`links` by SQL from the index (brought up to date first), or None
-        when there is no usable index: then load the vault."""
-        if not self.answers_from_index:
-            return None
-        from .files import load_config
-        from .index import quick_answer
-        from .lookup import NoteLookupError
-
-        try:
-            return quick_answer(self.root, self.cache_dir, load_config(self.root, self.config_dir),
-                                query, include_excluded, outgoing, progress=_progress_bar())
-        except NoteLookupError as exc:
-            fail(str(exc), EXIT_FINDINGS)
-
-    def visible_answer(self, answer: Callable, from_vault: Callable, include_excluded: bool) -> Any:
-        """``answer``, an answers.py query, run on the index (brought up to date first);
-        else ``from_vault(vault, include_excluded)`` on the loaded vault."""
-        if self.answers_from_index:
-            from .files import load_config
-            from .index import visible_answer
-
-            found = visible_answer(self.root, self.cache_dir,
-                                   load_config(self.root, self.config_dir), answer,
-                                   include_excluded, progress=_progress_bar())
-            if found is not None:
-                return found
-        return from_vault(self.vault(), include_excluded)
-
-    def findings(self, include_excluded: bool, config) -> tuple[list, int]:
-        """`check`'s findings and the number of notes checked: from the index, where
-        only the notes whose findings can have changed are checked again; else from
-        the loaded vault."""
-        from .check import collect_findings
-
-        if self.answers_from_index:
-            from .files import list_vault
-            from .findings import indexed_findings
-
-            self._listing = list_vault(self.root, self.config_dir)  # (loading lists no more)
-            found = indexed_findings(self.root, self.cache_dir, self._listing, include_excluded,
-                                     config, progress=_progress_bar())
-            if found is not None:
-                return found
-        vault = self.vault()
-        return (collect_findings(vault, include_excluded, config, progress=_progress_bar()),
-                len(vault.visible_notes(include_excluded)))
-
-    def note_path(self, query: str) -> str:
-        from .lookup import NoteLookupError
-
-        try:
-            return self.vault().note_path(query)
-        except NoteLookupError as exc:
-            fail(str(exc), EXIT_FINDINGS)
 
 
 _live_bars: list = []
@@ -243,6 +127,8 @@ class _Commands(click.Group):
             return super().invoke(ctx)
         except KeyboardInterrupt:
             ctx.exit(EXIT_INTERRUPTED)
+        except AppError as exc:  # one line on stderr, and the exit status of its outcome
+            fail(str(exc), EXIT_CODES[exc.outcome])
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -261,26 +147,25 @@ class _Commands(click.Group):
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
         no_cache: bool) -> None:
     """Query and validate an Obsidian vault: links, backlinks, tags, broken links."""
-    state = State(vault_path, config_dir, cache_dir, not no_cache)
-    if isinstance(ctx.obj, list):  # main() keeps the run's State to the end
-        ctx.obj.append(state)
-    ctx.obj = state
+    session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar)
+    if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
+        ctx.obj.append(session)
+    ctx.obj = session
+
+
+def finish(outcome: Outcome) -> None:
+    """End the command with ``outcome``'s exit status (app.EXIT_CODES) unless it is OK."""
+    if outcome is not Outcome.OK:
+        sys.exit(EXIT_CODES[outcome])
 
 
 @cli.command()
 @click.option("--rebuild", is_flag=True, help="Discard the index and parse every note again.")
 @json_option
 @click.pass_obj
-def index(state: State, rebuild: bool, as_json: bool) -> None:
+def index(session: Session, rebuild: bool, as_json: bool) -> None:
     """Bring the index of parsed notes up to date (every command does this first)."""
-    from .index import update_index
-
-    if not state.use_cache:
-        fail("--no-cache: there is no index to update", EXIT_USAGE)
-    if not state.root.is_dir():
-        fail(f"vault not found: {state.root}", EXIT_USAGE)
-    state.check_cache_location()
-    data = update_index(state.root, state.cache_dir, rebuild, _progress_bar())
+    data = app.update_index(session, rebuild)
     if as_json:
         emit_json(data)
     else:
@@ -288,9 +173,7 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
         click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
                    f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
-    if not data["written"]:
-        fail("the index could not be written (locked by another run for over 15 s, or its "
-             "folder is not writable or not this user's); nothing was stored", EXIT_USAGE)
+    app.index_outcome(data)
 
 
 @cli.command()
@@ -298,13 +181,14 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
 @json_option
 @excluded_option
 @click.pass_obj
-def links(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+def links(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Outgoing links and backlinks of NOTE (path, name or alias)."""
-    from .views import links_view
-
-    data = state.quick_answer(note, include_excluded, outgoing=True)
+    found = app.note_links(session, note, include_excluded, outgoing=True)
+    data = found.answer
     if data is None:
-        data = links_view(state.vault(), state.note_path(note), include_excluded)
+        from .views import links_view
+
+        data = links_view(found.vault, found.path, include_excluded)
     _show(as_json, data, "links", data)
 
 
@@ -313,13 +197,14 @@ def links(state: State, note: str, as_json: bool, include_excluded: bool) -> Non
 @json_option
 @excluded_option
 @click.pass_obj
-def backlinks(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+def backlinks(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Notes linking to NOTE, with the line each link is on."""
-    from .views import backlinks_view
-
-    data = state.quick_answer(note, include_excluded)
+    found = app.note_links(session, note, include_excluded)
+    data = found.answer
     if data is None:
-        data = backlinks_view(state.vault(), state.note_path(note), include_excluded)
+        from .views import backlinks_view
+
+        data = backlinks_view(found.vault, found.path, include_excluded)
     _show(as_json, data, "backlinks", data)
 
 
@@ -328,14 +213,11 @@ def backlinks(state: State, note: str, as_json: bool, include_excluded: bool) ->
 @json_option
 @excluded_option
 @click.pass_obj
-def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -> None:
+def tags(session: Session, tag: str | None, as_json: bool, include_excluded: bool) -> None:
     """All tags with note counts, as a tree; or the notes carrying TAG (nested included)."""
     from . import views
 
-    from .answers import tag_index
-
-    index = state.visible_answer(tag_index, lambda vault, excluded: vault.tags(excluded),
-                                 include_excluded)
+    index = app.tags(session, include_excluded)
     data = views.tags_view(index) if tag is None else views.tag_notes_view(index, tag)
     if as_json:
         emit_json(data)
@@ -346,23 +228,13 @@ def tags(state: State, tag: str | None, as_json: bool, include_excluded: bool) -
             render.tag_tree(console(), data)
         else:
             render.tag_notes(console(), data)
-    if tag is not None and not data["notes"]:
-        sys.exit(EXIT_FINDINGS)
+    finish(app.tag_outcome(tag, data.get("notes", [])))
 
 
 role_option = click.option(
     "--role", "roles", multiple=True, metavar="#TAG=ROLE|FOLDER/=ROLE",
     help="Give notes with this tag, or in this folder, a provenance role "
          "(claim, evidence, concept, source, question). Default: #🔴=claim.")
-
-
-def _provenance_config(roles: tuple[str, ...]):
-    from .provenance import ProvenanceConfig
-
-    try:
-        return ProvenanceConfig.from_specs(list(roles))
-    except ValueError as exc:
-        fail(str(exc), EXIT_USAGE)
 
 
 @cli.command()
@@ -374,28 +246,20 @@ def _provenance_config(roles: tuple[str, ...]):
 @role_option
 @json_option
 @click.pass_obj
-def provenance(state: State, claim: str | None, dependents: str | None, depth: int,
+def provenance(session: Session, claim: str | None, dependents: str | None, depth: int,
                roles: tuple[str, ...], as_json: bool) -> None:
     """Where CLAIM comes from: the evidence and sources it rests on, with a verdict.
 
     With --dependents SOURCE: every claim that rests on SOURCE, directly or
     through other notes -- what to re-check when a source is retracted.
     """
-    from . import views
-
     if (claim is None) == (dependents is None):
         fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
-    config = _provenance_config(roles)
-    vault = state.vault()
+    config = app.provenance_config(roles)
     if dependents is not None:
-        from .lookup import NoteLookupError
-
-        try:
-            data = views.dependents_view(vault, dependents, config)
-        except NoteLookupError as exc:
-            fail(str(exc), EXIT_FINDINGS)
+        data = app.dependents(session, dependents, config)
     else:
-        data = views.provenance_view(vault, state.note_path(claim), depth, config)
+        data = app.provenance(session, claim, depth, config)
     if as_json:
         return emit_json(data)
     from . import render
@@ -411,7 +275,7 @@ def provenance(state: State, claim: str | None, dependents: str | None, depth: i
 @click.option("--from", "source", metavar="NOTE", help="The note the link is written in.")
 @json_option
 @click.pass_obj
-def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
+def explain(session: Session, link: str, source: str | None, as_json: bool) -> None:
     """How Obsidian's rules resolve LINK, or why it is broken.
 
     LINK is link text (`Neuron#Axons`, `[[../Neuron]]`, `[t](Neuron.md)`) with --from NOTE,
@@ -419,27 +283,19 @@ def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
     """
     from .views import explain_view
 
-    note, colon, number = link.rpartition(":")
-    vault = state.vault()
-    if colon and number.isdigit() and source is None:
-        data = explain_view(vault, None, state.note_path(note), int(number))
-    else:
-        data = explain_view(vault, link, state.note_path(source) if source else None)
+    asked = app.explain(session, link, source)
+    data = explain_view(asked.vault, asked.link, asked.source, asked.line)
     _show(as_json, data, "explain", data)
-    if not data["links"] or any(item["problems"] for item in data["links"]):
-        sys.exit(EXIT_FINDINGS)
+    finish(app.explain_outcome(data["links"]))
 
 
 @cli.command()
 @json_option
 @excluded_option
 @click.pass_obj
-def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
+def orphans(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Notes with no links to or from other notes."""
-    from . import answers, queries
-
-    paths = queries.orphans(state.visible_answer(answers.link_ends, queries.link_ends,
-                                                 include_excluded))
+    paths = app.orphans(session, include_excluded)
     _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
 
 
@@ -447,12 +303,9 @@ def orphans(state: State, as_json: bool, include_excluded: bool) -> None:
 @json_option
 @excluded_option
 @click.pass_obj
-def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
+def deadends(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Notes with no outgoing links to other notes."""
-    from . import answers, queries
-
-    paths = queries.deadends(state.visible_answer(answers.link_ends, queries.link_ends,
-                                                  include_excluded))
+    paths = app.deadends(session, include_excluded)
     _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
 
 
@@ -460,12 +313,9 @@ def deadends(state: State, as_json: bool, include_excluded: bool) -> None:
 @json_option
 @excluded_option
 @click.pass_obj
-def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
+def wanted(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Unresolved note names, most linked first, with the notes linking to them."""
-    from . import answers, queries
-
-    rows = queries.wanted(state.visible_answer(answers.broken_links, queries.broken_links,
-                                               include_excluded))
+    rows = app.wanted(session, include_excluded)
     _show(as_json, {"wanted": rows}, "wanted", rows)
 
 
@@ -477,14 +327,10 @@ def wanted(state: State, as_json: bool, include_excluded: bool) -> None:
 @json_option
 @excluded_option
 @click.pass_obj
-def neighbors(state: State, note: str, depth: int, direction: str, as_json: bool,
+def neighbors(session: Session, note: str, depth: int, direction: str, as_json: bool,
               include_excluded: bool) -> None:
     """Notes within --depth links of NOTE (Obsidian's local graph)."""
-    from . import queries
-
-    path = state.note_path(note)
-    rows = queries.neighbors(state.vault(), path, depth, direction, include_excluded)
-    data = {"note": path, "depth": depth, "direction": direction, "neighbors": rows}
+    data = app.neighbors(session, note, depth, direction, include_excluded)
     _show(as_json, data, "neighbors", data)
 
 
@@ -495,17 +341,12 @@ def neighbors(state: State, note: str, depth: int, direction: str, as_json: bool
 @json_option
 @excluded_option
 @click.pass_obj
-def path_command(state: State, start: str, end: str, directed: bool, as_json: bool,
+def path_command(session: Session, start: str, end: str, directed: bool, as_json: bool,
                  include_excluded: bool) -> None:
     """The shortest chain of links between START and END, with the line of each hop."""
-    from . import queries
-
-    a, b = state.note_path(start), state.note_path(end)
-    hops = queries.shortest_path(state.vault(), a, b, directed, include_excluded)
-    data = {"from": a, "to": b, "directed": directed, "hops": hops}
+    data = app.shortest_path(session, start, end, directed, include_excluded)
     _show(as_json, data, "path", data)
-    if hops is None:
-        sys.exit(EXIT_FINDINGS)
+    finish(app.path_outcome(data))
 
 
 @cli.command()
@@ -513,11 +354,9 @@ def path_command(state: State, start: str, end: str, directed: bool, as_json: bo
 @json_option
 @excluded_option
 @click.pass_obj
-def hubs(state: State, top: int, as_json: bool, include_excluded: bool) -> None:
+def hubs(session: Session, top: int, as_json: bool, include_excluded: bool) -> None:
     """The most central notes: PageRank over the link graph, with in- and out-degree."""
-    from . import queries
-
-    rows = queries.hubs(state.vault(), top, include_excluded)
+    rows = app.hubs(session, top, include_excluded)
     _show(as_json, {"hubs": rows}, "hubs", rows)
 
 
@@ -527,12 +366,9 @@ def hubs(state: State, top: int, as_json: bool, include_excluded: bool) -> None:
 @json_option
 @excluded_option
 @click.pass_obj
-def related(state: State, note: str, top: int, as_json: bool, include_excluded: bool) -> None:
+def related(session: Session, note: str, top: int, as_json: bool, include_excluded: bool) -> None:
     """Notes not linked with NOTE that share the most links and tags with it."""
-    from . import queries
-
-    path = state.note_path(note)
-    data = {"note": path, "related": queries.related(state.vault(), path, top, include_excluded)}
+    data = app.related(session, note, top, include_excluded)
     _show(as_json, data, "related", data)
 
 
@@ -541,17 +377,9 @@ def related(state: State, note: str, top: int, as_json: bool, include_excluded: 
 @json_option
 @excluded_option
 @click.pass_obj
-def mentions(state: State, note: str, as_json: bool, include_excluded: bool) -> None:
+def mentions(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Unlinked mentions: NOTE's name or aliases in other notes' text, not linked."""
-    from . import queries
-
-    vault = state.vault()
-    path = state.note_path(note)
-    target = vault.notes.get(path)
-    if target is None:
-        fail(f"{path} is not a note", EXIT_FINDINGS)
-    data = {"note": path, "names": [target.name, *target.aliases],
-            "mentions": queries.mentions(vault, path, include_excluded)}
+    data = app.mentions(session, note, include_excluded)
     _show(as_json, data, "mentions", data)
 
 
@@ -559,24 +387,10 @@ def mentions(state: State, note: str, as_json: bool, include_excluded: bool) -> 
 @json_option
 @excluded_option
 @click.pass_obj
-def stats(state: State, as_json: bool, include_excluded: bool) -> None:
+def stats(session: Session, as_json: bool, include_excluded: bool) -> None:
     """A one-screen health summary of the vault."""
-    from . import queries
-
-    data = queries.stats(state.vault(), include_excluded)
+    data = app.stats(session, include_excluded)
     _show(as_json, data, "stats", data)
-
-
-def _refuse_output_inside(state: State, output: str | None) -> None:
-    """Exit 2 when ``-o`` names a file inside the vault (symlinks followed): vaultgraph
-    never writes there, and would overwrite a note."""
-    if output is None or output == "-":
-        return
-    from .places import is_inside
-
-    if is_inside(output, state.root):
-        fail(f"will not write {output}: it is inside the vault {state.root} "
-             "(vaultgraph never writes there)", EXIT_USAGE)
 
 
 def _write_output(text: str, output: str | None) -> None:
@@ -612,16 +426,16 @@ def report() -> None:
 @click.option("--sort", type=click.Choice(["name", "backlinks"]), default="name", show_default=True)
 @excluded_option
 @click.pass_obj
-def report_backlinks(state: State, fmt: str, output: str | None, tag: str | None,
+def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | None,
                      path_glob: str | None, min_backlinks: int, include_unresolved: bool,
                      sort: str, include_excluded: bool) -> None:
     """Every note with its backlinks (and the line each comes from), its outgoing
     links with their status, the wanted notes, tags and broken links."""
     from .report import ReportOptions, build_report, render
 
-    _refuse_output_inside(state, output)
+    app.refuse_output_inside(session, output)
     options = ReportOptions(tag, path_glob, min_backlinks, include_unresolved, sort, include_excluded)
-    _write_output(render(build_report(state.vault(), options), fmt), output)
+    _write_output(render(build_report(session.vault(), options), fmt), output)
 
 
 @cli.command()
@@ -636,27 +450,17 @@ def report_backlinks(state: State, fmt: str, output: str | None, tag: str | None
               help="With --around: how many links away.")
 @excluded_option
 @click.pass_obj
-def export(state: State, fmt: str, output: str | None, no_attachments: bool, no_unresolved: bool,
-           tag: str | None, around: str | None, depth: int, include_excluded: bool) -> None:
+def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
+           no_unresolved: bool, tag: str | None, around: str | None, depth: int,
+           include_excluded: bool) -> None:
     """The concept graph for Gephi, Cytoscape, Graphviz, Mermaid or a spreadsheet."""
     from .export import export_graph, write_graph
 
-    _refuse_output_inside(state, output)
-    centre = state.note_path(around) if around else None
-    graph = export_graph(state.vault(), not no_attachments, not no_unresolved, tag, centre,
+    app.refuse_output_inside(session, output)
+    centre = session.note_path(around) if around else None
+    graph = export_graph(session.vault(), not no_attachments, not no_unresolved, tag, centre,
                          depth, include_excluded)
     _write_output(write_graph(graph, fmt), output)
-
-
-def _codes(value: str | None) -> list[str]:
-    from .check import CODES
-
-    codes = [c.strip() for c in (value or "").split(",") if c.strip()]
-    unknown = [c for c in codes if c not in CODES]
-    if unknown:
-        raise click.BadParameter(f"unknown code(s): {', '.join(unknown)}; "
-                                 f"known: {', '.join(sorted(CODES))}")
-    return codes
 
 
 @cli.command()
@@ -673,7 +477,7 @@ def _codes(value: str | None) -> list[str]:
 @excluded_option
 @role_option
 @click.pass_obj
-def check(state: State, fmt: str, select: str | None, ignore: str | None,
+def check(session: Session, fmt: str, select: str | None, ignore: str | None,
           unresolved: str, commented: str, include_excluded: bool,
           roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
@@ -682,15 +486,7 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     links, invalid front matter, unreadable files, unsourced claims and
     citations of missing sources, with file:line:col.
     """
-    from .check import select_findings
-
-    try:
-        selected, ignored = _codes(select), _codes(ignore)
-    except click.BadParameter as exc:
-        fail(str(exc), EXIT_USAGE)
-    config = _provenance_config(roles)
-    found, notes = state.findings(include_excluded, config)
-    result = select_findings(found, notes, unresolved, selected, ignored, commented)
+    result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
     if fmt == "json":
         from .views import check_view
 
@@ -698,12 +494,12 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     else:
         from . import render
 
-        show = path_shower(state.root)
+        show = path_shower(session.root)
         if fmt == "github":
             render.github_annotations(result, show)
         else:
             render.check_text(console(), result, show)
-    sys.exit(EXIT_FINDINGS if result.errors else 0)
+    sys.exit(EXIT_CODES[app.check_outcome(result)])
 
 
 def main() -> None:
@@ -717,7 +513,7 @@ def main() -> None:
     A command loads millions of objects that live until it ends.  Python's cyclic
     garbage collector is off: it would scan them again and again, and they hold no
     cycles worth collecting (at 100k notes, a fifth of `check` after an edit went to
-    it).  Nor are they freed one by one at the end: the run's State is kept, and once
+    it).  Nor are they freed one by one at the end: the run's Session is kept, and once
     the output is flushed the process ends with ``os._exit`` (freeing the vault that
     `check` loads at 100k notes took over a second).
     """
@@ -727,7 +523,7 @@ def main() -> None:
     catch_signals()
     gc.disable()
     guard_stdout()
-    alive: list[State] = []
+    alive: list[Session] = []
     try:
         cli(prog_name="vaultgraph", obj=alive)
         code: object = 0

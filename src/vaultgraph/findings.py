@@ -2,25 +2,13 @@
 incrementally: after an edit only the notes whose findings can have changed are
 checked again, and nothing else of the vault is loaded.
 
-What a note's findings depend on (check.NoteCheck), and so when they are forgotten
-(:func:`forget_findings`, in the transaction that brings the answers up to date):
-
-- the note itself: it was parsed again, or it is gone;
-- where its links resolve, whether a link is ambiguous, and whether a file spelled
-  exactly like a link exists besides the one it resolves to (case-mismatch): a file
-  was added or removed whose name is the lookup key of one of its links (every file a
-  link's name can match, whatever its case, has that key);
-- the headings and block ids of the notes its links name with a ``#``: such a
-  note was parsed again;
-- for its broken links, the names, aliases and attachments of the vault
-  (did-you-mean, "is an alias of", a file whose name holds link syntax): the names of
-  files added or removed and the aliases added or dropped are kept (``changed_names``),
-  and the next check checks again the notes with a broken link whose name scores at
-  least the did-you-mean cutoff with one of them (every note with a broken link when a
-  name holding ``#^|[]`` came or went) -- no other answer can change.
-
-A canvas's findings (its links only) follow the same rules; canvases are listed with
-the files, not in ``names``.
+The tables they are kept in, and the rules for when an edit makes them stale, are
+the store's (checked.py: ``forget_findings`` runs in the transaction that brings the
+answers up to date).  This module does the checking: it reads the notes whose
+findings were forgotten from the index, checks them (check.check_notes) and keeps
+what it found; and for the names that came or went (``changed_names``) it finds the
+notes with a broken link whose name scores at least the did-you-mean cutoff with one
+of them (:func:`_near_changed_names`).
 
 Provenance's ``unsourced-claim`` is worked out afresh by each run from what the
 notes keep (roles, evidence links) and where their links now resolve.
@@ -37,61 +25,21 @@ from typing import TYPE_CHECKING, Callable
 
 from .files import Listing, is_note
 from .model import Diagnostic, Note
-from .resolve import Resolver, fold, keys_matching, resolved_per_folder
+from .resolve import Resolver, fold, resolved_per_folder
 
 if TYPE_CHECKING:
-    from .answers import AnswerWriter
-    from .check import NoteCheck, Suggester
+    from .check import NoteCheck
+    from .suggest import Suggester
     from .index import Index
     from .provenance import ProvenanceConfig
     from .vault import Edge
-
-SCHEMA_SQL = """
--- check.NoteCheck of each note checked since it, or what its findings depend on, last
--- changed (findings: JSON diagnostic rows, NULL when there are none).
-CREATE TABLE IF NOT EXISTS checked (
-    path TEXT PRIMARY KEY, declared TEXT, source_keys INTEGER NOT NULL, cites INTEGER NOT NULL,
-    findings TEXT
-);
-CREATE TABLE IF NOT EXISTS evidence (
-    source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (source, seq)
-);
--- Folded names of notes and attachments, and aliases, that came or went since the last
--- check: the notes whose broken links they can change are checked again.
-CREATE TABLE IF NOT EXISTS changed_names (name TEXT PRIMARY KEY);
-"""
-
-
-def forget_findings(connection: sqlite3.Connection, answers: "AnswerWriter") -> None:
-    """Drop the kept findings of every note whose findings the changes ``answers``
-    just wrote can change (the rules are in this module's docstring)."""
-    if answers.empty:
-        return
-    if answers.every_note_written:
-        connection.execute("DELETE FROM checked")
-        connection.execute("DELETE FROM evidence")
-        return
-    stale = answers.written | set(answers.gone)
-    keys = sorted({key for path in answers.added + answers.gone for key in keys_matching(path)})
-    for start in range(0, len(keys), 500):
-        chunk = keys[start:start + 500]
-        stale.update(source for (source,) in connection.execute(
-            f"SELECT source FROM edges WHERE lookup_key IN ({','.join('?' * len(chunk))})", chunk))
-    for path in answers.written:
-        stale.update(source for (source,) in connection.execute(
-            "SELECT source FROM edges WHERE target = ? AND instr(raw, '#') > 0", (path,)))
-    connection.executemany("DELETE FROM checked WHERE path = ?", ((p,) for p in stale))
-    connection.executemany("DELETE FROM evidence WHERE source = ?", ((p,) for p in stale))
-    connection.executemany("INSERT OR IGNORE INTO changed_names VALUES (?)",
-                           ((name,) for name in answers.changed_names))
-
 
 def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> set[str]:
     """The notes with a broken link whose did-you-mean or "is an alias of" hint the names
     that came or went (``changed``) can change: a link whose name scores at least the
     did-you-mean cutoff with one of them (an alias of that very name scores 100)."""
     from .broken import UNLINKABLE
-    from .check import Suggester
+    from .suggest import Suggester
 
     sources: dict[str, set[str]] = {}
     for source, linkpath in connection.execute(
@@ -110,7 +58,7 @@ class StoredNotes:
     """Notes read from the index on first use (and those just parsed, ``parsed``)."""
 
     def __init__(self, connection: sqlite3.Connection, parsed: dict[str, Note]):
-        from .index import decoded, note_from_json
+        from .codec import decoded, note_from_json
 
         self.connection, self.loaded = connection, dict(parsed)
         self.read = lambda path, text: decoded(note_from_json, path, text)  # noqa: E731
@@ -127,7 +75,7 @@ class StoredNotes:
 
     def __getitem__(self, path: str) -> Note:
         """A note the index's answers name (not having it, the index is not to be trusted)."""
-        from .index import DamagedIndex
+        from .codec import DamagedIndex
 
         note = self.get(path)
         if note is None:
@@ -180,7 +128,7 @@ class IndexedVault:
 
 
 def _damaged() -> None:
-    from .index import DamagedIndex
+    from .codec import DamagedIndex
 
     raise DamagedIndex("the did-you-mean answers kept cannot be read")
 
@@ -189,7 +137,8 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
            changed: list[str]) -> None:
     """Keep ``checks`` (made for the ``changed`` names, now seen to), unless another run
     changed the index since they were made."""
-    from .index import fields_of, write_transaction
+    from .codec import fields_of
+    from .index import write_transaction
 
     try:
         with write_transaction(connection):
@@ -323,7 +272,7 @@ def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["Note
             include_excluded: bool, config: "ProvenanceConfig") -> tuple[list[Diagnostic], int]:
     """The listing's diagnostics, the findings of every visible note (those kept and
     those of ``checks``) and the unsourced claims; and the number of visible notes."""
-    from .index import decoded
+    from .codec import decoded
 
     everything = include_excluded or not listing.config.excludes_anything
     visible = (lambda path: True) if everything else \

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from .resolve import Resolver, fold
 
 if TYPE_CHECKING:
-    from .check import Suggester
+    from .suggest import Suggester
 
 
 class NoteLookupError(LookupError):
@@ -62,7 +62,7 @@ class NoteFinder:
     @cached_property
     def suggester(self) -> "Suggester":
         """Did-you-mean over note names and aliases."""
-        from .check import Suggester
+        from .suggest import Suggester
 
         return Suggester(self.lookup_names)
 

@@ -11,7 +11,16 @@ from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
+# File types Obsidian opens (Accepted file formats); a link to a missing file
+# with one of these extensions is a missing attachment, not a missing note.
+ATTACHMENT_EXTENSIONS = frozenset(
+    "avif bmp gif jpeg jpg png svg webp flac m4a mp3 ogg wav webm 3gp mkv mov mp4 ogv "
+    "pdf canvas base".split()
+)
 CONTEXT_CHARS = 240  # the most of a long line a context shows
+# Said of a finding on something written inside a %%comment%% (Obsidian indexes it, but
+# the writer commented it out).
+COMMENTED = "(inside a %%comment%%)"
 
 
 @dataclass(slots=True, eq=False, repr=False)

@@ -17,10 +17,9 @@ from urllib.parse import unquote
 
 from .files import TooLarge, read_bounded
 from .frontmatter import read_frontmatter
-from .model import (ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText, Link, Note,
-                    Quote, Tag, share_lines)
+from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText,
+                    Link, Note, Quote, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
-from .check import COMMENTED
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)

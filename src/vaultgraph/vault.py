@@ -27,7 +27,7 @@ from .resolve import Resolution, Resolver, fold, resolved_per_folder
 if TYPE_CHECKING:
     import networkx
 
-    from .check import Suggester
+    from .suggest import Suggester
 
 
 class VaultError(Exception):

@@ -28,7 +28,7 @@ import re
 from bisect import bisect_right
 from typing import Callable, NamedTuple
 
-from ..check import ATTACHMENT_EXTENSIONS
+from ..model import ATTACHMENT_EXTENSIONS
 from .wikilinks import split_linktext
 
 CUT_LINK = "cut-link"
