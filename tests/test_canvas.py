@@ -151,6 +151,17 @@ def test_canvas_links_through_the_cli(board, cache):
     assert "Missing note.md" in [row["name"] for row in wanted["wanted"]]
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_invalid_canvas_is_a_code_check_can_select_and_ignore(board, cache):
+    selected = _run(board, "check", "--select", "invalid-canvas", "--format", "json",
+                    cache=cache)
+    assert selected.exit_code == 1, selected.output
+    assert [d["code"] for d in json.loads(selected.output)["diagnostics"]] == ["invalid-canvas"]
+    ignored = _run(board, "check", "--ignore", "invalid-canvas,unresolved-link", cache=cache)
+    assert ignored.exit_code == 0, ignored.output
+    assert "invalid-canvas" not in ignored.output
+
+
 def test_canvas_in_the_graph_and_stats(board):
     vault = vaultgraph.load(board)
     edges = [(s, t, d["kind"]) for s, t, d in vault.graph.edges(data=True)
