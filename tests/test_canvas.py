@@ -242,3 +242,12 @@ def test_would_be_links_on_a_canvas_are_reported(make_vault, cache):
     assert all("(canvas node t9)" in m for m in messages)
     hidden = _run(vault, "check", "--format", "json", "--commented", "ignore", cache=cache)
     assert len(json.loads(hidden.output)["diagnostics"]) == 1  # the one inside %%…%%
+
+
+def test_index_counts_one_note_and_one_canvas_in_the_singular(make_vault, tmp_path):
+    root = make_vault({"One.md": "[[b.canvas]]\n", "b.canvas": _canvas(_file("f1", "One.md"))})
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(tmp_path / "c"),
+                                      "index"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "1 note and 1 canvas: 2 parsed, 0 from the index, 0 removed")

@@ -284,8 +284,12 @@ def index(state: State, rebuild: bool, as_json: bool) -> None:
     if as_json:
         emit_json(data)
     else:
-        canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
-        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
+        def count(n: int, what: str, plural: str) -> str:
+            return f"{n} {what if n == 1 else plural}"
+
+        canvases = (f" and {count(data['canvases'], 'canvas', 'canvases')}"
+                    if data["canvases"] else "")
+        click.echo(f"{count(data['notes'], 'note', 'notes')}{canvases}: {data['parsed']} parsed, "
                    f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
     if not data["written"]:
