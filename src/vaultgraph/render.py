@@ -271,13 +271,16 @@ def mentions(console: Console, data: dict[str, Any]) -> None:
 
 
 def stats(console: Console, data: dict[str, Any]) -> None:
+    # Long names (property:link-in-frontmatter-to-heading) widen the column, up to 60.
+    width = min(60, max([24, *(len(name) + 1 for value in data.values()
+                               if isinstance(value, dict) for name in value)]))
     for key, value in data.items():
         if isinstance(value, dict):
             _line(console, (f"{key}:", "bold"))
             for name, count in value.items():
-                _line(console, f"  {name:<24}{count:>8}")
+                _line(console, f"  {name:<{width}}{count:>8}")
         else:
-            _line(console, (f"{key + ':':<26}", "bold"), f"{value:>8}")
+            _line(console, (f"{key + ':':<{width + 2}}", "bold"), f"{value:>8}")
 
 
 def explain(console: Console, data: dict[str, Any]) -> None:
