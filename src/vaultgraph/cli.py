@@ -252,8 +252,9 @@ class _Commands(click.Group):
 @click.option("--config-dir", default=".obsidian", show_default=True,
               help="Obsidian's configuration folder inside the vault.")
 @click.option("--cache-dir", envvar="VAULTGRAPH_CACHE_DIR", metavar="DIR",
-              help="Where the index of parsed notes is kept (default: ~/.cache/vaultgraph; "
-                   "never inside the vault).")
+              help="Where the index of parsed notes is kept (default: "
+                   "$XDG_CACHE_HOME/vaultgraph, else ~/.cache/vaultgraph; never inside "
+                   "the vault).")
 @click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
               help="Parse every note; neither read nor write the index.")
 @click.version_option(package_name="vaultgraph")
@@ -666,7 +667,8 @@ def _codes(value: str | None) -> list[str]:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
               default="text", show_default=True, help="Output format.")
-@click.option("--select", metavar="CODE,...", help="Report only these codes.")
+@click.option("--select", metavar="CODE,...",
+              help="Report only these codes (unresolved-link, cut-link, ...).")
 @click.option("--ignore", metavar="CODE,...", help="Do not report these codes.")
 @click.option("--unresolved", type=click.Choice(["error", "warning", "ignore"]),
               default="error", show_default=True,
@@ -683,8 +685,12 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
-    links, invalid front matter, unreadable files, unsourced claims and
-    citations of missing sources, with file:line:col.
+    links and links that match a file only without case, text that looks like
+    a link but is not one (cut by a table's |, [[ never closed, a space in a
+    markdown link), invalid front matter, canvases and app.json, unreadable
+    files, unsourced claims and citations of missing sources, with
+    file:line:col. Exit codes: 0 no errors, 1 errors, 2 usage or I/O error.
+    Codes for --select/--ignore: docs/cli.md ("Diagnostic codes").
     """
     from .check import select_findings
 
