@@ -109,6 +109,14 @@ def test_check_text_json_and_github(small):
     assert "::error file=" in github and "title=unresolved-link::" in github
 
 
+def test_check_takes_json_as_the_other_commands_do(small):
+    as_json = run("check", "--json", vault=small)
+    assert as_json.exit_code == 1
+    assert as_json.output == run("check", "--format", "json", vault=small).output
+    both = CliRunner().invoke(cli, ["--vault", str(small), "check", "--json", "--format", "github"])
+    assert both.exit_code == 2 and "--format github" in both.stderr and both.stdout == ""
+
+
 def test_check_options(small):
     assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
     assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0

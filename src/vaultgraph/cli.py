@@ -667,6 +667,8 @@ def _codes(value: str | None) -> list[str]:
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
               default="text", show_default=True, help="Output format.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The same as --format json (as --json of the other commands).")
 @click.option("--select", metavar="CODE,...",
               help="Report only these codes (unresolved-link, cut-link, ...).")
 @click.option("--ignore", metavar="CODE,...", help="Do not report these codes.")
@@ -679,7 +681,7 @@ def _codes(value: str | None) -> list[str]:
 @excluded_option
 @role_option
 @click.pass_obj
-def check(state: State, fmt: str, select: str | None, ignore: str | None,
+def check(state: State, fmt: str, as_json: bool, select: str | None, ignore: str | None,
           unresolved: str, commented: str, include_excluded: bool,
           roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
@@ -694,6 +696,9 @@ def check(state: State, fmt: str, select: str | None, ignore: str | None,
     """
     from .check import select_findings
 
+    if as_json and fmt == "github":
+        fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
+    fmt = "json" if as_json else fmt
     try:
         selected, ignored = _codes(select), _codes(ignore)
     except click.BadParameter as exc:
