@@ -420,7 +420,9 @@ def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
     """How Obsidian's rules resolve LINK, or why it is broken.
 
     LINK is link text (`Neuron#Axons`, `[[../Neuron]]`, `[t](Neuron.md)`) with --from NOTE,
-    or NOTE:LINE to explain every link on that line.
+    or NOTE:LINE to explain every link on that line. Text that looks like a link but is
+    not one (cut by a table's |, [[ never closed, a space in [t](My Note.md)) is shown
+    with the reason. Exit code 1 when a link has a problem, or there is no link.
     """
     from .views import explain_view
 
@@ -431,7 +433,8 @@ def explain(state: State, link: str, source: str | None, as_json: bool) -> None:
     else:
         data = explain_view(vault, link, state.note_path(source) if source else None)
     _show(as_json, data, "explain", data)
-    if not data["links"] or any(item["problems"] for item in data["links"]):
+    if (not data["links"] or data["would_be_links"]
+            or any(item["problems"] for item in data["links"])):
         sys.exit(EXIT_FINDINGS)
 
 

@@ -284,7 +284,7 @@ def stats(console: Console, data: dict[str, Any]) -> None:
 
 
 def explain(console: Console, data: dict[str, Any]) -> None:
-    if not data["links"]:
+    if not data["links"] and not data["would_be_links"]:
         _line(console, ("no link there", "dim"))
     for item in data["links"]:
         where = f"{item['source']}:{item['line']}:{item['column']}" if item["line"] else (
@@ -317,3 +317,7 @@ def explain(console: Console, data: dict[str, Any]) -> None:
                 _line(console, "             ", (" ".join("^" + b for b in item["block"]["available"]), "dim"))
         for problem in item["problems"]:
             _line(console, "  problem:   ", (problem, "red"))
+    for item in data["would_be_links"]:  # text that looks like a link but is none
+        where = f"  line {item['line']}, column {item['column']}" if item["line"] else ""
+        _line(console, ("not a link", "bold"), (where, "dim"))
+        _line(console, "  problem:   ", (f"{item['message']} [{item['code']}]", "red"))
