@@ -117,6 +117,17 @@ def test_check_takes_json_as_the_other_commands_do(small):
     assert both.exit_code == 2 and "--format github" in both.stderr and both.stdout == ""
 
 
+def test_check_summary_counts_in_the_singular_and_plural(make_vault):
+    root = make_vault({"One.md": "[[Missing]]\n"})
+    assert run("check", vault=root).output.splitlines()[-1] == (
+        "1 note checked: 1 error, 0 warnings")
+    github = run("check", "--format", "github", "--unresolved", "warning", vault=root)
+    assert github.output.splitlines()[-1] == "1 note checked: 0 errors, 1 warning"
+    make_vault({"Two.md": "[[Nowhere]] [[Gone]]\n"})  # the same vault, a second note
+    assert run("check", vault=root).output.splitlines()[-1] == (
+        "2 notes checked: 3 errors, 0 warnings")
+
+
 def test_check_options(small):
     assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
     assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0

@@ -132,14 +132,24 @@ def tag_notes(console: Console, data: dict[str, Any]) -> None:
         _line(console, "  ", path)
 
 
+def _count(n: int, what: str) -> str:
+    """``1 error``, ``2 errors``: ``what`` is a noun made plural by an ``s``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def check_summary(result: CheckResult) -> str:
+    """The last line of check's text and github output: ``62 notes checked: 1 error, 0 warnings``."""
+    return (f"{_count(result.notes, 'note')} checked: {_count(result.errors, 'error')}, "
+            f"{_count(result.warnings, 'warning')}")
+
+
 def check_text(console: Console, result: CheckResult, show: Callable[[str], str]) -> None:
     lines = _Lines(console)
     for d in result.diagnostics:
         lines.add(f"{show(d.path)}:{d.line}:{d.column}: ",
                   (f"{d.severity}[{d.code}]", SEVERITY_STYLE.get(d.severity, "")), f" {d.message}")
     style = "bold red" if result.errors else "bold green"
-    lines.add((f"{result.notes} notes checked: {result.errors} errors, "
-               f"{result.warnings} warnings", style))
+    lines.add((check_summary(result), style))
     lines.flush()
 
 
@@ -158,7 +168,7 @@ def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
         where = terminal(_escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A"))
         click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
                    f"title={d.code}::{_escape_annotation(terminal(d.message))}")
-    click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")
+    click.echo(check_summary(result))
 
 
 def _evidence_label(node: dict[str, Any]) -> Text:
