@@ -128,6 +128,17 @@ def test_check_summary_counts_in_the_singular_and_plural(make_vault):
         "2 notes checked: 3 errors, 0 warnings")
 
 
+def test_counts_of_one_are_in_the_singular(make_vault):
+    root = make_vault({"A.md": "[[B]] #t\n", "B.md": "[[Ghost]]\n"})
+    assert "Backlinks (1 from 1 note)" in run("backlinks", "B", vault=root).output
+    assert "Outgoing (1 link, 0 unresolved)" in run("links", "A", vault=root).output
+    assert run("tags", vault=root).output.splitlines()[-1] == "1 tag"
+    assert run("tags", "t", vault=root).output.splitlines()[0] == "#t (1 note)"
+    assert "Wanted notes (1 name nobody has written)" in run("wanted", vault=root).output
+    assert "A.md -- 1 note within 1 link (both)" in run(
+        "neighbors", "A", "--depth", "1", vault=root).output
+
+
 def test_check_options(small):
     assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
     assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0

@@ -21,6 +21,11 @@ from .escape import terminal
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
+def _count(n: int, what: str) -> str:
+    """``1 error``, ``2 errors``: ``what`` is a noun made plural by an ``s``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _safe(part: tuple[str, str] | str | Text) -> tuple[str, str] | str | Text:
     """A part of a line with its text escaped for the terminal (``escape.terminal``);
     a ``Text`` is made of parts already escaped."""
@@ -89,7 +94,7 @@ def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> Non
     sources = len({r["source"] for r in rows})
     if title:
         _line(console, (data["note"], "bold"))
-    _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {sources} notes)")
+    _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {_count(sources, 'note')})")
     lines = _Lines(console)
     for source, group in groupby(rows, key=lambda r: r["source"]):
         lines.add("  ", (source, "green"))
@@ -104,7 +109,7 @@ def links(console: Console, data: dict[str, Any]) -> None:
     _line(console, (data["note"], "bold"))
     rows = data["outgoing"]
     broken = sum(not r["resolved"] for r in rows)
-    _line(console, ("Outgoing", "bold cyan"), f" ({len(rows)} links, {broken} unresolved)")
+    _line(console, ("Outgoing", "bold cyan"), f" ({_count(len(rows), 'link')}, {broken} unresolved)")
     for row in rows:
         target = (row["target"], "green") if row["resolved"] else (
             f"{row['raw']} (unresolved)", "red")
@@ -123,18 +128,13 @@ def tag_tree(console: Console, data: dict[str, Any]) -> None:
         counts = f"{row['count']}" if row["count"] == row["total"] else (
             f"{row['count']} ({row['total']} with nested)")
         _line(console, "  " * depth, ("#" + label, "cyan"), "  ", (counts, "dim"))
-    _line(console, (f"{len(rows)} tags", "dim"))
+    _line(console, (_count(len(rows), "tag"), "dim"))
 
 
 def tag_notes(console: Console, data: dict[str, Any]) -> None:
-    _line(console, ("#" + data["tag"], "bold cyan"), f" ({len(data['notes'])} notes)")
+    _line(console, ("#" + data["tag"], "bold cyan"), f" ({_count(len(data['notes']), 'note')})")
     for path in data["notes"]:
         _line(console, "  ", path)
-
-
-def _count(n: int, what: str) -> str:
-    """``1 error``, ``2 errors``: ``what`` is a noun made plural by an ``s``."""
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def check_summary(result: CheckResult) -> str:
@@ -227,7 +227,8 @@ def note_list(console: Console, title: str, paths: list[str]) -> None:
 
 
 def wanted(console: Console, rows: list[dict[str, Any]]) -> None:
-    _line(console, ("Wanted notes", "bold cyan"), f" ({len(rows)} names nobody has written)")
+    _line(console, ("Wanted notes", "bold cyan"),
+          f" ({_count(len(rows), 'name')} nobody has written)")
     for row in rows:
         _line(console, (f"{row['notes']:>4}", "bold"), "  ", (row["name"], "red"))
         for link in row["links"]:
@@ -235,8 +236,8 @@ def wanted(console: Console, rows: list[dict[str, Any]]) -> None:
 
 
 def neighbors(console: Console, data: dict[str, Any]) -> None:
-    _line(console, (data["note"], "bold"), f" -- {len(data['neighbors'])} notes within "
-          f"{data['depth']} links ({data['direction']})")
+    _line(console, (data["note"], "bold"), f" -- {_count(len(data['neighbors']), 'note')} within "
+          f"{_count(data['depth'], 'link')} ({data['direction']})")
     arrows = {"out": "->", "in": "<-", "both": "<->"}
     for row in data["neighbors"]:
         _line(console, "  " * row["distance"], (arrows[row["direction"]], "dim"), " ",
