@@ -139,6 +139,20 @@ def test_counts_of_one_are_in_the_singular(make_vault):
         "neighbors", "A", "--depth", "1", vault=root).output
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_start_shared_by_several_names_lists_them(make_vault, tmp_path, cache):
+    root = make_vault({"Neuron.md": "", "Neuroplasticity.md": "", "Other.md": "[[Neuron]]"})
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+    for query in ("neuro", "[[Neuro]]"):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *where, "backlinks", query])
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f'vaultgraph: no note matches "{query}"; 2 note names start with it ("Neuron", '
+            '"Neuroplasticity"): give more of the name\n')
+    one = CliRunner().invoke(cli, ["--vault", str(root), *where, "backlinks", "Neuroplast"])
+    assert one.exit_code == 0 and one.stdout.startswith("Neuroplasticity.md\n")
+
+
 def test_check_options(small):
     assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
     assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0
