@@ -228,6 +228,9 @@ def path_shower(root: Path) -> Callable[[str], str]:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
+output_option = click.option(
+    "-o", "--output", metavar="FILE",
+    help="Write here instead of stdout: a file is replaced in one step; never inside the vault.")
 excluded_option = click.option(
     "--include-excluded", is_flag=True,
     help="Also use notes matched by Obsidian's 'Excluded files' setting.")
@@ -610,7 +613,7 @@ def report() -> None:
 @report.command(name="backlinks")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
               show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@output_option
 @click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
 @click.option("--path", "path_glob", metavar="GLOB", help="Only notes whose vault path matches GLOB.")
 @click.option("--min-backlinks", default=0, show_default=True, type=click.IntRange(0),
@@ -635,7 +638,7 @@ def report_backlinks(state: State, fmt: str, output: str | None, tag: str | None
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "dot", "mermaid",
                                                     "csv"]), default="graphml", show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@output_option
 @click.option("--no-attachments", is_flag=True, help="Leave out images, PDFs and other files.")
 @click.option("--no-unresolved", is_flag=True, help="Leave out links to notes that do not exist.")
 @click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
