@@ -264,7 +264,13 @@ class _Commands(click.Group):
 @click.pass_context
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
         no_cache: bool) -> None:
-    """Query and validate an Obsidian vault: links, backlinks, tags, broken links."""
+    """Query and validate an Obsidian vault: links, backlinks, tags, broken links.
+
+    Exit codes: 0 success; 1 check found errors, explain a problem, path no path, a
+    NOTE or TAG no note (or several notes); 2 usage or I/O error; 3 internal error;
+    130, 141, 143 ended by Ctrl-C, a closed pipe, SIGTERM. Every command and its JSON:
+    docs/cli.md.
+    """
     state = State(vault_path, config_dir, cache_dir, not no_cache)
     if isinstance(ctx.obj, list):  # main() keeps the run's State to the end
         ctx.obj.append(state)
