@@ -151,6 +151,17 @@ def test_canvas_links_through_the_cli(board, cache):
     assert "Missing note.md" in [row["name"] for row in wanted["wanted"]]
 
 
+@pytest.mark.parametrize("cache", [True, False])
+def test_invalid_canvas_is_a_code_check_can_select_and_ignore(board, cache):
+    selected = _run(board, "check", "--select", "invalid-canvas", "--format", "json",
+                    cache=cache)
+    assert selected.exit_code == 1, selected.output
+    assert [d["code"] for d in json.loads(selected.output)["diagnostics"]] == ["invalid-canvas"]
+    ignored = _run(board, "check", "--ignore", "invalid-canvas,unresolved-link", cache=cache)
+    assert ignored.exit_code == 0, ignored.output
+    assert "invalid-canvas" not in ignored.output
+
+
 def test_canvas_in_the_graph_and_stats(board):
     vault = vaultgraph.load(board)
     edges = [(s, t, d["kind"]) for s, t, d in vault.graph.edges(data=True)
@@ -232,3 +243,12 @@ def test_would_be_links_on_a_canvas_are_reported(make_vault, cache):
     assert all("(canvas node t9)" in m for m in messages)
     hidden = _run(vault, "check", "--format", "json", "--commented", "ignore", cache=cache)
     assert len(json.loads(hidden.output)["diagnostics"]) == 1  # the one inside %%…%%
+
+
+def test_index_counts_one_note_and_one_canvas_in_the_singular(make_vault, tmp_path):
+    root = make_vault({"One.md": "[[b.canvas]]\n", "b.canvas": _canvas(_file("f1", "One.md"))})
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(tmp_path / "c"),
+                                      "index"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "1 note and 1 canvas: 2 parsed, 0 from the index, 0 removed")

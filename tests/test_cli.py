@@ -109,6 +109,50 @@ def test_check_text_json_and_github(small):
     assert "::error file=" in github and "title=unresolved-link::" in github
 
 
+def test_check_takes_json_as_the_other_commands_do(small):
+    as_json = run("check", "--json", vault=small)
+    assert as_json.exit_code == 1
+    assert as_json.output == run("check", "--format", "json", vault=small).output
+    both = CliRunner().invoke(cli, ["--vault", str(small), "check", "--json", "--format", "github"])
+    assert both.exit_code == 2 and "--format github" in both.stderr and both.stdout == ""
+
+
+def test_check_summary_counts_in_the_singular_and_plural(make_vault):
+    root = make_vault({"One.md": "[[Missing]]\n"})
+    assert run("check", vault=root).output.splitlines()[-1] == (
+        "1 note checked: 1 error, 0 warnings")
+    github = run("check", "--format", "github", "--unresolved", "warning", vault=root)
+    assert github.output.splitlines()[-1] == "1 note checked: 0 errors, 1 warning"
+    make_vault({"Two.md": "[[Nowhere]] [[Gone]]\n"})  # the same vault, a second note
+    assert run("check", vault=root).output.splitlines()[-1] == (
+        "2 notes checked: 3 errors, 0 warnings")
+
+
+def test_counts_of_one_are_in_the_singular(make_vault):
+    root = make_vault({"A.md": "[[B]] #t\n", "B.md": "[[Ghost]]\n"})
+    assert "Backlinks (1 from 1 note)" in run("backlinks", "B", vault=root).output
+    assert "Outgoing (1 link, 0 unresolved)" in run("links", "A", vault=root).output
+    assert run("tags", vault=root).output.splitlines()[-1] == "1 tag"
+    assert run("tags", "t", vault=root).output.splitlines()[0] == "#t (1 note)"
+    assert "Wanted notes (1 name nobody has written)" in run("wanted", vault=root).output
+    assert "A.md -- 1 note within 1 link (both)" in run(
+        "neighbors", "A", "--depth", "1", vault=root).output
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_a_start_shared_by_several_names_lists_them(make_vault, tmp_path, cache):
+    root = make_vault({"Neuron.md": "", "Neuroplasticity.md": "", "Other.md": "[[Neuron]]"})
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+    for query in ("neuro", "[[Neuro]]"):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *where, "backlinks", query])
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f'vaultgraph: no note matches "{query}"; 2 note names start with it ("Neuron", '
+            '"Neuroplasticity"): give more of the name\n')
+    one = CliRunner().invoke(cli, ["--vault", str(root), *where, "backlinks", "Neuroplast"])
+    assert one.exit_code == 0 and one.stdout.startswith("Neuroplasticity.md\n")
+
+
 def test_check_options(small):
     assert run("check", "--unresolved", "warning", vault=small).exit_code == 0
     assert run("check", "--unresolved", "ignore", "--format", "json", vault=small).exit_code == 0

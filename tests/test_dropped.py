@@ -159,3 +159,35 @@ def test_cli_reports_links_in_cells_past_the_tables_columns(make_vault, tmp_path
     assert rows == [("Table.md", 3, 9, "warning", "cut-link", "Lovelace")]
     orphans = CliRunner().invoke(cli, ["--vault", str(root), *where, "orphans"]).output
     assert "Lovelace.md" in orphans  # the link is not read, as in Obsidian's reading view
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_explain_says_why_text_that_looks_like_a_link_is_none(make_vault, tmp_path, cache):
+    root = make_vault({"Fresnel.md": "see [[Home]] and [[near-field Fresnel\ndiffraction]]\n",
+                       "Home.md": "# Home\n"})
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+
+    def explain(*args):
+        return CliRunner().invoke(cli, ["--vault", str(root), *where, "explain", *args])
+
+    on_line = explain("Fresnel.md:1", "--json")
+    assert on_line.exit_code == 1  # the real link resolves; the would-be link is a problem
+    data = json.loads(on_line.stdout)
+    assert [item["target"] for item in data["links"]] == ["Home.md"]
+    assert [(w["line"], w["column"], w["code"], w["severity"]) for w in data["would_be_links"]] == [
+        (1, 18, "cut-link", "warning")]
+    assert "a line break ends a wikilink" in data["would_be_links"][0]["message"]
+    text = explain("Fresnel.md:1").stdout
+    assert "not a link  line 1, column 18" in text and "[cut-link]" in text
+    assert "no link there" not in text
+
+    typed = explain("[t](My Note.md)", "--from", "Home")
+    assert typed.exit_code == 1
+    assert "no link there" not in typed.stdout
+    assert "a space ends a markdown link's destination" in typed.stdout
+    assert "[space-in-link]" in typed.stdout
+    data = json.loads(explain("[[Home", "--from", "Home", "--json").stdout)
+    assert data["links"] == [] and [(w["line"], w["code"]) for w in data["would_be_links"]] == [
+        (None, "unclosed-link")]
+    nothing = explain("Home.md:1")
+    assert nothing.exit_code == 1 and nothing.stdout == "no link there\n"

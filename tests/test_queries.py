@@ -188,3 +188,13 @@ def test_queries_on_the_sample_vault():
     assert queries.hubs(vault, 1)[0]["note"] == "Concepts/Neurotransmitter.md"
     hops = queries.shortest_path(vault, vault.note_path("CBT"), vault.note_path("Ketamine"))
     assert len(hops) == 2
+
+
+def test_stats_text_keeps_its_counts_in_one_column_with_long_property_names(make_vault):
+    name = "link-in-frontmatter-to-heading"
+    root = make_vault({"A.md": f'---\n{name}: "[[B]]"\n---\n[[B]]\n', "B.md": "b\n"})
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "stats"])
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.split()[-1].isdigit()]
+    assert f"property:{name}" in result.output
+    assert len({len(line) for line in rows}) == 1, result.output  # right-aligned together

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
+from click.testing import CliRunner
 
 import vaultgraph
+from vaultgraph.cli import cli
 from vaultgraph.files import VaultConfig, discover, load_config
 
 
@@ -53,6 +56,19 @@ def test_bad_app_json_is_a_warning(make_vault):
     assert "lookaround" in lookahead.diagnostics[0].message
     assert lookahead.is_excluded("drafts/x.md") and not lookahead.is_excluded("Other/x.md")
     assert [d.code for d in VaultConfig(ignore_filters=["/\ud800/"]).diagnostics] == ["invalid-config"]
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_bad_app_json_is_reported_where_the_json_goes_wrong(make_vault, tmp_path, cache):
+    root = make_vault({"a.md": ""})
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "app.json").write_text('{\n  "userIgnoreFilters": ["T/",]\n}\n')
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+    result = CliRunner().invoke(cli, ["--vault", str(root), *where, "check", "--json"])
+    assert [(d["path"], d["line"], d["column"], d["code"], d["message"])
+            for d in json.loads(result.stdout)["diagnostics"]] == [
+        (".obsidian/app.json", 2, 30, "invalid-config",
+         "app.json is not valid JSON: Expecting value; its settings are not used")]
 
 
 def test_config_dir_can_be_renamed(make_vault):

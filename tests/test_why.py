@@ -122,3 +122,19 @@ def test_a_file_named_with_link_syntax_coming_changes_the_kept_findings(make_vau
     assert messages(*cache) == said == messages("--no-cache")
     (root / "C#D.md").unlink()
     assert messages(*cache) == ['[[C#D]] -- no note named "C"']
+
+
+@pytest.mark.parametrize("cache", [True, False])
+def test_link_syntax_in_a_folder_of_the_link_is_not_blamed_on_a_file_name(make_vault, tmp_path,
+                                                                           cache):
+    """[[pa#th/path/x]] is note "pa", heading "th/path/x": the file x.md elsewhere has no
+    "#" in its name (tasks-demo's Test Data/link_in_task_wikilink.md)."""
+    root = make_vault({"n.md": "[[pa#th/path/x]] and [[f/a|b/x]]\n", "Test Data/x.md": ""})
+    where = ["--cache-dir", str(tmp_path / "c")] if cache else ["--no-cache"]
+    rows = _run("--vault", str(root), *where, "check", "--format", "json")["diagnostics"]
+    assert [r["message"] for r in rows] == [
+        '[[pa#th/path/x]] -- no note named "pa"',
+        '[[f/a]] -- no note at "f/a" nor at any path ending with it']
+    explained = _run("--vault", str(root), *where, "explain", "n.md:1", "--json")
+    assert [item["problems"] for item in explained["links"]] == [
+        ['no note named "pa"'], ['no note at "f/a" nor at any path ending with it']]

@@ -320,9 +320,12 @@ def explain(session: Session, link: str, source: str | None) -> ExplainRequest:
     return ExplainRequest(vault, link, session.note_path(source) if source else None)
 
 
-def explain_outcome(items: list[dict[str, Any]]) -> Outcome:
-    """No link explained, or one with a problem, ends with FINDINGS."""
-    return Outcome.FINDINGS if not items or any(item["problems"] for item in items) else Outcome.OK
+def explain_outcome(items: list[dict[str, Any]], would_be: list | None = None) -> Outcome:
+    """No link explained, one with a problem, or text that looks like a link but is
+    not one (``would_be``: cut-link, unclosed-link, space-in-link) ends with FINDINGS."""
+    if not items or would_be or any(item["problems"] for item in items):
+        return Outcome.FINDINGS
+    return Outcome.OK
 
 
 def link_ends(session: Session, include_excluded: bool):

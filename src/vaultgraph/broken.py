@@ -135,10 +135,11 @@ class BrokenLinks:
         syntax, resolves elsewhere or nowhere), and the link text naming it; or None."""
         written = link.raw + (f"|{link.alias}" if link.alias is not None else "")
         for candidate in (written, link.raw):
-            if not any(ch in candidate for ch in UNLINKABLE):
+            name = candidate.rsplit("/", 1)[-1]  # link syntax in a folder is not in the name
+            if not any(ch in name for ch in UNLINKABLE):
                 continue
             for suffix in (".md", ""):
-                hit = self._squeezed_files.get(_squeeze(candidate.rsplit("/", 1)[-1] + suffix))
+                hit = self._squeezed_files.get(_squeeze(name + suffix))
                 if hit:
                     return hit, candidate
         return None
@@ -179,7 +180,7 @@ class BrokenLinks:
         unlinkable = self._unlinkable(link)
         if unlinkable is not None:
             hit, candidate = unlinkable
-            bad = "".join(sorted({ch for ch in candidate if ch in UNLINKABLE}))
+            bad = "".join(sorted({ch for ch in candidate.rsplit("/", 1)[-1] if ch in UNLINKABLE}))
             return _problem("unresolved-link", f'"{hit}" exists, but its name contains "{bad}", '
                             "which Obsidian reads as link syntax; such a file cannot be linked "
                             "-- rename it")

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # Every code vaultgraph reports, with its default severity (docs/cli.md).
 CODES = {
     **LINK_CODES,  # a link's: broken.py
+    "invalid-canvas": ERROR,
     "invalid-frontmatter": ERROR,
     "deprecated-property": WARNING,
     "duplicate-property": WARNING,

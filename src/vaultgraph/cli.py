@@ -112,6 +112,9 @@ def path_shower(root: Path) -> Callable[[str], str]:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
+output_option = click.option(
+    "-o", "--output", metavar="FILE",
+    help="Write here instead of stdout: a file is replaced in one step; never inside the vault.")
 excluded_option = click.option(
     "--include-excluded", is_flag=True,
     help="Also use notes matched by Obsidian's 'Excluded files' setting.")
@@ -138,15 +141,22 @@ class _Commands(click.Group):
 @click.option("--config-dir", default=".obsidian", show_default=True,
               help="Obsidian's configuration folder inside the vault.")
 @click.option("--cache-dir", envvar="VAULTGRAPH_CACHE_DIR", metavar="DIR",
-              help="Where the index of parsed notes is kept (default: ~/.cache/vaultgraph; "
-                   "never inside the vault).")
+              help="Where the index of parsed notes is kept (default: "
+                   "$XDG_CACHE_HOME/vaultgraph, else ~/.cache/vaultgraph; never inside "
+                   "the vault).")
 @click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
               help="Parse every note; neither read nor write the index.")
 @click.version_option(package_name="vaultgraph")
 @click.pass_context
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
         no_cache: bool) -> None:
-    """Query and validate an Obsidian vault: links, backlinks, tags, broken links."""
+    """Query and validate an Obsidian vault: links, backlinks, tags, broken links.
+
+    Exit codes: 0 success; 1 check found errors, explain a problem, path no path, a
+    NOTE or TAG no note (or several notes); 2 usage or I/O error; 3 internal error;
+    130, 141, 143 ended by Ctrl-C, a closed pipe, SIGTERM. Every command and its JSON:
+    docs/cli.md.
+    """
     session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
@@ -169,8 +179,12 @@ def index(session: Session, rebuild: bool, as_json: bool) -> None:
     if as_json:
         emit_json(data)
     else:
-        canvases = f" and {data['canvases']} canvases" if data["canvases"] else ""
-        click.echo(f"{data['notes']} notes{canvases}: {data['parsed']} parsed, "
+        def count(n: int, what: str, plural: str) -> str:
+            return f"{n} {what if n == 1 else plural}"
+
+        canvases = (f" and {count(data['canvases'], 'canvas', 'canvases')}"
+                    if data["canvases"] else "")
+        click.echo(f"{count(data['notes'], 'note', 'notes')}{canvases}: {data['parsed']} parsed, "
                    f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
     app.index_outcome(data)
@@ -279,14 +293,16 @@ def explain(session: Session, link: str, source: str | None, as_json: bool) -> N
     """How Obsidian's rules resolve LINK, or why it is broken.
 
     LINK is link text (`Neuron#Axons`, `[[../Neuron]]`, `[t](Neuron.md)`) with --from NOTE,
-    or NOTE:LINE to explain every link on that line.
+    or NOTE:LINE to explain every link on that line. Text that looks like a link but is
+    not one (cut by a table's |, [[ never closed, a space in [t](My Note.md)) is shown
+    with the reason. Exit code 1 when a link has a problem, or there is no link.
     """
     from .views import explain_view
 
     asked = app.explain(session, link, source)
     data = explain_view(asked.vault, asked.link, asked.source, asked.line)
     _show(as_json, data, "explain", data)
-    finish(app.explain_outcome(data["links"]))
+    finish(app.explain_outcome(data["links"], data["would_be_links"]))
 
 
 @cli.command()
@@ -416,7 +432,7 @@ def report() -> None:
 @report.command(name="backlinks")
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
               show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@output_option
 @click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
 @click.option("--path", "path_glob", metavar="GLOB", help="Only notes whose vault path matches GLOB.")
 @click.option("--min-backlinks", default=0, show_default=True, type=click.IntRange(0),
@@ -441,7 +457,7 @@ def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | 
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["graphml", "gexf", "json", "dot", "mermaid",
                                                     "csv"]), default="graphml", show_default=True)
-@click.option("-o", "--output", metavar="FILE", help="Write here (atomically) instead of stdout.")
+@output_option
 @click.option("--no-attachments", is_flag=True, help="Leave out images, PDFs and other files.")
 @click.option("--no-unresolved", is_flag=True, help="Leave out links to notes that do not exist.")
 @click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
@@ -466,7 +482,10 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
 @cli.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
               default="text", show_default=True, help="Output format.")
-@click.option("--select", metavar="CODE,...", help="Report only these codes.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The same as --format json (as --json of the other commands).")
+@click.option("--select", metavar="CODE,...",
+              help="Report only these codes (unresolved-link, cut-link, ...).")
 @click.option("--ignore", metavar="CODE,...", help="Do not report these codes.")
 @click.option("--unresolved", type=click.Choice(["error", "warning", "ignore"]),
               default="error", show_default=True,
@@ -477,15 +496,22 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
 @excluded_option
 @role_option
 @click.pass_obj
-def check(session: Session, fmt: str, select: str | None, ignore: str | None,
+def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore: str | None,
           unresolved: str, commented: str, include_excluded: bool,
           roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
-    links, invalid front matter, unreadable files, unsourced claims and
-    citations of missing sources, with file:line:col.
+    links and links that match a file only without case, text that looks like
+    a link but is not one (cut by a table's |, [[ never closed, a space in a
+    markdown link), invalid front matter, canvases and app.json, unreadable
+    files, unsourced claims and citations of missing sources, with
+    file:line:col. Exit codes: 0 no errors, 1 errors, 2 usage or I/O error.
+    Codes for --select/--ignore: docs/cli.md ("Diagnostic codes").
     """
+    if as_json and fmt == "github":
+        fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
+    fmt = "json" if as_json else fmt
     result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
     if fmt == "json":
         from .views import check_view

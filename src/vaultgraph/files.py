@@ -189,6 +189,7 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
     over MAX_CONFIG_BYTES, not regular (a FIFO, a device), not JSON or nested too deeply
     gives an ``invalid-config`` warning and the defaults."""
     where = f"{config_dir}/app.json"
+    line = column = 1
     try:
         settings = json.loads(read_bounded(root / config_dir / "app.json", MAX_CONFIG_BYTES))
     except FileNotFoundError:
@@ -199,6 +200,9 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
         problem = "cannot read app.json: nested too deeply"
     except OSError as exc:
         problem = f"cannot read app.json: {exc.strerror or exc}"
+    except json.JSONDecodeError as exc:  # where the JSON goes wrong, as a note's findings
+        line, column = exc.lineno, exc.colno
+        problem = f"app.json is not valid JSON: {exc.msg}; its settings are not used"
     except ValueError as exc:
         problem = f"cannot read app.json: {exc}"
     else:
@@ -209,8 +213,8 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
             config_dir,
             [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
         )
-    return VaultConfig(config_dir, diagnostics=[Diagnostic(where, 1, 1, WARNING, "invalid-config",
-                                                           problem)])
+    return VaultConfig(config_dir, diagnostics=[Diagnostic(where, line, column, WARNING,
+                                                           "invalid-config", problem)])
 
 
 NOTE_ENDINGS = (".md", ".MD", ".Md", ".mD")

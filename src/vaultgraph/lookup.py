@@ -6,6 +6,7 @@ from collections import defaultdict
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .model import note_name
 from .resolve import Resolver, fold
 
 if TYPE_CHECKING:
@@ -15,15 +16,34 @@ if TYPE_CHECKING:
 class NoteLookupError(LookupError):
     """A NOTE argument matched no file, or several."""
 
-    def __init__(self, query: str, matches: list[str], suggestions: list[str]):
+    SHOWN_STARTS = 5
+
+    def __init__(self, query: str, matches: list[str], suggestions: list[str],
+                 starts: list[str] | None = None):
+        """``starts``: the note names (as written, sorted) that begin with ``query``,
+        when there are several (one would have matched)."""
         self.query, self.matches, self.suggestions = query, matches, suggestions
+        self.starts = starts or []
         if matches:
             message = f'"{query}" matches {len(matches)} notes: ' + ", ".join(matches)
+        elif self.starts:
+            shown = ", ".join(f'"{s}"' for s in self.starts[:self.SHOWN_STARTS])
+            more = ", ..." if len(self.starts) > self.SHOWN_STARTS else ""
+            message = (f'no note matches "{query}"; {len(self.starts)} note names start with '
+                       f"it ({shown}{more}): give more of the name")
         else:
             message = f'no note matches "{query}"'
             if suggestions:
                 message += "; did you mean " + ", ".join(f'"{s}"' for s in suggestions) + "?"
         super().__init__(message)
+
+
+def _written(query: str) -> str:
+    """A NOTE argument without spaces around it, nor the brackets and alias of a wikilink."""
+    text = query.strip()
+    if text.startswith("[[") and text.endswith("]]"):
+        text = text[2:-2].split("|")[0]
+    return text
 
 
 class NoteFinder:
@@ -69,9 +89,7 @@ class NoteFinder:
     def find(self, query: str) -> list[str]:
         """Files a NOTE argument names: vault path, note name, alias, link path, then
         the one note name that starts with it."""
-        text = query.strip()
-        if text.startswith("[[") and text.endswith("]]"):
-            text = text[2:-2].split("|")[0]
+        text = _written(query)
         key = fold(text)
         for candidate in (key, key + ".md"):
             if candidate in self.resolver.by_path:
@@ -95,4 +113,8 @@ class NoteFinder:
         matches = self.find(query)
         if len(matches) == 1:
             return matches[0]
-        raise NoteLookupError(query, matches, [] if matches else self.suggester(query))
+        if matches:
+            raise NoteLookupError(query, matches, [])
+        key = fold(_written(query))
+        starts = sorted({note_name(paths[0]) for paths in self.names_starting(key)}) if key else []
+        raise NoteLookupError(query, [], self.suggester(query), starts)

@@ -21,6 +21,11 @@ from .escape import terminal
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow"}
 
 
+def _count(n: int, what: str) -> str:
+    """``1 error``, ``2 errors``: ``what`` is a noun made plural by an ``s``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
 def _safe(part: tuple[str, str] | str | Text) -> tuple[str, str] | str | Text:
     """A part of a line with its text escaped for the terminal (``escape.terminal``);
     a ``Text`` is made of parts already escaped."""
@@ -89,7 +94,7 @@ def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> Non
     sources = len({r["source"] for r in rows})
     if title:
         _line(console, (data["note"], "bold"))
-    _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {sources} notes)")
+    _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {_count(sources, 'note')})")
     lines = _Lines(console)
     for source, group in groupby(rows, key=lambda r: r["source"]):
         lines.add("  ", (source, "green"))
@@ -104,7 +109,7 @@ def links(console: Console, data: dict[str, Any]) -> None:
     _line(console, (data["note"], "bold"))
     rows = data["outgoing"]
     broken = sum(not r["resolved"] for r in rows)
-    _line(console, ("Outgoing", "bold cyan"), f" ({len(rows)} links, {broken} unresolved)")
+    _line(console, ("Outgoing", "bold cyan"), f" ({_count(len(rows), 'link')}, {broken} unresolved)")
     for row in rows:
         target = (row["target"], "green") if row["resolved"] else (
             f"{row['raw']} (unresolved)", "red")
@@ -123,13 +128,19 @@ def tag_tree(console: Console, data: dict[str, Any]) -> None:
         counts = f"{row['count']}" if row["count"] == row["total"] else (
             f"{row['count']} ({row['total']} with nested)")
         _line(console, "  " * depth, ("#" + label, "cyan"), "  ", (counts, "dim"))
-    _line(console, (f"{len(rows)} tags", "dim"))
+    _line(console, (_count(len(rows), "tag"), "dim"))
 
 
 def tag_notes(console: Console, data: dict[str, Any]) -> None:
-    _line(console, ("#" + data["tag"], "bold cyan"), f" ({len(data['notes'])} notes)")
+    _line(console, ("#" + data["tag"], "bold cyan"), f" ({_count(len(data['notes']), 'note')})")
     for path in data["notes"]:
         _line(console, "  ", path)
+
+
+def check_summary(result: CheckResult) -> str:
+    """The last line of check's text and github output: ``62 notes checked: 1 error, 0 warnings``."""
+    return (f"{_count(result.notes, 'note')} checked: {_count(result.errors, 'error')}, "
+            f"{_count(result.warnings, 'warning')}")
 
 
 def check_text(console: Console, result: CheckResult, show: Callable[[str], str]) -> None:
@@ -138,8 +149,7 @@ def check_text(console: Console, result: CheckResult, show: Callable[[str], str]
         lines.add(f"{show(d.path)}:{d.line}:{d.column}: ",
                   (f"{d.severity}[{d.code}]", SEVERITY_STYLE.get(d.severity, "")), f" {d.message}")
     style = "bold red" if result.errors else "bold green"
-    lines.add((f"{result.notes} notes checked: {result.errors} errors, "
-               f"{result.warnings} warnings", style))
+    lines.add((check_summary(result), style))
     lines.flush()
 
 
@@ -158,7 +168,7 @@ def github_annotations(result: CheckResult, show: Callable[[str], str]) -> None:
         where = terminal(_escape_annotation(show(d.path)).replace(",", "%2C").replace(":", "%3A"))
         click.echo(f"::{kind} file={where},line={d.line},col={d.column},"
                    f"title={d.code}::{_escape_annotation(terminal(d.message))}")
-    click.echo(f"{result.notes} notes checked: {result.errors} errors, {result.warnings} warnings")
+    click.echo(check_summary(result))
 
 
 def _evidence_label(node: dict[str, Any]) -> Text:
@@ -217,7 +227,8 @@ def note_list(console: Console, title: str, paths: list[str]) -> None:
 
 
 def wanted(console: Console, rows: list[dict[str, Any]]) -> None:
-    _line(console, ("Wanted notes", "bold cyan"), f" ({len(rows)} names nobody has written)")
+    _line(console, ("Wanted notes", "bold cyan"),
+          f" ({_count(len(rows), 'name')} nobody has written)")
     for row in rows:
         _line(console, (f"{row['notes']:>4}", "bold"), "  ", (row["name"], "red"))
         for link in row["links"]:
@@ -225,8 +236,8 @@ def wanted(console: Console, rows: list[dict[str, Any]]) -> None:
 
 
 def neighbors(console: Console, data: dict[str, Any]) -> None:
-    _line(console, (data["note"], "bold"), f" -- {len(data['neighbors'])} notes within "
-          f"{data['depth']} links ({data['direction']})")
+    _line(console, (data["note"], "bold"), f" -- {_count(len(data['neighbors']), 'note')} within "
+          f"{_count(data['depth'], 'link')} ({data['direction']})")
     arrows = {"out": "->", "in": "<-", "both": "<->"}
     for row in data["neighbors"]:
         _line(console, "  " * row["distance"], (arrows[row["direction"]], "dim"), " ",
@@ -271,17 +282,20 @@ def mentions(console: Console, data: dict[str, Any]) -> None:
 
 
 def stats(console: Console, data: dict[str, Any]) -> None:
+    # Long names (property:link-in-frontmatter-to-heading) widen the column, up to 60.
+    width = min(60, max([24, *(len(name) + 1 for value in data.values()
+                               if isinstance(value, dict) for name in value)]))
     for key, value in data.items():
         if isinstance(value, dict):
             _line(console, (f"{key}:", "bold"))
             for name, count in value.items():
-                _line(console, f"  {name:<24}{count:>8}")
+                _line(console, f"  {name:<{width}}{count:>8}")
         else:
-            _line(console, (f"{key + ':':<26}", "bold"), f"{value:>8}")
+            _line(console, (f"{key + ':':<{width + 2}}", "bold"), f"{value:>8}")
 
 
 def explain(console: Console, data: dict[str, Any]) -> None:
-    if not data["links"]:
+    if not data["links"] and not data["would_be_links"]:
         _line(console, ("no link there", "dim"))
     for item in data["links"]:
         where = f"{item['source']}:{item['line']}:{item['column']}" if item["line"] else (
@@ -314,3 +328,7 @@ def explain(console: Console, data: dict[str, Any]) -> None:
                 _line(console, "             ", (" ".join("^" + b for b in item["block"]["available"]), "dim"))
         for problem in item["problems"]:
             _line(console, "  problem:   ", (problem, "red"))
+    for item in data["would_be_links"]:  # text that looks like a link but is none
+        where = f"  line {item['line']}, column {item['column']}" if item["line"] else ""
+        _line(console, ("not a link", "bold"), (where, "dim"))
+        _line(console, "  problem:   ", (f"{item['message']} [{item['code']}]", "red"))

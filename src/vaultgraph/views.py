@@ -97,23 +97,36 @@ def dependents_view(vault: Vault, source: str,
 
 def explain_view(vault: Vault, link_text: str | None, source: str | None,
                  line: int | None = None) -> dict[str, Any]:
-    """Explain the links on ``source``'s line ``line``, or ``link_text`` written in ``source``."""
+    """Explain the links on ``source``'s line ``line``, or ``link_text`` written in ``source``.
+
+    ``{"links": [...], "would_be_links": [{"line", "column", "code", "severity", "message"}]}``:
+    ``would_be_links`` is the text there that looks like a link but is not read as one
+    (cut-link, unclosed-link, space-in-link), as check reports it; line and column are
+    None for text typed on the command line.
+    """
     from . import queries
     from .broken import BrokenLinks
     from .parse import parse_text
+    from .syntax.dropped import DROPPED_CODES
 
     if line is not None:
         edges = [e for e in vault.outgoing(source) if e.link.line == line]
+        note = vault.notes.get(source) or vault.canvases.get(source)
+        dropped = [d for d in (note.diagnostics if note else [])
+                   if d.code in DROPPED_CODES and d.line == line]
     else:
         text = link_text.strip()
         if not text.startswith(("[[", "![[", "[", "![")):
             text = f"[[{text}]]"
-        links = parse_text(source or "", text).links
+        parsed = parse_text(source or "", text)
         edges = [Edge(source or "", link, vault.resolver.resolve(link.path, source or ""))
-                 for link in links]
+                 for link in parsed.links]
+        dropped = [d for d in parsed.diagnostics if d.code in DROPPED_CODES]
     why = BrokenLinks(vault)
     items = [queries.explain(vault, edge, why) for edge in edges]
+    would_be = [{"line": d.line, "column": d.column, "code": d.code, "severity": d.severity,
+                 "message": d.message} for d in dropped]
     if line is None:  # a link typed on the command line has no place in a file
-        for item in items:
+        for item in [*items, *would_be]:
             item["line"] = item["column"] = None
-    return {"links": items}
+    return {"links": items, "would_be_links": would_be}
