@@ -607,6 +607,12 @@ def _end(code: object) -> NoReturn:
             bar.stop()
         except Exception:  # (a broken stderr)
             pass
+    if _live_bars:  # a bar hid the cursor: show it, even when a signal cut a bar's own
+        try:        # start or stop short (rich then thinks there is nothing to undo)
+            if os.isatty(2):
+                os.write(2, b"\x1b[?25h")
+        except OSError:
+            pass
     if code is None:
         code = 0
     elif not isinstance(code, int):
