@@ -475,6 +475,20 @@ def test_index_inside_the_vault_is_refused(make_vault, tmp_path, monkeypatch):
     assert _hash_tree(root) == before
 
 
+
+@pytest.mark.skipif(not hasattr(os, "link"), reason="needs hard links")
+@pytest.mark.parametrize("command", [["report", "backlinks"], ["export", "--format", "csv"]])
+def test_output_to_a_hard_link_of_a_note_leaves_the_note(make_vault, tmp_path, command):
+    """A hard link's path says nothing of the vault: the file is replaced, not written into."""
+    root = make_vault({"A.md": "[[B]]\n", "B.md": "# B\n"})
+    before = _hash_tree(root)
+    link = tmp_path / "out.md"
+    os.link(root / "A.md", link)
+    result = CliRunner().invoke(cli, ["--vault", str(root), *command, "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert (root / "A.md").read_text() == "[[B]]\n" and _hash_tree(root) == before
+    assert link.read_text() != "[[B]]\n" and link.stat().st_nlink == 1
+
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks")
 def test_output_writes_through_what_is_not_a_regular_file(root, tmp_path):
     args = ["--vault", str(root), "export", "--format", "csv", "-o"]
