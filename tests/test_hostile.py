@@ -342,6 +342,9 @@ HUMAN_COMMANDS = [
     ["orphans"], ["deadends"], ["wanted"], ["neighbors", "Target"],
     ["path", "Target", "escapes/terminal"], ["hubs", "--top", "100"], ["mentions", "Target"],
     ["backlinks", "\x1b]52;c;eA==\x07nothing"],  # an error message quoting the argument
+    # click's usage errors quote what they reject, not always with repr
+    ["tags", "a", "b\n::error file=forged.md::x \x1b[2J"], ["check", "\n::error::x"],
+    ["--vault", "\n::error::x"], ["neighbors", "Target", "--depth", "\n##[error]x"],
 ]
 
 
