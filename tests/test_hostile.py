@@ -442,6 +442,14 @@ def test_mermaid_export_is_one_line_per_node_and_edge_with_control_characters_sh
     assert not RAW_CONTROL.search(result.stdout) and "orphan \\x1bc\\u202e" in result.stdout
 
 
+def test_dot_export_is_one_line_per_node_and_edge_with_control_characters_shown(root):
+    result = CliRunner().invoke(cli, ["--vault", str(root), "export", "--format", "dot"])
+    graph = export_graph(vaultgraph.load(root))
+    assert len(result.stdout.splitlines()) == 3 + graph.number_of_nodes() + graph.number_of_edges()
+    assert not RAW_CONTROL.search(result.stdout)
+    assert '"escapes/orphan \\\\x1bc\\\\u202e.md"' in result.stdout  # (backslashes doubled)
+
+
 # -- never write inside the vault; never replace what is not ours ----------------------
 def test_output_inside_the_vault_is_refused(root, tmp_path):
     before = _hash_tree(root)
