@@ -420,6 +420,17 @@ def test_markdown_report_is_data_not_markup(root):
     assert '"><img src=x onerror=alert(1)>.md' in hrefs
 
 
+def test_html_report_shows_control_characters_and_bidi_overrides(root):
+    """Raw in HTML, a bidi override reorders what the page shows, and the report printed
+    to a terminal would run ESC sequences: shown as in every document people read."""
+    result = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks",
+                                      "--format", "html", "--include-unresolved"])
+    assert result.exit_code == 0
+    assert not RAW_CONTROL.search(result.stdout), RAW_CONTROL.search(result.stdout)
+    assert "<h2>orphan \\x1bc\\u202e</h2>" in result.stdout
+    assert "&lt;img src=x onerror=alert(1)&gt;" in result.stdout and "<img" not in result.stdout
+
+
 @pytest.mark.parametrize("fmt, read", [
     ("graphml", lambda text: nx.read_graphml(io.BytesIO(text.encode()), force_multigraph=True)),
     ("gexf", lambda text: nx.read_gexf(io.BytesIO(text.encode()))),
