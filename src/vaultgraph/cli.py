@@ -739,8 +739,9 @@ def main() -> None:
     `check` loads at 100k notes took over a second).
     """
     from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
-                          guard_stdout, pending, silence_stdout)
+                          guard_stdout, hold_standard_fds, pending, silence_stdout)
 
+    hold_standard_fds()  # (first: before any file is opened)
     catch_signals()
     gc.disable()
     guard_stdout()
