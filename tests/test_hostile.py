@@ -12,6 +12,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
@@ -242,6 +243,19 @@ def test_regex_filters_match_in_linear_time_and_without_case(make_vault):
     code, found, summary = _check(root, timeout=30)
     assert (code, found) == (1, {(hostile.SLOW_NAME, "unresolved-link")})
     assert summary["notes"] == 2  # Archive/old.md is excluded
+
+
+def test_compiling_regex_filters_is_bounded_too(make_vault):
+    """RE2 matches in linear time, but compiling `\\pL{300}` took a quarter of a second:
+    an app.json of such filters held every command for minutes before it began."""
+    costly = [f"/\\pL{{300}}{i}/" for i in range(1_000)]
+    root = make_vault({"a.md": "[[missing]]", "old/b.md": "[[missing]]"},
+                      obsidian={"userIgnoreFilters": ["/^old\\//", *costly, "/^a/"]})
+    started = time.monotonic()
+    code, found, summary = _check(root, timeout=60)
+    assert time.monotonic() - started < 15
+    assert summary["notes"] == 1  # /^old\// is applied; /^a/ comes after the first 100
+    assert found == {(".obsidian/app.json", "invalid-config"), ("a.md", "unresolved-link")}
 
 
 @needs_posix
