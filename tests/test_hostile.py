@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -475,6 +476,19 @@ def test_html_report_shows_control_characters_and_bidi_overrides(root):
     assert not RAW_CONTROL.search(result.stdout), RAW_CONTROL.search(result.stdout)
     assert "<h2>orphan \\x1bc\\u202e</h2>" in result.stdout
     assert "&lt;img src=x onerror=alert(1)&gt;" in result.stdout and "<img" not in result.stdout
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"])
+def test_no_csv_cell_starts_a_formula(make_vault, start):
+    root = make_vault({f"{start}cmd.md": "[[Target]]\n", "Target.md": "",
+                       "L.md": f"[[{start}HYPERLINK x]]\n"})
+    for args in (["report", "backlinks", "--format", "csv"], ["export", "--format", "csv"]):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        cells = [cell for row in rows for cell in row]
+        assert any(cell.startswith("'" + start) for cell in cells), (args, rows)
+        assert not [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r", "\n", "＝",
+                                                  "＋", "－", "＠"}], (args, rows)
 
 
 @pytest.mark.parametrize("fmt, read", [
