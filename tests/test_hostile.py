@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import unquote
@@ -250,6 +252,51 @@ def test_regex_filters_match_in_linear_time_and_without_case(make_vault):
     assert summary["notes"] == 2  # Archive/old.md is excluded
 
 
+def test_compiling_regex_filters_is_bounded_too(make_vault):
+    """RE2 matches in linear time, but compiling `\\pL{300}` took a quarter of a second:
+    an app.json of such filters held every command for minutes before it began."""
+    costly = [f"/\\pL{{300}}{i}/" for i in range(1_000)]
+    root = make_vault({"a.md": "[[missing]]", "old/b.md": "[[missing]]"},
+                      obsidian={"userIgnoreFilters": ["/^old\\//", *costly, "/^a/"]})
+    started = time.monotonic()
+    code, found, summary = _check(root, timeout=60)
+    assert time.monotonic() - started < 15
+    assert summary["notes"] == 1  # /^old\// is applied; /^a/ comes after the first 100
+    assert found == {(".obsidian/app.json", "invalid-config"), ("a.md", "unresolved-link")}
+
+
+def test_links_into_a_note_of_many_headings_and_blocks_take_time_linear_in_them(make_vault):
+    """Each link looked through every heading (or block) of its target: 20,000 links into
+    a note of 40,000 headings took about a minute; 100,000 into 200,000, hours."""
+    headings = "".join(f"# h{i}\n\npara {i} ^b{i}\n\n" for i in range(40_000))
+    links = "".join(f"[[H#h{i}]] [[H#^b{i}]]\n" for i in range(0, 40_000, 2))
+    root = make_vault({"H.md": headings, "L.md": links + "[[H#nope]] [[H#^nope]]\n"})
+    started = time.monotonic()
+    code, found, _ = _check(root, timeout=120)
+    assert time.monotonic() - started < 30
+    assert found == {("L.md", "missing-heading"), ("L.md", "missing-block")}
+
+
+def test_indexed_heading_and_block_lookup_answers_as_the_scan_does():
+    import random
+
+    from vaultgraph import resolve
+    from vaultgraph.model import Block, Heading
+
+    rng = random.Random(17)
+    for _ in range(300):
+        headings = [Heading(rng.choice(["A", "b", "B ", "c#", "D"]), rng.randint(1, 6), i)
+                    for i in range(rng.randint(0, 80))]
+        blocks = [Block(rng.choice(["x", "X", "y", "z1"]), i, 1) for i in range(rng.randint(0, 80))]
+        parts = [rng.choice(["a", "B", "c", "d", "e"]) for _ in range(rng.randint(1, 3))]
+        scanned, resolve._SCANNED = resolve._SCANNED, 10**9
+        try:
+            expected = (resolve.find_heading(headings, parts), resolve.find_block(blocks, "x"))
+        finally:
+            resolve._SCANNED = scanned
+        assert (resolve.find_heading(headings, parts), resolve.find_block(blocks, "x")) == expected
+
+
 @needs_posix
 def test_a_symlink_to_the_root_folder_is_not_followed(make_vault):
     root = make_vault({"a.md": ""})
@@ -348,6 +395,9 @@ HUMAN_COMMANDS = [
     ["orphans"], ["deadends"], ["wanted"], ["neighbors", "Target"],
     ["path", "Target", "escapes/terminal"], ["hubs", "--top", "100"], ["mentions", "Target"],
     ["backlinks", "\x1b]52;c;eA==\x07nothing"],  # an error message quoting the argument
+    # click's usage errors quote what they reject, not always with repr
+    ["tags", "a", "b\n::error file=forged.md::x \x1b[2J"], ["check", "\n::error::x"],
+    ["--vault", "\n::error::x"], ["neighbors", "Target", "--depth", "\n##[error]x"],
 ]
 
 
@@ -426,6 +476,30 @@ def test_markdown_report_is_data_not_markup(root):
     assert '"><img src=x onerror=alert(1)>.md' in hrefs
 
 
+def test_html_report_shows_control_characters_and_bidi_overrides(root):
+    """Raw in HTML, a bidi override reorders what the page shows, and the report printed
+    to a terminal would run ESC sequences: shown as in every document people read."""
+    result = CliRunner().invoke(cli, ["--vault", str(root), "report", "backlinks",
+                                      "--format", "html", "--include-unresolved"])
+    assert result.exit_code == 0
+    assert not RAW_CONTROL.search(result.stdout), RAW_CONTROL.search(result.stdout)
+    assert "<h2>orphan \\x1bc\\u202e</h2>" in result.stdout
+    assert "&lt;img src=x onerror=alert(1)&gt;" in result.stdout and "<img" not in result.stdout
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"])
+def test_no_csv_cell_starts_a_formula(make_vault, start):
+    root = make_vault({f"{start}cmd.md": "[[Target]]\n", "Target.md": "",
+                       "L.md": f"[[{start}HYPERLINK x]]\n"})
+    for args in (["report", "backlinks", "--format", "csv"], ["export", "--format", "csv"]):
+        result = CliRunner().invoke(cli, ["--vault", str(root), *args])
+        rows = list(csv.reader(io.StringIO(result.stdout)))
+        cells = [cell for row in rows for cell in row]
+        assert any(cell.startswith("'" + start) for cell in cells), (args, rows)
+        assert not [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r", "\n", "＝",
+                                                  "＋", "－", "＠"}], (args, rows)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt, read", [
     ("graphml", lambda text: nx.read_graphml(io.BytesIO(text.encode()), force_multigraph=True)),
@@ -448,6 +522,14 @@ def test_mermaid_export_is_one_line_per_node_and_edge_with_control_characters_sh
     graph = export_graph(vaultgraph.load(root))
     assert len(result.stdout.splitlines()) == 1 + graph.number_of_nodes() + graph.number_of_edges()
     assert not RAW_CONTROL.search(result.stdout) and "orphan \\x1bc\\u202e" in result.stdout
+
+
+def test_dot_export_is_one_line_per_node_and_edge_with_control_characters_shown(root):
+    result = CliRunner().invoke(cli, ["--vault", str(root), "export", "--format", "dot"])
+    graph = export_graph(vaultgraph.load(root))
+    assert len(result.stdout.splitlines()) == 3 + graph.number_of_nodes() + graph.number_of_edges()
+    assert not RAW_CONTROL.search(result.stdout)
+    assert '"escapes/orphan \\\\x1bc\\\\u202e.md"' in result.stdout  # (backslashes doubled)
 
 
 # -- never write inside the vault; never replace what is not ours ----------------------
@@ -486,6 +568,20 @@ def test_index_inside_the_vault_is_refused(make_vault, tmp_path, monkeypatch):
     assert json.loads(result.stdout)["location"].startswith(str(tmp_path / "home" / ".cache"))
     assert _hash_tree(root) == before
 
+
+
+@pytest.mark.skipif(not hasattr(os, "link"), reason="needs hard links")
+@pytest.mark.parametrize("command", [["report", "backlinks"], ["export", "--format", "csv"]])
+def test_output_to_a_hard_link_of_a_note_leaves_the_note(make_vault, tmp_path, command):
+    """A hard link's path says nothing of the vault: the file is replaced, not written into."""
+    root = make_vault({"A.md": "[[B]]\n", "B.md": "# B\n"})
+    before = _hash_tree(root)
+    link = tmp_path / "out.md"
+    os.link(root / "A.md", link)
+    result = CliRunner().invoke(cli, ["--vault", str(root), *command, "-o", str(link)])
+    assert result.exit_code == 0, result.output
+    assert (root / "A.md").read_text() == "[[B]]\n" and _hash_tree(root) == before
+    assert link.read_text() != "[[B]]\n" and link.stat().st_nlink == 1
 
 @pytest.mark.slow
 @pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs and symlinks")

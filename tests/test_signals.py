@@ -350,6 +350,34 @@ def test_a_full_disk_is_one_line_and_exit_2(args, tmp_path):
     assert lines == ["vaultgraph: cannot write the output: No space left on device"]
 
 
+@pytest.mark.parametrize("args", [["tags"], ["check", "--format", "json"], ["index"],
+                                  ["backlinks", "Neuroplasticity", "--json"]], ids=" ".join)
+def test_a_closed_stdout_is_one_line_and_exit_2(args, tmp_path):
+    """`>&-`: Python leaves sys.stdout None (an internal error in click or rich); the run
+    ends as on any failed write, as `ls >&-` does."""
+    proc = _run(["--vault", str(NOTES), *args], tmp_path / "cache", stderr=subprocess.PIPE,
+                preexec_fn=lambda: os.close(1))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2, err
+    assert err.decode().splitlines() == ["vaultgraph: cannot write the output: Bad file descriptor"]
+
+
+def test_a_closed_stderr_takes_no_file_s_place(tmp_path):
+    """`2>&-`: the run goes on, and what it says on stderr goes nowhere -- not into the file
+    that took fd 2 (the report's temporary file, the index)."""
+    out = tmp_path / "report.md"
+    proc = _run(["--vault", str(NOTES), "report", "backlinks", "-o", str(out)], tmp_path / "cache",
+                stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    proc.communicate(timeout=120)
+    assert proc.returncode == 0
+    assert out.read_text().startswith("---\ntags: [vaultgraph-report]") and "vaultgraph:" not in \
+        out.read_text()
+    proc = _run(["--vault", str(NOTES), "check", "--format", "json"], tmp_path / "cache",
+                stdout=subprocess.PIPE, preexec_fn=lambda: os.close(2))
+    report, _ = proc.communicate(timeout=120)
+    assert proc.returncode in (0, 1) and json.loads(report)["summary"]["notes"] > 0
+
+
 @needs_proc
 @pytest.mark.slow
 def test_ctrl_c_gives_the_terminal_its_cursor_back(big_vault, tmp_path):

@@ -120,10 +120,25 @@ excluded_option = click.option(
     help="Also use notes matched by Obsidian's 'Excluded files' setting.")
 
 
+def _escaped(exc: click.ClickException) -> click.ClickException:
+    """``exc`` with its message escaped for the terminal: click quotes some arguments
+    it rejects (``repr``) but not all (an extra argument holding a newline and
+    ``::error`` forged a workflow command line on stderr)."""
+    exc.message = terminal(exc.message)
+    return exc
+
+
 class _Commands(click.Group):
     """The command group: a KeyboardInterrupt (the CLI in-process, as with click's
     CliRunner or embedded, where SIGINT raises it) ends the command with 130, as
-    :func:`main` ends the process, not with click's "Aborted!" and 1."""
+    :func:`main` ends the process, not with click's "Aborted!" and 1; click's usage
+    errors, which quote the arguments given, are escaped for the terminal as ours are."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.ClickException as exc:
+            raise _escaped(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -132,6 +147,8 @@ class _Commands(click.Group):
             ctx.exit(EXIT_INTERRUPTED)
         except AppError as exc:  # one line on stderr, and the exit status of its outcome
             fail(str(exc), EXIT_CODES[exc.outcome])
+        except click.ClickException as exc:
+            raise _escaped(exc) from None
 
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -544,8 +561,9 @@ def main() -> None:
     `check` loads at 100k notes took over a second).
     """
     from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
-                          guard_stdout, pending, silence_stdout)
+                          guard_stdout, hold_standard_fds, pending, silence_stdout)
 
+    hold_standard_fds()  # (first: before any file is opened)
     catch_signals()
     gc.disable()
     guard_stdout()

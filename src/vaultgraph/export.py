@@ -61,7 +61,10 @@ def export_graph(vault: "Vault", attachments: bool = True, unresolved: bool = Tr
 
 
 def _dot_id(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    """A DOT quoted string: control characters shown (``escape.visible``, as in every
+    output people read: a DOT file is printed to a terminal too), then each backslash
+    doubled (Graphviz reads ``\\N``, ``\\l`` in a label as escapes) and each quote escaped."""
+    return '"' + visible(text).replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _dot(graph: "nx.MultiDiGraph") -> str:

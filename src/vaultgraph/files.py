@@ -21,6 +21,12 @@ from .model import ERROR, WARNING, Diagnostic
 
 
 MAX_CONFIG_BYTES = 1024 * 1024  # app.json is a few kB; a larger one is not read
+# Compiling one /regex/ filter can take a quarter of a second (`\pL{300}`): a 1 MB app.json
+# of such filters took most of an hour before any command began.  So each filter gets a
+# small RE2 memory budget (it compiles in milliseconds or is refused), and only so many
+# are compiled (a vault has a handful).
+MAX_REGEX_FILTERS = 100
+REGEX_MEMORY = 1 << 20  # bytes of RE2 program for one filter
 
 
 class NotRegularFile(OSError):
@@ -92,9 +98,12 @@ class VaultConfig:
 
     def __post_init__(self) -> None:
         self._prefixes: dict[int, set[str]] = {}  # length -> the prefixes of that length
-        expressions = []
+        expressions, regexes = [], 0
         for item in self.ignore_filters:
             if len(item) > 2 and item.startswith("/") and item.endswith("/"):
+                regexes += 1
+                if regexes > MAX_REGEX_FILTERS:
+                    continue
                 problem = _regex_problem(item[1:-1])
                 if problem:
                     self._warn(f"userIgnoreFilters: {_shown(item)} {problem}; not applied")
@@ -102,6 +111,9 @@ class VaultConfig:
                     expressions.append(item[1:-1])
             elif item:
                 self._prefixes.setdefault(len(item.lower()), set()).add(item.lower())
+        if regexes > MAX_REGEX_FILTERS:
+            self._warn(f"userIgnoreFilters: {regexes} regular expressions; only the first "
+                       f"{MAX_REGEX_FILTERS} are applied")
         self._prefix_lengths = sorted(self._prefixes)
         # One pattern for all expressions: a path is searched once, however many there are.
         self._expressions = None
@@ -153,8 +165,9 @@ def _re2_options(max_mem: int | None = None):
 def _regex_problem(expression: str) -> str | None:
     """Why a /regex/ filter cannot be used (None: it can).  RE2 compiles it: matching
     takes time linear in the text, so no filter can hang a run (a JavaScript or Python
-    regex like ``^(a+)+$`` backtracks for minutes on a 40-character name).  Lookaround
-    and back-references are what RE2 leaves out."""
+    regex like ``^(a+)+$`` backtracks for minutes on a 40-character name), within
+    REGEX_MEMORY, so compiling it is quick too.  Lookaround and back-references are
+    what RE2 leaves out."""
     try:
         import re2
     except ImportError:  # a dependency: missing only from a broken install
@@ -164,7 +177,7 @@ def _regex_problem(expression: str) -> str | None:
     except UnicodeEncodeError:  # (JSON can spell a lone surrogate)
         return "is not valid Unicode"
     try:
-        re2.compile(expression, _re2_options())
+        re2.compile(expression, _re2_options(max_mem=REGEX_MEMORY))
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         if isinstance(reason, bytes):

@@ -13,7 +13,8 @@
 - A closed stdout (the reader went: ``| head -1``) or a failed write to it (``> /dev/full``:
   no space left) is raised as :class:`OutputClosed` / :class:`OutputFailed`, which are no
   OSError: nothing on the way (click, rich) takes them for another error
-  (:func:`guard_stdout`).
+  (:func:`guard_stdout`).  A stdout or stderr the caller closed (``>&-``) is held on the
+  null device, so no file opened later takes its number (:func:`hold_standard_fds`).
 """
 
 from __future__ import annotations
@@ -299,6 +300,35 @@ class _GuardedOutput(io.RawIOBase):
             raise OutputClosed() from None
         except OSError as exc:
             raise OutputFailed(exc) from None
+
+
+def hold_standard_fds() -> None:
+    """Keep file descriptors 0, 1 and 2 taken, before anything else is opened.
+
+    One the caller closed (``>&-``, ``2>&-``) would otherwise be the number of the next
+    file opened -- the index, a report's temporary file -- and what is written to stdout
+    or stderr (``os.write(2, ...)``) would go into it; and Python leaves ``sys.stdout``
+    or ``sys.stderr`` None (an AttributeError deep in click or rich).  Each closed one is
+    opened on the null device: stdin and stderr as usual (messages are lost, as the
+    caller asked), stdout read-only, so each write to it fails (EBADF) and the run ends
+    as on any failed write (one line, exit 2), as ``ls >&-`` does."""
+    for fd, flags in ((0, os.O_RDONLY), (1, os.O_RDONLY), (2, os.O_WRONLY)):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        try:
+            opened = os.open(os.devnull, flags)
+        except OSError:
+            continue
+        if opened != fd:
+            os.dup2(opened, fd)
+            os.close(opened)
+    if sys.stdout is None:
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+    if sys.stderr is None:
+        sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
 
 
 def guard_stdout() -> None:

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import posixpath
 import unicodedata
+from bisect import bisect_left
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple
+from typing import Any, Callable, Iterable, NamedTuple
 
 
 def fold(text: str) -> str:
@@ -233,19 +235,60 @@ def split_subpath(subpath: str) -> tuple[str | None, list[str]]:
     return None, parts
 
 
+# A link into a note looked through its headings (or blocks) one by one: 100,000 links
+# into a note of 200,000 headings took hours.  A list longer than _SCANNED is looked up
+# in an index of it instead, built once and kept for the last _KEPT lists (by identity:
+# a parsed note's headings and blocks do not change; the length is checked too).
+_SCANNED = 32
+_KEPT = 4096
+_indexes: OrderedDict[int, tuple[list, int, dict]] = OrderedDict()
+
+
+def _index_of(items: list, build: Callable[[list], dict]) -> dict:
+    found = _indexes.get(id(items))
+    if found is not None and found[0] is items and found[1] == len(items):
+        _indexes.move_to_end(id(items))
+        return found[2]
+    index = build(items)
+    _indexes[id(items)] = (items, len(items), index)
+    if len(_indexes) > _KEPT:
+        _indexes.popitem(last=False)
+    return index
+
+
+def _heading_index(headings: list) -> dict[str, dict[int, list[int]]]:
+    """Stripped text -> level -> the positions of the headings with them, in order."""
+    index: dict[str, dict[int, list[int]]] = {}
+    for position, heading in enumerate(headings):
+        index.setdefault(strip_heading(heading.text), {}).setdefault(heading.level, []).append(
+            position)
+    return index
+
+
 def find_heading(headings, parts: list[str]):
     """The heading ``[A, B, C]`` names: each part a later, deeper heading than the last.
 
     Returns the matched heading, or None.  ``headings`` are in document order
-    and have ``text`` and ``level``.
+    and have ``text`` and ``level``.  Time: a few dictionary and binary-search
+    steps per part (a list of over _SCANNED headings is indexed once).
     """
     parts = [strip_heading(part) for part in parts]
     start, level, match = 0, 0, None
+    if len(headings) > _SCANNED:
+        index = _index_of(headings, _heading_index)
+        for part in parts:
+            positions = [found[at] for deeper, found in index.get(part, {}).items()
+                         if deeper > level and (at := bisect_left(found, start)) < len(found)]
+            if not positions:
+                return None
+            match = headings[min(positions)]
+            start, level = min(positions) + 1, match.level
+        return match
     for part in parts:
-        for index in range(start, len(headings)):
-            heading = headings[index]
+        for position in range(start, len(headings)):
+            heading = headings[position]
             if heading.level > level and strip_heading(heading.text) == part:
-                start, level, match = index + 1, heading.level, heading
+                start, level, match = position + 1, heading.level, heading
                 break
         else:
             return None
@@ -268,7 +311,17 @@ def missing_heading(note, parts: list[str]) -> str:
     return message
 
 
+def _block_index(blocks: list) -> dict[str, Any]:
+    index: dict[str, Any] = {}
+    for block in blocks:
+        index.setdefault(block.id.lower(), block)
+    return index
+
+
 def find_block(blocks, block_id: str):
-    """The block whose id is ``block_id`` (case-insensitive), or None."""
+    """The block whose id is ``block_id`` (case-insensitive; the first of that id), or
+    None (a list of over _SCANNED blocks is indexed once)."""
     wanted = block_id.lower()
+    if len(blocks) > _SCANNED:
+        return _index_of(blocks, _block_index).get(wanted)
     return next((block for block in blocks if block.id.lower() == wanted), None)

@@ -103,14 +103,17 @@ def write_atomically(path: str | os.PathLike[str], text: str) -> None:
     works) and renamed over it: a reader never sees half a file, a failure leaves the
     old one intact, and its permissions are kept.  A symlink is followed: the file it
     points to is written, the link stays.  Anything else -- a FIFO, a device such as
-    ``/dev/stdout`` or ``/dev/full`` -- and a regular file with other hard links are
-    written into, in place.  Raises OSError (e.g. ENOSPC, EISDIR)."""
+    ``/dev/stdout`` or ``/dev/full`` -- is written into, in place.  A regular file with
+    other hard links is replaced too, never written into: another of its names may be
+    a note in the vault (``-o`` a hard link to ``VAULT/Note.md`` would overwrite the
+    note, and no path check can see it), and that name keeps the old text.  Raises
+    OSError (e.g. ENOSPC, EISDIR)."""
     target = os.path.realpath(path)
     try:
         info: os.stat_result | None = os.stat(target)
     except FileNotFoundError:
         info = None
-    if info is not None and (not stat.S_ISREG(info.st_mode) or info.st_nlink > 1):
+    if info is not None and not stat.S_ISREG(info.st_mode):
         with open(target, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
         return

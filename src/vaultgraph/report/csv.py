@@ -9,9 +9,15 @@ from typing import Any
 COLUMNS = ("target", "source", "line", "column", "kind", "context")
 
 
+# What a spreadsheet may take for the start of a formula (OWASP, "CSV Injection"): = + - @,
+# tab, CR and LF, and their full-width forms, which some spreadsheets read as the ASCII ones.
+FORMULA_STARTS = frozenset("=+-@\t\r\n\uff1d\uff0b\uff0d\uff20")
+
+
 def neutralise(cell: Any) -> Any:
-    """Spreadsheets run cells starting with = + - @ (or tab/CR) as formulas: quote them."""
-    if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Spreadsheets run cells starting with = + - @ (or tab, CR, LF, or a full-width
+    form of one) as formulas: a leading ``'`` makes them text."""
+    if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
         return "'" + cell
     return cell
 

@@ -1,29 +1,41 @@
 """The report as one self-contained HTML file: no network requests, CSS and JS inline.
 
-Everything from the vault is escaped here (``html.escape``) or handed to the
-script as JSON that cannot close its ``<script>`` element; the script only
-ever sets ``textContent``.  The graph view is a small force layout drawn on a
-canvas (``report.js``), for the whole vault and for each note's neighbourhood.
+Everything from the vault is escaped here (``escape``: its control characters
+and bidi overrides shown, ``escape.visible``, then ``html.escape``) or handed to
+the script as JSON that cannot close its ``<script>`` element and holds no raw
+control character; the script only ever sets ``textContent``.  The graph view
+is a small force layout drawn on a canvas (``report.js``), for the whole vault
+and for each note's neighbourhood.
 """
 
 from __future__ import annotations
 
+import html
 import json
-from html import escape
 from importlib.resources import files
 from typing import Any
+
+from ..escape import INVISIBLE, visible
 
 MAX_GRAPH_NODES = 1500  # the whole-vault view keeps the most linked notes beyond this
 STATUS_CLASS = {"resolved": "ok", "ambiguous": "warn"}
 
 
+def escape(text: str) -> str:
+    """Vault text for HTML text or a quoted attribute: its control characters, line
+    breaks and bidi overrides shown as in every document people read (``\\x1b``,
+    ``\\u202e``: raw, an override reorders what the page shows and ESC reaches a
+    terminal the report is printed to), then ``&<>"'`` as entities."""
+    return html.escape(visible(text))
+
+
 def _script_json(data: Any) -> str:
-    """JSON that is safe inside <script>: no '<', '>', '&' or line separators."""
+    """JSON that is safe inside <script>: no '<', '>', '&', and no raw control
+    character, line separator or bidi override (each a ``\\uXXXX`` escape)."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    for raw, safe in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                      ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, safe in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
         text = text.replace(raw, safe)
-    return text
+    return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _graph(report: dict[str, Any], anchors: dict[str, str]) -> dict[str, Any]:
@@ -32,8 +44,8 @@ def _graph(report: dict[str, Any], anchors: dict[str, str]) -> dict[str, Any]:
     edges = sorted({(index[e["path"]], index[link["target"]])
                     for e in entries for link in e["outgoing"]
                     if link["target"] in index and link["target"] != e["path"]})
-    nodes = [{"title": e["title"], "anchor": anchors[e["path"]], "backlinks": e["backlink_count"]}
-             for e in entries]
+    nodes = [{"title": visible(e["title"]), "anchor": anchors[e["path"]],
+              "backlinks": e["backlink_count"]} for e in entries]
     return {"nodes": nodes, "edges": edges, "limit": MAX_GRAPH_NODES}
 
 
