@@ -245,6 +245,28 @@ def test_only_changed_notes_are_parsed(tmp_path):
     assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
 
 
+def test_change_times_are_kept_only_in_the_listing(tmp_path):
+    """The `files` rows keep no change time (it was written and never read: the `listing`
+    and the `fresh` fingerprint find the changed files); without a listing (an update
+    stopped before its first whole one), the rows are compared by hash."""
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    for name in NAMES:
+        _write(root, f"{name}.md", f"[[{NAMES[0]}]] {name}", old)
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    with sqlite3.connect(index_file(root, cache)) as db:
+        assert [row[1] for row in db.execute("PRAGMA table_info(files)")] == [
+            "path", "size", "sha1", "note"]
+        db.execute("DELETE FROM listing")
+        db.execute("DELETE FROM meta WHERE key = 'fresh'")
+    db.close()
+    _write(root, "Beta.md", "[[Gamma]] changed", old + 5)
+    os.utime(root / "Gamma.md", ns=(old + 5, old + 5))  # touched only
+    after = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert (after._index_stats["parsed"], after._index_stats["reused"]) == (1, 7)
+    assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
+
+
 def test_recent_files_are_hash_checked(tmp_path):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     (root).mkdir()
