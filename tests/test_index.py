@@ -168,7 +168,7 @@ def test_incremental_index_answers_exactly_what_a_fresh_parse_answers(tmp_path, 
         assert wanted(from_index(index_answers.broken_links)) == \
             wanted(broken_links(fresh)), f"round {round_}"
         assert stored_contents(root, cache) == parsed_contents(fresh), f"round {round_}"
-    assert cached.index_stats["reused"] > 0  # the index was used, not rebuilt each time
+    assert cached._index_stats["reused"] > 0  # the index was used, not rebuilt each time
     with sqlite3.connect(index_file(root, cache)) as db:
         assert db.execute("SELECT count(*) FROM suggestions").fetchone()[0] > 0
 
@@ -232,16 +232,38 @@ def test_only_changed_notes_are_parsed(tmp_path):
     old = 1_000_000_000_000_000_000
     for name in NAMES:
         _write(root, f"{name}.md", f"[[{NAMES[0]}]] {name}", old)
-    first = vaultgraph.load(root, cache=True, cache_dir=cache).index_stats
+    first = vaultgraph.load(root, cache=True, cache_dir=cache)._index_stats
     assert (first["parsed"], first["reused"]) == (8, 0)
-    again = vaultgraph.load(root, cache=True, cache_dir=cache).index_stats
+    again = vaultgraph.load(root, cache=True, cache_dir=cache)._index_stats
     assert (again["parsed"], again["reused"]) == (0, 8)
     _write(root, "Beta.md", "[[Gamma]] changed", old + 5)
     os.utime(root / "Gamma.md", ns=(old + 5, old + 5))  # touched only: hash says unchanged
     (root / "Eta.md").unlink()
     after = vaultgraph.load(root, cache=True, cache_dir=cache)
-    assert (after.index_stats["parsed"], after.index_stats["reused"],
-            after.index_stats["removed"]) == (1, 6, 1)
+    assert (after._index_stats["parsed"], after._index_stats["reused"],
+            after._index_stats["removed"]) == (1, 6, 1)
+    assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
+
+
+def test_change_times_are_kept_only_in_the_listing(tmp_path):
+    """The `files` rows keep no change time (it was written and never read: the `listing`
+    and the `fresh` fingerprint find the changed files); without a listing (an update
+    stopped before its first whole one), the rows are compared by hash."""
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    for name in NAMES:
+        _write(root, f"{name}.md", f"[[{NAMES[0]}]] {name}", old)
+    vaultgraph.load(root, cache=True, cache_dir=cache)
+    with sqlite3.connect(index_file(root, cache)) as db:
+        assert [row[1] for row in db.execute("PRAGMA table_info(files)")] == [
+            "path", "size", "sha1", "note"]
+        db.execute("DELETE FROM listing")
+        db.execute("DELETE FROM meta WHERE key = 'fresh'")
+    db.close()
+    _write(root, "Beta.md", "[[Gamma]] changed", old + 5)
+    os.utime(root / "Gamma.md", ns=(old + 5, old + 5))  # touched only
+    after = vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert (after._index_stats["parsed"], after._index_stats["reused"]) == (1, 7)
     assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
 
 
@@ -304,7 +326,7 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     vault = vaultgraph.load(root, cache=True, cache_dir=cache)
     assert [e.target for e in vault.outgoing("A.md")][0] == "B.md"
     assert [t.name for t in vault.notes["A.md"].tags] == ["t2" if "listing" in damage else "t"]
-    assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
+    assert vaultgraph.load(root, cache=True, cache_dir=cache)._index_stats["reused"] == 2
 
 
 def test_a_listing_that_disagrees_with_the_rows_is_not_trusted(tmp_path):
@@ -607,7 +629,7 @@ def test_a_moved_note_whose_row_is_damaged_is_parsed(tmp_path):
     (root / "a").rename(root / "b")
     cached = vaultgraph.load(root, cache=True, cache_dir=cache)
     assert answers(cached) == answers(vaultgraph.load(root))
-    assert vaultgraph.load(root, cache=True, cache_dir=cache).index_stats["reused"] == 2
+    assert vaultgraph.load(root, cache=True, cache_dir=cache)._index_stats["reused"] == 2
 
 
 def test_after_an_edit_did_you_mean_reads_no_names_of_the_vault(tmp_path, monkeypatch):

@@ -135,7 +135,7 @@ class Session:
             try:
                 self._vault = load(self.root, self.config_dir, progress=self.progress(),
                                    cache=self.use_cache, cache_dir=self.cache_dir, rebuild=rebuild,
-                                   listing=self._listing)
+                                   _listing=self._listing)
             except VaultError as exc:
                 raise UsageProblem(str(exc)) from None
         return self._vault

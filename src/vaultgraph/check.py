@@ -50,6 +50,10 @@ CODES = {
 
 @dataclass
 class CheckResult:
+    """What :func:`check_vault` found: ``diagnostics`` sorted by path, line, column and
+    code; ``notes``: how many notes were checked; ``errors`` and ``warnings``: how many
+    diagnostics have each severity."""
+
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: int = 0
 

@@ -33,7 +33,7 @@ from .files import FileStats, is_canvas, is_source, read_bounded
 from .model import Note
 from .process import held, let_through
 
-SCHEMA = 15  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 16  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
@@ -42,11 +42,11 @@ RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
-    sha1 TEXT NOT NULL, note TEXT NOT NULL
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha1 TEXT NOT NULL, note TEXT NOT NULL
 );
--- Comparing every file with the index reads this, not the notes' JSON (ten times less).
-CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, mtime_ns, sha1);
+-- Comparing files with their rows reads this, not the notes' JSON (ten times less).  A
+-- file's change time is kept in `listing`, not here: only the listing is compared.
+CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, sha1);
 -- The files as the last update saw them (one row): their paths joined by NULs; their
 -- sizes and mtimes (-1: not to be trusted) as 64-bit numbers.  Compared with the files
 -- to find the ones to look at.
@@ -256,7 +256,7 @@ def _moved(root: Path, stale: list[str], removed: list[str], known: dict,
         candidates = gone_by_size.get(sizes[path][0])
         digest = _digest(root, path) if candidates else None
         for old in candidates or ():
-            if known[old][2] == digest and is_canvas(old) == is_canvas(path):  # same reading
+            if known[old][1] == digest and is_canvas(old) == is_canvas(path):  # same reading
                 moved[path] = (old, digest)
                 break
     return moved
@@ -264,7 +264,7 @@ def _moved(root: Path, stale: list[str], removed: list[str], known: dict,
 
 def _listing(stats: FileStats, racy: int) -> tuple[bytes, bytes]:
     """The files as the `listing` table keeps them: their paths, and their sizes and
-    mtimes (-1 for an mtime not to be trusted, as in `files`) as 64-bit numbers."""
+    change times (-1 for one not to be trusted) as 64-bit numbers."""
     numbers = stats.numbers
     if numbers and max(numbers[1::2]) >= racy:
         numbers = array("q", numbers)
@@ -297,14 +297,14 @@ def _listing_changes(stats: FileStats, paths: bytes,
 
 
 def _rows(connection: sqlite3.Connection, paths: list[str] | None):
-    """(path, (size, mtime, sha1)) of the notes in the index among ``paths`` (None: all)."""
+    """(path, (size, sha1)) of the notes in the index among ``paths`` (None: all)."""
     if paths is None:
-        for row in connection.execute("SELECT path, size, mtime_ns, sha1 FROM files"):
+        for row in connection.execute("SELECT path, size, sha1 FROM files"):
             yield row[0], row[1:]
         return
     for start in range(0, len(paths), 500):
         chunk = paths[start:start + 500]
-        for row in connection.execute("SELECT path, size, mtime_ns, sha1 FROM files WHERE path "
+        for row in connection.execute("SELECT path, size, sha1 FROM files WHERE path "
                                       f"IN ({','.join('?' * len(chunk))})", chunk):
             yield row[0], row[1:]
 
@@ -406,19 +406,12 @@ class Index:
         notes = stats.sources  # notes and canvases
         differing, known = self._differences(stats, notes)
         racy = stats.taken_at - RACY_NS
-
-        def stamp(mtime: int) -> int:
-            # A file changed within the last seconds may change again within the same
-            # mtime tick: store no mtime, so the next run checks its hash.
-            return mtime if mtime < racy else -1
-
         stale, touched = [], []
         for path in differing:
-            size, mtime = stats[path]
             row = known.get(path)
-            if row and row[2] == _digest(root, path):  # touched, not changed
-                if stamp(mtime) != row[1]:
-                    touched.append((size, stamp(mtime), path))
+            if row and row[1] == _digest(root, path):  # touched, not changed
+                if stats[path][0] != row[0]:  # (the same bytes up to parse.MAX_NOTE_BYTES)
+                    touched.append((stats[path][0], path))
                 continue
             stale.append(path)
         removed = [path for path in known if path not in stats]
@@ -453,12 +446,10 @@ class Index:
                 for path in removed:
                     connection.execute("DELETE FROM files WHERE path = ?", (path,))
                     answers.forget(path)
-                connection.executemany("UPDATE files SET size = ?, mtime_ns = ? WHERE path = ?",
-                                       touched)
+                connection.executemany("UPDATE files SET size = ? WHERE path = ?", touched)
                 for path, digest, note, text in let_through(chain(reused, parsed), stopped):
-                    size, mtime = stats[path]
-                    connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?)",
-                                       (path, size, stamp(mtime), digest or "", text))
+                    connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
+                                       (path, stats[path][0], digest or "", text))
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
@@ -490,12 +481,12 @@ class Index:
         return True
 
     def _differences(self, stats: FileStats, notes: list[str]) -> tuple[list[str], dict]:
-        """The notes whose size or mtime may differ from their row in the index, in
-        path order; and path -> (size, mtime, sha1) of their rows and the rows of
+        """The notes whose size or change time may differ from what the index last
+        saw, in path order; and path -> (size, sha1) of their rows and the rows of
         notes gone.  Found by comparing the files with the `listing` the last update
         stored (two blobs: reading the 100k rows of `files` was most of a run after
         one edit); when there is none, or it does not list as many notes as `files`
-        holds, every note (``notes``) is compared with every row."""
+        holds, every note (``notes``) is compared with every row (by its hash)."""
         if self.connection is None:
             return notes, {}
         try:

@@ -221,6 +221,14 @@ class Quote:
 
 @dataclass(slots=True)
 class Diagnostic:
+    """A problem found in the vault (docs/cli.md lists every ``code``).
+
+    ``path``: the vault path it is in; ``line`` and ``column``: where (1-based; the
+    column counts characters; 1, 1 for a problem with the whole file); ``severity``:
+    ``error`` or ``warning``; ``message``: one line for people; ``target``: the link
+    path or name it is about, if any; ``suggestions``: did-you-mean names, best first.
+    """
+
     path: str
     line: int
     column: int
@@ -233,6 +241,7 @@ class Diagnostic:
     commented: bool = False
 
     def to_dict(self) -> dict[str, Any]:
+        """The diagnostic as ``check --format json`` shows it (docs/cli.md)."""
         return {
             "path": self.path,
             "line": self.line,
