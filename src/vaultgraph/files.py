@@ -76,7 +76,13 @@ def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) ->
             return b""
         if info.st_size > limit and not cut:
             raise TooLarge(info.st_size, limit)
-        data = handle.read(limit + 1)
+        # As many bytes as the size says, and one more to see a file that grew since; a
+        # read of ``limit`` + 1 at once would allocate (and give back) ``limit`` bytes for
+        # every note, which cost more than reading it.
+        want = min(info.st_size, limit) + 1
+        data = handle.read(want)
+        if len(data) == want and want <= limit:  # it grew: read on, up to the limit
+            data += handle.read(limit + 1 - want)
     if len(data) > limit and not cut:
         raise TooLarge(len(data), limit)
     return data
