@@ -326,9 +326,18 @@ class EdgeContexts:
     links are on it (not joined to every edge: a line of 150,000 links would be copied
     150,000 times)."""
 
-    def __init__(self, connection: sqlite3.Connection):
+    def __init__(self, connection: sqlite3.Connection, edges: str = "", parameters: tuple = ()):
+        """``edges``, a WHERE clause on ``edges`` (with ``parameters``): the lines of the
+        edges it selects are read at once, in one statement (not one per line)."""
         self.connection = connection
         self.lines: dict[tuple[str, int], LineText] = {}
+        if edges:
+            for path, line, text, start, length in connection.execute(
+                    "SELECT lines.path, lines.line, text, start, length FROM lines JOIN "
+                    f"(SELECT DISTINCT source, line FROM edges WHERE ({edges}) AND context IS NULL) "
+                    "AS wanted ON lines.path = wanted.source AND lines.line = wanted.line",
+                    parameters):
+                self.lines[path, line] = LineText(text, start, length)
 
     def __call__(self, source: str, line: int, column: int, context: str | None) -> str:
         if context is not None:
@@ -349,7 +358,7 @@ class EdgeContexts:
 def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
     """Links from other notes and canvases to ``target``, in vault order (path, then
     position); a canvas's rows also name the ``node`` holding the link."""
-    contexts = EdgeContexts(connection)
+    contexts = EdgeContexts(connection, "target = ? AND source != ?", (target, target))
     return [backlink_row(s, line, col, kind, contexts(s, line, col, context), node)
             for s, line, col, kind, context, node in connection.execute(
                 "SELECT source, line, col, kind, context, node FROM edges "
@@ -403,7 +412,7 @@ def note_paths(connection: sqlite3.Connection) -> list[str]:
 def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Link]]:
     """(source, link) for every unresolved link written in a note ``visible(path)``
     accepts, in vault order; the links carry what ``queries.wanted`` reads of them."""
-    contexts = EdgeContexts(connection)
+    contexts = EdgeContexts(connection, "target IS NULL")
     return [(source, Link(kind, raw, linkpath, None, None, line, col,
                           contexts(source, line, col, context), bool(embed)))
             for source, linkpath, raw, line, col, kind, context, embed in connection.execute(

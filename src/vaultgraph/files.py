@@ -82,7 +82,13 @@ def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) ->
             return b""
         if info.st_size > limit and not cut:
             raise TooLarge(info.st_size, limit)
-        data = handle.read(limit + 1)
+        # As many bytes as the size says, and one more to see a file that grew since; a
+        # read of ``limit`` + 1 at once would allocate (and give back) ``limit`` bytes for
+        # every note, which cost more than reading it.
+        want = min(info.st_size, limit) + 1
+        data = handle.read(want)
+        if len(data) == want and want <= limit:  # it grew: read on, up to the limit
+            data += handle.read(limit + 1 - want)
     if len(data) > limit and not cut:
         raise TooLarge(len(data), limit)
     return data
@@ -242,9 +248,14 @@ def is_canvas(path: str) -> bool:
     return path[-7:].lower() == ".canvas"
 
 
+# ".canvas" in every case (is_canvas's rule, as endings: one C call tells a path apart)
+SOURCE_ENDINGS = NOTE_ENDINGS + tuple(
+    "." + "".join(c.upper() if n >> i & 1 else c for i, c in enumerate("canvas")) for n in range(64))
+
+
 def is_source(path: str) -> bool:
     """A file whose links are read: a note or a canvas."""
-    return path.endswith(NOTE_ENDINGS) or path[-7:].lower() == ".canvas"
+    return path.endswith(SOURCE_ENDINGS)
 
 
 class FileStats(dict):
@@ -267,7 +278,7 @@ class FileStats(dict):
     @cached_property
     def sources(self) -> list[str]:
         """The files whose links are read -- notes and canvases -- in path order."""
-        return [path for path in self if is_source(path)]
+        return [path for path in self if path.endswith(SOURCE_ENDINGS)]  # (is_source)
 
     @cached_property
     def path_bytes(self) -> bytes:
@@ -298,7 +309,8 @@ def _stat(files: list[str]) -> array:
         except OSError as exc:
             numbers.extend((-1, exc.errno or 0))
             continue
-        numbers.extend((stat.st_size, max(stat.st_mtime_ns, stat.st_ctime_ns)))
+        mtime, ctime = stat.st_mtime_ns, stat.st_ctime_ns
+        numbers.extend((stat.st_size, mtime if mtime > ctime else ctime))  # (max, without a call)
     return numbers
 
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from .check import CheckResult
 from .resolve import fold
 from .model import TagInfo
 from .vault import Edge, Vault, notes_with_tag
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
+    from .check import CheckResult
     from .provenance import ProvenanceConfig
 
 

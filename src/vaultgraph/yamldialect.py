@@ -59,6 +59,9 @@ _CORE_HEX = re.compile(r"0x[0-9a-fA-F]+")
 _CORE_NAN_INF = re.compile(r"[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN")
 _CORE_EXP = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+")
 _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)")
+# Any of them: most values are words, told apart from every number with one match.
+_CORE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in (
+    _CORE_NULL, _CORE_BOOL, _CORE_OCT, _CORE_INT, _CORE_HEX, _CORE_NAN_INF, _CORE_EXP, _CORE_FLOAT)))
 
 # libyaml composes in C, ten times faster, but recurses on the C stack (a crash
 # near 30,000 levels).  Every level opens with one of these characters, so below
@@ -490,6 +493,8 @@ def _js_integer(value: int | float) -> int | float:
 
 
 def _core(text: str) -> Any:
+    if not _CORE_ANY.fullmatch(text):
+        return text
     if _CORE_NULL.fullmatch(text):
         return None
     if _CORE_BOOL.fullmatch(text):
