@@ -404,6 +404,10 @@ BIG = [
     ("a: " + "{b: " * 150 + "1" + "}" * 150, True),
     ("a: " + "[" * 60_000 + "]" * 60_000, False),   # "Maximum call stack size exceeded"
     ("a:\n" + "".join("  " * (i + 1) + "k:\n" for i in range(2_000)), False),
+    # a key that holds aliases to itself: yaml 2.x writes them *a ("[ *a, *a ]"); built
+    # naively its text doubles at each level (2^200 steps: 20 s per note, then cut off)
+    ("&a [*a, *a]: 1\n", True),
+    ("&a {k: *a, j: [*a, *a]}: 1\nb: 2\n", True),
 ]
 
 

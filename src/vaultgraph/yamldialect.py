@@ -235,6 +235,7 @@ class _Composer(yaml.composer.Composer):
         return super().compose_scalar_node(anchor)
 
     def compose_node(self, parent, index):
+        anchor = None
         if not self.check_event(yaml.AliasEvent):
             anchor = self.peek_event().anchor
             if anchor is not None:
@@ -244,7 +245,10 @@ class _Composer(yaml.composer.Composer):
             if self._depth > MAX_DEPTH:
                 raise _Rejected(f"nested more than {MAX_DEPTH} levels deep",
                                 self.peek_event().start_mark)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
+            if anchor is not None:
+                node.anchor_name = anchor  # (an alias inside it to itself is written *name)
+            return node
         finally:
             self._depth -= 1
 
@@ -516,28 +520,46 @@ def _core(text: str) -> Any:
     return text
 
 
-def _flow_text(node: yaml.Node, depth: int = 0) -> str:
-    """A collection as yaml 2.x's ``String()`` writes a flow collection used as a key."""
-    if depth > MAX_DEPTH:
+# The most characters a key's text is built to: aliases can make it grow exponentially.
+MAX_KEY_TEXT = 10_000
+
+
+def _flow_text(node: yaml.Node, depth: int = 0, inside: tuple = (),
+               budget: list | None = None) -> str:
+    """A collection as yaml 2.x's ``String()`` writes a flow collection used as a key.
+    An alias to a collection it is inside is written ``*name`` as yaml 2.x writes it
+    (``&a [*a]: 1`` is its key "[ *a ]"), or ``*`` where the C parser kept no anchor
+    name (we write "[ * ]"); a text that would pass MAX_KEY_TEXT characters (aliases of
+    aliases) is cut with "…".  Without both, ``&a [*a, *a]: 1`` took 2^200 steps."""
+    if budget is None:
+        budget = [MAX_KEY_TEXT]
+    if depth > MAX_DEPTH or budget[0] <= 0:
         return "…"
+    if id(node) in inside:
+        return "*" + getattr(node, "anchor_name", "")
     if isinstance(node, yaml.ScalarNode):
         value = _scalar(node)
         if isinstance(value, str):
             return value if not node.style else '"' + value.replace('"', '\\"') + '"'
         return "null" if value is None else "true" if value is True else \
             "false" if value is False else number_text(value)
+    inside = (*inside, id(node))
     if isinstance(node, yaml.SequenceNode):
-        items = [_flow_text(child, depth + 1) for child in node.value]
-        return "[ " + ", ".join(items) + " ]" if items else "[]"
+        items = [_flow_text(child, depth + 1, inside, budget) for child in node.value]
+        text = "[ " + ", ".join(items) + " ]" if items else "[]"
+        budget[0] -= len(text)
+        return text
     pairs = []
     for key, value in node.value:
-        pair = _flow_text(key, depth + 1)
+        pair = _flow_text(key, depth + 1, inside, budget)
         if not isinstance(key, yaml.ScalarNode):
             pair = "? " + pair
         if not (isinstance(value, yaml.ScalarNode) and _scalar(value) is None):
-            pair += ": " + _flow_text(value, depth + 1)
+            pair += ": " + _flow_text(value, depth + 1, inside, budget)
         pairs.append(pair)
-    return "{ " + ", ".join(pairs) + " }" if pairs else "{}"
+    text = "{ " + ", ".join(pairs) + " }" if pairs else "{}"
+    budget[0] -= len(text)
+    return text
 
 
 def _key_text(node: yaml.Node) -> str:
