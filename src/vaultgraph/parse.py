@@ -20,6 +20,7 @@ from .frontmatter import read_frontmatter
 from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText,
                     Link, Note, Quote, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
+from .syntax.scan import backtick_runs, code_span_end
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
 from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
                                may_hold_identifiers)
@@ -289,23 +290,19 @@ _BACKTICKS = re.compile(r"`+")
 
 
 def _without_code_spans(line: str) -> str:
-    """``line`` with its inline code spans (a run of backticks up to the next run as
-    long) blanked out, columns kept; in time linear in the runs, whatever their lengths."""
-    runs = [(m.start(), m.end()) for m in _BACKTICKS.finditer(line)]
-    by_length: dict[int, list[int]] = {}
-    for index, (start, end) in enumerate(runs):
-        by_length.setdefault(end - start, []).append(index)
-    pieces, done, index = [], 0, 0
-    while index < len(runs):
-        start, end = runs[index]
-        same = by_length[end - start]
-        after = bisect_right(same, index)
-        if after == len(same):  # no closing run: the backticks are text
-            index += 1
-            continue
-        close = runs[same[after]][1]
-        pieces.append(line[done:start] + " " * (close - start))
-        done, index = close, same[after] + 1
+    """``line`` with its inline code spans blanked out, columns kept (the closing rule:
+    syntax.scan.code_span_end)."""
+    runs = backtick_runs(line)
+    pieces, done = [], 0
+    pos = line.find("`")
+    while pos >= 0:
+        end = code_span_end(line, pos, runs)
+        if end is None:  # text: on past the run
+            end = _BACKTICKS.match(line, pos).end()
+        else:
+            pieces.append(line[done:pos] + " " * (end - pos))
+            done = end
+        pos = line.find("`", end)
     return "".join(pieces) + line[done:]
 
 

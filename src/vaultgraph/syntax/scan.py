@@ -30,7 +30,7 @@ _MAY_OPEN = re.compile(r"[\n#!\[`]")
 _BACKTICKS = re.compile(r"`+")
 
 
-def _backtick_runs(src: str) -> dict[int, list[int]]:
+def backtick_runs(src: str) -> dict[int, list[int]]:
     """Where the runs of backticks start, by length (a code span closes at the next run
     as long as the one opening it: found by bisection, so text full of unmatched runs
     costs linear time, as markdown-it's cache makes it)."""
@@ -38,6 +38,16 @@ def _backtick_runs(src: str) -> dict[int, list[int]]:
     for match in _BACKTICKS.finditer(src):
         runs.setdefault(match.end() - match.start(), []).append(match.start())
     return runs
+
+
+def code_span_end(src: str, pos: int, runs: dict[int, list[int]]) -> int | None:
+    """Just after the code span that the run of backticks at ``pos`` opens (the next
+    run as long, CommonMark), or None when there is none: the backticks are text.
+    ``runs``: :func:`backtick_runs` of ``src``."""
+    length = _BACKTICKS.match(src, pos).end() - pos
+    starts = runs.get(length, [])
+    closer = bisect_right(starts, pos)
+    return None if closer == len(starts) else starts[closer] + length
 
 
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
@@ -77,17 +87,14 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
             continue
         if char == "`":
             if runs is None:
-                runs = _backtick_runs(src)
-            run_end = _BACKTICKS.match(src, pos).end()
-            length = run_end - pos
-            starts = runs.get(length, [])
-            closer = bisect_right(starts, pos)
-            if closer == len(starts):  # no code span: the backticks are text
-                pos = run_end
+                runs = backtick_runs(src)
+            span_end = code_span_end(src, pos, runs)
+            if span_end is None:  # no code span: the backticks are text
+                pos = _BACKTICKS.match(src, pos).end()
                 continue
             if pos > text_start:  # the code span's content is not read
                 elements.append(("text", text_start, src[text_start:pos]))
-            text_start = pos = starts[closer] + length
+            text_start = pos = span_end
             continue
         if char == "!" and not src.startswith("![", pos):
             pos += 1
