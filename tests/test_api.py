@@ -38,5 +38,5 @@ def test_import_vaultgraph_imports_nothing_else():
 def test_plumbing_is_not_public(tmp_path):
     (tmp_path / "a.md").write_text("x\n", encoding="utf-8")
     vault = vaultgraph.load(tmp_path)
-    for name in ("finder", "index_stats", "fingerprint"):
+    for name in ("finder", "index_stats", "fingerprint", "listing"):
         assert not hasattr(vault, name)

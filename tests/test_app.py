@@ -53,7 +53,7 @@ def _vault(tmp_path: Path) -> Session:
 def test_errors_are_typed_with_their_outcome(tmp_path):
     session = _vault(tmp_path)
     with pytest.raises(NotFound, match="Nope") as found:
-        app.note_links(session, "Nope", include_excluded=False)
+        app.note_links(session, "Nope")
     assert found.value.outcome is Outcome.FINDINGS
     with pytest.raises(NotFound, match="pic.png is not a note"):
         app.mentions(session, "pic.png", include_excluded=False)
@@ -66,25 +66,35 @@ def test_errors_are_typed_with_their_outcome(tmp_path):
         app.refuse_output_inside(session, str(tmp_path / "out.md"))
 
 
-def test_answers_from_the_loaded_vault(tmp_path):
+def test_answers_from_a_throwaway_index(tmp_path):
     session = _vault(tmp_path)
-    found = app.note_links(session, "Nerve cell", include_excluded=False)
-    assert (found.answer, found.path) == (None, "Neuron.md")  # --no-cache: from the vault
+    found = app.note_links(session, "Nerve cell")
+    assert found.path == "Neuron.md" and found.vault.throwaway  # --no-cache
+    folder = found.vault.location.parent
+    assert folder.is_dir() and not folder.is_relative_to(tmp_path)
+    assert folder.stat().st_mode & 0o777 == 0o700
     assert app.mentions(session, "Neuron", False)["names"] == ["Neuron", "Nerve cell"]
     assert app.path_outcome(app.shortest_path(session, "Synapse", "Neuron", True, False)) \
         is Outcome.FINDINGS
     assert app.explain_outcome([]) is Outcome.FINDINGS
     assert app.tag_outcome(None, []) is Outcome.OK and app.tag_outcome("x", []) is Outcome.FINDINGS
+    session.close()
+    assert not folder.exists()  # removed with the session
 
 
-def test_the_index_answers_when_it_can(tmp_path):
+def test_the_index_is_kept_and_answers_without_reading_notes(tmp_path):
     vault = tmp_path / "vault"
     vault.mkdir()
     _vault(vault)
-    session = Session(str(vault), ".obsidian", str(tmp_path / "cache"), use_cache=True)
-    found = app.note_links(session, "Neuron", include_excluded=False, outgoing=True)
-    assert found.vault is None and found.answer["note"] == "Neuron.md"
-    assert session._vault is None  # nothing loaded
+    for run in ("first", "again"):
+        session = Session(str(vault), ".obsidian", str(tmp_path / "cache"), use_cache=True)
+        found = app.note_links(session, "Neuron")
+        assert found.path == "Neuron.md" and not found.vault.throwaway
+        assert found.vault.location.is_relative_to(tmp_path / "cache")
+        if run == "again":  # answered by SQL: no note was parsed, nor read from its row
+            assert found.vault._index.stats["parsed"] == 0
+            assert found.vault.notes.loaded == {}
+        session.close()
 
 
 def test_an_app_error_is_one_line_and_its_exit_status(tmp_path):

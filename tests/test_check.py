@@ -8,7 +8,10 @@ import random
 import pytest
 
 from vaultgraph import load
-from vaultgraph.check import FEW_QUERIES, Suggester, check_vault, collect_findings
+from vaultgraph.check import FEW_QUERIES, Suggester
+from vaultgraph.findings import vault_findings
+from vaultgraph.provenance import ProvenanceConfig
+from vaultgraph.findings import check_vault
 
 
 def diagnostics(root, **options):
@@ -134,7 +137,8 @@ def test_a_few_queries_score_as_many_do():
 def test_checking_many_notes_reports_its_progress(make_vault):
     root = make_vault({f"Note {i}.md": f"[[Note {i + 1}]] [[Nowhere {i}]]" for i in range(40)})
     calls = []
-    found = collect_findings(load(root), progress=lambda *call: calls.append(call))
+    found, _ = vault_findings(load(root), False, ProvenanceConfig(),
+                              progress=lambda *call: calls.append(call))
     assert sum(d.code == "unresolved-link" for d in found) == 41
     phases = {what: (done, total) for done, total, what in calls}  # the last call of each
     assert phases == {"Finding did-you-mean names": (41, 41), "Checking notes": (40, 40)}

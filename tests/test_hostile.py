@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 import vaultgraph
-from vaultgraph.check import check_vault
+from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
 from vaultgraph.export import export_graph
 from vaultgraph.parse import read_note

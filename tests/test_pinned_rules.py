@@ -19,7 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 import vaultgraph
-from vaultgraph.check import FEW_QUERIES, Suggester, check_vault
+from vaultgraph.check import FEW_QUERIES, Suggester
+from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
 from vaultgraph.index import SuggestionStore, index_file
 from vaultgraph.model import Heading

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import vaultgraph
-from vaultgraph.check import check_vault
+from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
 from vaultgraph.provenance import Provenance, ProvenanceConfig
 

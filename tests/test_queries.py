@@ -48,35 +48,20 @@ def test_mentions_read_text_through_escapes_and_entities(make_vault):
 
 
 def test_orphans_and_deadends(vault, tmp_path):
-    from vaultgraph import answers
-    from vaultgraph.index import visible_answer
-
-    ends = queries.link_ends(vault)
+    ends = vault.link_ends()
     assert queries.orphans(ends) == ["Lonely.md", "Weird #1.md", "y/Tie.md"]
     assert queries.deadends(ends) == ["Island2.md", "Lonely.md", "Weird #1.md", "x/Tie.md",
                                       "y/Tie.md"]
     # Excluded notes count once they are included: the template links to Lonely.
-    assert "Lonely.md" not in queries.orphans(queries.link_ends(vault, include_excluded=True))
-    # The index answers the same, by SQL.
-    for include_excluded in (False, True):
-        assert visible_answer(vault.root, tmp_path, vault.config, answers.link_ends,
-                              include_excluded) == \
-            queries.link_ends(vault, include_excluded)
+    assert "Lonely.md" not in queries.orphans(vault.link_ends(include_excluded=True))
 
 
 def test_wanted_ranks_by_linking_notes(vault, tmp_path):
-    from vaultgraph import answers
-    from vaultgraph.index import visible_answer
-
-    rows = queries.wanted(queries.broken_links(vault))
+    rows = queries.wanted(vault.broken_links())
     assert (rows[0]["name"], rows[0]["notes"], len(rows[0]["links"])) == ("Ghost", 2, 3)
     names = [r["name"] for r in rows]
     assert "Alpha note" in names and "Nowhere" in names
     assert "pic.png" not in names  # attachments are not wanted notes
-    for include_excluded in (False, True):  # the index answers the same, by SQL
-        assert queries.wanted(visible_answer(vault.root, tmp_path, vault.config,
-                                             answers.broken_links, include_excluded)) == \
-            queries.wanted(queries.broken_links(vault, include_excluded))
 
 
 def test_neighbors_by_depth_and_direction(vault):
@@ -183,8 +168,8 @@ def test_every_query_command_has_json_and_text(make_vault, args):
 @pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
 def test_queries_on_the_sample_vault():
     vault = vaultgraph.load(NOTES)
-    assert queries.orphans(queries.link_ends(vault)) == []
-    assert [r["name"] for r in queries.wanted(queries.broken_links(vault))][0] == "PTSD"
+    assert queries.orphans(vault.link_ends()) == []
+    assert [r["name"] for r in queries.wanted(vault.broken_links())][0] == "PTSD"
     assert queries.hubs(vault, 1)[0]["note"] == "Concepts/Neurotransmitter.md"
     hops = queries.shortest_path(vault, vault.note_path("CBT"), vault.note_path("Ketamine"))
     assert len(hops) == 2

@@ -88,7 +88,7 @@ def test_markdown_report_links_resolve_in_obsidian(hostile_vault, tmp_path):
     # Dropped into the vault, the report's own links must resolve (no new broken links).
     (hostile_vault.root / "Report.md").write_text(text)
     again = vaultgraph.load(hostile_vault.root)
-    from vaultgraph.check import check_vault
+    from vaultgraph.findings import check_vault
     codes = {d.code for d in check_vault(again).diagnostics if d.path == "Report.md"}
     assert codes <= {"ambiguous-link"}, codes
 

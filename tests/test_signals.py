@@ -20,7 +20,7 @@ import vaultgraph
 from vaultgraph import index as index_module
 from vaultgraph import process
 from vaultgraph.answers import AnswerWriter
-from vaultgraph.check import check_vault
+from vaultgraph.findings import check_vault
 from vaultgraph.index import index_file, update_index
 
 from .conftest import NOTES, ROOT

@@ -191,14 +191,14 @@ def test_graph_nodes_and_edges(make_vault):
 
 
 def test_resolution_does_not_depend_on_discovery_order(make_vault):
-    from vaultgraph.vault import Vault
+    from vaultgraph.resolve import Resolver
 
     files = {"aa/Tie.md": "", "bb/Tie.md": "", "x/Tie.md": "", "x/src.md": "[[Tie]]",
              "src.md": "[[Tie]]"}
     root = make_vault(files)
     vault = vaultgraph.load(root)
-    shuffled = Vault(root, list(reversed(vault.files)), dict(reversed(vault.notes.items())),
-                     vault.config, [])
+    shuffled = Resolver(list(reversed(vault.files)))
     for path in ("src.md", "x/src.md"):
-        assert [e.target for e in vault.outgoing(path)] == [e.target for e in shuffled.outgoing(path)]
+        assert [e.target for e in vault.outgoing(path)] == \
+            [shuffled.resolve(e.link.path, path).target for e in vault.outgoing(path)]
     assert [e.target for e in vault.outgoing("x/src.md")] == ["x/Tie.md"]

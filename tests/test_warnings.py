@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from vaultgraph import load
-from vaultgraph.check import check_vault
+from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
 from vaultgraph.parse import parse_text
 from vaultgraph.resolve import Resolver

@@ -19,12 +19,13 @@ _PUBLIC = {
     "Resolution": "resolve",
     "Note": "model", "Link": "model", "Tag": "model", "Heading": "model", "Block": "model",
     "Citation": "model", "Diagnostic": "model", "TagInfo": "model",
-    "check_vault": "check", "CheckResult": "check",
+    "check_vault": "findings", "CheckResult": "check",
 }
 __all__ = [*_PUBLIC, "__version__"]
 
 if TYPE_CHECKING:
-    from .check import CheckResult, check_vault
+    from .check import CheckResult
+    from .findings import check_vault
     from .index import CacheInsideVault
     from .lookup import NoteLookupError
     from .model import Block, Citation, Diagnostic, Heading, Link, Note, Tag, TagInfo
@@ -47,6 +48,8 @@ def __getattr__(name: str) -> Any:
         from . import resolve as found
     elif module == "check":
         from . import check as found
+    elif module == "findings":
+        from . import findings as found
     else:
         raise AttributeError(f"module 'vaultgraph' has no attribute {name!r}")
     return getattr(found, name)

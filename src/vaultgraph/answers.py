@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
 from itertools import chain, groupby
+from typing import NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
@@ -311,15 +312,6 @@ class NameLookup(Mapping):
         return len(self._all)
 
 
-def outgoing(connection: sqlite3.Connection, source: str) -> list[dict]:
-    """The links written in ``source``, in order, as `links --json` lists them."""
-    return [{"target": target, "raw": raw, "kind": kind, "line": line, "column": col,
-             "resolved": target is not None}
-            for target, raw, kind, line, col in connection.execute(
-                "SELECT target, raw, kind, line, col FROM edges WHERE source = ? ORDER BY seq",
-                (source,))]
-
-
 class EdgeContexts:
     """Contexts of edges read from the index: the edge's own (``context``), else worked
     out from its line (answers.lines) and column.  Each line is read once, however many
@@ -355,29 +347,40 @@ class EdgeContexts:
         return shown.context(column)
 
 
-def backlinks(connection: sqlite3.Connection, target: str) -> list[dict]:
-    """Links from other notes and canvases to ``target``, in vault order (path, then
-    position); a canvas's rows also name the ``node`` holding the link."""
-    contexts = EdgeContexts(connection, "target = ? AND source != ?", (target, target))
-    return [backlink_row(s, line, col, kind, contexts(s, line, col, context), node)
-            for s, line, col, kind, context, node in connection.execute(
-                "SELECT source, line, col, kind, context, node FROM edges "
-                "WHERE target = ? AND source != ? ORDER BY source, seq", (target, target))]
+class Backlink(NamedTuple):
+    """A link leading to the note or file ``target``, as the index keeps it: written in
+    ``source`` (another vault path) as its link number ``seq`` (0-based, in the order
+    written), at ``line`` and ``column`` (1-based, in characters), of ``kind``;
+    ``context``: the text around it; ``node``: the canvas node holding it (None in a
+    note)."""
+
+    target: str
+    source: str
+    seq: int
+    line: int
+    column: int
+    kind: str
+    context: str
+    node: str | None
 
 
-def backlink_row(source: str, line: int, column: int, kind: str, context: str,
-                 node: str | None) -> dict:
-    """A backlink as `backlinks --json` lists it (``node`` only for a canvas's link)."""
-    row = {"source": source, "line": line, "column": column, "kind": kind, "context": context}
-    if kind == "canvas":
-        row["node"] = node
-    return row
-
+def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list[Backlink]:
+    """Links from other notes and canvases to ``target`` (None: to every file), in
+    vault order (target, then source path, then position); a link of a note to itself
+    is left out."""
+    if target is None:
+        where, parameters = "target IS NOT NULL AND target != source", ()
+    else:
+        where, parameters = "target = ? AND source != ?", (target, target)
+    contexts = EdgeContexts(connection, where, parameters)
+    return [Backlink(t, s, seq, line, col, kind, contexts(s, line, col, context), node)
+            for t, s, seq, line, col, kind, context, node in connection.execute(
+                "SELECT target, source, seq, line, col, kind, context, node FROM edges "
+                f"WHERE {where} ORDER BY target, source, seq", parameters)]
 
 
 def tag_index(connection: sqlite3.Connection, visible) -> dict[str, TagInfo]:
-    """Folded tag -> TagInfo over the notes ``visible(path)`` accepts: what
-    ``Vault.tags()`` answers, from the index."""
+    """Folded tag -> TagInfo over the notes ``visible(path)`` accepts (``Vault.tags``)."""
     index: dict[str, TagInfo] = {}
     for path, name in connection.execute("SELECT path, name FROM tags ORDER BY path, seq"):
         if not visible(path):
@@ -390,7 +393,7 @@ def tag_index(connection: sqlite3.Connection, visible) -> dict[str, TagInfo]:
 
 def link_ends(connection: sqlite3.Connection, visible) -> tuple[list[str], set, set]:
     """Notes ``visible(path)`` accepts, those linking to another of them, those linked
-    from one: what ``queries.link_ends`` gives from a loaded vault."""
+    from one of them or from a canvas it accepts (``Vault.link_ends``)."""
     notes = [path for path in note_paths(connection) if visible(path)]
     shown = set(notes)
     linking, linked = set(), set()

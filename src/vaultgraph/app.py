@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .check import CheckResult
-    from .files import Listing
     from .model import TagInfo
     from .provenance import ProvenanceConfig
     from .vault import Vault
@@ -91,8 +90,9 @@ def split_note_line(text: str) -> tuple[str, int] | None:
 
 
 class Session:
-    """What the global options decide (vault, configuration folder, index); the vault is
-    loaded on first use, and only when the index cannot answer.
+    """What the global options decide (vault, configuration folder, index) and the vault
+    read through its index, opened on first use (:meth:`vault`) and closed by
+    :meth:`close`.
 
     ``progress``: called with no argument for a progress callback (or None) each time
     a long step starts.
@@ -104,8 +104,8 @@ class Session:
         self.cache_dir, self.use_cache = cache_dir, use_cache
         self.progress = progress
         self._vault: Vault | None = None
-        self._listing: Listing | None = None  # the vault's files, when listed before loading
         self._cache_checked = False
+        self._healed = False
 
     @property
     def root(self) -> Path:
@@ -126,7 +126,8 @@ class Session:
             self._cache_checked = True
 
     def vault(self, rebuild: bool = False) -> "Vault":
-        """The loaded vault (through the index unless ``--no-cache``); UsageProblem when it
+        """The vault, read through its index brought up to date (a throwaway one with
+        ``--no-cache``, or when the index cannot be written now); UsageProblem when it
         cannot be read."""
         if self._vault is None:
             from .vault import VaultError, load
@@ -134,79 +135,47 @@ class Session:
             self.check_cache_location()
             try:
                 self._vault = load(self.root, self.config_dir, progress=self.progress(),
-                                   cache=self.use_cache, cache_dir=self.cache_dir, rebuild=rebuild,
-                                   _listing=self._listing)
+                                   cache=self.use_cache, cache_dir=self.cache_dir,
+                                   rebuild=rebuild)
             except VaultError as exc:
                 raise UsageProblem(str(exc)) from None
         return self._vault
 
-    @property
-    def answers_from_index(self) -> bool:
-        """Whether a query may be answered from the index without loading the vault."""
-        if not (self.use_cache and self._vault is None and self.root.is_dir()):
-            return False
-        self.check_cache_location()
-        return True
-
-    def quick_answer(self, query: str, include_excluded: bool,
-                     outgoing: bool = False) -> dict[str, Any] | None:
-        """`backlinks`/`links` by SQL from the index (brought up to date first), or None
-        when there is no usable index: then load the vault.  NotFound for a NOTE
-        matching no note or several."""
-        if not self.answers_from_index:
-            return None
-        from .files import load_config
-        from .index import quick_answer
-        from .lookup import NoteLookupError
-
-        try:
-            return quick_answer(self.root, self.cache_dir, load_config(self.root, self.config_dir),
-                                query, include_excluded, outgoing, progress=self.progress())
-        except NoteLookupError as exc:
-            raise NotFound(str(exc)) from None
-
-    def visible_answer(self, answer: Callable, from_vault: Callable, include_excluded: bool) -> Any:
-        """``answer``, an answers.py query, run on the index (brought up to date first);
-        else ``from_vault(vault, include_excluded)`` on the loaded vault."""
-        if self.answers_from_index:
-            from .files import load_config
-            from .index import visible_answer
-
-            found = visible_answer(self.root, self.cache_dir,
-                                   load_config(self.root, self.config_dir), answer,
-                                   include_excluded, progress=self.progress())
-            if found is not None:
-                return found
-        return from_vault(self.vault(), include_excluded)
-
-    def findings(self, include_excluded: bool, config: "ProvenanceConfig") -> tuple[list, int]:
-        """`check`'s findings and the number of notes checked: from the index, where
-        only the notes whose findings can have changed are checked again; else from
-        the loaded vault."""
-        from .check import collect_findings
-
-        if self.answers_from_index:
-            from .files import list_vault
-            from .findings import indexed_findings
-
-            self._listing = list_vault(self.root, self.config_dir)  # (loading lists no more)
-            found = indexed_findings(self.root, self.cache_dir, self._listing, include_excluded,
-                                     config, progress=self.progress())
-            if found is not None:
-                return found
-        vault = self.vault()
-        return (collect_findings(vault, include_excluded, config, progress=self.progress()),
-                len(vault.visible_notes(include_excluded)))
-
     def note_path(self, query: str) -> str:
-        """NOTE (path, name, alias...) -> its vault path in the loaded vault; NotFound
-        when it matches no note or several."""
+        """NOTE (path, name, alias...) -> its vault path; NotFound when it matches no
+        note or several."""
         from .lookup import NoteLookupError
 
         try:
             return self.vault().note_path(query)
         except NoteLookupError as exc:
             raise NotFound(str(exc)) from None
+
+    def heal(self, error: BaseException) -> bool:
+        """Whether the command that raised ``error`` is to run again, once: the index
+        proved damaged while it was read (codec.DamagedIndex, or a row of another shape
+        than written), so it has been discarded, and the next :meth:`vault` makes it
+        anew.  A throwaway index made in this run is not damaged by anyone else: its
+        errors are raised."""
+        if self._healed or self._vault is None or self._vault.throwaway:
+            return False
+        from .codec import ROW_ERRORS, DamagedIndex
+
+        if not isinstance(error, (DamagedIndex, *ROW_ERRORS)):
+            return False
+        from .index import Index
+
+        location = self._vault.location
+        self.close()
+        Index(location).clear()
+        self._healed = True
+        return True
+
+    def close(self) -> None:
+        """Close the vault's index (a throwaway one is removed)."""
+        if self._vault is not None:
+            self._vault.close()
+            self._vault = None
 
 
 # -- the commands ------------------------------------------------------------------
@@ -236,31 +205,22 @@ def index_outcome(figures: dict[str, Any]) -> None:
 
 
 class NoteLinks(NamedTuple):
-    """`links`/`backlinks` of a note: the index's answer (``answer``, the documented JSON
-    already), or the loaded vault and the note's path for ``views`` to answer from."""
+    """`links`/`backlinks` of a note: the vault and the note's path, for ``views`` to
+    answer from."""
 
-    answer: dict[str, Any] | None
-    vault: "Vault | None" = None
-    path: str | None = None
+    vault: "Vault"
+    path: str
 
 
-def note_links(session: Session, note: str, include_excluded: bool,
-               outgoing: bool = False) -> NoteLinks:
-    """`backlinks` (with ``outgoing``: `links`) of NOTE; NotFound when it matches no note
-    or several."""
-    answer = session.quick_answer(note, include_excluded, outgoing=outgoing)
-    if answer is not None:
-        return NoteLinks(answer)
-    vault = session.vault()
-    return NoteLinks(None, vault, session.note_path(note))
+def note_links(session: Session, note: str) -> NoteLinks:
+    """The note NOTE names, for `links` and `backlinks`; NotFound when it matches no
+    note or several."""
+    return NoteLinks(session.vault(), session.note_path(note))
 
 
 def tags(session: Session, include_excluded: bool) -> dict[str, "TagInfo"]:
-    """`tags`: folded tag -> TagInfo, from the index or the loaded vault."""
-    from .answers import tag_index
-
-    return session.visible_answer(tag_index, lambda vault, excluded: vault.tags(excluded),
-                                  include_excluded)
+    """`tags`: folded tag -> TagInfo."""
+    return session.vault().tags(include_excluded)
 
 
 def tag_outcome(tag: str | None, notes: list[str]) -> Outcome:
@@ -329,11 +289,9 @@ def explain_outcome(items: list[dict[str, Any]], would_be: list | None = None) -
 
 
 def link_ends(session: Session, include_excluded: bool):
-    """The (source, target) pairs of resolved links between visible notes, for
-    `orphans` and `deadends` (queries.orphans / queries.deadends)."""
-    from . import answers, queries
-
-    return session.visible_answer(answers.link_ends, queries.link_ends, include_excluded)
+    """The visible notes, those linking to another, those linked from one (Vault.link_ends),
+    for `orphans` and `deadends`."""
+    return session.vault().link_ends(include_excluded)
 
 
 def orphans(session: Session, include_excluded: bool) -> list[str]:
@@ -352,10 +310,9 @@ def deadends(session: Session, include_excluded: bool) -> list[str]:
 
 def wanted(session: Session, include_excluded: bool) -> list[dict[str, Any]]:
     """`wanted`: unresolved names, most linked first (docs/cli.md rows)."""
-    from . import answers, queries
+    from . import queries
 
-    return queries.wanted(session.visible_answer(answers.broken_links, queries.broken_links,
-                                                 include_excluded))
+    return queries.wanted(session.vault().broken_links(include_excluded))
 
 
 def neighbors(session: Session, note: str, depth: int, direction: str,
@@ -450,12 +407,14 @@ def check_codes(value: str | None) -> list[str]:
 
 def check(session: Session, select: str | None, ignore: str | None, unresolved: str,
           commented: str, include_excluded: bool, roles: Iterable[str]) -> "CheckResult":
-    """`check`: the findings selected (from the index where it can answer)."""
+    """`check`: the findings selected; only the notes whose findings an edit can have
+    changed are checked again (findings.py)."""
     from .check import select_findings
+    from .findings import vault_findings
 
     selected, ignored = check_codes(select), check_codes(ignore)
     config = provenance_config(roles)
-    found, notes = session.findings(include_excluded, config)
+    found, notes = vault_findings(session.vault(), include_excluded, config, session.progress())
     return select_findings(found, notes, unresolved, selected, ignored, commented)
 
 

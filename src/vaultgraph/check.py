@@ -122,11 +122,9 @@ class NoteCheck:
 
 def check_notes(vault: "Vault", paths: Iterable[str],
                 progress: Progress | None = None) -> list[NoteCheck]:
-    """Check the notes (and canvases) at ``paths``; ``vault``: a Vault, or anything
-    answering what a check reads of one (notes, canvases, outgoing, alias_index, suggest,
-    attachments)."""
+    """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
-    edges = {path: vault.outgoing(path) for path in paths}
+    edges = vault.outgoing_of(paths)
     broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
               if not e.resolved and not is_attachment_link(e.link)]
     if broken:
@@ -164,34 +162,6 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
                      cites_directly(note), evidence)
 
 
-def collect_findings(vault: "Vault", include_excluded: bool = False,
-                     provenance: "ProvenanceConfig | None" = None,
-                     progress: Progress | None = None) -> list[Diagnostic]:
-    """Every finding in the vault, with its default severity, unsorted and unfiltered."""
-    from .provenance import ProvenanceConfig, holder_and_target, role_of, unsourced_claims
-
-    checks = check_notes(vault, [*vault.notes, *vault.canvases], progress)
-    config = provenance or ProvenanceConfig()
-    roles = {c.path: role_of(c.path, c.declared, (t.name for t in vault.notes[c.path].tags),
-                             c.source_keys, config) for c in checks if c.path in vault.notes}
-    pairs = []
-    for c in checks:
-        if c.evidence:
-            edges = vault.outgoing(c.path)
-            pairs.extend(holder_and_target(c.path, kind, edges[seq].target)
-                         for seq, kind in c.evidence)
-    visible = [c for c in checks if include_excluded or not vault.is_excluded(c.path)]
-    found: list[Diagnostic] = [
-        d for d in vault.diagnostics if include_excluded or not vault.is_excluded(d.path)
-    ]
-    for c in visible:
-        found.extend(c.findings)
-    found.extend(unsourced_claims(
-        [c.path for c in visible if roles.get(c.path) == "claim"], roles,
-        [c.path for c in checks if c.cites], [p for p in pairs if p]))
-    return found
-
-
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",
                     select: Iterable[str] = (), ignore: Iterable[str] = (),
                     commented: str = "warning") -> CheckResult:
@@ -220,14 +190,3 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
         result.diagnostics.append(d)
     result.diagnostics.sort(key=lambda d: (d.path, d.line, d.column, d.code))
     return result
-
-
-def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
-                ignore: Iterable[str] = (), include_excluded: bool = False,
-                provenance: "ProvenanceConfig | None" = None,
-                commented: str = "warning") -> CheckResult:
-    """All diagnostics for the vault, sorted by file and position (see select_findings);
-    ``provenance`` says which tags and folders mark claims."""
-    found = collect_findings(vault, include_excluded, provenance)
-    return select_findings(found, len(vault.visible_notes(include_excluded)), unresolved,
-                           select, ignore, commented)

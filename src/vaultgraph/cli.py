@@ -128,11 +128,27 @@ def _escaped(exc: click.ClickException) -> click.ClickException:
     return exc
 
 
+class _Command(click.Command):
+    """A command run again, once, when the index proved damaged while it ran
+    (``Session.heal``: the index is then made anew)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if isinstance(ctx.obj, Session) and ctx.obj.heal(exc):
+                return super().invoke(ctx)
+            raise
+
+
 class _Commands(click.Group):
     """The command group: a KeyboardInterrupt (the CLI in-process, as with click's
     CliRunner or embedded, where SIGINT raises it) ends the command with 130, as
     :func:`main` ends the process, not with click's "Aborted!" and 1; click's usage
     errors, which quote the arguments given, are escaped for the terminal as ours are."""
+
+    command_class = _Command
+    group_class = type  # (`report`: a group of the same class)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
@@ -162,7 +178,8 @@ class _Commands(click.Group):
                    "$XDG_CACHE_HOME/vaultgraph, else ~/.cache/vaultgraph; never inside "
                    "the vault).")
 @click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
-              help="Parse every note; neither read nor write the index.")
+              help="Parse every note into a throwaway index (a private temporary folder, "
+                   "removed at the end); the index is neither read nor written.")
 @click.version_option(package_name="vaultgraph")
 @click.pass_context
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
@@ -175,6 +192,7 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     docs/cli.md.
     """
     session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar)
+    ctx.call_on_close(session.close)  # (a throwaway index is removed then)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
     ctx.obj = session
@@ -214,12 +232,10 @@ def index(session: Session, rebuild: bool, as_json: bool) -> None:
 @click.pass_obj
 def links(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Outgoing links and backlinks of NOTE (path, name or alias)."""
-    found = app.note_links(session, note, include_excluded, outgoing=True)
-    data = found.answer
-    if data is None:
-        from .views import links_view
+    from .views import links_view
 
-        data = links_view(found.vault, found.path, include_excluded)
+    found = app.note_links(session, note)
+    data = links_view(found.vault, found.path, include_excluded)
     _show(as_json, data, "links", data)
 
 
@@ -230,12 +246,10 @@ def links(session: Session, note: str, as_json: bool, include_excluded: bool) ->
 @click.pass_obj
 def backlinks(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Notes linking to NOTE, with the line each link is on."""
-    found = app.note_links(session, note, include_excluded)
-    data = found.answer
-    if data is None:
-        from .views import backlinks_view
+    from .views import backlinks_view
 
-        data = backlinks_view(found.vault, found.path, include_excluded)
+    found = app.note_links(session, note)
+    data = backlinks_view(found.vault, found.path, include_excluded)
     _show(as_json, data, "backlinks", data)
 
 

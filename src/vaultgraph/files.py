@@ -484,14 +484,20 @@ class Listing:
 
     config: VaultConfig
     stats: FileStats
-    diagnostics: list[Diagnostic]
+    found: list[Diagnostic]  # discovery's
+
+    @cached_property
+    def diagnostics(self) -> list[Diagnostic]:
+        """The configuration's, discovery's and the file names' (worked out when asked:
+        a query that shows none of them does not pay for checking every name)."""
+        return self.config.diagnostics + self.found + name_problems(list(self.stats))
 
 
 def list_vault(root: Path, config_dir: str = ".obsidian") -> Listing:
     """Read ``<config dir>/app.json`` and list the vault's files."""
     config = load_config(root, config_dir)
     stats, problems = discover(root)
-    return Listing(config, stats, config.diagnostics + problems + name_problems(list(stats)))
+    return Listing(config, stats, problems)
 
 
 UNLINKABLE_CHARACTERS = "#^|[]"

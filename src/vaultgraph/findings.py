@@ -5,7 +5,7 @@ checked again, and nothing else of the vault is loaded.
 The tables they are kept in, and the rules for when an edit makes them stale, are
 the store's (checked.py: ``forget_findings`` runs in the transaction that brings the
 answers up to date).  This module does the checking: it reads the notes whose
-findings were forgotten from the index, checks them (check.check_notes) and keeps
+findings were forgotten (read from the index through the Vault), checks them (check.check_notes) and keeps
 what it found; and for the names that came or went (``changed_names``) it finds the
 notes with a broken link whose name scores at least the did-you-mean cutoff with one
 of them (:func:`_near_changed_names`).
@@ -19,20 +19,16 @@ from __future__ import annotations
 import json
 import posixpath
 import sqlite3
-from functools import cached_property
-from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from .files import Listing, is_note
-from .model import Diagnostic, Note
-from .resolve import Resolver, fold, resolved_per_folder
+from .model import Diagnostic
+from .resolve import fold
 
 if TYPE_CHECKING:
-    from .check import NoteCheck
-    from .suggest import Suggester
-    from .index import Index
+    from .check import CheckResult, NoteCheck
     from .provenance import ProvenanceConfig
-    from .vault import Edge
+    from .vault import Vault
+
 
 def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> set[str]:
     """The notes with a broken link whose did-you-mean or "is an alias of" hint the names
@@ -54,95 +50,17 @@ def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> s
     return {source for hits in near.values() for _, query in hits for source in sources[query]}
 
 
-class StoredNotes:
-    """Notes read from the index on first use (and those just parsed, ``parsed``)."""
-
-    def __init__(self, connection: sqlite3.Connection, parsed: dict[str, Note]):
-        from .codec import decoded, note_from_json
-
-        self.connection, self.loaded = connection, dict(parsed)
-        self.read = lambda path, text: decoded(note_from_json, path, text)  # noqa: E731
-
-    def get(self, path: str, default: Note | None = None) -> Note | None:
-        note = self.loaded.get(path)
-        if note is None:
-            row = self.connection.execute("SELECT note FROM files WHERE path = ?",
-                                          (path,)).fetchone()
-            if row is None:
-                return default
-            note = self.loaded[path] = self.read(path, row[0])
-        return note
-
-    def __getitem__(self, path: str) -> Note:
-        """A note the index's answers name (not having it, the index is not to be trusted)."""
-        from .codec import DamagedIndex
-
-        note = self.get(path)
-        if note is None:
-            raise DamagedIndex(f"no row for {path}")
-        return note
-
-
-class IndexedVault:
-    """What checking some notes reads of a vault (check.check_notes), answered from the
-    index: notes loaded one by one, names and aliases by SQL queries."""
-
-    def __init__(self, connection: sqlite3.Connection, location: Path, listing: Listing,
-                 parsed: dict[str, Note], many: bool):
-        from .answers import IndexNoteFinder, index_resolver
-
-        self.location = location
-        self.notes = StoredNotes(connection, parsed)
-        self.canvases = self.notes  # canvases are kept as notes are (canvas.py)
-        self.finder = IndexNoteFinder(connection)
-        self.resolve = resolved_per_folder(
-            Resolver(listing.stats) if many else index_resolver(connection))
-        self.files = listing.stats
-
-    @cached_property
-    def attachments(self) -> list[str]:
-        return [path for path in self.files if not is_note(path)]
-
-    @property
-    def alias_index(self):
-        return self.finder.alias_index
-
-    @property
-    def suggester(self) -> "Suggester":
-        return self.finder.suggester
-
-    def suggest(self, text: str, limit: int = 3) -> list[str]:
-        return self.suggester(text, limit)
-
-    def suggestion_store(self):
-        from .index import SuggestionStore
-
-        row = self.finder.connection.execute(
-            "SELECT value FROM meta WHERE key = 'names'").fetchone()
-        return SuggestionStore(self.location, row[0] if row else None, on_damage=_damaged)
-
-    def outgoing(self, path: str) -> list["Edge"]:
-        from .vault import Edge
-
-        return [Edge(path, link, self.resolve(link.path, path)) for link in self.notes[path].links]
-
-
-def _damaged() -> None:
-    from .codec import DamagedIndex
-
-    raise DamagedIndex("the did-you-mean answers kept cannot be read")
-
-
 def _store(connection: sqlite3.Connection, generation: str | None, checks: list["NoteCheck"],
            changed: list[str]) -> None:
     """Keep ``checks`` (made for the ``changed`` names, now seen to), unless another run
     changed the index since they were made."""
     from .codec import fields_of
+    from .index import generation as index_generation
     from .index import write_transaction
 
     try:
         with write_transaction(connection):
-            if _generation(connection) == generation:
+            if index_generation(connection) == generation:
                 connection.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?, ?, ?)", (
                     (c.path, c.declared, c.source_keys, c.cites,
                      json.dumps([fields_of(d) for d in c.findings], ensure_ascii=False)
@@ -154,11 +72,6 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
                                        ((name,) for name in changed))
     except sqlite3.Error:
         pass  # a cache: the next run checks these notes again
-
-
-def _generation(connection: sqlite3.Connection) -> str | None:
-    row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-    return row[0] if row else None
 
 
 def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
@@ -200,61 +113,53 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     return unsourced_claims(claims, roles, cites, [link for link in links if link])
 
 
-def indexed_findings(root: Path, cache_dir, listing: Listing, include_excluded: bool,
-                     config: "ProvenanceConfig",
-                     progress: Callable[..., None] | None = None,
-                     ) -> tuple[list[Diagnostic], int] | None:
-    """`check`'s findings and the number of notes checked, from the index brought up to
-    date: only notes without kept findings, or with broken links near names that came or
-    went, are checked (and their findings kept).  None when there is no usable index.
-    ``progress(done, total[, what])``: how reading the notes, then checking them, goes."""
-    from .index import healed, index_file
-
-    return healed(index_file(root, cache_dir), lambda index: _findings(
-        index, root, listing, include_excluded, config, progress))
-
-
-def _findings(index: "Index", root: Path, listing: Listing, include_excluded: bool,
-              config: "ProvenanceConfig", progress: Callable[..., None] | None,
-              ) -> tuple[list[Diagnostic], int] | None:
-    """:func:`indexed_findings` with the index opened (DamagedIndex when it is damaged)."""
-    from .answers import IN_MEMORY_RESOLVER
+def vault_findings(vault: "Vault", include_excluded: bool, config: "ProvenanceConfig",
+                   progress: Callable[..., None] | None = None,
+                   ) -> tuple[list[Diagnostic], int]:
+    """`check`'s findings, unsorted and unfiltered, and the number of notes checked:
+    only the notes without kept findings, or with broken links near names that came or
+    went, are checked (and their findings kept in the index); the rest are read as
+    kept.  ``progress(done, total[, what])``: how checking the notes goes."""
     from .check import check_notes
-    from .index import gc_paused
+    from .index import gc_paused, generation
 
-    parsed: dict[str, Note] = {}
-    try:
-        with gc_paused():
-            if index.connection is None or not index.update(root, listing.stats, progress,
-                                                            keep=parsed):
-                return None
-            # No read transaction is held meanwhile (the did-you-mean store writes through a
-            # connection of its own); the findings made are kept only if no other run has
-            # changed the index since `generation` was read.
-            connection = index.connection
-            generation = _generation(connection)
-            if generation != index.generation:
-                parsed = {}  # another run has changed the index since this one did
-            changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
-            unchecked = sorted({path for (path,) in connection.execute(
-                "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")}
-                | _unchecked_canvases(connection, listing)
-                | (_near_changed_names(connection, changed) if changed else set()))
-            vault = IndexedVault(connection, index.location, listing, parsed,
-                                 many=len(unchecked) >= IN_MEMORY_RESOLVER)
-            checks = check_notes(vault, unchecked, progress)
-            result = _gather(connection, listing, checks, include_excluded, config)
-            if checks or changed:
-                _store(connection, generation, checks, changed)
-        return result
-    except sqlite3.Error:  # unusable now (locked...): this run loads the vault
-        return None
+    connection = vault.connection
+    with gc_paused():
+        # No read transaction is held meanwhile (the did-you-mean store writes through a
+        # connection of its own); the findings made are kept only if no other run has
+        # changed the index since `now` was read.
+        now = generation(connection)
+        changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
+        unchecked = sorted({path for (path,) in connection.execute(
+            "SELECT path FROM names WHERE path NOT IN (SELECT path FROM checked)")}
+            | _unchecked_canvases(connection, vault)
+            | (_near_changed_names(connection, changed) if changed else set()))
+        checks = check_notes(vault, unchecked, progress)
+        result = _gather(connection, vault, checks, include_excluded, config)
+        if checks or changed:
+            _store(connection, now, checks, changed)
+    return result
 
 
-def _unchecked_canvases(connection: sqlite3.Connection, listing: Listing) -> set[str]:
+def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str] = (),
+                ignore: Iterable[str] = (), include_excluded: bool = False,
+                provenance: "ProvenanceConfig | None" = None,
+                commented: str = "warning") -> "CheckResult":
+    """Every finding in the vault, sorted by file and position: what ``vaultgraph
+    check`` reports (check.select_findings says how ``unresolved``, ``select``,
+    ``ignore`` and ``commented`` filter them); ``provenance`` says which tags and
+    folders give notes a role (default: ``#🔴`` marks a claim)."""
+    from .check import select_findings
+    from .provenance import ProvenanceConfig
+
+    found, notes = vault_findings(vault, include_excluded, provenance or ProvenanceConfig())
+    return select_findings(found, notes, unresolved, select, ignore, commented)
+
+
+def _unchecked_canvases(connection: sqlite3.Connection, vault: "Vault") -> set[str]:
     """The vault's canvases without kept findings (a canvas is a file, not a note: it
     has no row in `names`)."""
-    canvases = [path for path in listing.stats.sources if not is_note(path)]
+    canvases = list(vault.canvases)
     found = set(canvases)
     for start in range(0, len(canvases), 500):
         chunk = canvases[start:start + 500]
@@ -268,16 +173,14 @@ def _diagnostics(text: str, wanted: Callable[[str], bool]) -> list[Diagnostic]:
     return [Diagnostic(*row) for rows in json.loads(text) for row in rows if wanted(row[0])]
 
 
-def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["NoteCheck"],
+def _gather(connection: sqlite3.Connection, vault: "Vault", checks: list["NoteCheck"],
             include_excluded: bool, config: "ProvenanceConfig") -> tuple[list[Diagnostic], int]:
     """The listing's diagnostics, the findings of every visible note (those kept and
     those of ``checks``) and the unsourced claims; and the number of visible notes."""
     from .codec import decoded
 
-    everything = include_excluded or not listing.config.excludes_anything
-    visible = (lambda path: True) if everything else \
-        (lambda path: not listing.config.is_excluded(path))  # noqa: E731
-    found = [d for d in listing.diagnostics if visible(d.path)]
+    visible = vault.visible(include_excluded)
+    found = [d for d in vault.diagnostics if visible(d.path)]
     (kept,) = connection.execute(  # one JSON text: decoded at once, in C
         "SELECT '[' || ifnull(group_concat(findings), '') || ']' FROM checked "
         "WHERE findings IS NOT NULL").fetchone()
@@ -286,6 +189,5 @@ def _gather(connection: sqlite3.Connection, listing: Listing, checks: list["Note
     for check in checks:  # the notes checked now
         if visible(check.path):
             found.extend(check.findings)
-    notes = listing.stats.notes
-    found.extend(_unsourced(connection, checks, notes, config, visible))
-    return found, len(notes) if everything else sum(map(visible, notes))
+    found.extend(_unsourced(connection, checks, list(vault.notes), config, visible))
+    return found, vault.visible_count(include_excluded)

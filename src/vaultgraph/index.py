@@ -518,24 +518,6 @@ class Index:
             self.connection.close()
             self.connection = None
 
-    def notes(self, root: Path, stats: FileStats,
-              progress: Callable[[int, int], None] | None = None) -> dict[str, Note]:
-        """Every note and canvas among the vault's files (path -> size, mtime), from the
-        index where it is fresh, parsed (canvases: read) where not; the index is brought
-        up to date."""
-        notes: dict[str, Note] = {}
-        self.update(root, stats, progress, keep=notes)
-        if self.connection is not None:
-            try:
-                for path, text in self.connection.execute("SELECT path, note FROM files"):
-                    if path in stats and path not in notes:
-                        notes[path] = decoded(note_from_json, path, text)
-            except sqlite3.Error:
-                pass  # unusable now (locked...): what is missing is parsed
-        missing = [p for p in stats.sources if p not in notes]  # the index went away
-        notes.update((p, note) for p, _, note, _ in parse_files(root, missing))
-        return {path: notes[path] for path in stats.sources}
-
 
 def _count(connection: sqlite3.Connection, key: str) -> str:
     """Add one to the counter in meta ``key``; its new value."""
@@ -710,48 +692,37 @@ def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) 
     raise AssertionError("unreachable")
 
 
-def answer_from_index(root: Path, cache_dir, progress: Callable[[int, int], None] | None,
-                      query: Callable[[sqlite3.Connection], T]) -> T | None:
-    """``query(connection)`` on the vault's index, brought up to date first (and made
-    anew when damaged: :func:`healed`); None when there is no usable index (then the
-    caller loads the vault)."""
-    from .files import discover
-
-    stats, _ = discover(root)
-
-    def answer(index: Index) -> T | None:
-        with gc_paused():
-            usable = index.connection is not None and index.update(root, stats, progress)
-        return query(index.connection) if usable else None
-
-    return healed(index_file(root, cache_dir), answer)
-
-
-def quick_answer(root: Path, cache_dir, config, query: str, include_excluded: bool = False,
-                 outgoing: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> dict | None:
-    """``backlinks`` (and, with ``outgoing``, ``links``) answered by SQL from the index,
-    or None when there is no usable index."""
-    from . import answers
-
-    def answer(connection: sqlite3.Connection) -> dict:
-        path = answers.IndexNoteFinder(connection).note_path(query)  # NoteLookupError as the vault's
-        rows = [row for row in answers.backlinks(connection, path)
-                if include_excluded or not config.is_excluded(row["source"])]
-        if outgoing:
-            return {"note": path, "outgoing": answers.outgoing(connection, path), "backlinks": rows}
-        return {"note": path, "backlinks": rows}
-
-    return answer_from_index(root, cache_dir, progress, answer)
+def open_updated(root: Path, location: Path, stats: FileStats,
+                 progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
+                 keep: dict[str, Note] | None = None) -> Index | None:
+    """The index at ``location`` opened and brought up to date with the vault's files
+    (``stats``); the caller closes it.  The notes parsed go into ``keep``.  None when it
+    cannot be used or written now (locked by another run for too long, a folder not
+    writable or not this user's).  An index found damaged while it is brought up to
+    date (DamagedIndex, or rows of another shape than written) is discarded and made
+    anew, once; damage found in the new one is raised."""
+    index = Index(location)
+    if rebuild:
+        index.clear()
+    for attempt in (1, 2):
+        index.open()
+        try:
+            with gc_paused():
+                if index.connection is not None and index.update(root, stats, progress, keep):
+                    return index
+            index.close()
+            return None
+        except (DamagedIndex, *ROW_ERRORS):
+            index.clear()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
-def visible_answer(root: Path, cache_dir, config, answer, include_excluded: bool = False,
-                   progress: Callable[[int, int], None] | None = None):
-    """``answer(connection, visible)`` -- an answers.py query over the notes ``visible``
-    accepts (``answers.tag_index``, ``link_ends``, ``broken_links``) -- on the index,
-    brought up to date first; None when there is no usable index."""
-    return answer_from_index(root, cache_dir, progress, lambda connection: answer(
-        connection, lambda path: include_excluded or not config.is_excluded(path)))
+def generation(connection: sqlite3.Connection) -> str | None:
+    """meta 'generation': raised by every update that writes (another run's included)."""
+    row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return row[0] if row else None
 
 
 def update_index(root: Path, cache_dir=None, rebuild: bool = False,

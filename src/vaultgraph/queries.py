@@ -57,42 +57,22 @@ def hop(edge: "Edge") -> dict[str, Any]:
 
 
 # -- lists -------------------------------------------------------------------
-def link_ends(vault: "Vault", include_excluded: bool = False) -> tuple[list[str], set, set]:
-    """Visible notes, those linking to another visible note, those linked from one
-    (what answers.link_ends gives from the index)."""
-    pairs = note_links(vault, include_excluded)
-    notes = _visible(vault, include_excluded)
-    linked = {t for _, t in pairs}
-    shown = set(notes)
-    linked.update(edge.target for path in _visible_canvases(vault, include_excluded)
-                  for edge in vault.outgoing(path) if edge.target in shown)  # on a canvas
-    return notes, {s for s, _ in pairs}, linked
-
-
 def orphans(ends: tuple[list[str], set, set]) -> list[str]:
     """Notes with no link to or from another note or a canvas (self-links and links to
-    attachments or to notes that do not exist do not count); ``ends``: link_ends()."""
+    attachments or to notes that do not exist do not count); ``ends``: Vault.link_ends()."""
     notes, linking, linked = ends
     return sorted(n for n in notes if n not in linking and n not in linked)
 
 
 def deadends(ends: tuple[list[str], set, set]) -> list[str]:
-    """Notes with no outgoing link to another existing note; ``ends``: link_ends()."""
+    """Notes with no outgoing link to another existing note; ``ends``: Vault.link_ends()."""
     notes, linking, _ = ends
     return sorted(n for n in notes if n not in linking)
 
 
-def broken_links(vault: "Vault", include_excluded: bool = False) -> list[tuple[str, "Link"]]:
-    """(source, link) for every unresolved link in a visible note or canvas, in vault
-    order (what answers.broken_links gives from the index)."""
-    sources = sorted(_visible(vault, include_excluded) + _visible_canvases(vault, include_excluded))
-    return [(edge.source, edge.link) for path in sources
-            for edge in vault.outgoing(path) if not edge.resolved]
-
-
 def wanted(broken: list[tuple[str, "Link"]]) -> list[dict[str, Any]]:
     """Unresolved note names, most linked first, with every link to them;
-    ``broken``: broken_links()."""
+    ``broken``: Vault.broken_links()."""
     groups: dict[str, list[tuple[str, Link]]] = defaultdict(list)
     for source, link in broken:
         if link.path and not is_attachment_link(link):
@@ -229,7 +209,7 @@ def mentions(vault: "Vault", path: str, include_excluded: bool = False) -> list[
 def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
     import networkx as nx
 
-    from .check import check_vault
+    from .findings import check_vault
 
     visible = _visible(vault, include_excluded)
     edges = [e for p in visible + _visible_canvases(vault, include_excluded)  # theirs too
@@ -243,7 +223,7 @@ def stats(vault: "Vault", include_excluded: bool = False) -> dict[str, Any]:
         "links": len(edges),
         "links_by_kind": dict(sorted(Counter(e.link.kind for e in edges).items())),
         "unresolved": sum(not e.resolved for e in edges),
-        "orphans": len(orphans(link_ends(vault, include_excluded))),
+        "orphans": len(orphans(vault.link_ends(include_excluded))),
         "tags": len(vault.tags(include_excluded)),
         "components": nx.number_weakly_connected_components(graph) if graph else 0,
         "diagnostics": dict(sorted(diagnostics.items())),

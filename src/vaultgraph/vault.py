@@ -1,37 +1,49 @@
-"""The loaded vault: notes, resolved links, backlinks, tags and note lookup.
+"""The vault, read through its index: notes, resolved links, backlinks, tags and lookups.
 
 ``vaultgraph.load`` and ``Vault`` are the Python API (docs/api.md)::
 
     import vaultgraph
-    vault = vaultgraph.load("path/to/vault")
-    note = vault.note("Neuron")
-    for edge in vault.backlinks(note.path):
-        print(edge.source, edge.link.line, edge.link.context)
+    with vaultgraph.load("path/to/vault") as vault:
+        note = vault.note("Neuron")
+        for edge in vault.backlinks(note.path):
+            print(edge.source, edge.link.line, edge.link.context)
+
+The index (index.py: SQLite, brought up to date with the files first) is the one model
+of the vault: every question is answered from its tables, once -- backlinks, tags, link
+ends and broken links by SQL (answers.py), NOTE lookups by SQL over its names and
+aliases (answers.IndexNoteFinder), notes decoded from its rows when their content is
+wanted.  Without ``cache`` the index is a throwaway one, in a private temporary folder
+removed when the vault is closed.
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
+import shutil
+import sqlite3
+import weakref
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from .files import Listing, VaultConfig, is_canvas, is_note, list_vault
-from .lookup import NoteFinder, NoteLookupError
+from .lookup import NoteLookupError
 from .model import Diagnostic, Link, Note, TagInfo
 from .resolve import Resolution, Resolver, fold, resolved_per_folder
 
 if TYPE_CHECKING:
     import networkx
 
+    from .answers import Backlink
+    from .index import Index
     from .suggest import Suggester
 
 
 class VaultError(Exception):
-    """The vault itself cannot be read (missing, not a folder, unreadable)."""
+    """The vault itself cannot be read (missing, not a folder, unreadable), or no index
+    of it can be made (not even a throwaway one)."""
 
 
 # Not frozen: one is made per link (800,000 at 100k notes), and a frozen one takes three
@@ -67,15 +79,84 @@ def notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
     return sorted(found)
 
 
+class StoredNotes(Mapping):
+    """path -> Note for ``paths`` (in path order), each decoded from its row of the
+    index on first use (or taken from ``parsed``, the notes parsed in this run).  A
+    path listed with no row means the index is damaged: DamagedIndex."""
+
+    def __init__(self, connection: sqlite3.Connection, paths: list[str], parsed: dict[str, Note],
+                 owner: object = None):
+        # ``owner``: kept alive while the notes are (the Vault: it closes the index when
+        # it goes, and ``load(root).notes[path]`` must still read it).
+        self.connection, self.paths, self.owner = connection, paths, owner
+        self.loaded = {path: parsed[path] for path in paths if path in parsed} if parsed else {}
+        self._members: set[str] | None = None
+        self._all = False
+
+    def _row(self, path: str) -> Note:
+        from .codec import DamagedIndex, decoded, note_from_json
+
+        row = self.connection.execute("SELECT note FROM files WHERE path = ?", (path,)).fetchone()
+        if row is None:
+            raise DamagedIndex(f"no row for {path}")
+        note = self.loaded[path] = decoded(note_from_json, path, row[0])
+        return note
+
+    def __contains__(self, path: object) -> bool:
+        if self._members is None:
+            self._members = set(self.paths)
+        return path in self._members
+
+    def __getitem__(self, path: str) -> Note:
+        note = self.loaded.get(path)
+        if note is not None:
+            return note
+        if path not in self:
+            raise KeyError(path)
+        return self._row(path)
+
+    def get(self, path: str, default: Note | None = None) -> Note | None:  # type: ignore[override]
+        return self[path] if path in self else default
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def load_all(self) -> None:
+        """Decode every note not decoded yet, in one pass over the rows."""
+        if self._all:
+            return
+        from .codec import DamagedIndex, decoded, note_from_json
+
+        if len(self.loaded) < len(self.paths):
+            for path, text in self.connection.execute("SELECT path, note FROM files"):
+                if path not in self.loaded and path in self:
+                    self.loaded[path] = decoded(note_from_json, path, text)
+            if len(self.loaded) < len(self.paths):
+                missing = next(p for p in self.paths if p not in self.loaded)
+                raise DamagedIndex(f"no row for {missing}")
+        self._all = True
+
+    def values(self):  # type: ignore[override]
+        self.load_all()
+        return [self.loaded[path] for path in self.paths]
+
+    def items(self):  # type: ignore[override]
+        self.load_all()
+        return [(path, self.loaded[path]) for path in self.paths]
+
+
 class Vault:
-    """A vault as read by :func:`load`: its files, parsed notes and resolved links.
+    """A vault as read by :func:`load`, answered from its index.
 
     Every path is vault-relative with ``/`` separators (``Concepts/Neuron.md``).
 
     - ``root``: the vault folder (a Path).
     - ``files``: every file's path, in path order (notes, canvases and attachments).
     - ``notes``: path -> :class:`~vaultgraph.model.Note`, each ``.md`` file parsed, in
-      path order.
+      path order (a mapping: a note is decoded from the index when first asked for).
     - ``canvases``: path -> Note holding the links of each ``.canvas`` file (a file, not
       a note: only ``path`` and ``links`` are filled).
     - ``diagnostics``: problems with the vault's files rather than with a note's text
@@ -84,40 +165,66 @@ class Vault:
     - ``edges``: every link of every note and canvas as an :class:`Edge`: the notes'
       in path order, then the canvases', each in the order written.
 
-    A Vault is a snapshot: it does not follow later edits of the files.
+    A Vault is a snapshot: it does not follow later edits of the files.  It holds the
+    index open: close it (``close()``, or ``with``) when done; a throwaway index is
+    removed then.
     """
 
-    def __init__(self, root: Path, files: list[str], notes: dict[str, Note],
-                 config: VaultConfig, diagnostics: list[Diagnostic],
-                 canvases: dict[str, Note] | None = None):
-        self.root = root
-        self.files = files
-        self.notes = notes
-        # The links of the .canvas files (canvas.py): files, not notes, but their links count.
-        self.canvases = canvases or {}
-        self.config = config
-        self.diagnostics = diagnostics
-        self._index_stats: dict | None = None  # what the persistent index did, if used
-        self.resolver = Resolver(files)
-        self.edges: list[Edge] = []
-        self._outgoing: dict[str, list[Edge]] = defaultdict(list)
-        self._incoming: dict[str, list[Edge]] = defaultdict(list)
-        self._resolve_all()
+    def __init__(self, root: Path, listing: Listing, index: "Index",
+                 parsed: dict[str, Note] | None = None, throwaway: Path | None = None):
+        """Internal: made by :func:`load` (and the application layer) from an index
+        opened and brought up to date with ``listing``; ``parsed``: the notes parsed
+        in doing so; ``throwaway``: the temporary folder of a throwaway index."""
+        self.root, self._listing, self._index = root, listing, index
+        self.config: VaultConfig = listing.config
+        self.connection: sqlite3.Connection = index.connection  # type: ignore[assignment]
+        stats = listing.stats
+        if parsed and index.generation is not None:
+            from .index import generation
 
-    # -- construction -------------------------------------------------------
-    def _resolve_all(self) -> None:
-        resolve, edges, incoming = resolved_per_folder(self.resolver), self.edges, self._incoming
-        for path, note in chain(self.notes.items(), self.canvases.items()):
-            outgoing = self._outgoing[path]
-            for link in note.links:
-                resolution = resolve(link.path, path)
-                edge = Edge(path, link, resolution)
-                edges.append(edge)
-                outgoing.append(edge)
-                if resolution.target is not None:
-                    incoming[resolution.target].append(edge)
+            if generation(self.connection) != index.generation:
+                parsed = {}  # another run has changed the index since this one did
+        parsed = parsed or {}
+        self.notes = StoredNotes(self.connection, stats.notes, parsed, self)
+        # The links of the .canvas files (canvas.py): files, not notes, but their links count.
+        self.canvases = StoredNotes(self.connection,
+                                    [p for p in stats.sources if is_canvas(p)], parsed, self)
+        self._outgoing: dict[str, list[Edge]] = {}
+        self._many = False  # links resolved against the file list in memory
+        self._throwaway = throwaway
+        self._finalizer = weakref.finalize(self, _close, index, throwaway)
+
+    # -- lifetime -------------------------------------------------------------
+    def close(self) -> None:
+        """Close the index (and remove a throwaway one); the Vault answers nothing after."""
+        self._finalizer()
+
+    def __enter__(self) -> "Vault":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def location(self) -> Path:
+        """The index's database file."""
+        return self._index.location
+
+    @property
+    def throwaway(self) -> bool:
+        """Whether the index is a throwaway one, made for this Vault alone."""
+        return self._throwaway is not None
 
     # -- files ----------------------------------------------------------------
+    @cached_property
+    def files(self) -> list[str]:
+        """Every file's path, in path order."""
+        return list(self._listing.stats)
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        return self._listing.diagnostics
+
     @cached_property
     def attachments(self) -> list[str]:
         """The paths of the files that are not notes (images, PDFs, canvases...)."""
@@ -128,37 +235,126 @@ class Vault:
         ``path``.  Excluded notes still resolve links."""
         return self.config.is_excluded(path)
 
+    def visible(self, include_excluded: bool = False) -> Callable[[str], bool]:
+        """path -> whether a query shows it: every path with ``include_excluded`` or
+        when nothing is excluded, else the paths *Excluded files* does not match."""
+        if include_excluded or not self.config.excludes_anything:
+            return lambda path: True
+        return lambda path: not self.config.is_excluded(path)
+
     def visible_notes(self, include_excluded: bool = False) -> list[Note]:
         """The notes, in path order, without the excluded ones unless ``include_excluded``."""
-        return [n for p, n in self.notes.items() if include_excluded or not self.is_excluded(p)]
+        visible = self.visible(include_excluded)
+        return [note for path, note in self.notes.items() if visible(path)]
+
+    def visible_count(self, include_excluded: bool = False) -> int:
+        """How many notes :meth:`visible_notes` lists (none decoded to count them)."""
+        visible = self.visible(include_excluded)
+        return sum(map(visible, self.notes))
 
     # -- links ----------------------------------------------------------------
+    @cached_property
+    def resolver(self) -> Resolver:
+        """Obsidian's link resolution over every file of the vault (resolve.py)."""
+        return Resolver(self._listing.stats)
+
+    @cached_property
+    def _resolve_few(self):
+        from .answers import index_resolver
+
+        return resolved_per_folder(index_resolver(self.connection))
+
+    @cached_property
+    def _resolve_many(self):
+        return resolved_per_folder(self.resolver)
+
+    def outgoing_of(self, paths: Iterable[str]) -> dict[str, list[Edge]]:
+        """path -> :meth:`outgoing` for each note or canvas of ``paths``."""
+        from .answers import IN_MEMORY_RESOLVER
+
+        paths = list(paths)
+        if not self._many and len(paths) + len(self._outgoing) >= IN_MEMORY_RESOLVER:
+            # Many notes asked for, at once or one by one: each decoded in one pass over
+            # the rows, each link resolved in memory (not a query per note and per link).
+            self._many = True
+            self.notes.load_all()
+            self.canvases.load_all()
+        resolve = self._resolve_many if self._many else self._resolve_few
+        found = {}
+        for path in paths:
+            edges = self._outgoing.get(path)
+            if edges is None:
+                note = (self.canvases if is_canvas(path) else self.notes).get(path)
+                edges = [] if note is None else \
+                    [Edge(path, link, resolve(link.path, path)) for link in note.links]
+                self._outgoing[path] = edges
+            found[path] = edges
+        return found
+
     def outgoing(self, path: str) -> list[Edge]:
         """The links written in the note or canvas ``path``, in the order written
         (empty for a path that is not one)."""
-        return list(self._outgoing.get(path, ()))
+        return list(self.outgoing_of([path])[path])
+
+    @cached_property
+    def edges(self) -> list[Edge]:
+        """Every link of every note, then of every canvas, in order."""
+        found = self.outgoing_of([*self.notes, *self.canvases])
+        return [edge for edges in found.values() for edge in edges]
+
+    def backlink_rows(self, path: str, include_excluded: bool = False) -> list["Backlink"]:
+        """The links from other notes and canvases that lead to ``path`` as the index
+        keeps them (answers.Backlink: source, link number, line, column, kind, context,
+        canvas node), in vault order; links from excluded notes left out unless
+        ``include_excluded``."""
+        from .answers import backlinks
+
+        visible = self.visible(include_excluded)
+        return [row for row in backlinks(self.connection, path) if visible(row.source)]
+
+    def backlinks_by_target(self, include_excluded: bool = False) -> dict[str, list["Backlink"]]:
+        """:meth:`backlink_rows` of every file at once: target path -> its backlinks
+        (files no visible link leads to are absent)."""
+        from itertools import groupby
+
+        from .answers import backlinks
+
+        visible = self.visible(include_excluded)
+        return {target: rows for target, group in groupby(
+                    (row for row in backlinks(self.connection) if visible(row.source)),
+                    key=lambda row: row.target) if (rows := list(group))}
 
     def backlinks(self, path: str, include_excluded: bool = False) -> list[Edge]:
         """The links from other notes and canvases that lead to ``path`` (a link of a
         note to itself is left out; so are links from excluded notes unless
-        ``include_excluded``), in the order of ``edges``."""
-        return [
-            edge for edge in self._incoming.get(path, ())
-            if edge.source != path and (include_excluded or not self.is_excluded(edge.source))
-        ]
+        ``include_excluded``), in vault order."""
+        rows = self.backlink_rows(path, include_excluded)
+        found = self.outgoing_of(dict.fromkeys(row.source for row in rows))
+        return [found[row.source][row.seq] for row in rows]
+
+    def link_ends(self, include_excluded: bool = False) -> tuple[list[str], set, set]:
+        """The visible notes, those linking to another visible note, and those linked
+        from one or from a visible canvas (``orphans``, ``deadends``)."""
+        from .answers import link_ends
+
+        return link_ends(self.connection, self.visible(include_excluded))
+
+    def broken_links(self, include_excluded: bool = False) -> list[tuple[str, Link]]:
+        """(source, link) for every link leading nowhere written in a visible note or
+        canvas, in vault order (``wanted``)."""
+        from .answers import broken_links
+
+        return broken_links(self.connection, self.visible(include_excluded))
 
     # -- lookup ---------------------------------------------------------------
     @cached_property
-    def _finder(self) -> NoteFinder:
-        return NoteFinder(self.resolver, {p: n.name for p, n in self.notes.items()},
-                          {p: n.aliases for p, n in self.notes.items() if n.aliases})
+    def _finder(self):
+        from .answers import IndexNoteFinder
+
+        return IndexNoteFinder(self.connection)
 
     @property
-    def name_index(self) -> dict[str, list[str]]:
-        return self._finder.name_index
-
-    @property
-    def alias_index(self) -> dict[str, list[str]]:
+    def alias_index(self):
         return self._finder.alias_index
 
     @property
@@ -191,15 +387,11 @@ class Vault:
         return self.notes[path]
 
     def suggestion_store(self):
-        """Where did-you-mean answers are kept between runs: the index, when one is used."""
-        if not self._index_stats:
-            return None
-        from .index import SuggestionStore, update_index_at
+        """Where did-you-mean answers are kept between runs: the index."""
+        from .index import SuggestionStore
 
-        location = Path(self._index_stats["location"])
-        # Damaged (a loaded vault has read only its notes): made anew in this run.
-        return SuggestionStore(location, on_damage=lambda: update_index_at(self.root, location,
-                                                                           rebuild=True))
+        row = self.connection.execute("SELECT value FROM meta WHERE key = 'names'").fetchone()
+        return SuggestionStore(self.location, row[0] if row else None, on_damage=_damaged)
 
     # -- tags -----------------------------------------------------------------
     def tags(self, include_excluded: bool = False) -> dict[str, TagInfo]:
@@ -207,13 +399,9 @@ class Vault:
         the tag folded to lower case, without ``#`` -> TagInfo (its spelling as first
         seen, and the paths of the notes carrying exactly it, in path order).  A nested
         tag ``a/b`` is its own entry; :meth:`notes_with_tag` takes nesting into account."""
-        index: dict[str, TagInfo] = {}
-        for note in self.visible_notes(include_excluded):
-            for tag in note.tags:
-                info = index.setdefault(fold(tag.name), TagInfo(tag.name, []))
-                if not info.notes or info.notes[-1] != note.path:
-                    info.notes.append(note.path)
-        return index
+        from .answers import tag_index
+
+        return tag_index(self.connection, self.visible(include_excluded))
 
     def notes_with_tag(self, tag: str, include_excluded: bool = False) -> list[str]:
         """The paths of the notes carrying ``tag`` (``#`` optional, case ignored) or a
@@ -229,24 +417,39 @@ class Vault:
         return build_graph(self)
 
 
+def _damaged() -> None:
+    from .codec import DamagedIndex
+
+    raise DamagedIndex("the did-you-mean answers kept cannot be read")
+
+
+def _close(index: "Index", throwaway: Path | None) -> None:
+    index.close()
+    if throwaway is not None:
+        shutil.rmtree(throwaway, ignore_errors=True)
+
+
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
          progress: Callable[[int, int], None] | None = None, cache: bool = False,
          cache_dir: str | os.PathLike[str] | None = None, rebuild: bool = False,
          _listing: Listing | None = None) -> Vault:
-    """Read the vault at ``path``: discover its files, parse its notes, resolve links.
+    """Read the vault at ``path``: discover its files, parse its notes into an index,
+    resolve links.
 
     ``config_dir``: the vault's Obsidian settings folder (its *Excluded files* and
     link settings are read from ``app.json`` there).  ``progress(done, total)`` is
-    called as notes are read.  With ``cache``, parsed notes are kept in an index
-    outside the vault (``cache_dir``, default ``$XDG_CACHE_HOME/vaultgraph`` or
-    ``~/.cache/vaultgraph``) and only changed files are parsed again; ``rebuild``
-    starts that index afresh.  Without ``cache`` nothing is written anywhere.
+    called as notes are read.  With ``cache``, the index is kept outside the vault
+    (``cache_dir``, default ``$XDG_CACHE_HOME/vaultgraph`` or ``~/.cache/vaultgraph``)
+    and only changed files are parsed again; ``rebuild`` starts it afresh.  Without
+    ``cache`` (or when that index cannot be written now: locked by another run, a
+    folder not writable), the index is a throwaway one in a private temporary folder
+    (0700), removed when the Vault is closed.
 
-    Returns a :class:`Vault`.  Raises VaultError when the vault is missing, not a
-    folder or unreadable, and CacheInsideVault (a ValueError) when ``cache`` is asked
-    for and the index's folder is inside the vault.  A file that cannot be read or
-    parsed is not an error: it is a Diagnostic (``Vault.diagnostics``,
-    ``Note.diagnostics``).
+    Returns a :class:`Vault`, holding the index open: close it when done.  Raises
+    VaultError when the vault is missing, not a folder or unreadable, and
+    CacheInsideVault (a ValueError) when ``cache`` is asked for and the index's folder
+    is inside the vault.  A file that cannot be read or parsed is not an error: it is a
+    Diagnostic (``Vault.diagnostics``, ``Note.diagnostics``).
     """
     root = Path(path)
     if not root.exists():
@@ -255,33 +458,32 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
         raise VaultError(f"vault is not a folder: {root}")
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
-    from .index import gc_paused
+    listing = _listing or list_vault(root, config_dir)
+    from .index import index_file, open_updated
 
-    with gc_paused():
-        return _load(root, _listing or list_vault(root, config_dir), progress, cache, cache_dir,
-                     rebuild)
-
-
-def _load(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
-          cache: bool, cache_dir: str | os.PathLike[str] | None, rebuild: bool) -> Vault:
-    from .index import healed, index_file, parse_files
-
-    config, stats = listing.config, listing.stats
-    files = list(stats)
+    parsed: dict[str, Note] = {}
     if cache:
-        location = index_file(root, cache_dir)
-        read, done = healed(location, lambda index: (index.notes(root, stats, progress),
-                                                     index.stats), rebuild)
-        notes, canvases = _split(read)
-        vault = Vault(root, files, notes, config, listing.diagnostics, canvases)
-        vault._index_stats = dict(done, location=str(location))
-        return vault
-    notes, canvases = _split({p: note for p, _, note, _ in parse_files(root, stats.sources,
-                                                                        progress)})
-    return Vault(root, files, notes, config, listing.diagnostics, canvases)
+        index = open_updated(root, index_file(root, cache_dir), listing.stats, progress,
+                             rebuild, keep=parsed)
+        if index is not None:
+            return Vault(root, listing, index, parsed)
+    return _throwaway(root, listing, progress, parsed)
 
 
-def _split(read: dict[str, Note]) -> tuple[dict[str, Note], dict[str, Note]]:
-    """Notes and canvases read together -> the notes, the canvases (each in path order)."""
-    notes = {path: note for path, note in read.items() if not is_canvas(path)}
-    return notes, {path: note for path, note in read.items() if is_canvas(path)}
+def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
+               parsed: dict[str, Note]) -> Vault:
+    """A Vault over a new index in a private temporary folder; ``parsed`` receives the
+    notes parsed."""
+    import tempfile
+
+    from .index import open_updated
+
+    try:
+        folder = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
+    except OSError as exc:
+        raise VaultError(f"cannot make a temporary index: {exc.strerror or exc}") from None
+    index = open_updated(root, folder / "index.sqlite", listing.stats, progress, keep=parsed)
+    if index is None:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise VaultError(f"cannot write a temporary index in {folder.parent}")
+    return Vault(root, listing, index, parsed, throwaway=folder)

@@ -14,23 +14,29 @@ from .model import TagInfo
 from .vault import Edge, Vault, notes_with_tag
 
 if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
+    from .answers import Backlink
     from .check import CheckResult
     from .provenance import ProvenanceConfig
 
 
-def backlink_row(edge: Edge) -> dict[str, Any]:
-    from .answers import backlink_row as row
-
-    link = edge.link
-    return row(edge.source, link.line, link.column, link.kind, link.context, link.node)
+def backlink_row(row: "Backlink") -> dict[str, Any]:
+    """A backlink as `backlinks --json` lists it (``node`` only for a canvas's link)."""
+    shown = {"source": row.source, "line": row.line, "column": row.column, "kind": row.kind,
+             "context": row.context}
+    if row.kind == "canvas":
+        shown["node"] = row.node
+    return shown
 
 
 def backlinks_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[str, Any]:
+    """`backlinks --json`: the note's path and its backlinks."""
     return {"note": path,
-            "backlinks": [backlink_row(e) for e in vault.backlinks(path, include_excluded)]}
+            "backlinks": [backlink_row(row) for row in vault.backlink_rows(path, include_excluded)]}
 
 
 def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[str, Any]:
+    """`links --json`: the note's path, its outgoing links (in the order written) and its
+    backlinks."""
     outgoing = [
         {"target": e.target, "raw": e.link.raw, "kind": e.link.kind,
          "line": e.link.line, "column": e.link.column, "resolved": e.resolved}

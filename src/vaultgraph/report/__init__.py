@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..check import LinkStatus
-from ..queries import broken_links, wanted
+from ..queries import wanted
 from ..resolve import fold
 from ..views import backlink_row, tags_view
 
@@ -42,12 +42,13 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
     status = LinkStatus(vault)
     tagged = set(vault.notes_with_tag(options.tag, options.include_excluded)) if options.tag else None
     entries = []
+    incoming = vault.backlinks_by_target(options.include_excluded)
     for note in vault.visible_notes(options.include_excluded):
         if tagged is not None and note.path not in tagged:
             continue
         if options.path and not fnmatchcase(note.path, options.path):
             continue
-        backlinks = [backlink_row(e) for e in vault.backlinks(note.path, options.include_excluded)]
+        backlinks = [backlink_row(row) for row in incoming.get(note.path, ())]
         if len(backlinks) < options.min_backlinks:
             continue
         entries.append({
@@ -58,7 +59,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                           "line": e.link.line, "column": e.link.column, "status": status(e)}
                          for e in vault.outgoing(note.path)],
         })
-    missing = wanted(broken_links(vault, options.include_excluded))
+    missing = wanted(vault.broken_links(options.include_excluded))
     if options.include_unresolved:
         for row in missing:
             if len(row["links"]) >= options.min_backlinks and (
