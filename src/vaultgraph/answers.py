@@ -257,7 +257,7 @@ class IndexNoteFinder(NoteFinder):
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
-        super().__init__(index_resolver(connection), {}, {})
+        super().__init__(index_resolver(connection))
 
     @cached_property
     def name_index(self) -> Lookup:

@@ -79,7 +79,7 @@ class Problem:
 
 
 class Names(Protocol):
-    """What :class:`BrokenLinks` reads of a vault (vault.Vault, findings.IndexedVault)."""
+    """What :class:`BrokenLinks` reads of a vault (vault.Vault)."""
 
     files: Sequence[str] | Mapping[str, object]  # every file's vault path
     attachments: list[str]

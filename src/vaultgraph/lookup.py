@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -47,37 +47,23 @@ def _written(query: str) -> str:
 
 
 class NoteFinder:
-    """Finds notes from the file list, note names and aliases alone (no note content)."""
+    """The rules by which a NOTE argument names files (docs/cli.md), over lookups a
+    subclass answers (answers.IndexNoteFinder: SQL over the index's names and aliases):
 
-    def __init__(self, resolver: Resolver, names: dict[str, str], aliases: dict[str, list[str]]):
+    - ``resolver``: Obsidian's link resolution over the vault's files (its ``by_path``:
+      folded path -> paths);
+    - ``name_index`` / ``alias_index``: folded note name / alias -> the paths of the
+      notes, in path order;
+    - ``lookup_names``: every note name and alias, folded -> as written (did-you-mean);
+    - :meth:`names_starting`."""
+
+    resolver: Resolver
+    name_index: Mapping[str, list[str]]
+    alias_index: Mapping[str, list[str]]
+    lookup_names: Mapping[str, str]
+
+    def __init__(self, resolver: Resolver):
         self.resolver = resolver
-        self.names = names        # note path -> note name
-        self.aliases = aliases    # note path -> its aliases
-
-    @cached_property
-    def name_index(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = defaultdict(list)
-        for path, name in self.names.items():
-            index[fold(name)].append(path)
-        return index
-
-    @cached_property
-    def alias_index(self) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = defaultdict(list)
-        for path, aliases in self.aliases.items():
-            for alias in aliases:
-                if path not in index[fold(alias)]:
-                    index[fold(alias)].append(path)
-        return index
-
-    @cached_property
-    def lookup_names(self) -> dict[str, str]:
-        """Every note name and alias, folded -> as written."""
-        names = {fold(name): name for name in self.names.values()}
-        for aliases in self.aliases.values():
-            for alias in aliases:
-                names.setdefault(fold(alias), alias)
-        return names
 
     @cached_property
     def suggester(self) -> "Suggester":
@@ -106,7 +92,7 @@ class NoteFinder:
 
     def names_starting(self, key: str) -> list[list[str]]:
         """The notes of each folded note name starting with ``key``, one list per name."""
-        return [paths for name, paths in self.name_index.items() if name.startswith(key)]
+        raise NotImplementedError
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names; NoteLookupError otherwise."""
