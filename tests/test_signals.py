@@ -301,6 +301,37 @@ def test_ctrl_c_mid_index_exits_130_at_once_and_keeps_the_notes_parsed(big_vault
 
 @needs_proc
 @pytest.mark.slow
+def test_a_throwaway_index_is_removed_however_the_run_ends(big_vault, tmp_path, monkeypatch):
+    """--no-cache parses into a throwaway index in a private temporary folder: gone when
+    the command ends, by its end, by an error, or by Ctrl-C in the middle of the parse."""
+    root, _, seconds = big_vault
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temporary))
+    done = _run(["--vault", str(root), "--no-cache", "backlinks", "Nowhere at all"],
+                tmp_path / "unused", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assert done.wait(300) == 1  # no such note
+    assert list(temporary.iterdir()) == []
+    proc = _run(["--vault", str(root), "--no-cache", "check"], tmp_path / "unused",
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    _workers_of(proc.pid)
+    seen = []
+    for _ in range(200):  # the folder exists while the notes are parsed
+        seen = list(temporary.iterdir())
+        if seen:
+            break
+        time.sleep(0.01)
+    assert seen and all(p.stat().st_mode & 0o777 == 0o700 for p in seen)
+    time.sleep(seconds * 0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert list(temporary.iterdir()) == []
+    assert not (tmp_path / "unused").exists()  # the kept index was not touched
+
+
+@needs_proc
+@pytest.mark.slow
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
 def test_workers_end_with_their_parent(big_vault, tmp_path, signum):
     root, _, seconds = big_vault

@@ -482,7 +482,11 @@ def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None
         folder = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
     except OSError as exc:
         raise VaultError(f"cannot make a temporary index: {exc.strerror or exc}") from None
-    index = open_updated(root, folder / "index.sqlite", listing.stats, progress, keep=parsed)
+    try:
+        index = open_updated(root, folder / "index.sqlite", listing.stats, progress, keep=parsed)
+    except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     if index is None:
         shutil.rmtree(folder, ignore_errors=True)
         raise VaultError(f"cannot write a temporary index in {folder.parent}")
