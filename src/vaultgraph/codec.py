@@ -78,8 +78,8 @@ def note_from_json(path: str, text: str) -> Note:
 class DamagedIndex(Exception):
     """The index cannot be read back (a damaged page, a row that is not what was
     written): it is not to be trusted.  Raised by every read and write of the index
-    (index.GuardedConnection) and by :func:`decoded`; index.healed discards the
-    index and answers again from a new one."""
+    (index.GuardedConnection) and by :func:`decoded`; Index.open_updated and
+    app.Session.heal discard the index and answer again from a new one."""
 
 
 # Errors that reading rows of the index gives when they are not what was written: JSON

@@ -20,7 +20,7 @@ from array import array
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable, TypeVar
+from typing import Callable, Iterable
 
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
@@ -469,7 +469,7 @@ class Index:
                     fingerprint = self.fingerprint(stats)
                     if fingerprint:
                         connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
-        except DamagedIndex:  # not to be trusted: healed() makes it anew
+        except DamagedIndex:  # not to be trusted: open_updated() makes it anew
             parsed.close()
             raise
         except sqlite3.Error:
@@ -518,6 +518,31 @@ class Index:
             self.connection.close()
             self.connection = None
 
+    def open_updated(self, root: Path, stats: FileStats,
+                     progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
+                     keep: dict[str, Note] | None = None) -> bool:
+        """Open the index and bring it up to date with the vault's files (``stats``); the
+        caller closes it.  The notes parsed go into ``keep``.  False (the index closed)
+        when it cannot be used or written now: locked by another run for too long, a
+        folder not writable or not this user's.  The index is never trusted: found
+        damaged while it is brought up to date -- DamagedIndex from any statement or row
+        (:class:`GuardedConnection`, :func:`decoded`), or rows of another shape or type
+        than written (``ROW_ERRORS``) -- it is discarded and made anew in this run; should
+        the new one be damaged too, it is discarded and False is answered."""
+        if rebuild:
+            self.clear()
+        for _ in range(2):
+            self.open()
+            try:
+                with gc_paused():
+                    if self.connection is not None and self.update(root, stats, progress, keep):
+                        return True
+                self.close()
+                return False
+            except (DamagedIndex, *ROW_ERRORS):
+                self.clear()
+        return False
+
 
 def _count(connection: sqlite3.Connection, key: str) -> str:
     """Add one to the counter in meta ``key``; its new value."""
@@ -543,7 +568,7 @@ class SuggestionStore:
                  on_damage: Callable[[], None] | None = None):
         self.location, self.names_version = location, names_version
         # Called when the index is found damaged (then the answers are scored afresh): to
-        # raise DamagedIndex, for healed() to make it anew, or to make it anew itself; by
+        # raise DamagedIndex, for the command to run again on a new index, or to make it anew itself; by
         # default the index is discarded (the next run makes it anew).
         self.on_damage = on_damage or Index(location).clear
 
@@ -663,62 +688,6 @@ def write_transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
-T = TypeVar("T")
-
-
-def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) -> T:
-    """``answer(index)`` with the index at ``location`` opened (``rebuild``: discarded
-    first); closed after.  The index is never trusted: when ``answer`` meets damage
-    anywhere in it -- DamagedIndex from any statement or row (:class:`GuardedConnection`,
-    :func:`decoded`), or rows of another shape or type than written (``ROW_ERRORS``) --
-    the index is discarded and ``answer`` runs again on a new one, built in this run.
-    Should that one fail with DamagedIndex too, ``answer`` runs once more with no index
-    (``index.connection`` None: every note parsed).  Any other error is raised: a row
-    error from a new index is a fault of ours, not damage."""
-    index = Index(location)
-    if rebuild:
-        index.clear()
-    for attempt in (1, 2, 3):
-        if attempt < 3:
-            index.open()
-        try:
-            return answer(index)
-        except (DamagedIndex, *ROW_ERRORS) as exc:
-            if attempt == 3 or (attempt == 2 and not isinstance(exc, DamagedIndex)):
-                raise
-            index.clear()
-        finally:
-            index.close()
-    raise AssertionError("unreachable")
-
-
-def open_updated(root: Path, location: Path, stats: FileStats,
-                 progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
-                 keep: dict[str, Note] | None = None) -> Index | None:
-    """The index at ``location`` opened and brought up to date with the vault's files
-    (``stats``); the caller closes it.  The notes parsed go into ``keep``.  None when it
-    cannot be used or written now (locked by another run for too long, a folder not
-    writable or not this user's).  An index found damaged while it is brought up to
-    date (DamagedIndex, or rows of another shape than written) is discarded and made
-    anew, once; damage found in the new one is raised."""
-    index = Index(location)
-    if rebuild:
-        index.clear()
-    for attempt in (1, 2):
-        index.open()
-        try:
-            with gc_paused():
-                if index.connection is not None and index.update(root, stats, progress, keep):
-                    return index
-            index.close()
-            return None
-        except (DamagedIndex, *ROW_ERRORS):
-            index.clear()
-            if attempt == 2:
-                raise
-    raise AssertionError("unreachable")
-
-
 def generation(connection: sqlite3.Connection) -> str | None:
     """meta 'generation': raised by every update that writes (another run's included)."""
     row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -737,11 +706,10 @@ def update_index_at(root: Path, location: Path, rebuild: bool = False,
     from .files import discover
 
     stats, _ = discover(root)
-
-    def update(index: Index) -> tuple[bool, dict]:
-        with gc_paused():
-            return index.update(root, stats, progress), index.stats
-
-    written, done = healed(location, update, rebuild)
+    index = Index(location)
+    written = index.open_updated(root, stats, progress, rebuild)
+    index.close()
+    if not written:
+        index.stats["parsed"] = 0  # (parsed, perhaps, but kept nowhere)
     return {"notes": len(stats.notes), "canvases": len(stats.sources) - len(stats.notes),
-            "files": len(stats), **done, "written": written, "location": str(location)}
+            "files": len(stats), **index.stats, "written": written, "location": str(location)}

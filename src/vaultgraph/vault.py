@@ -459,13 +459,12 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
     listing = _listing or list_vault(root, config_dir)
-    from .index import index_file, open_updated
+    from .index import Index, index_file
 
     parsed: dict[str, Note] = {}
     if cache:
-        index = open_updated(root, index_file(root, cache_dir), listing.stats, progress,
-                             rebuild, keep=parsed)
-        if index is not None:
+        index = Index(index_file(root, cache_dir))
+        if index.open_updated(root, listing.stats, progress, rebuild, keep=parsed):
             return Vault(root, listing, index, parsed)
     return _throwaway(root, listing, progress, parsed)
 
@@ -476,18 +475,19 @@ def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None
     notes parsed."""
     import tempfile
 
-    from .index import open_updated
+    from .index import Index
 
     try:
         folder = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
     except OSError as exc:
         raise VaultError(f"cannot make a temporary index: {exc.strerror or exc}") from None
+    index = Index(folder / "index.sqlite")
     try:
-        index = open_updated(root, folder / "index.sqlite", listing.stats, progress, keep=parsed)
+        written = index.open_updated(root, listing.stats, progress, keep=parsed)
     except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    if index is None:
+    if not written:
         shutil.rmtree(folder, ignore_errors=True)
         raise VaultError(f"cannot write a temporary index in {folder.parent}")
     return Vault(root, listing, index, parsed, throwaway=folder)
