@@ -70,7 +70,7 @@ def test_answers_from_the_loaded_vault(tmp_path):
     session = _vault(tmp_path)
     found = app.note_links(session, "Nerve cell", include_excluded=False)
     assert (found.answer, found.path) == (None, "Neuron.md")  # --no-cache: from the vault
-    assert app.mentions(session, "Neuron", False)["names"] == ["Neuron", "Nerve cell"]
+    assert app.mentions(session, "Neuron", False).names == ["Neuron", "Nerve cell"]
     assert app.path_outcome(app.shortest_path(session, "Synapse", "Neuron", True, False)) \
         is Outcome.FINDINGS
     assert app.explain_outcome([]) is Outcome.FINDINGS

@@ -509,7 +509,7 @@ def test_wanted_from_the_index_leaves_out_missing_attachments(make_vault, tmp_pa
     vault = vaultgraph.load(root)
     from_index = wanted(visible_answer(root, tmp_path, vault.config, index_answers.broken_links))
     assert from_index == wanted(broken_links(vault))
-    assert [row["name"] for row in from_index] == ["Ghost", "Missing note.md", "Other"]
+    assert [row.name for row in from_index] == ["Ghost", "Missing note.md", "Other"]
 
 
 def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path, monkeypatch):
