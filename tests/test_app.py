@@ -73,7 +73,7 @@ def test_answers_from_a_throwaway_index(tmp_path):
     folder = found.vault.location.parent
     assert folder.is_dir() and not folder.is_relative_to(tmp_path)
     assert folder.stat().st_mode & 0o777 == 0o700
-    assert app.mentions(session, "Neuron", False)["names"] == ["Neuron", "Nerve cell"]
+    assert app.mentions(session, "Neuron", False).names == ["Neuron", "Nerve cell"]
     assert app.path_outcome(app.shortest_path(session, "Synapse", "Neuron", True, False)) \
         is Outcome.FINDINGS
     assert app.explain_outcome([]) is Outcome.FINDINGS

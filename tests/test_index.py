@@ -523,7 +523,7 @@ def test_wanted_from_the_index_leaves_out_missing_attachments(make_vault, tmp_pa
                                "[[Ghost]] ![[scan.pdf]]"})
     vault = vaultgraph.load(root, cache=True, cache_dir=tmp_path)
     from_index = wanted(vault.broken_links())
-    assert [row["name"] for row in from_index] == ["Ghost", "Missing note.md", "Other"]
+    assert [row.name for row in from_index] == ["Ghost", "Missing note.md", "Other"]
 
 
 def test_check_after_a_change_checks_again_only_the_notes_it_can_change(tmp_path, monkeypatch):

@@ -124,7 +124,7 @@ def unsourced(root, cache: bool) -> list[str]:
 
 def verdicts(root) -> dict[str, str]:
     provenance = Provenance(vaultgraph.load(root))
-    return {path: provenance.verdict(path)["verdict"]
+    return {path: provenance.verdict(path).verdict
             for path, role in provenance.roles.items() if role == "claim"}
 
 

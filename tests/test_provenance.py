@@ -10,7 +10,7 @@ from click.testing import CliRunner
 import vaultgraph
 from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
-from vaultgraph.provenance import Provenance, ProvenanceConfig
+from vaultgraph.provenance import Provenance, ProvenanceConfig, Verdict
 
 from .conftest import NOTES
 
@@ -74,12 +74,12 @@ def test_supports_and_opposes_are_written_in_the_evidence_note(make_vault):
     assert [(e.kind, e.target) for e in provenance.rests_on["C.md"]] == [("supports", "S.md")]
     assert [(e.kind, e.target) for e in provenance.opposed_by["C.md"]] == [("opposes", "E.md")]
     verdict = provenance.verdict("C.md")
-    assert verdict == {"verdict": "contested", "sourced": "directly", "depth": 1, "contested": True}
+    assert verdict == Verdict("contested", "directly", 1, True)
 
 
 def test_opposes_never_counts_as_support(make_vault):
     root = make_vault({"C.md": CLAIM, "S.md": SOURCE + "opposes:: [[C]]\n"})
-    assert Provenance(vaultgraph.load(root)).verdict("C.md")["sourced"] == "no"
+    assert Provenance(vaultgraph.load(root)).verdict("C.md").sourced == "no"
 
 
 @pytest.mark.parametrize(
@@ -115,15 +115,15 @@ def test_indirect_sourcing_depth_and_cycles(make_vault):
         "Y.md": CLAIM + "derived_from:: [[X]]\n",
     })
     provenance = Provenance(vaultgraph.load(root))
-    assert provenance.verdict("A.md")["verdict"] == "sourced-indirectly"
-    assert provenance.verdict("A.md")["depth"] == 3
-    assert provenance.verdict("X.md")["verdict"] == "unsourced"
+    assert provenance.verdict("A.md").verdict == "sourced-indirectly"
+    assert provenance.verdict("A.md").depth == 3
+    assert provenance.verdict("X.md").verdict == "unsourced"
     tree = provenance.tree("X.md")
-    (y,) = tree["rests_on"]
-    (x_again,) = y["rests_on"]
-    assert x_again["note"] == "X.md" and x_again["cycle"] and x_again["rests_on"] == []
+    (y,) = tree.rests_on
+    (x_again,) = y.rests_on
+    assert x_again.node.note == "X.md" and x_again.cycle and x_again.rests_on == []
     limited = provenance.tree("A.md", depth=1)
-    assert limited["rests_on"][0]["rests_on"] == []
+    assert limited.rests_on[0].rests_on == []
 
 
 def test_dependents_follow_chains_but_not_opposes(make_vault):
@@ -140,9 +140,9 @@ def test_dependents_follow_chains_but_not_opposes(make_vault):
     notes, external = provenance.find_source("doi:10.1/abc")
     rows = provenance.dependents(notes, external)
     assert notes == ["S.md"]
-    assert [(r["note"], r["depth"]) for r in rows] == [
+    assert [(r.node.note, r.depth) for r in rows] == [
         ("C1.md", 1), ("C3.md", 1), ("C2.md", 2), ("C4.md", 2)]
-    assert rows[2]["chain"] == ["C2.md", "C1.md", "S.md"]
+    assert rows[2].chain == ["C2.md", "C1.md", "S.md"]
 
 
 def test_check_reports_unsourced_claims_and_dangling_citations(make_vault):

@@ -2,7 +2,8 @@
 
 Each function takes a :class:`Session` (what the global options decide) and the
 command's arguments, picks where the answer comes from (SQL over the index, brought up
-to date first, or the loaded vault), and returns plain data; it raises
+to date first, or the loaded vault), and returns typed records (``views`` alone turns
+them into the documented JSON); it raises
 :class:`AppError` (:class:`UsageProblem`, :class:`NotFound`) for what ends a command
 with a message.  What a command's answer means for the exit status is decided here
 too (:class:`Outcome`, and one table: :data:`EXIT_CODES`); printing is left to
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 if TYPE_CHECKING:
     from .check import CheckResult
     from .model import TagInfo
-    from .provenance import ProvenanceConfig
+    from .provenance import ClaimTree, Dependent, ProvenanceConfig
+    from .queries import Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation, Stats, Wanted
     from .vault import Vault
 
 Progress = Callable[..., None]  # update(done, total, what="Reading notes")
@@ -184,10 +186,27 @@ INDEX_NOT_WRITTEN = ("the index could not be written (locked by another run for 
                      "its folder is not writable or not this user's); nothing was stored")
 
 
-def update_index(session: Session, rebuild: bool) -> dict[str, Any]:
-    """`index`: the index brought up to date; its figures (docs/cli.md, ``index --json``).
-    UsageProblem with ``--no-cache``, for a missing vault or an index inside it.  Whether
-    it could be written is in ``written`` (:func:`index_outcome`)."""
+class IndexFigures(NamedTuple):
+    """What `index` did: the vault's ``notes``, ``canvases`` and ``files`` (counts; files
+    counts attachments too), how many notes were ``parsed`` now, ``reused`` from the
+    index, ``removed`` from it; whether it was ``rebuilt``; whether it could be
+    ``written``; its ``location`` (a file path)."""
+
+    notes: int
+    canvases: int
+    files: int
+    parsed: int
+    reused: int
+    removed: int
+    rebuilt: bool
+    written: bool
+    location: str
+
+
+def update_index(session: Session, rebuild: bool) -> IndexFigures:
+    """`index`: the index brought up to date; its figures.  UsageProblem with
+    ``--no-cache``, for a missing vault or an index inside it.  Whether it could be
+    written is in ``written`` (:func:`index_outcome`)."""
     from .index import update_index as update
 
     if not session.use_cache:
@@ -195,12 +214,12 @@ def update_index(session: Session, rebuild: bool) -> dict[str, Any]:
     if not session.root.is_dir():
         raise UsageProblem(f"vault not found: {session.root}")
     session.check_cache_location()
-    return update(session.root, session.cache_dir, rebuild, session.progress())
+    return IndexFigures(**update(session.root, session.cache_dir, rebuild, session.progress()))
 
 
-def index_outcome(figures: dict[str, Any]) -> None:
+def index_outcome(figures: IndexFigures) -> None:
     """UsageProblem (after the figures are shown) when the index could not be written."""
-    if not figures["written"]:
+    if not figures.written:
         raise UsageProblem(INDEX_NOT_WRITTEN)
 
 
@@ -239,15 +258,25 @@ def provenance_config(roles: Iterable[str]) -> "ProvenanceConfig":
 
 
 def provenance(session: Session, claim: str, depth: int,
-               config: "ProvenanceConfig") -> dict[str, Any]:
-    """`provenance CLAIM`: the evidence tree (docs/cli.md); NotFound for an unknown CLAIM."""
+               config: "ProvenanceConfig") -> "ClaimTree":
+    """`provenance CLAIM`: the evidence tree, ``depth`` steps deep; NotFound for an
+    unknown CLAIM."""
     from .provenance import Provenance
 
     vault = session.vault()
     return Provenance(vault, config).tree(session.note_path(claim), depth)
 
 
-def dependents(session: Session, source: str, config: "ProvenanceConfig") -> dict[str, Any]:
+class Dependents(NamedTuple):
+    """`provenance --dependents SOURCE`: ``source`` as asked, the ``notes`` (vault paths)
+    it names, and the claims resting on them or on it (``dependents``)."""
+
+    source: str
+    notes: list[str]
+    dependents: "list[Dependent]"
+
+
+def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dependents:
     """`provenance --dependents SOURCE`: the claims resting on SOURCE (a note, DOI or URL);
     NotFound for a SOURCE that names no source."""
     from .lookup import NoteLookupError
@@ -258,32 +287,25 @@ def dependents(session: Session, source: str, config: "ProvenanceConfig") -> dic
         notes, external = found.find_source(source)
     except NoteLookupError as exc:
         raise NotFound(str(exc)) from None
-    return {"source": source, "notes": notes, "dependents": found.dependents(notes, external)}
+    return Dependents(source, notes, found.dependents(notes, external))
 
 
-class ExplainRequest(NamedTuple):
-    """What `explain` explains: every link on ``line`` of ``source``, or ``link`` (text
-    typed on the command line) written in ``source`` (None: no note)."""
+def explain(session: Session, link: str, source: str | None) -> "Explanation":
+    """`explain LINK [--from NOTE]` (LINK typed, written in NOTE) or `explain NOTE:LINE`
+    (every link on that line); NotFound for an unknown note."""
+    from .queries import explain_links
 
-    vault: "Vault"
-    link: str | None
-    source: str | None
-    line: int | None = None
-
-
-def explain(session: Session, link: str, source: str | None) -> ExplainRequest:
-    """`explain LINK [--from NOTE]` or `explain NOTE:LINE`; NotFound for an unknown note."""
     vault = session.vault()
     note_line = split_note_line(link)
     if note_line is not None and source is None:
-        return ExplainRequest(vault, None, session.note_path(note_line[0]), note_line[1])
-    return ExplainRequest(vault, link, session.note_path(source) if source else None)
+        return explain_links(vault, None, session.note_path(note_line[0]), note_line[1])
+    return explain_links(vault, link, session.note_path(source) if source else None)
 
 
-def explain_outcome(items: list[dict[str, Any]], would_be: list | None = None) -> Outcome:
+def explain_outcome(items: "list[Explained]", would_be: list | None = None) -> Outcome:
     """No link explained, one with a problem, or text that looks like a link but is
     not one (``would_be``: cut-link, unclosed-link, space-in-link) ends with FINDINGS."""
-    if not items or would_be or any(item["problems"] for item in items):
+    if not items or would_be or any(item.problems for item in items):
         return Outcome.FINDINGS
     return Outcome.OK
 
@@ -308,51 +330,78 @@ def deadends(session: Session, include_excluded: bool) -> list[str]:
     return queries.deadends(link_ends(session, include_excluded))
 
 
-def wanted(session: Session, include_excluded: bool) -> list[dict[str, Any]]:
-    """`wanted`: unresolved names, most linked first (docs/cli.md rows)."""
+def wanted(session: Session, include_excluded: bool) -> "list[Wanted]":
+    """`wanted`: unresolved names, most linked first."""
     from . import queries
 
     return queries.wanted(session.vault().broken_links(include_excluded))
 
 
+class Neighborhood(NamedTuple):
+    """`neighbors`: ``note`` (a vault path), the ``depth`` and ``direction`` asked, and
+    the notes found."""
+
+    note: str
+    depth: int
+    direction: str
+    neighbors: "list[Neighbor]"
+
+
 def neighbors(session: Session, note: str, depth: int, direction: str,
-              include_excluded: bool) -> dict[str, Any]:
+              include_excluded: bool) -> Neighborhood:
     """`neighbors`: notes within ``depth`` links of NOTE (``direction`` in, out or both)."""
     from . import queries
 
     path = session.note_path(note)
     rows = queries.neighbors(session.vault(), path, depth, direction, include_excluded)
-    return {"note": path, "depth": depth, "direction": direction, "neighbors": rows}
+    return Neighborhood(path, depth, direction, rows)
+
+
+class PathFound(NamedTuple):
+    """`path`: from note ``start`` to note ``end`` (vault paths), following links
+    forwards only when ``directed``; ``hops`` None when no chain of links joins them."""
+
+    start: str
+    end: str
+    directed: bool
+    hops: "list[Hop] | None"
 
 
 def shortest_path(session: Session, start: str, end: str, directed: bool,
-                  include_excluded: bool) -> dict[str, Any]:
+                  include_excluded: bool) -> PathFound:
     """`path`: the shortest chain of links from START to END (``hops`` None: none)."""
     from . import queries
 
     a, b = session.note_path(start), session.note_path(end)
     hops = queries.shortest_path(session.vault(), a, b, directed, include_excluded)
-    return {"from": a, "to": b, "directed": directed, "hops": hops}
+    return PathFound(a, b, directed, hops)
 
 
-def path_outcome(found: dict[str, Any]) -> Outcome:
+def path_outcome(found: PathFound) -> Outcome:
     """No chain of links ends `path` with FINDINGS."""
-    return Outcome.FINDINGS if found["hops"] is None else Outcome.OK
+    return Outcome.FINDINGS if found.hops is None else Outcome.OK
 
 
-def hubs(session: Session, top: int, include_excluded: bool) -> list[dict[str, Any]]:
+def hubs(session: Session, top: int, include_excluded: bool) -> "list[Hub]":
     """`hubs`: the ``top`` notes by PageRank, with in- and out-degree."""
     from . import queries
 
     return queries.hubs(session.vault(), top, include_excluded)
 
 
-def related(session: Session, note: str, top: int, include_excluded: bool) -> dict[str, Any]:
+class RelatedNotes(NamedTuple):
+    """`related`: ``note`` (a vault path) and the notes related to it, best first."""
+
+    note: str
+    related: "list[Relation]"
+
+
+def related(session: Session, note: str, top: int, include_excluded: bool) -> RelatedNotes:
     """`related`: notes not linked with NOTE sharing the most links and tags with it."""
     from . import queries
 
     path = session.note_path(note)
-    return {"note": path, "related": queries.related(session.vault(), path, top, include_excluded)}
+    return RelatedNotes(path, queries.related(session.vault(), path, top, include_excluded))
 
 
 def mention_names(vault: "Vault", path: str) -> list[str]:
@@ -364,18 +413,27 @@ def mention_names(vault: "Vault", path: str) -> list[str]:
     return [target.name, *target.aliases]
 
 
-def mentions(session: Session, note: str, include_excluded: bool) -> dict[str, Any]:
+class Mentions(NamedTuple):
+    """`mentions`: ``note`` (a vault path), the ``names`` looked for (its name, then its
+    aliases) and where they are written unlinked."""
+
+    note: str
+    names: list[str]
+    mentions: "list[Mention]"
+
+
+def mentions(session: Session, note: str, include_excluded: bool) -> Mentions:
     """`mentions`: NOTE's name or aliases in other notes' text, not linked."""
     from . import queries
 
     vault = session.vault()
     path = session.note_path(note)
     names = mention_names(vault, path)
-    return {"note": path, "names": names, "mentions": queries.mentions(vault, path, include_excluded)}
+    return Mentions(path, names, queries.mentions(vault, path, include_excluded))
 
 
-def stats(session: Session, include_excluded: bool) -> dict[str, Any]:
-    """`stats`: the vault's health summary (docs/cli.md)."""
+def stats(session: Session, include_excluded: bool) -> "Stats":
+    """`stats`: the vault's health summary."""
     from . import queries
 
     return queries.stats(session.vault(), include_excluded)

@@ -210,7 +210,10 @@ def finish(outcome: Outcome) -> None:
 @click.pass_obj
 def index(session: Session, rebuild: bool, as_json: bool) -> None:
     """Bring the index of parsed notes up to date (every command does this first)."""
-    data = app.update_index(session, rebuild)
+    from .views import index_view
+
+    figures = app.update_index(session, rebuild)
+    data = index_view(figures)
     if as_json:
         emit_json(data)
     else:
@@ -222,7 +225,7 @@ def index(session: Session, rebuild: bool, as_json: bool) -> None:
         click.echo(f"{count(data['notes'], 'note', 'notes')}{canvases}: {data['parsed']} parsed, "
                    f"{data['reused']} from the index, {data['removed']} removed"
                    f"{' (index rebuilt)' if data['rebuilt'] else ''}\nindex: {terminal(data['location'])}")
-    app.index_outcome(data)
+    app.index_outcome(figures)
 
 
 @cli.command()
@@ -300,11 +303,13 @@ def provenance(session: Session, claim: str | None, dependents: str | None, dept
     """
     if (claim is None) == (dependents is None):
         fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
+    from . import views
+
     config = app.provenance_config(roles)
     if dependents is not None:
-        data = app.dependents(session, dependents, config)
+        data = views.dependents_view(app.dependents(session, dependents, config))
     else:
-        data = app.provenance(session, claim, depth, config)
+        data = views.provenance_view(app.provenance(session, claim, depth, config))
     if as_json:
         return emit_json(data)
     from . import render
@@ -330,10 +335,10 @@ def explain(session: Session, link: str, source: str | None, as_json: bool) -> N
     """
     from .views import explain_view
 
-    asked = app.explain(session, link, source)
-    data = explain_view(asked.vault, asked.link, asked.source, asked.line)
+    found = app.explain(session, link, source)
+    data = explain_view(found)
     _show(as_json, data, "explain", data)
-    finish(app.explain_outcome(data["links"], data["would_be_links"]))
+    finish(app.explain_outcome(found.links, found.would_be))
 
 
 @cli.command()
@@ -342,8 +347,10 @@ def explain(session: Session, link: str, source: str | None, as_json: bool) -> N
 @click.pass_obj
 def orphans(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Notes with no links to or from other notes."""
+    from .views import note_list_view
+
     paths = app.orphans(session, include_excluded)
-    _show(as_json, {"orphans": paths}, "note_list", "Orphans", paths)
+    _show(as_json, note_list_view("orphans", paths), "note_list", "Orphans", paths)
 
 
 @cli.command()
@@ -352,8 +359,10 @@ def orphans(session: Session, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def deadends(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Notes with no outgoing links to other notes."""
+    from .views import note_list_view
+
     paths = app.deadends(session, include_excluded)
-    _show(as_json, {"deadends": paths}, "note_list", "Dead ends", paths)
+    _show(as_json, note_list_view("deadends", paths), "note_list", "Dead ends", paths)
 
 
 @cli.command()
@@ -362,8 +371,10 @@ def deadends(session: Session, as_json: bool, include_excluded: bool) -> None:
 @click.pass_obj
 def wanted(session: Session, as_json: bool, include_excluded: bool) -> None:
     """Unresolved note names, most linked first, with the notes linking to them."""
-    rows = app.wanted(session, include_excluded)
-    _show(as_json, {"wanted": rows}, "wanted", rows)
+    from .views import wanted_view
+
+    data = wanted_view(app.wanted(session, include_excluded))
+    _show(as_json, data, "wanted", data["wanted"])
 
 
 @cli.command()
@@ -377,7 +388,9 @@ def wanted(session: Session, as_json: bool, include_excluded: bool) -> None:
 def neighbors(session: Session, note: str, depth: int, direction: str, as_json: bool,
               include_excluded: bool) -> None:
     """Notes within --depth links of NOTE (Obsidian's local graph)."""
-    data = app.neighbors(session, note, depth, direction, include_excluded)
+    from .views import neighbors_view
+
+    data = neighbors_view(app.neighbors(session, note, depth, direction, include_excluded))
     _show(as_json, data, "neighbors", data)
 
 
@@ -391,9 +404,12 @@ def neighbors(session: Session, note: str, depth: int, direction: str, as_json: 
 def path_command(session: Session, start: str, end: str, directed: bool, as_json: bool,
                  include_excluded: bool) -> None:
     """The shortest chain of links between START and END, with the line of each hop."""
-    data = app.shortest_path(session, start, end, directed, include_excluded)
+    from .views import path_view
+
+    found = app.shortest_path(session, start, end, directed, include_excluded)
+    data = path_view(found)
     _show(as_json, data, "path", data)
-    finish(app.path_outcome(data))
+    finish(app.path_outcome(found))
 
 
 @cli.command()
@@ -403,8 +419,10 @@ def path_command(session: Session, start: str, end: str, directed: bool, as_json
 @click.pass_obj
 def hubs(session: Session, top: int, as_json: bool, include_excluded: bool) -> None:
     """The most central notes: PageRank over the link graph, with in- and out-degree."""
-    rows = app.hubs(session, top, include_excluded)
-    _show(as_json, {"hubs": rows}, "hubs", rows)
+    from .views import hubs_view
+
+    data = hubs_view(app.hubs(session, top, include_excluded))
+    _show(as_json, data, "hubs", data["hubs"])
 
 
 @cli.command()
@@ -415,7 +433,9 @@ def hubs(session: Session, top: int, as_json: bool, include_excluded: bool) -> N
 @click.pass_obj
 def related(session: Session, note: str, top: int, as_json: bool, include_excluded: bool) -> None:
     """Notes not linked with NOTE that share the most links and tags with it."""
-    data = app.related(session, note, top, include_excluded)
+    from .views import related_view
+
+    data = related_view(app.related(session, note, top, include_excluded))
     _show(as_json, data, "related", data)
 
 
@@ -426,7 +446,9 @@ def related(session: Session, note: str, top: int, as_json: bool, include_exclud
 @click.pass_obj
 def mentions(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Unlinked mentions: NOTE's name or aliases in other notes' text, not linked."""
-    data = app.mentions(session, note, include_excluded)
+    from .views import mentions_view
+
+    data = mentions_view(app.mentions(session, note, include_excluded))
     _show(as_json, data, "mentions", data)
 
 
@@ -436,7 +458,9 @@ def mentions(session: Session, note: str, as_json: bool, include_excluded: bool)
 @click.pass_obj
 def stats(session: Session, as_json: bool, include_excluded: bool) -> None:
     """A one-screen health summary of the vault."""
-    data = app.stats(session, include_excluded)
+    from .views import stats_view
+
+    data = stats_view(app.stats(session, include_excluded))
     _show(as_json, data, "stats", data)
 
 

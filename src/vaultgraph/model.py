@@ -290,3 +290,20 @@ class TagInfo:
     name: str
     notes: list[str]
 
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPlace:
+    """One link where it is written, as the answers that list links carry it
+    (``views.link_place_json`` shapes it): written in ``source`` (a vault path) at
+    ``line`` and ``column`` (1-based; the column counts characters), of ``kind``
+    (``wikilink``, ``markdown``, ``property:<name>``...), leading to ``target`` (a
+    vault path; None for a link that resolves to no file); ``context``: the text of its
+    line around it (at most :data:`CONTEXT_CHARS` characters)."""
+
+    source: str
+    target: str | None
+    line: int
+    column: int
+    kind: str
+    context: str

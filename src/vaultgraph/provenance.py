@@ -12,7 +12,7 @@ import re
 from bisect import bisect_right
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from .model import WARNING, Diagnostic, note_name
 from .resolve import fold, strip_heading
@@ -254,6 +254,72 @@ def unsourced_claims(claims: list[str], roles: dict[str, str], cites: Iterable[s
                        "notes it rests on") for path in claims if path not in sourced]
 
 
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """A note, or what evidence names outside the vault: ``note`` its vault path (None
+    outside the vault), ``title`` (the note's name; else the identifier, the person
+    quoted or the unresolved link's path), ``role`` (a note's role, ``attachment``;
+    ``external``, ``person`` or ``missing`` outside the vault), ``identifiers`` (a source
+    note's doi, url, isbn; an external identifier by its kind)."""
+
+    note: str | None
+    title: str
+    role: str
+    identifiers: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How a note is sourced: ``verdict`` (``sourced-directly``, ``sourced-indirectly``,
+    ``unsourced``, ``contested``), ``sourced`` (``directly``, ``indirectly``, ``no``),
+    ``depth`` (steps to the nearest source; None: none), ``contested`` (something
+    opposes it)."""
+
+    verdict: str
+    sourced: str
+    depth: int | None
+    contested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceStep:
+    """One piece of evidence: what it leads to (``node``), the kind of evidence
+    (``via``), the note it is written in and its line (1-based), the citation's
+    ``locator`` (page...) or None, the ``quote`` of a quotation (else None).  For
+    what a note rests on, ``cycle`` (the node is already on the path: not followed)
+    and ``rests_on`` (what the node rests on in turn, empty at the depth asked); for
+    counter-evidence both are None (never followed)."""
+
+    node: NodeInfo
+    via: str
+    written_in: str
+    line: int
+    locator: str | None
+    quote: str | None = None
+    cycle: bool | None = None
+    rests_on: "list[EvidenceStep] | None" = None
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimTree:
+    """`provenance CLAIM`: the claim, its verdict, what opposes it, what it rests on."""
+
+    node: NodeInfo
+    verdict: Verdict
+    opposed_by: list[EvidenceStep]
+    rests_on: list[EvidenceStep]
+
+
+@dataclass(frozen=True, slots=True)
+class Dependent:
+    """A claim resting on a source: ``depth`` steps away (1: directly), through
+    ``chain`` (vault paths, from the claim to the note naming the source)."""
+
+    node: NodeInfo
+    depth: int
+    chain: list[str]
+
+
 class Provenance:
     def __init__(self, vault: "Vault", config: ProvenanceConfig | None = None):
         self.vault = vault
@@ -304,7 +370,7 @@ class Provenance:
         (self.opposed_by if found.counter else self.rests_on)[found.holder].append(evidence)
 
     # -- queries --------------------------------------------------------------
-    def verdict(self, path: str) -> dict[str, Any]:
+    def verdict(self, path: str) -> Verdict:
         """How ``path`` is sourced: directly, through other notes (and how deep), or not."""
         depth = self.depths.get(path)
         contested = bool(self.opposed_by.get(path))
@@ -314,48 +380,41 @@ class Provenance:
         else:
             label = {"no": "unsourced", "directly": "sourced-directly",
                      "indirectly": "sourced-indirectly"}[sourced]
-        return {"verdict": label, "sourced": sourced, "depth": depth, "contested": contested}
+        return Verdict(label, sourced, depth, contested)
 
-    def tree(self, path: str, depth: int = 10) -> dict[str, Any]:
-        """The claim and everything it rests on, as nested dicts (cycle-safe)."""
-        root = self._node(path)
-        root.update(self.verdict(path))
-        root["opposed_by"] = [self._edge(e, e.written_in) for e in self.opposed_by.get(path, ())]
-        root["rests_on"] = self._children(path, depth, {path})
-        return root
+    def tree(self, path: str, depth: int = 10) -> ClaimTree:
+        """The claim and everything it rests on, ``depth`` steps deep (cycle-safe)."""
+        return ClaimTree(self._node(path), self.verdict(path),
+                         [self._edge(e, e.written_in) for e in self.opposed_by.get(path, ())],
+                         self._children(path, depth, {path}))
 
-    def _node(self, path: str) -> dict[str, Any]:
+    def _node(self, path: str) -> NodeInfo:
         note = self.vault.notes.get(path)
-        return {"note": path, "title": note.name if note else path,
-                "role": self.roles.get(path, "attachment"), "identifiers": self.identifiers(path)
-                if note else {}}
+        return NodeInfo(path, note.name if note else path, self.roles.get(path, "attachment"),
+                        self.identifiers(path) if note else {})
 
-    def _edge(self, evidence: Evidence, target: str | None) -> dict[str, Any]:
-        node = self._node(target) if target else {
-            "note": None, "title": evidence.identifier or evidence.unresolved,
-            "role": "person" if evidence.kind == "quote" else
-                    "missing" if evidence.unresolved else "external",
-            "identifiers": {evidence.kind: evidence.identifier}
-                           if evidence.identifier and evidence.kind != "quote" else {}}
-        node.update({"via": evidence.kind, "written_in": evidence.written_in, "line": evidence.line,
-                     "locator": evidence.locator})
-        if evidence.text:
-            node["quote"] = evidence.text
-        return node
+    def _edge(self, evidence: Evidence, target: str | None, cycle: bool | None = None,
+              rests_on: "list[EvidenceStep] | None" = None) -> EvidenceStep:
+        node = self._node(target) if target else NodeInfo(
+            None, evidence.identifier or evidence.unresolved,
+            "person" if evidence.kind == "quote" else
+            "missing" if evidence.unresolved else "external",
+            {evidence.kind: evidence.identifier}
+            if evidence.identifier and evidence.kind != "quote" else {})
+        return EvidenceStep(node, evidence.kind, evidence.written_in, evidence.line,
+                            evidence.locator, evidence.text or None, cycle, rests_on)
 
-    def _children(self, path: str, depth: int, on_path: set[str]) -> list[dict[str, Any]]:
+    def _children(self, path: str, depth: int, on_path: set[str]) -> list[EvidenceStep]:
         children = []
         for evidence in self.rests_on.get(path, ()):
-            child = self._edge(evidence, evidence.target)
-            child["cycle"] = bool(evidence.target and evidence.target in on_path)
-            child["rests_on"] = []
-            if evidence.target and not child["cycle"] and depth > 1:
-                child["rests_on"] = self._children(evidence.target, depth - 1,
-                                                   on_path | {evidence.target})
-            children.append(child)
+            cycle = bool(evidence.target and evidence.target in on_path)
+            rests_on = []
+            if evidence.target and not cycle and depth > 1:
+                rests_on = self._children(evidence.target, depth - 1, on_path | {evidence.target})
+            children.append(self._edge(evidence, evidence.target, cycle, rests_on))
         return children
 
-    def dependents(self, anchors: list[str], external: set[str]) -> list[dict[str, Any]]:
+    def dependents(self, anchors: list[str], external: set[str]) -> list[Dependent]:
         """Every claim resting on the notes ``anchors`` or on the external identifiers
         ``external`` (folded), directly or transitively, with the chain that links them."""
         chains: dict[str, list[str]] = {}
@@ -378,8 +437,8 @@ class Provenance:
         rows = []
         for path, chain in chains.items():
             if self.roles.get(path) == "claim" and path not in anchors:
-                rows.append({**self._node(path), "depth": len(chain) - 1 or 1, "chain": chain})
-        return sorted(rows, key=lambda r: (r["depth"], r["note"]))
+                rows.append(Dependent(self._node(path), len(chain) - 1 or 1, chain))
+        return sorted(rows, key=lambda r: (r.depth, r.node.note))
 
     def find_source(self, query: str) -> tuple[list[str], set[str]]:
         """Notes and external identifiers a ``--dependents`` argument names."""

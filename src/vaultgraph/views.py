@@ -1,7 +1,9 @@
-"""Query results as plain data: the documented JSON shapes (docs/cli.md).
+"""Answers shaped as the documented JSON (docs/cli.md): one function per record type.
 
-The CLI prints these dicts either as JSON or as text; nothing else decides
-what a command answers.
+The app functions return typed records (``app``, ``queries``, ``provenance``); the
+functions here turn each into its JSON shape, and nothing else does.  The CLI prints
+these dicts as JSON, or hands them to ``render`` for people; the backlink report
+(``report``) builds its rows with them too.
 """
 
 from __future__ import annotations
@@ -15,8 +17,13 @@ from .vault import Edge, Vault, notes_with_tag
 
 if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
     from .answers import Backlink
+    from .app import (Dependents, IndexFigures, Mentions, Neighborhood, PathFound,
+                      RelatedNotes)
     from .check import CheckResult
-    from .provenance import ProvenanceConfig
+    from .model import LinkPlace
+    from .provenance import ClaimTree, Dependent, EvidenceStep, NodeInfo
+    from .queries import (Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation,
+                          Stats, SubpathTarget, Wanted, WouldBeLink)
 
 
 def backlink_row(row: "Backlink") -> dict[str, Any]:
@@ -34,14 +41,25 @@ def backlinks_view(vault: Vault, path: str, include_excluded: bool = False) -> d
             "backlinks": [backlink_row(row) for row in vault.backlink_rows(path, include_excluded)]}
 
 
+def outgoing_json(edge: Edge) -> dict[str, Any]:
+    """A link written in a note as `links --json` lists it."""
+    link = edge.link
+    return {"target": edge.target, "raw": link.raw, "kind": link.kind,
+            "line": link.line, "column": link.column, "resolved": edge.resolved}
+
+
+def report_link_json(edge: Edge, status: str) -> dict[str, Any]:
+    """A link written in a note as the backlink report lists it (``status``:
+    check.LinkStatus's word for it)."""
+    link = edge.link
+    return {"target": edge.target, "raw": link.raw, "kind": link.kind,
+            "line": link.line, "column": link.column, "status": status}
+
+
 def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[str, Any]:
     """`links --json`: the note's path, its outgoing links (in the order written) and its
     backlinks."""
-    outgoing = [
-        {"target": e.target, "raw": e.link.raw, "kind": e.link.kind,
-         "line": e.link.line, "column": e.link.column, "resolved": e.resolved}
-        for e in vault.outgoing(path)
-    ]
+    outgoing = [outgoing_json(e) for e in vault.outgoing(path)]
     return {"note": path, "outgoing": outgoing,
             "backlinks": backlinks_view(vault, path, include_excluded)["backlinks"]}
 
@@ -84,55 +102,170 @@ def check_view(result: CheckResult) -> dict[str, Any]:
             "summary": result.summary()}
 
 
-def provenance_view(vault: Vault, path: str, depth: int,
-                    config: "ProvenanceConfig | None" = None) -> dict[str, Any]:
-    from .provenance import Provenance
-
-    return Provenance(vault, config).tree(path, depth)
-
-
-def dependents_view(vault: Vault, source: str,
-                    config: "ProvenanceConfig | None" = None) -> dict[str, Any]:
-    from .provenance import Provenance
-
-    provenance = Provenance(vault, config)
-    notes, external = provenance.find_source(source)
-    return {"source": source, "notes": notes,
-            "dependents": provenance.dependents(notes, external)}
+def index_view(figures: "IndexFigures") -> dict[str, Any]:
+    """`index --json`."""
+    return {"notes": figures.notes, "canvases": figures.canvases, "files": figures.files,
+            "parsed": figures.parsed, "reused": figures.reused, "removed": figures.removed,
+            "rebuilt": figures.rebuilt, "written": figures.written, "location": figures.location}
 
 
-def explain_view(vault: Vault, link_text: str | None, source: str | None,
-                 line: int | None = None) -> dict[str, Any]:
-    """Explain the links on ``source``'s line ``line``, or ``link_text`` written in ``source``.
+# -- provenance ----------------------------------------------------------------------
+def node_json(node: "NodeInfo") -> dict[str, Any]:
+    """A note or external source of a provenance tree, without its evidence."""
+    return {"note": node.note, "title": node.title, "role": node.role,
+            "identifiers": dict(node.identifiers)}
 
-    ``{"links": [...], "would_be_links": [{"line", "column", "code", "severity", "message"}]}``:
-    ``would_be_links`` is the text there that looks like a link but is not read as one
-    (cut-link, unclosed-link, space-in-link), as check reports it; line and column are
-    None for text typed on the command line.
-    """
-    from . import queries
-    from .broken import BrokenLinks
-    from .parse import parse_text
-    from .syntax.dropped import DROPPED_CODES
 
-    if line is not None:
-        edges = [e for e in vault.outgoing(source) if e.link.line == line]
-        note = vault.notes.get(source) or vault.canvases.get(source)
-        dropped = [d for d in (note.diagnostics if note else [])
-                   if d.code in DROPPED_CODES and d.line == line]
-    else:
-        text = link_text.strip()
-        if not text.startswith(("[[", "![[", "[", "![")):
-            text = f"[[{text}]]"
-        parsed = parse_text(source or "", text)
-        edges = [Edge(source or "", link, vault.resolver.resolve(link.path, source or ""))
-                 for link in parsed.links]
-        dropped = [d for d in parsed.diagnostics if d.code in DROPPED_CODES]
-    why = BrokenLinks(vault)
-    items = [queries.explain(vault, edge, why) for edge in edges]
-    would_be = [{"line": d.line, "column": d.column, "code": d.code, "severity": d.severity,
-                 "message": d.message} for d in dropped]
-    if line is None:  # a link typed on the command line has no place in a file
-        for item in [*items, *would_be]:
-            item["line"] = item["column"] = None
-    return {"links": items, "would_be_links": would_be}
+def evidence_json(step: "EvidenceStep") -> dict[str, Any]:
+    """One step of evidence (``cycle`` and ``rests_on`` only for what is followed)."""
+    row = node_json(step.node)
+    row.update({"via": step.via, "written_in": step.written_in, "line": step.line,
+                "locator": step.locator})
+    if step.quote:
+        row["quote"] = step.quote
+    if step.rests_on is not None:
+        row["cycle"] = step.cycle
+        row["rests_on"] = [evidence_json(child) for child in step.rests_on]
+    return row
+
+
+def provenance_view(tree: "ClaimTree") -> dict[str, Any]:
+    """`provenance CLAIM --json`."""
+    verdict = tree.verdict
+    return {**node_json(tree.node), "verdict": verdict.verdict, "sourced": verdict.sourced,
+            "depth": verdict.depth, "contested": verdict.contested,
+            "opposed_by": [evidence_json(step) for step in tree.opposed_by],
+            "rests_on": [evidence_json(step) for step in tree.rests_on]}
+
+
+def dependent_json(row: "Dependent") -> dict[str, Any]:
+    return {**node_json(row.node), "depth": row.depth, "chain": list(row.chain)}
+
+
+def dependents_view(found: "Dependents") -> dict[str, Any]:
+    """`provenance --dependents SOURCE --json`."""
+    return {"source": found.source, "notes": list(found.notes),
+            "dependents": [dependent_json(row) for row in found.dependents]}
+
+
+# -- graph questions -------------------------------------------------------------------
+def link_place_json(place: "LinkPlace") -> dict[str, Any]:
+    """A link where it is written: a hop of `path`, a link of a `wanted` name."""
+    return {"source": place.source, "target": place.target, "line": place.line,
+            "column": place.column, "kind": place.kind, "context": place.context}
+
+
+def wanted_json(row: "Wanted") -> dict[str, Any]:
+    return {"name": row.name, "notes": row.notes,
+            "links": [link_place_json(link) for link in row.links]}
+
+
+def wanted_view(rows: "list[Wanted]") -> dict[str, Any]:
+    """`wanted --json`."""
+    return {"wanted": [wanted_json(row) for row in rows]}
+
+
+def note_list_view(key: str, paths: list[str]) -> dict[str, Any]:
+    """`orphans --json` (``key`` orphans), `deadends --json` (deadends)."""
+    return {key: list(paths)}
+
+
+def neighbor_json(row: "Neighbor") -> dict[str, Any]:
+    return {"note": row.note, "distance": row.distance, "via": row.via,
+            "direction": row.direction}
+
+
+def neighbors_view(found: "Neighborhood") -> dict[str, Any]:
+    """`neighbors --json`."""
+    return {"note": found.note, "depth": found.depth, "direction": found.direction,
+            "neighbors": [neighbor_json(row) for row in found.neighbors]}
+
+
+def hop_json(hop: "Hop") -> dict[str, Any]:
+    return {"from": hop.start, "to": hop.end, "direction": hop.direction,
+            **link_place_json(hop.link)}
+
+
+def path_view(found: "PathFound") -> dict[str, Any]:
+    """`path --json` (``hops`` null when no chain of links joins the notes)."""
+    return {"from": found.start, "to": found.end, "directed": found.directed,
+            "hops": None if found.hops is None else [hop_json(hop) for hop in found.hops]}
+
+
+def hub_json(row: "Hub") -> dict[str, Any]:
+    return {"note": row.note, "pagerank": row.pagerank, "in_degree": row.in_degree,
+            "out_degree": row.out_degree}
+
+
+def hubs_view(rows: "list[Hub]") -> dict[str, Any]:
+    """`hubs --json`."""
+    return {"hubs": [hub_json(row) for row in rows]}
+
+
+def relation_json(row: "Relation") -> dict[str, Any]:
+    return {"note": row.note, "score": row.score,
+            "shared": {kind: list(values) for kind, values in row.shared.items()}}
+
+
+def related_view(found: "RelatedNotes") -> dict[str, Any]:
+    """`related --json`."""
+    return {"note": found.note, "related": [relation_json(row) for row in found.related]}
+
+
+def mention_json(row: "Mention") -> dict[str, Any]:
+    return {"source": row.source, "line": row.line, "column": row.column, "text": row.text,
+            "context": row.context}
+
+
+def mentions_view(found: "Mentions") -> dict[str, Any]:
+    """`mentions --json`."""
+    return {"note": found.note, "names": list(found.names),
+            "mentions": [mention_json(row) for row in found.mentions]}
+
+
+def stats_view(found: "Stats") -> dict[str, Any]:
+    """`stats --json`."""
+    return {"notes": found.notes, "excluded": found.excluded, "attachments": found.attachments,
+            "links": found.links, "links_by_kind": dict(found.links_by_kind),
+            "unresolved": found.unresolved, "orphans": found.orphans, "tags": found.tags,
+            "components": found.components, "diagnostics": dict(found.diagnostics)}
+
+
+# -- explain -------------------------------------------------------------------------
+def _subpath_json(key: str, found: "SubpathTarget") -> dict[str, Any]:
+    return {key: found.name, "line": found.line, "available": list(found.available)}
+
+
+def explained_json(item: "Explained") -> dict[str, Any]:
+    """One link explained (``excluded``, ``block``, ``heading`` only when they apply)."""
+    row: dict[str, Any] = {
+        "source": item.source, "line": item.line, "column": item.column, "kind": item.kind,
+        "written": item.written, "path": item.path, "subpath": item.subpath,
+        "rule": item.rule, "target": item.target,
+        "candidates": [{"path": c.path, "length": c.length, "same_folder": c.same_folder}
+                       for c in item.candidates],
+        "problems": list(item.problems),
+        "findings": [{"code": f.code, "severity": f.severity, "message": f.message,
+                      "suggestions": list(f.suggestions)} for f in item.findings],
+    }
+    if item.excluded:
+        row["excluded"] = True
+    if item.block is not None:
+        row["block"] = _subpath_json("id", item.block)
+    elif item.heading is not None:
+        row["heading"] = _subpath_json("path", item.heading)
+    return row
+
+
+def would_be_json(row: "WouldBeLink") -> dict[str, Any]:
+    return {"line": row.line, "column": row.column, "code": row.code, "severity": row.severity,
+            "message": row.message}
+
+
+def explain_view(found: "Explanation") -> dict[str, Any]:
+    """`explain --json`: ``{"links": [...], "would_be_links": [{"line", "column", "code",
+    "severity", "message"}]}``: ``would_be_links`` is the text there that looks like a
+    link but is not read as one (cut-link, unclosed-link, space-in-link), as check
+    reports it; line and column are None for text typed on the command line."""
+    return {"links": [explained_json(item) for item in found.links],
+            "would_be_links": [would_be_json(row) for row in found.would_be]}

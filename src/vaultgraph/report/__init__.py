@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..check import LinkStatus
 from ..queries import wanted
 from ..resolve import fold
-from ..views import backlink_row, tags_view
+from ..views import backlink_row, link_place_json, report_link_json, tags_view, wanted_json
 
 if TYPE_CHECKING:
     from ..vault import Vault
@@ -55,20 +55,18 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
             "path": note.path, "title": note.name, "exists": True,
             "aliases": list(note.aliases), "tags": sorted({t.name for t in note.tags}, key=fold),
             "backlink_count": len(backlinks), "backlinks": backlinks,
-            "outgoing": [{"target": e.target, "raw": e.link.raw, "kind": e.link.kind,
-                          "line": e.link.line, "column": e.link.column, "status": status(e)}
-                         for e in vault.outgoing(note.path)],
+            "outgoing": [report_link_json(e, status(e)) for e in vault.outgoing(note.path)],
         })
     missing = wanted(vault.broken_links(options.include_excluded))
     if options.include_unresolved:
         for row in missing:
-            if len(row["links"]) >= options.min_backlinks and (
-                    not options.path or fnmatchcase(row["name"], options.path)) and tagged is None:
+            if len(row.links) >= options.min_backlinks and (
+                    not options.path or fnmatchcase(row.name, options.path)) and tagged is None:
                 entries.append({
-                    "path": None, "title": row["name"], "exists": False, "aliases": [], "tags": [],
-                    "backlink_count": len(row["links"]),
-                    "backlinks": [{k: link[k] for k in ("source", "line", "column", "kind", "context")}
-                                  for link in row["links"]],
+                    "path": None, "title": row.name, "exists": False, "aliases": [], "tags": [],
+                    "backlink_count": len(row.links),
+                    "backlinks": [{k: v for k, v in link_place_json(link).items() if k != "target"}
+                                  for link in row.links],
                     "outgoing": []})
     if options.sort == "backlinks":
         entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))
@@ -83,7 +81,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     "backlinks": sum(e["backlink_count"] for e in entries if e["exists"]),
                     "broken": len(broken), "wanted": len(missing)},
         "notes": entries,
-        "wanted": missing,
+        "wanted": [wanted_json(row) for row in missing],
         "tags": tags_view(vault.tags(options.include_excluded))["tags"],
         "broken": broken,
     }
