@@ -8,7 +8,8 @@ import random
 import pytest
 
 from vaultgraph import load
-from vaultgraph.check import FEW_QUERIES, Suggester, check_vault, collect_findings
+from vaultgraph.check import check_vault, collect_findings
+from vaultgraph.suggest import FEW_QUERIES, Suggester
 
 
 def diagnostics(root, **options):

@@ -12,7 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from vaultgraph import load
-from vaultgraph.check import check_vault, is_attachment_link
+from vaultgraph.broken import is_attachment_link
+from vaultgraph.check import check_vault
 from vaultgraph.cli import cli
 
 from .conftest import CORPORA, needs_corpora

@@ -15,10 +15,12 @@ from click.testing import CliRunner
 import vaultgraph
 from vaultgraph import answers as index_answers
 from vaultgraph.cli import cli
-from vaultgraph.check import Suggester, check_vault
-from vaultgraph.index import (_TABLES, Index, SuggestionStore, index_file, note_to_json, quick_answer,
-                              update_index, visible_answer)
+from vaultgraph.check import check_vault
+from vaultgraph.codec import note_to_json
+from vaultgraph.index import (_TABLES, Index, SuggestionStore, index_file, quick_answer, update_index,
+                              visible_answer)
 from vaultgraph.queries import broken_links, link_ends, wanted
+from vaultgraph.suggest import Suggester
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]
