@@ -6,46 +6,15 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .broken import (ATTACHMENT_EXTENSIONS, COMMENTED, LINK_CODES, BrokenLinks,  # noqa: F401
-                     case_mismatch_message, is_attachment_link)
+from .broken import BrokenLinks, is_attachment_link
 from .files import is_canvas
 from .model import ERROR, WARNING, Diagnostic
-from .suggest import FEW_QUERIES, SUGGESTION_CUTOFF, Progress, Suggester, suggest  # noqa: F401
+from .suggest import Progress
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
     from .model import Note
     from .vault import Edge, Vault
-
-# Every code vaultgraph reports, with its default severity (docs/cli.md).
-CODES = {
-    **LINK_CODES,  # a link's: broken.py
-    "invalid-canvas": ERROR,
-    "invalid-frontmatter": ERROR,
-    "deprecated-property": WARNING,
-    "duplicate-property": WARNING,
-    "yaml-tag": WARNING,
-    "invalid-tag": WARNING,
-    "encoding": WARNING,
-    "binary-file": WARNING,
-    "too-large": WARNING,
-    "parse-timeout": WARNING,
-    "too-deep": WARNING,
-    "cut-link": WARNING,
-    "unclosed-link": WARNING,
-    "space-in-link": WARNING,
-    "parse-error": ERROR,
-    "unreadable-file": ERROR,
-    "ignored-symlink": WARNING,
-    "special-file": WARNING,
-    "invalid-filename": WARNING,
-    "duplicate-name": WARNING,
-    "unlinkable-name": WARNING,
-    "invalid-config": WARNING,
-    "unsourced-claim": WARNING,
-    "dangling-citation": WARNING,
-}
-
 
 
 @dataclass
