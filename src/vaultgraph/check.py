@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
 from .broken import BrokenLinks, is_attachment_link
+from .codes import Code
 from .files import is_canvas
 from .model import ERROR, WARNING, Diagnostic
 from .suggest import Progress
@@ -68,11 +69,11 @@ class LinkStatus:
         self._checker = _Checker(vault)
 
     def __call__(self, edge: "Edge") -> str:
-        codes = [d.code for d in self._checker.link(edge) if d.code != "case-mismatch"]
+        codes = [d.code for d in self._checker.link(edge) if d.code != Code.CASE_MISMATCH]
         if not codes:
             return "resolved"
         code = codes[-1]  # a missing heading outranks an ambiguous target
-        return {"unresolved-link": "unresolved", "ambiguous-link": "ambiguous"}.get(code, code)
+        return {Code.UNRESOLVED_LINK: "unresolved", Code.AMBIGUOUS_LINK: "ambiguous"}.get(code, code)
 
 
 @dataclass
@@ -174,12 +175,12 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
     """
     selected, ignored = set(select), set(ignore)
     if unresolved == "ignore":
-        ignored.add("unresolved-link")
+        ignored.add(Code.UNRESOLVED_LINK)
     result = CheckResult(notes=notes)
     for d in found:
         if (selected and d.code not in selected) or d.code in ignored:
             continue
-        if d.code == "unresolved-link":
+        if d.code == Code.UNRESOLVED_LINK:
             d.severity = WARNING if unresolved == "warning" else ERROR
         if d.commented:
             if commented == "ignore":
