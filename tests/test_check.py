@@ -8,10 +8,9 @@ import random
 import pytest
 
 from vaultgraph import load
-from vaultgraph.check import FEW_QUERIES, Suggester
-from vaultgraph.findings import vault_findings
+from vaultgraph.findings import check_vault, vault_findings
 from vaultgraph.provenance import ProvenanceConfig
-from vaultgraph.findings import check_vault
+from vaultgraph.suggest import FEW_QUERIES, Suggester
 
 
 def diagnostics(root, **options):

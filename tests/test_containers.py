@@ -128,7 +128,7 @@ def test_cli_check_explain_and_links_follow_the_same_rule(vault):
 
 
 def test_nested_headings_survive_the_index():
-    from vaultgraph.index import note_from_json, note_to_json
+    from vaultgraph.codec import note_from_json, note_to_json
 
     note = parse_text("n.md", "# Top\n> [!note] Box\n> ## In callout\n- ## In item\n")
     assert note_from_json("n.md", note_to_json(note)) == note

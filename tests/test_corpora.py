@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from vaultgraph import load
-from vaultgraph.check import is_attachment_link
+from vaultgraph.broken import is_attachment_link
 from vaultgraph.findings import check_vault
 from vaultgraph.cli import cli
 

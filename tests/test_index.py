@@ -15,10 +15,11 @@ from click.testing import CliRunner
 import vaultgraph
 from vaultgraph import answers as index_answers
 from vaultgraph.cli import cli
-from vaultgraph.check import Suggester
+from vaultgraph.codec import note_to_json
 from vaultgraph.findings import check_vault
-from vaultgraph.index import _TABLES, Index, SuggestionStore, index_file, note_to_json, update_index
+from vaultgraph.index import _TABLES, Index, SuggestionStore, index_file, update_index
 from vaultgraph.queries import wanted
+from vaultgraph.suggest import Suggester
 from vaultgraph.views import backlinks_view, links_view
 
 NAMES = ["Alpha", "Beta", "Gamma", "Delta", "Epsilon", "Zeta", "Eta", "Theta"]

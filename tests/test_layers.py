@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "vaultgraph"
 
 # Lowest first; a module may import its own layer (without a cycle) and those below.
 LAYERS: list[tuple[str, list[str]]] = [
-    ("records", ["model", "escape", "places", "process", "jstext"]),
+    ("records", ["codes", "model", "escape", "places", "process", "jstext"]),
     ("syntax", ["yamldialect", "syntax", "syntax.tags", "syntax.wikilinks", "syntax.citations",
                 "syntax.dispatch", "syntax.scan", "syntax.dropped", "frontmatter"]),
     ("files", ["files"]),

@@ -19,13 +19,14 @@ import pytest
 from click.testing import CliRunner
 
 import vaultgraph
-from vaultgraph.check import FEW_QUERIES, Suggester
 from vaultgraph.findings import check_vault
+from vaultgraph.suggest import FEW_QUERIES, Suggester
 from vaultgraph.cli import cli
 from vaultgraph.index import SuggestionStore, index_file
 from vaultgraph.model import Heading
 from vaultgraph.provenance import Provenance
 from vaultgraph.resolve import Resolver, find_heading
+from vaultgraph.suggest import FEW_QUERIES, Suggester
 
 CACHE = [pytest.param(False, id="no-cache"), pytest.param(True, id="cache")]
 

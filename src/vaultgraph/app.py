@@ -453,7 +453,7 @@ def refuse_output_inside(session: Session, output: str | None) -> None:
 
 def check_codes(value: str | None) -> list[str]:
     """``--select``/``--ignore`` ``a,b`` -> the codes; UsageProblem naming unknown ones."""
-    from .check import CODES
+    from .codes import CODES
 
     codes = [c.strip() for c in (value or "").split(",") if c.strip()]
     unknown = [c for c in codes if c not in CODES]

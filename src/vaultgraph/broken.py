@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 
+from .codes import Code, Severity
 from .files import is_note
-from .model import ATTACHMENT_EXTENSIONS, COMMENTED, ERROR, WARNING  # noqa: F401 (check's names)
+from .model import ATTACHMENT_EXTENSIONS, COMMENTED, LinkKind
 from .resolve import find_block, find_heading, fold, missing_heading, split_subpath
 
 if TYPE_CHECKING:
@@ -24,15 +25,6 @@ if TYPE_CHECKING:
     from .model import Link, Note
     from .resolve import Resolution
 
-# The codes of broken links, with their default severity (check.CODES holds them all).
-LINK_CODES = {
-    "unresolved-link": ERROR,
-    "missing-heading": ERROR,
-    "missing-block": ERROR,
-    "missing-attachment": ERROR,
-    "ambiguous-link": WARNING,
-    "case-mismatch": WARNING,
-}
 # Characters Obsidian reads as link syntax: a file whose name holds one cannot be linked.
 UNLINKABLE = "#^|[]"
 # Why a rule chose its target, for the case-mismatch message (resolve.Resolution.rule).
@@ -47,15 +39,17 @@ _RULE_REASONS = {
 class Problem:
     """One reason a link is broken.
 
-    ``code``: a key of LINK_CODES; ``severity``: its default (``error``/``warning``);
+    ``code``: a link's code (``unresolved-link``, ``missing-heading``, ``missing-block``,
+    ``missing-attachment``, ``ambiguous-link``, ``case-mismatch``); ``severity``: its
+    default (``Code.severity``);
     ``reason``: why, without the link or the hint; ``suggestions``: did-you-mean
     answers (written forms: note names, attachment names, ``^id``, heading texts);
     ``hint_only``: the hint says all (a misspelt note name), the reason is dropped
     when there is one.
     """
 
-    code: str
-    severity: str
+    code: Code
+    severity: Severity
     reason: str
     suggestions: tuple[str, ...] = ()
     hint_only: bool = False
@@ -95,7 +89,7 @@ def is_attachment_link(link: "Link") -> bool:
     """Whether a link means a file rather than a note: a type Obsidian opens, or
     any extension in a markdown image (``![x](file.xyz)``)."""
     extension = posixpath.splitext(link.path)[1].lower().lstrip(".")
-    image = link.kind == "markdown" and link.embed
+    image = link.kind == LinkKind.MARKDOWN and link.embed
     return extension in ATTACHMENT_EXTENSIONS or (image and extension not in ("", "md"))
 
 
@@ -154,10 +148,10 @@ class BrokenLinks:
         if resolution.ambiguous:
             others = ", ".join(f'"{c}"' for c in resolution.candidates if c != resolution.target)
             problems.append(_problem(
-                "ambiguous-link", f'{len(resolution.candidates)} files match; Obsidian picks '
+                Code.AMBIGUOUS_LINK, f'{len(resolution.candidates)} files match; Obsidian picks '
                 f'one unpredictably -- vaultgraph uses "{resolution.target}" (also {others})'))
         elif resolution.spelled is not None:
-            problems.append(_problem("case-mismatch", case_mismatch_message(resolution)))
+            problems.append(_problem(Code.CASE_MISMATCH, case_mismatch_message(resolution)))
         if not link.subpath or not is_note(resolution.target):
             return problems  # fragments of attachments (#page=3, sizes) are not validated
         note = self.vault.notes.get(resolution.target)
@@ -167,11 +161,11 @@ class BrokenLinks:
         if block is not None:
             if find_block(note.blocks, block) is None:
                 ids = {fold(b.id): b.id for b in note.blocks}
-                problems.append(_problem("missing-block", f'"{note.name}" has no block ^{block}',
+                problems.append(_problem(Code.MISSING_BLOCK, f'"{note.name}" has no block ^{block}',
                                          [f"^{s}" for s in _suggest(block, ids)]))
         elif parts and find_heading(note.headings, parts) is None:
             headings = {fold(h.text): h.text for h in note.headings}
-            problems.append(_problem("missing-heading", missing_heading(note, parts),
+            problems.append(_problem(Code.MISSING_HEADING, missing_heading(note, parts),
                                      _suggest(parts[-1], headings)))
         return problems
 
@@ -181,37 +175,37 @@ class BrokenLinks:
         if unlinkable is not None:
             hit, candidate = unlinkable
             bad = "".join(sorted({ch for ch in candidate.rsplit("/", 1)[-1] if ch in UNLINKABLE}))
-            return _problem("unresolved-link", f'"{hit}" exists, but its name contains "{bad}", '
+            return _problem(Code.UNRESOLVED_LINK, f'"{hit}" exists, but its name contains "{bad}", '
                             "which Obsidian reads as link syntax; such a file cannot be linked "
                             "-- rename it")
         name = posixpath.basename(link.path)
         if is_attachment_link(link):
-            return _problem("missing-attachment", f'no file named "{link.path}"',
+            return _problem(Code.MISSING_ATTACHMENT, f'no file named "{link.path}"',
                             self._attachment_names(name))
         # Aliases never resolve; the hint looks the name up as typed, without its folder
         # (an alias is a name, and "/" in a link is a folder).
         aliased = self.vault.alias_index.get(fold(name), [])
         if aliased:
             owner = self.vault.notes[aliased[0]].name
-            return _problem("unresolved-link", f'"{name}" is an alias of "{owner}"; Obsidian '
+            return _problem(Code.UNRESOLVED_LINK, f'"{name}" is an alias of "{owner}"; Obsidian '
                             f'does not resolve links through aliases -- write [[{owner}|{name}]]')
         if "://" in link.path:
-            return _problem("unresolved-link",
+            return _problem(Code.UNRESOLVED_LINK,
                             "a URL inside [[ ]] is a note name to Obsidian; use [text](url)")
         suggestions = self.vault.suggest(name)
         if link.path.startswith(("./", "../")):
-            return _problem("unresolved-link", "no file at this relative path (relative links "
+            return _problem(Code.UNRESOLVED_LINK, "no file at this relative path (relative links "
                             "never fall back to a name match)", suggestions)
         if name != link.path.strip().lstrip("/"):
-            return _problem("unresolved-link", f'no note at "{link.path}" nor at any path '
+            return _problem(Code.UNRESOLVED_LINK, f'no note at "{link.path}" nor at any path '
                             "ending with it", suggestions)
-        return _problem("unresolved-link", f'no note named "{name}"', suggestions,
+        return _problem(Code.UNRESOLVED_LINK, f'no note named "{name}"', suggestions,
                         hint_only=True)
 
 
-def _problem(code: str, reason: str, suggestions: Sequence[str] = (),
+def _problem(code: Code, reason: str, suggestions: Sequence[str] = (),
              hint_only: bool = False) -> Problem:
-    return Problem(code, LINK_CODES[code], reason, tuple(suggestions), hint_only)
+    return Problem(code, code.severity, reason, tuple(suggestions), hint_only)
 
 
 def _suggest(text: str, names: dict[str, str]) -> list[str]:

@@ -135,7 +135,7 @@ def _read_text_node(note: Note, text: str, node_id: str | None, line: int, colum
     note.links.extend(
         Link("canvas", link.raw, link.path, link.subpath, link.alias, line, column,
              f"text node {node_id}: {link.context}", link.embed, link.commented, node_id)
-        for link in found.links if not link.kind.startswith("property:"))
+        for link in found.links if link.property_name is None)
     note.diagnostics.extend(
         Diagnostic(note.path, line, column, d.severity, d.code,
                    f"{d.message} (canvas node {node_id})", d.target, [], d.commented)

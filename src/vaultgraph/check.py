@@ -6,46 +6,16 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .broken import (ATTACHMENT_EXTENSIONS, COMMENTED, LINK_CODES, BrokenLinks,  # noqa: F401
-                     case_mismatch_message, is_attachment_link)
+from .broken import BrokenLinks, is_attachment_link
+from .codes import Code
 from .files import is_canvas
 from .model import ERROR, WARNING, Diagnostic
-from .suggest import FEW_QUERIES, SUGGESTION_CUTOFF, Progress, Suggester, suggest  # noqa: F401
+from .suggest import Progress
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
     from .model import Note
     from .vault import Edge, Vault
-
-# Every code vaultgraph reports, with its default severity (docs/cli.md).
-CODES = {
-    **LINK_CODES,  # a link's: broken.py
-    "invalid-canvas": ERROR,
-    "invalid-frontmatter": ERROR,
-    "deprecated-property": WARNING,
-    "duplicate-property": WARNING,
-    "yaml-tag": WARNING,
-    "invalid-tag": WARNING,
-    "encoding": WARNING,
-    "binary-file": WARNING,
-    "too-large": WARNING,
-    "parse-timeout": WARNING,
-    "too-deep": WARNING,
-    "cut-link": WARNING,
-    "unclosed-link": WARNING,
-    "space-in-link": WARNING,
-    "parse-error": ERROR,
-    "unreadable-file": ERROR,
-    "ignored-symlink": WARNING,
-    "special-file": WARNING,
-    "invalid-filename": WARNING,
-    "duplicate-name": WARNING,
-    "unlinkable-name": WARNING,
-    "invalid-config": WARNING,
-    "unsourced-claim": WARNING,
-    "dangling-citation": WARNING,
-}
-
 
 
 @dataclass
@@ -99,11 +69,11 @@ class LinkStatus:
         self._checker = _Checker(vault)
 
     def __call__(self, edge: "Edge") -> str:
-        codes = [d.code for d in self._checker.link(edge) if d.code != "case-mismatch"]
+        codes = [d.code for d in self._checker.link(edge) if d.code != Code.CASE_MISMATCH]
         if not codes:
             return "resolved"
         code = codes[-1]  # a missing heading outranks an ambiguous target
-        return {"unresolved-link": "unresolved", "ambiguous-link": "ambiguous"}.get(code, code)
+        return {Code.UNRESOLVED_LINK: "unresolved", Code.AMBIGUOUS_LINK: "ambiguous"}.get(code, code)
 
 
 @dataclass
@@ -175,12 +145,12 @@ def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "
     """
     selected, ignored = set(select), set(ignore)
     if unresolved == "ignore":
-        ignored.add("unresolved-link")
+        ignored.add(Code.UNRESOLVED_LINK)
     result = CheckResult(notes=notes)
     for d in found:
         if (selected and d.code not in selected) or d.code in ignored:
             continue
-        if d.code == "unresolved-link":
+        if d.code == Code.UNRESOLVED_LINK:
             d.severity = WARNING if unresolved == "warning" else ERROR
         if d.commented:
             if commented == "ignore":

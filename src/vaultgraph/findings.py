@@ -78,7 +78,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
                config: "ProvenanceConfig", visible: Callable[[str], bool]) -> list[Diagnostic]:
     """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
     those of ``checks`` (the notes checked now: what they keep, if anything, is the same)."""
-    from .provenance import holder_and_target, role_of, unsourced_claims
+    from .provenance import Role, holder_and_target, role_of, unsourced_claims
 
     declared = dict(connection.execute(
         "SELECT path, declared FROM checked WHERE declared IS NOT NULL"))
@@ -93,7 +93,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     # Front matter that makes a source is the last rule: it decides no claim.
     candidates = notes if config.role_folders else {*declared, *tags}
     claims = sorted(path for path in candidates if visible(path) and role_of(
-        path, declared.get(path), tags.get(path, ()), False, config) == "claim")
+        path, declared.get(path), tags.get(path, ()), False, config) == Role.CLAIM)
     if not claims:
         return []
     source_keys = {path for (path,) in connection.execute(

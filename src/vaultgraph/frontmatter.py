@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from . import yamldialect
-from .model import ERROR, WARNING, Diagnostic, LineText, Link, Tag
+from .model import ERROR, WARNING, Diagnostic, LineText, Link, Tag, property_kind
 
 from .syntax import is_valid_tag, split_linktext
 
@@ -192,7 +192,7 @@ class _Reader:
             if found >= 0:
                 col = found + 1
             self.result.links.append(Link(
-                kind=f"property:{key}", raw=parts.raw, path=parts.path,
+                kind=property_kind(key), raw=parts.raw, path=parts.path,
                 subpath=parts.subpath, alias=parts.alias, line=line, column=col,
                 context=LineText(text), embed=bool(match.group(1)),
             ))

@@ -27,8 +27,7 @@ from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .checked import SCHEMA_SQL as FINDINGS_SQL
 from .checked import forget_findings
-from .codec import (ROW_ERRORS, DamagedIndex, decoded, fields_of,  # noqa: F401 (the store's API)
-                    note_from_json, note_to_json)
+from .codec import ROW_ERRORS, DamagedIndex, decoded, note_from_json, note_to_json
 from .files import FileStats, is_canvas, is_source, read_bounded
 from .model import Note
 from .process import held, let_through

@@ -7,10 +7,13 @@ file as it is on disk, front matter included.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
-ERROR = "error"
-WARNING = "warning"
+from .codes import Code, Severity
+
+ERROR = Severity.ERROR
+WARNING = Severity.WARNING
 # File types Obsidian opens (Accepted file formats); a link to a missing file
 # with one of these extensions is a missing attachment, not a missing note.
 ATTACHMENT_EXTENSIONS = frozenset(
@@ -109,6 +112,36 @@ class _InContext:
     __hash__ = None  # type: ignore[assignment]
 
 
+class LinkKind(StrEnum):
+    """How a link is written (:attr:`Link.link_kind`): ``link`` (``[[..]]``), ``embed``
+    (``![[..]]``), ``markdown`` (``[..](..)`` or ``![..](..)``), ``property`` (a wikilink
+    in a front matter property) or ``canvas`` (a link of a ``.canvas`` file)."""
+
+    LINK = "link"
+    EMBED = "embed"
+    MARKDOWN = "markdown"
+    PROPERTY = "property"
+    CANVAS = "canvas"
+
+
+_PROPERTY = "property:"
+
+
+def property_kind(name: str) -> str:
+    """The :attr:`Link.kind` text of a wikilink in the front matter property ``name``:
+    ``property:<name>``."""
+    return _PROPERTY + name
+
+
+def split_kind(kind: str) -> tuple[LinkKind, str | None]:
+    """A :attr:`Link.kind` text (as the index's ``edges.kind`` and the JSON keep it) ->
+    the kind and, for ``property:<name>``, the property's name (else None).  ValueError
+    for a text that is no link kind."""
+    if kind.startswith(_PROPERTY):
+        return LinkKind.PROPERTY, kind[len(_PROPERTY):]
+    return LinkKind(kind), None
+
+
 @dataclass(slots=True, init=False, eq=False)
 class Link(_InContext):
     """One link occurrence as written in a note.
@@ -122,6 +155,8 @@ class Link(_InContext):
     ``%%comment%%`` (Obsidian indexes it, but the writer commented it out).
     ``kind`` ``canvas``: a link of a ``.canvas`` file, from its node ``node``
     (a file node, or a link in a text node's markdown); see canvas.py.
+    ``kind`` is that text, as the JSON shows it; :attr:`link_kind` and
+    :attr:`property_name` are its parts (:func:`split_kind`).
     ``context`` is the text around the link (:meth:`LineText.context`); given as
     a LineText of its line, it is worked out when read.
     """
@@ -150,9 +185,21 @@ class Link(_InContext):
         self.where = context if where is None else where
 
     @property
+    def link_kind(self) -> LinkKind:
+        """The kind without its property name (``property`` for ``property:<name>``)."""
+        return split_kind(self.kind)[0]
+
+    @property
+    def property_name(self) -> str | None:
+        """The name of the front matter property the link is written in; None for a link
+        of the text (``kind`` not ``property:<name>``)."""
+        kind = self.kind
+        return kind[len(_PROPERTY):] if kind.startswith(_PROPERTY) else None
+
+    @property
     def written(self) -> str:
         """The link as a user would recognise it in a message."""
-        if self.kind == "markdown":
+        if self.kind == LinkKind.MARKDOWN:
             return f"{'!' if self.embed else ''}[..]({self.raw})"
         return f"{'!' if self.embed else ''}[[{self.raw}]]"
 
@@ -225,20 +272,27 @@ class Diagnostic:
 
     ``path``: the vault path it is in; ``line`` and ``column``: where (1-based; the
     column counts characters; 1, 1 for a problem with the whole file); ``severity``:
-    ``error`` or ``warning``; ``message``: one line for people; ``target``: the link
+    ``error`` or ``warning``; ``code``: a :class:`~vaultgraph.codes.Code` (both given
+    as text are made members: ValueError for a text that is neither); ``message``: one line for people; ``target``: the link
     path or name it is about, if any; ``suggestions``: did-you-mean names, best first.
     """
 
     path: str
     line: int
     column: int
-    severity: str
-    code: str
+    severity: Severity
+    code: Code
     message: str
     target: str | None = None
     suggestions: list[str] = field(default_factory=list)
     # A finding on a link inside a %%comment%% (check's --commented sets its severity).
     commented: bool = False
+
+    def __post_init__(self) -> None:
+        if self.severity.__class__ is not Severity:
+            self.severity = Severity(self.severity)
+        if self.code.__class__ is not Code:
+            self.code = Code(self.code)
 
     def to_dict(self) -> dict[str, Any]:
         """The diagnostic as ``check --format json`` shows it (docs/cli.md)."""

@@ -12,9 +12,10 @@ import re
 from bisect import bisect_right
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable
 
-from .model import WARNING, Diagnostic, note_name
+from .model import WARNING, Diagnostic, LinkKind, note_name
 from .resolve import fold, strip_heading
 from .syntax.citations import find_locator
 
@@ -22,11 +23,65 @@ if TYPE_CHECKING:
     from .model import Link, Note
     from .vault import Edge, Vault
 
-ROLES = ("claim", "evidence", "concept", "source", "question")
+
+
+class Role(StrEnum):
+    """A note's role (docs/provenance.md): ``claim``, ``evidence``, ``concept``,
+    ``source``, ``question`` (the roles ``type``, tags and folders give: :data:`ROLES`)
+    or ``note`` (none of them); and in a provenance tree, what an end that is no note
+    is: an ``attachment``, a quoted ``person``, a ``missing`` note (the link resolves
+    nowhere) or an ``external`` identifier."""
+
+    CLAIM = "claim"
+    EVIDENCE = "evidence"
+    CONCEPT = "concept"
+    SOURCE = "source"
+    QUESTION = "question"
+    NOTE = "note"
+    ATTACHMENT = "attachment"
+    PERSON = "person"
+    MISSING = "missing"
+    EXTERNAL = "external"
+
+
+class EvidenceKind(StrEnum):
+    """How an evidence edge is written (docs/provenance.md): a link under a
+    ``reference`` heading, in a ``property`` or an inline ``field`` (their kind text
+    names it: ``property:sources``, ``field:source``; :func:`split_evidence`), in a
+    ``footnote``; a link of an evidence note that ``supports`` or ``opposes`` a claim;
+    or an identifier cited as text (``doi``, ``url``, ``isbn``, ``pandoc``: a Citation's
+    kind) or a ``quote`` of a person."""
+
+    REFERENCE = "reference"
+    PROPERTY = "property"
+    FIELD = "field"
+    FOOTNOTE = "footnote"
+    SUPPORTS = "supports"
+    OPPOSES = "opposes"
+    DOI = "doi"
+    URL = "url"
+    ISBN = "isbn"
+    PANDOC = "pandoc"
+    QUOTE = "quote"
+
+    def named(self, name: str) -> str:
+        """The kind text of a ``property`` or ``field`` evidence link: ``KIND:NAME``."""
+        return f"{self.value}:{name}"
+
+
+def split_evidence(kind: str) -> tuple[EvidenceKind, str | None]:
+    """An evidence kind text -> the kind and, for ``property:NAME`` and ``field:NAME``,
+    the name (else None).  ValueError for a text that is no evidence kind."""
+    head, named, name = kind.partition(":")
+    return EvidenceKind(head), (name if named else None)
+
+
+# The roles front matter ``type``, ``--role`` tags and folders may give.
+ROLES = (Role.CLAIM, Role.EVIDENCE, Role.CONCEPT, Role.SOURCE, Role.QUESTION)
 # Properties and inline fields in note N whose links are what N rests on.
 RESTS_ON = frozenset({"source", "sources", "evidence", "derived_from", "derived-from",
                       "based_on", "based-on", "cites", "references", "citation", "citations"})
-SUPPORTS, OPPOSES = "supports", "opposes"
+SUPPORTS, OPPOSES = EvidenceKind.SUPPORTS, EvidenceKind.OPPOSES
 REFERENCE_HEADINGS = frozenset({"references", "reference", "sources", "source", "bibliography",
                                 "citations", "works cited", "literature"})
 SOURCE_KEYS = ("doi", "url", "isbn")
@@ -38,8 +93,8 @@ _FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:")
 class ProvenanceConfig:
     """Which tags and folders give a note its role when front matter ``type`` does not."""
 
-    role_tags: dict[str, str] = field(default_factory=lambda: {"🔴": "claim"})
-    role_folders: dict[str, str] = field(default_factory=dict)
+    role_tags: dict[str, Role] = field(default_factory=lambda: {"🔴": Role.CLAIM})
+    role_folders: dict[str, Role] = field(default_factory=dict)
 
     @classmethod
     def from_specs(cls, specs: list[str]) -> "ProvenanceConfig":
@@ -51,9 +106,9 @@ class ProvenanceConfig:
                 raise ValueError(f"--role {spec!r}: expected #TAG=ROLE or FOLDER/=ROLE, "
                                  f"ROLE one of {', '.join(ROLES)}")
             if key.startswith("#"):
-                config.role_tags[key[1:]] = role
+                config.role_tags[key[1:]] = Role(role)
             else:
-                config.role_folders[key.rstrip("/") + "/"] = role
+                config.role_folders[key.rstrip("/") + "/"] = Role(role)
         return config
 
 
@@ -61,9 +116,9 @@ class ProvenanceConfig:
 class Evidence:
     """``holder`` rests on ``target`` (a note path) or on ``identifier`` (external).
 
-    ``kind`` says how it was written (``reference``, ``property:sources``,
-    ``field:source``, ``footnote``, ``supports``, ``opposes``, ``doi``, ``url``,
-    ``isbn``, ``pandoc``, ``quote``); ``written_in`` is the note where it is
+    ``kind`` says how it was written: an :class:`EvidenceKind`'s text (``reference``,
+    ``property:sources``, ``field:source``, ``footnote``, ``supports``, ``opposes``,
+    ``doi``, ``url``, ``isbn``, ``pandoc``, ``quote``); ``written_in`` is the note where it is
     written (for ``supports``/``opposes`` that is the evidence note itself).
     """
 
@@ -89,17 +144,17 @@ def _text_after(link) -> str:
     at = context.find(link.raw)
     if at < 0:
         return ""
-    close = context.find(")" if link.kind == "markdown" else "]]", at)
+    close = context.find(")" if link.kind == LinkKind.MARKDOWN else "]]", at)
     tail = context[close + 1:] if close >= 0 else ""
     following = tail.find("[[")
     return tail[:following] if following >= 0 else tail
 
 
-def declared_role(note: "Note") -> str | None:
-    """The role front matter ``type`` gives, when it names one."""
+def declared_role(note: "Note") -> Role | None:
+    """The role front matter ``type`` gives, when it names one of :data:`ROLES`."""
     declared = note.frontmatter.get("type")
     if isinstance(declared, str) and fold(declared.strip()) in ROLES:
-        return fold(declared.strip())
+        return Role(fold(declared.strip()))
     return None
 
 
@@ -110,19 +165,20 @@ def has_source_keys(note: "Note") -> bool:
 
 
 def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: bool,
-            config: ProvenanceConfig) -> str:
-    """A note's role, by the first rule that applies (docs/provenance.md); ``tags``: the
+            config: ProvenanceConfig) -> Role:
+    """A note's role, by the first rule that applies (docs/provenance.md); ``declared``:
+    the role its front matter gives (:func:`declared_role`, or its text); ``tags``: the
     names of its tags in note order (those without a role may be left out)."""
     if declared:
-        return declared
+        return Role(declared)
     for tag in tags:
         role = config.role_tags.get(tag) or config.role_tags.get(fold(tag))
         if role:
-            return role
+            return Role(role)
     for folder, role in config.role_folders.items():
         if fold(path).startswith(fold(folder)):
-            return role
-    return "source" if source_keys else "note"
+            return Role(role)
+    return Role.SOURCE if source_keys else Role.NOTE
 
 
 class Sections:
@@ -138,21 +194,24 @@ class Sections:
 
 
 def evidence_kind(link: "Link", sections: Sections) -> str | None:
-    """How a link is evidence (``reference``, ``property:NAME``, ``field:NAME``,
-    ``footnote``), from the note it is written in alone; None for other links."""
-    if link.kind.startswith("property:"):
-        name = fold(link.kind.split(":", 1)[1])
-        return f"property:{name}" if name in RESTS_ON | {SUPPORTS, OPPOSES} else None
+    """How a link is evidence, as an :class:`EvidenceKind`'s text (``reference``,
+    ``property:NAME``, ``field:NAME``, ``footnote``; NAME folded), from the note it is
+    written in alone; None for other links."""
+    if link.property_name is not None:
+        name = fold(link.property_name)
+        return EvidenceKind.PROPERTY.named(name) if name in RESTS_ON | {SUPPORTS, OPPOSES} \
+            else None
     if "::" in link.context:
         fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
-        at = link.context.find("[[" + link.raw) if link.kind != "markdown" else link.context.find(link.raw)
+        at = link.context.find("[[" + link.raw) if link.kind != LinkKind.MARKDOWN \
+            else link.context.find(link.raw)
         before = [name for start, name in fields if at < 0 or start < at]
         if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
-            return f"field:{before[-1]}"
+            return EvidenceKind.FIELD.named(before[-1])
     if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
-        return "footnote"
+        return EvidenceKind.FOOTNOTE
     if sections.at(link.line) in REFERENCE_HEADINGS:
-        return "reference"
+        return EvidenceKind.REFERENCE
     return None
 
 
@@ -177,11 +236,12 @@ def evidence_link(written_in: str, kind: str, target: str | None) -> EvidenceLin
     ``opposes`` link to nothing (there is no claim to attach it to)."""
     if target == written_in:
         return None  # a note does not back itself
-    name = kind.split(":", 1)[-1]
+    name = split_evidence(kind)[1]
     if name in (SUPPORTS, OPPOSES):
         if target is None:
             return None
-        return EvidenceLink(target, written_in, name, name == OPPOSES)
+        relation = EvidenceKind(name)
+        return EvidenceLink(target, written_in, relation, relation is OPPOSES)
     return EvidenceLink(written_in, target, kind)
 
 
@@ -212,7 +272,7 @@ def is_dangling(written_in: str, kind: str, target: str | None) -> bool:
     return target is None and evidence_link(written_in, kind, target) is not None
 
 
-def source_depths(roles: dict[str, str], cites: Iterable[str],
+def source_depths(roles: dict[str, Role], cites: Iterable[str],
                   links: Iterable[tuple[str, str]]) -> dict[str, int]:
     """Every note from which a source can be reached along "rests on" links (the
     ``(holder, target)`` pairs of :func:`holder_and_target`), with the number of links to
@@ -224,7 +284,7 @@ def source_depths(roles: dict[str, str], cites: Iterable[str],
     depths = dict.fromkeys(cites, 1)
     for holder, target in links:
         holders[target].append(holder)
-        if roles.get(target) == "source":
+        if roles.get(target) == Role.SOURCE:
             depths[holder] = 1
     queue = deque(depths)
     while queue:
@@ -236,13 +296,13 @@ def source_depths(roles: dict[str, str], cites: Iterable[str],
     return depths
 
 
-def sourced_notes(roles: dict[str, str], cites: Iterable[str],
+def sourced_notes(roles: dict[str, Role], cites: Iterable[str],
                   links: Iterable[tuple[str, str]]) -> set[str]:
     """The notes from which a source can be reached (:func:`source_depths`)."""
     return set(source_depths(roles, cites, links))
 
 
-def unsourced_claims(claims: list[str], roles: dict[str, str], cites: Iterable[str],
+def unsourced_claims(claims: list[str], roles: dict[str, Role], cites: Iterable[str],
                      links: Iterable[tuple[str, str]]) -> list[Diagnostic]:
     """An ``unsourced-claim`` finding for each of ``claims`` from which no source can be
     reached (see :func:`sourced_notes`; ``roles`` needs only the claims and sources)."""
@@ -341,7 +401,7 @@ class Provenance:
                     identifier=citation.value, locator=find_locator(citation.context)))
             for quote in note.quotes:
                 self.rests_on[path].append(Evidence(
-                    path, "quote", path, quote.line, quote.column, identifier=quote.person,
+                    path, EvidenceKind.QUOTE, path, quote.line, quote.column, identifier=quote.person,
                     text=quote.text))
         self.backs: dict[str, list[Evidence]] = defaultdict(list)
         for evidences in self.rests_on.values():
@@ -390,17 +450,17 @@ class Provenance:
 
     def _node(self, path: str) -> NodeInfo:
         note = self.vault.notes.get(path)
-        return NodeInfo(path, note.name if note else path, self.roles.get(path, "attachment"),
+        return NodeInfo(path, note.name if note else path, self.roles.get(path, Role.ATTACHMENT),
                         self.identifiers(path) if note else {})
 
     def _edge(self, evidence: Evidence, target: str | None, cycle: bool | None = None,
               rests_on: "list[EvidenceStep] | None" = None) -> EvidenceStep:
         node = self._node(target) if target else NodeInfo(
             None, evidence.identifier or evidence.unresolved,
-            "person" if evidence.kind == "quote" else
-            "missing" if evidence.unresolved else "external",
+            Role.PERSON if evidence.kind == EvidenceKind.QUOTE else
+            Role.MISSING if evidence.unresolved else Role.EXTERNAL,
             {evidence.kind: evidence.identifier}
-            if evidence.identifier and evidence.kind != "quote" else {})
+            if evidence.identifier and evidence.kind != EvidenceKind.QUOTE else {})
         return EvidenceStep(node, evidence.kind, evidence.written_in, evidence.line,
                             evidence.locator, evidence.text or None, cycle, rests_on)
 
@@ -436,7 +496,7 @@ class Provenance:
                 queue.append(evidence.holder)
         rows = []
         for path, chain in chains.items():
-            if self.roles.get(path) == "claim" and path not in anchors:
+            if self.roles.get(path) == Role.CLAIM and path not in anchors:
                 rows.append(Dependent(self._node(path), len(chain) - 1 or 1, chain))
         return sorted(rows, key=lambda r: (r.depth, r.node.note))
 

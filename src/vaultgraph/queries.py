@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .broken import BrokenLinks, is_attachment_link
+from .codes import Code
 from .model import LinkPlace
 from .resolve import find_block, find_heading, fold, folder_of, split_subpath
 
@@ -260,7 +261,8 @@ def mentions(vault: "Vault", path: str, include_excluded: bool = False) -> list[
     names = sorted({note.name, *note.aliases}, key=len, reverse=True)
     pattern = re.compile(r"(?<!\w)(" + "|".join(re.escape(n) for n in names if n.strip()) + r")(?!\w)",
                          re.IGNORECASE)
-    unread = {"too-large", "binary-file", "parse-timeout", "parse-error", "unreadable-file"}
+    unread = {Code.TOO_LARGE, Code.BINARY_FILE, Code.PARSE_TIMEOUT, Code.PARSE_ERROR,
+              Code.UNREADABLE_FILE}
     rows = []
     for other in _visible(vault, include_excluded):
         if other == path or any(d.code in unread for d in vault.notes[other].diagnostics):

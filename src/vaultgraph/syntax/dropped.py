@@ -28,12 +28,11 @@ import re
 from bisect import bisect_right
 from typing import Callable, NamedTuple
 
+from ..codes import Code
 from ..model import ATTACHMENT_EXTENSIONS
 from .wikilinks import split_linktext
 
-CUT_LINK = "cut-link"
-UNCLOSED_LINK = "unclosed-link"
-SPACE_IN_LINK = "space-in-link"
+CUT_LINK, UNCLOSED_LINK, SPACE_IN_LINK = Code.CUT_LINK, Code.UNCLOSED_LINK, Code.SPACE_IN_LINK
 DROPPED_CODES = frozenset({CUT_LINK, UNCLOSED_LINK, SPACE_IN_LINK})
 
 # A destination ending with the extension of a note or of a file Obsidian opens names a file.
