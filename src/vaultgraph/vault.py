@@ -19,7 +19,6 @@ removed when the vault is closed.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import weakref
 from collections.abc import Iterator, Mapping
@@ -89,9 +88,9 @@ class StoredNotes(Mapping):
         # ``owner``: kept alive while the notes are (the Vault: it closes the index when
         # it goes, and ``load(root).notes[path]`` must still read it).
         self.connection, self.paths, self.owner = connection, paths, owner
-        self.loaded = {path: parsed[path] for path in paths if path in parsed} if parsed else {}
         self._members: set[str] | None = None
         self._all = False
+        self.loaded = {path: note for path, note in parsed.items() if path in self}
 
     def _row(self, path: str) -> Note:
         from .codec import DamagedIndex, decoded, note_from_json
@@ -184,15 +183,19 @@ class Vault:
 
             if generation(self.connection) != index.generation:
                 parsed = {}  # another run has changed the index since this one did
-        parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, stats.notes, parsed, self)
-        # The links of the .canvas files (canvas.py): files, not notes, but their links count.
-        self.canvases = StoredNotes(self.connection,
-                                    [p for p in stats.sources if is_canvas(p)], parsed, self)
+        self._parsed = parsed or {}
+        self.notes = StoredNotes(self.connection, stats.notes, self._parsed, self)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
         self._finalizer = weakref.finalize(self, _close, index, throwaway)
+
+    @cached_property
+    def canvases(self) -> StoredNotes:
+        """The links of the .canvas files (canvas.py): files, not notes, but their links
+        count (listed when first asked for: most queries never do)."""
+        return StoredNotes(self.connection, [p for p in self._listing.stats.sources
+                                             if is_canvas(p)], self._parsed, self)
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
@@ -309,8 +312,10 @@ class Vault:
         ``include_excluded``."""
         from .answers import backlinks
 
-        visible = self.visible(include_excluded)
-        return [row for row in backlinks(self.connection, path) if visible(row.source)]
+        rows = backlinks(self.connection, path)
+        if include_excluded or not self.config.excludes_anything:
+            return rows
+        return [row for row in rows if not self.config.is_excluded(row.source)]
 
     def backlinks_by_target(self, include_excluded: bool = False) -> dict[str, list["Backlink"]]:
         """:meth:`backlink_rows` of every file at once: target path -> its backlinks
@@ -426,7 +431,15 @@ def _damaged() -> None:
 def _close(index: "Index", throwaway: Path | None) -> None:
     index.close()
     if throwaway is not None:
-        shutil.rmtree(throwaway, ignore_errors=True)
+        _remove(throwaway)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a throwaway index's folder (shutil imported only then: it costs a warm
+    query 5 to 10 ms, for the compression modules it loads)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
@@ -485,9 +498,9 @@ def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None
     try:
         written = index.open_updated(root, listing.stats, progress, keep=parsed)
     except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise
     if not written:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise VaultError(f"cannot write a temporary index in {folder.parent}")
     return Vault(root, listing, index, parsed, throwaway=folder)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from .resolve import fold
 from .model import TagInfo
-from .vault import Edge, Vault, notes_with_tag
 
 if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
     from .answers import Backlink
@@ -22,6 +21,7 @@ if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index 
     from .check import CheckResult
     from .model import LinkPlace
     from .provenance import ClaimTree, Dependent, EvidenceStep, NodeInfo
+    from .vault import Edge, Vault
     from .queries import (Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation,
                           Stats, SubpathTarget, Wanted, WouldBeLink)
 
@@ -91,10 +91,16 @@ def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
     return {"tags": rows}
 
 
+def _notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
+    from .vault import notes_with_tag
+
+    return notes_with_tag(index, tag)
+
+
 def tag_notes_view(index: dict[str, TagInfo], tag: str) -> dict[str, Any]:
     wanted = tag.strip().lstrip("#").rstrip("/")
     return {"tag": _display_names(index).get(fold(wanted), wanted),
-            "notes": notes_with_tag(index, wanted)}
+            "notes": _notes_with_tag(index, wanted)}
 
 
 def check_view(result: CheckResult) -> dict[str, Any]:
