@@ -1,5 +1,12 @@
 """Did-you-mean: the names closest to a text, by rapidfuzz's ratio (0-100).
 
+A name may stand for a note it is not the name of: an alias.  Its key is then
+``alias_key(alias, owner)`` -- the folded alias, OWNER_MARK and the folded name of
+the note having it -- scored by its text before the mark, and an answer lists each
+note (each owner) once, by its best-scoring key: Obsidian does not resolve links
+through aliases, so a link can only be mended to the note's name (``[[Name|alias]]``
+when the alias is the closest).  Plain keys own themselves.
+
 Used by check (unresolved links, missing headings and blocks), by NOTE lookups
 (lookup.NoteFinder) and by the did-you-mean answers the index keeps
 (index.SuggestionStore).  It imports nothing of vaultgraph but ``resolve.fold``, so
@@ -9,7 +16,7 @@ every layer above resolution may use it.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Callable, Iterable, Mapping
+from typing import Callable, Iterable, Mapping, NamedTuple
 
 from .resolve import fold
 
@@ -18,14 +25,66 @@ FEW_QUERIES = 16  # scored one by one, not by cdist
 
 Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
+OWNER_MARK = "\x1f"  # between an alias's folded text and its note's folded name
+FORMAT = "2"  # of the answers kept (index.SuggestionStore): "2" lists each owner once
+
+
+class NoteName(NamedTuple):
+    """A did-you-mean answer naming a note: its ``name`` as written, and the ``alias``
+    (as written) that was the closest match, if one was."""
+
+    name: str
+    alias: str | None = None
+
+    @property
+    def target(self) -> str:
+        """What to write between ``[[`` and ``]]``: ``Name``, or ``Name|alias``."""
+        return self.name if self.alias is None else f"{self.name}|{self.alias}"
+
+    @property
+    def text(self) -> str:
+        """The text that matched (a NOTE argument accepts either)."""
+        return self.name if self.alias is None else self.alias
+
+
+def alias_key(alias: str, owner: str) -> str:
+    """The key of ``alias`` (folded) of the note named ``owner`` (folded)."""
+    return f"{alias}{OWNER_MARK}{owner}"
+
+
+def owner(key: str) -> str:
+    """The folded name of the note a key stands for (a plain key: itself)."""
+    return key.rpartition(OWNER_MARK)[2]
+
+
+def scored_text(key: str) -> str:
+    """The text of a key that is scored against a query."""
+    return key.partition(OWNER_MARK)[0]
+
+
+def best(hits: Iterable[tuple[int, str]], limit: int) -> Scored:
+    """The best ``limit`` hits, one per owner (its best one), best first: by score,
+    then a name before an alias, then by key -- an order that depends on nothing but
+    the hits, so answers merged from parts (index.SuggestionStore) equal answers
+    scored at once."""
+    ranked = sorted(hits, key=lambda hit: (-hit[0], OWNER_MARK in hit[1], hit[1]))
+    chosen: Scored = []
+    owners: set[str] = set()
+    for hit in ranked:
+        if len(chosen) == limit:
+            break
+        if owner(hit[1]) not in owners:
+            owners.add(owner(hit[1]))
+            chosen.append(hit)
+    return chosen
 
 
 class Suggester:
     """Did-you-mean answers from a fixed set of names (folded -> as written).
 
-    The best ``limit`` names scoring at least SUGGESTION_CUTOFF, ties in name
-    order -- an order that does not depend on the vault's file order, so
-    answers kept in the index stay exact as names come and go.
+    The best ``limit`` names scoring at least SUGGESTION_CUTOFF, one per owner
+    (:func:`best`), ties in name order -- an order that does not depend on the
+    vault's file order, so answers kept in the index stay exact as names come and go.
     """
 
     def __init__(self, names: Mapping[str, str]):
@@ -49,21 +108,22 @@ class Suggester:
         found: dict[str, Scored] = {q: [] for q in queries}
         if not queries or not keys:
             return found
+        texts = ([scored_text(key) for key in keys] if any(OWNER_MARK in key for key in keys)
+                 else keys)
         if len(queries) <= FEW_QUERIES:
             for query in queries:
-                hits = [(int(score + 0.5), key) for key, score, _ in process.extract(
-                    query, keys, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=None)]
-                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+                hits = [(int(score + 0.5), keys[i]) for _, score, i in process.extract(
+                    query, texts, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=None)]
+                found[query] = best(hits, limit)
             return found
         import numpy as np
 
         for start in range(0, len(queries), 256):
             block = queries[start:start + 256]
-            table = process.cdist(block, keys, scorer=fuzz.ratio, dtype=np.uint8,
+            table = process.cdist(block, texts, scorer=fuzz.ratio, dtype=np.uint8,
                                   score_cutoff=SUGGESTION_CUTOFF, workers=-1)
             for query, row in zip(block, table):
-                hits = [(int(row[i]), keys[i]) for i in np.flatnonzero(row)]
-                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+                found[query] = best(((int(row[i]), keys[i]) for i in np.flatnonzero(row)), limit)
             if progress:
                 progress(start + len(block), len(queries), "Finding did-you-mean names")
         return found

@@ -369,9 +369,11 @@ class Vault:
         return self._finder.find(query)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """At most ``limit`` note names and aliases closest to ``text``, best first
-        (the names ``check`` offers as did-you-mean)."""
-        return self._finder.suggester(text, limit)
+        """At most ``limit`` link targets closest to ``text``, best first, one per note
+        (the names ``check`` offers as did-you-mean): the note's name, or
+        ``Name|alias`` when one of its aliases is closer -- Obsidian resolves no link
+        through an alias, so an alias alone is never offered (suggest.py)."""
+        return [hit.target for hit in self._finder.suggester(text, limit)]
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names (see :meth:`find`); raises
