@@ -98,3 +98,95 @@ def test_a_kept_answer_whose_alias_went_is_scored_again(tmp_path):
     left = [key for key in keys if key != gone]
     again = store.answers(["serotonnes"], lambda: left, 3, Suggester.scores)
     assert again == Suggester.scores(["serotonnes"], left, 3) != {"serotonnes": []}
+
+
+def test_a_start_of_several_note_names_lists_them_and_exits_1(make_vault):
+    root = make_vault({"Alpha one.md": "", "Alpha two.md": "", "Beta.md": ""})
+    result = invoke(root, "backlinks", "Alpha")
+    assert result.exit_code == 1
+    assert result.stderr == ('vaultgraph: no note matches "Alpha"; 2 note names start with it '
+                             '("Alpha one", "Alpha two"): give more of the name\n')
+
+
+@pytest.mark.parametrize("cache", CACHE)
+def test_a_tag_no_note_carries_gets_close_tags_and_exit_1(make_vault, cache):
+    root = make_vault({"a.md": "#neuroscience/plasticity #Biology #bio-chem\n"})
+    result = invoke(root, "tags", "neuroscince", cache=cache)
+    assert result.exit_code == 1
+    assert result.stdout == "#neuroscince (0 notes)\n  did you mean #neuroscience?\n"
+    result = invoke(root, "tags", "#plasticity", "--json", cache=cache)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == {"tag": "plasticity", "notes": [],
+                                         "suggestions": ["neuroscience/plasticity"]}
+    found = json.loads(invoke(root, "tags", "bio", "--json", cache=cache).stdout)
+    assert found["suggestions"] == ["bio-chem", "Biology"]  # the tags starting with it
+    found = invoke(root, "tags", "biology", "--json", cache=cache)
+    assert found.exit_code == 0
+    assert json.loads(found.stdout) == {"tag": "Biology", "notes": ["a.md"]}
+
+
+def test_explain_a_line_past_the_end_says_how_many_lines_the_note_has(make_vault):
+    root = make_vault({"a.md": "one [[b]]\r\ntwo\rthree", "b.md": "", "empty.md": ""})
+    for line in (4, 0, 99):
+        result = invoke(root, "explain", f"a:{line}")
+        assert result.exit_code == 1
+        assert result.stderr == f"vaultgraph: a.md has 3 lines: there is no line {line}\n"
+    result = invoke(root, "explain", "a:3")  # a line with no link: said as before
+    assert (result.exit_code, result.stdout) == (1, "no link there\n")
+    assert invoke(root, "explain", "empty:1").stderr == (
+        "vaultgraph: empty.md is empty: there is no line 1\n")
+
+
+def test_a_folder_that_is_not_a_vault(tmp_path, monkeypatch):
+    """Without --vault and with no .obsidian/ at or above the current folder: a folder
+    with no notes is not a vault (exit 2), one with notes is used and said so once, and
+    a large tree is not walked silently."""
+    from vaultgraph import app
+
+    monkeypatch.delenv("VAULTGRAPH_VAULT", raising=False)
+    empty = tmp_path / "empty"
+    (empty / "sub").mkdir(parents=True)
+    (empty / "sub" / "picture.png").write_bytes(b"")
+    monkeypatch.chdir(empty)
+    result = CliRunner().invoke(cli, ["--no-cache", "check"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"vaultgraph: not a vault: {empty} has no .obsidian/ folder, nor "
+                             "has any folder above it, and it holds no notes; give --vault PATH\n")
+    (empty / "sub" / "note.md").write_text("[[missing]]\n")
+    result = CliRunner().invoke(cli, ["--no-cache", "check"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"vaultgraph: no .obsidian/ folder here or above: using {empty} "
+                             "as the vault (1 note)\n")
+    monkeypatch.setattr(app, "IMPLICIT_VAULT_LIMIT", 2)
+    result = CliRunner().invoke(cli, ["--no-cache", "tags"])
+    assert result.exit_code == 2 and "holds over 2 files; give --vault" in result.stderr
+    assert CliRunner().invoke(cli, ["--no-cache", "--vault", ".", "tags"]).exit_code == 0
+    (empty / ".obsidian").mkdir()
+    result = CliRunner().invoke(cli, ["--no-cache", "check"])
+    assert (result.exit_code, result.stderr) == (1, "")
+
+
+def test_group_options_after_the_command_and_did_you_mean(make_vault, tmp_path):
+    root = make_vault({"a.md": "#x [[b]]\n", "b.md": ""})
+    front = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "backlinks", "b"])
+    for args in (["backlinks", "b", "--vault", str(root), "--no-cache"],
+                 ["backlinks", "--vault", str(root), "--cache-dir", str(tmp_path / "c"), "b"],
+                 ["--vault", "elsewhere", "backlinks", "b", f"--vault={root}",
+                  "--config-dir", ".obsidian"]):
+        result = CliRunner().invoke(cli, args)
+        assert (result.exit_code, result.stdout) == (0, front.stdout), args
+    assert (tmp_path / "c").is_dir()
+    result = CliRunner().invoke(cli, ["report", "backlinks", "--vault", str(root), "--no-cache"])
+    assert result.exit_code == 0 and "[[a]]" in result.stdout
+    for command in (["check"], ["tags"], ["report", "backlinks"], ["explain", "x"]):
+        result = CliRunner().invoke(cli, [*command, "--vaul", str(root)])
+        assert result.exit_code == 2
+        assert "No such option '--vaul'. Did you mean '--vault'?" in result.stderr, command
+
+
+def test_version():
+    from vaultgraph import __version__
+
+    for flag in ("-V", "--version"):
+        result = CliRunner().invoke(cli, [flag])
+        assert (result.exit_code, result.stdout) == (0, f"vaultgraph, version {__version__}\n")

@@ -84,6 +84,11 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _tell(message: str) -> None:
+    """One line for the user on stderr, the run going on."""
+    click.echo(f"vaultgraph: {terminal(message)}", err=True)
+
+
 def emit_json(data: Any) -> None:
     """Indented on a terminal; one line when piped (json writes it in C then: a hub's
     backlinks in a large vault run to megabytes)."""
@@ -128,9 +133,42 @@ def _escaped(exc: click.ClickException) -> click.ClickException:
     return exc
 
 
+def _set_on_session(attribute: str, value_of: Callable[[Any], Any] = lambda value: value):
+    """A callback giving the run's Session ``attribute`` an option's value, when given."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        session = ctx.find_object(Session)
+        if session is not None and value not in (None, False):
+            setattr(session, attribute, value_of(value))
+
+    return callback
+
+
+def _group_options() -> list[click.Option]:
+    """The group's options, accepted after a command too (`check --vault notes`, as
+    users type them): they set the run's Session before the command uses it.  Hidden in
+    a command's --help (the group's lists them); a misspelt one gets click's "did you
+    mean" there as at the front."""
+    return [
+        click.Option(["--vault"], metavar="PATH", hidden=True, expose_value=False,
+                     callback=_set_on_session("vault_path")),
+        click.Option(["--config-dir"], hidden=True, expose_value=False,
+                     callback=_set_on_session("config_dir")),
+        click.Option(["--cache-dir"], metavar="DIR", hidden=True, expose_value=False,
+                     callback=_set_on_session("cache_dir")),
+        click.Option(["--no-cache"], is_flag=True, hidden=True, expose_value=False,
+                     callback=_set_on_session("use_cache", lambda flag: False)),
+    ]
+
+
 class _Command(click.Command):
     """A command run again, once, when the index proved damaged while it ran
-    (``Session.heal``: the index is then made anew)."""
+    (``Session.heal``: the index is then made anew); it takes the group's options too
+    (:func:`_group_options`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_group_options())
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -180,7 +218,7 @@ class _Commands(click.Group):
 @click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
               help="Parse every note into a throwaway index (a private temporary folder, "
                    "removed at the end); the index is neither read nor written.")
-@click.version_option(package_name="vaultgraph")
+@click.version_option(None, "-V", "--version", package_name="vaultgraph", prog_name="vaultgraph")
 @click.pass_context
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
         no_cache: bool) -> None:
@@ -191,7 +229,7 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     130, 141, 143 ended by Ctrl-C, a closed pipe, SIGTERM. Every command and its JSON:
     docs/cli.md.
     """
-    session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar)
+    session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar, _tell)
     ctx.call_on_close(session.close)  # (a throwaway index is removed then)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)

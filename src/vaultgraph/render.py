@@ -135,6 +135,8 @@ def tag_notes(console: Console, data: dict[str, Any]) -> None:
     _line(console, ("#" + data["tag"], "bold cyan"), f" ({_count(len(data['notes']), 'note')})")
     for path in data["notes"]:
         _line(console, "  ", path)
+    if data.get("suggestions"):
+        _line(console, "  did you mean ", ", ".join("#" + tag for tag in data["suggestions"]), "?")
 
 
 def check_summary(result: CheckResult) -> str:
