@@ -190,3 +190,32 @@ def test_version():
     for flag in ("-V", "--version"):
         result = CliRunner().invoke(cli, [flag])
         assert (result.exit_code, result.stdout) == (0, f"vaultgraph, version {__version__}\n")
+
+
+def test_shell_completion_of_note_names_and_tags_from_the_index(make_vault, tmp_path):
+    root = make_vault({"Neuron.md": "#neuroscience/cells\n", "Neurotransmitter.md": "#Neuro",
+                       "sub/Neural crest.md": "", "Glia.md": "#glia"})
+    cache = str(tmp_path / "cache")
+    front = ["vaultgraph", "--vault", str(root), "--cache-dir", cache]
+
+    def complete(*words: str, shell: str = "bash") -> list[str]:
+        line = [*front, *words]
+        env = {"_VAULTGRAPH_COMPLETE": f"{shell}_complete", "COMP_WORDS": " ".join(line),
+               "COMP_CWORD": str(len(line) - 1)}
+        result = CliRunner().invoke(cli, [], prog_name="vaultgraph", env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout.split()
+
+    assert complete("backlinks", "neur") == []  # no index yet: none is made for a completion
+    assert CliRunner().invoke(cli, front[1:] + ["index"]).exit_code == 0
+    assert complete("backlinks", "neur") == ["plain,Neural", "crest", "plain,Neuron",
+                                            "plain,Neurotransmitter"]
+    assert complete("path", "Glia", "neuro") == ["plain,Neuron", "plain,Neurotransmitter"]
+    assert complete("explain", "x", "--from", "gl") == ["plain,Glia"]
+    assert complete("tags", "neuro") == ["plain,Neuro", "plain,neuroscience/cells"]
+    assert complete("export", "--tag", "#gl") == ["plain,#glia"]
+    assert complete("report", "backlinks", "--tag", "gl", shell="zsh") == ["plain", "glia", "_"]
+    for shell in ("bash", "zsh", "fish"):  # the scripts docs/cli.md tells users to load
+        script = CliRunner().invoke(cli, [], prog_name="vaultgraph",
+                                    env={"_VAULTGRAPH_COMPLETE": f"{shell}_source"})
+        assert "_VAULTGRAPH_COMPLETE" in script.stdout, shell

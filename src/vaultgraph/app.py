@@ -146,6 +146,33 @@ def split_note_line(text: str) -> tuple[str, int] | None:
     return None
 
 
+def complete(vault_path: str | None, cache_dir: str | None, what: str,
+             incomplete: str) -> list[str]:
+    """Shell completion of a NOTE (``what`` "notes": note names) or a TAG ("tags"):
+    answered from the index the last command left, which is neither made nor brought up
+    to date here (a completion must answer at once; the vault is not walked), so it is
+    empty until a command has run on the vault.  ``vault_path`` None: the nearest
+    folder holding ``.obsidian/``.  A TAG typed with ``#`` is completed with it."""
+    import sqlite3
+
+    from .answers import completions
+    from .index import CacheInsideVault, connect, index_file
+
+    root = Path(vault_path) if vault_path else find_vault_root(Path.cwd())
+    hash_mark = "#" if what == "tags" and incomplete.startswith("#") else ""
+    try:
+        connection = connect(index_file(root, cache_dir), create=False)
+    except (CacheInsideVault, sqlite3.Error, OSError):
+        return []
+    try:
+        return [hash_mark + name for name in
+                completions(connection, what, incomplete.removeprefix(hash_mark))]
+    except sqlite3.Error:
+        return []
+    finally:
+        connection.close()
+
+
 class Session:
     """What the global options decide (vault, configuration folder, index) and the vault
     read through its index, opened on first use (:meth:`vault`) and closed by

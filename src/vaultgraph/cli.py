@@ -116,6 +116,18 @@ def path_shower(root: Path) -> Callable[[str], str]:
     return lambda path: os.path.normpath(os.path.join(start, path))
 
 
+def _completer(what: str) -> Callable[[click.Context, click.Parameter, str], list[str]]:
+    """Shell completion of note names (``what`` "notes") or tags ("tags"), from the index
+    (app.complete), for the vault the command line names."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        given = ctx.find_root().params
+        return app.complete(given.get("vault_path"), given.get("cache_dir"), what, incomplete)
+
+    return complete
+
+
+complete_notes, complete_tags = _completer("notes"), _completer("tags")
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
 output_option = click.option(
     "-o", "--output", metavar="FILE",
@@ -267,7 +279,7 @@ def index(session: Session, rebuild: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -281,7 +293,7 @@ def links(session: Session, note: str, as_json: bool, include_excluded: bool) ->
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -295,7 +307,7 @@ def backlinks(session: Session, note: str, as_json: bool, include_excluded: bool
 
 
 @cli.command()
-@click.argument("tag", required=False)
+@click.argument("tag", required=False, shell_complete=complete_tags)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -324,8 +336,8 @@ role_option = click.option(
 
 
 @cli.command()
-@click.argument("claim", required=False)
-@click.option("--dependents", metavar="SOURCE",
+@click.argument("claim", required=False, shell_complete=complete_notes)
+@click.option("--dependents", metavar="SOURCE", shell_complete=complete_notes,
               help="List the claims resting on SOURCE (a source note, a DOI or a URL).")
 @click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
               help="How many steps of evidence to follow.")
@@ -359,8 +371,9 @@ def provenance(session: Session, claim: str | None, dependents: str | None, dept
 
 
 @cli.command()
-@click.argument("link")
-@click.option("--from", "source", metavar="NOTE", help="The note the link is written in.")
+@click.argument("link", shell_complete=complete_notes)
+@click.option("--from", "source", metavar="NOTE", shell_complete=complete_notes,
+              help="The note the link is written in.")
 @json_option
 @click.pass_obj
 def explain(session: Session, link: str, source: str | None, as_json: bool) -> None:
@@ -416,7 +429,7 @@ def wanted(session: Session, as_json: bool, include_excluded: bool) -> None:
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 20))
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), default="both",
               show_default=True, help="Follow backlinks (in), links (out) or both.")
@@ -433,8 +446,8 @@ def neighbors(session: Session, note: str, depth: int, direction: str, as_json: 
 
 
 @cli.command(name="path")
-@click.argument("start")
-@click.argument("end")
+@click.argument("start", shell_complete=complete_notes)
+@click.argument("end", shell_complete=complete_notes)
 @click.option("--directed", is_flag=True, help="Only follow links forwards.")
 @json_option
 @excluded_option
@@ -464,7 +477,7 @@ def hubs(session: Session, top: int, as_json: bool, include_excluded: bool) -> N
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1))
 @json_option
 @excluded_option
@@ -478,7 +491,7 @@ def related(session: Session, note: str, top: int, as_json: bool, include_exclud
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -526,7 +539,8 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
               show_default=True)
 @output_option
-@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tags,
+              help="Only notes carrying TAG (nested tags included).")
 @click.option("--path", "path_glob", metavar="GLOB", help="Only notes whose vault path matches GLOB.")
 @click.option("--min-backlinks", default=0, show_default=True, type=click.IntRange(0),
               help="Only notes with at least N backlinks.")
@@ -553,8 +567,10 @@ def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | 
 @output_option
 @click.option("--no-attachments", is_flag=True, help="Leave out images, PDFs and other files.")
 @click.option("--no-unresolved", is_flag=True, help="Leave out links to notes that do not exist.")
-@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
-@click.option("--around", metavar="NOTE", help="Only the neighbourhood of NOTE.")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tags,
+              help="Only notes carrying TAG (nested tags included).")
+@click.option("--around", metavar="NOTE", shell_complete=complete_notes,
+              help="Only the neighbourhood of NOTE.")
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1),
               help="With --around: how many links away.")
 @excluded_option
