@@ -219,3 +219,73 @@ def test_shell_completion_of_note_names_and_tags_from_the_index(make_vault, tmp_
         script = CliRunner().invoke(cli, [], prog_name="vaultgraph",
                                     env={"_VAULTGRAPH_COMPLETE": f"{shell}_source"})
         assert "_VAULTGRAPH_COMPLETE" in script.stdout, shell
+
+
+def _on_a_terminal(args: list[str], columns: int) -> str:
+    """What ``vaultgraph ARGS`` shows on a terminal ``columns`` wide (a pseudo-terminal;
+    colours stripped)."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    main, child = pty.openpty()
+    fcntl.ioctl(child, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    process = subprocess.Popen([sys.executable, "-m", "vaultgraph", *args], stdin=child,
+                               stdout=child, stderr=subprocess.DEVNULL,
+                               env={**env, "TERM": "xterm"})
+    os.close(child)
+    out = b""
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        out += data
+    os.close(main)
+    process.wait(timeout=60)
+    return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", out.decode()).replace("\r", "")
+
+
+@pytest.mark.slow
+def test_list_outputs_wrap_long_lines_under_their_start_on_a_terminal(make_vault):
+    """On a terminal narrower than a line, `related`, `backlinks`, `mentions`,
+    `neighbors` and `path` wrap it at spaces, its next lines indented under the text,
+    not cut at column 1; piped, each stays one line."""
+    words = " ".join(f"word{i}" for i in range(30))
+    root = make_vault({
+        "Hub.md": f"[[Target]] {words} Target\n#t",
+        "Target.md": "[[Hub]] #t",
+        "Long name of a note that goes on and on.md": "[[Hub]] #t"})
+    shown = _on_a_terminal(["--vault", str(root), "--no-cache", "backlinks", "Target"], 50)
+    lines = shown.splitlines()
+    assert all(len(line) <= 50 for line in lines), shown
+    first = next(i for i, line in enumerate(lines) if "[[Target]]" in line)
+    column = lines[first].index("[[Target]]")
+    assert lines[first + 1].startswith(" " * column) and lines[first + 1][column] != " "
+    related = _on_a_terminal(["--vault", str(root), "--no-cache", "related", "Target"], 40)
+    assert all(len(line) <= 40 for line in related.splitlines()), related
+    lines = related.splitlines()
+    first = next(i for i, line in enumerate(lines) if "Long name" in line)
+    assert lines[first + 1][:9] == " " * 9 and lines[first + 1][9] != " ", related
+    mentions = _on_a_terminal(["--vault", str(root), "--no-cache", "mentions", "Target"], 50)
+    assert all(len(line) <= 50 for line in mentions.splitlines()), mentions
+    piped = invoke(root, "backlinks", "Target").stdout
+    assert f"[[Target]] {words} Target" in piped
+
+
+def test_provenance_says_an_identifier_once(make_vault):
+    root = make_vault({"Claim.md": "---\ntype: claim\n---\nSee https://example.org/paper "
+                                   "and doi:10.1234/abcd.\n"})
+    shown = invoke(root, "provenance", "Claim").stdout
+    assert shown.count("https://example.org/paper") == 1
+    assert shown.count("10.1234/abcd") == 1
+    assert "https://example.org/paper [external]" in shown
+    assert "doi:10.1234/abcd [external]" in shown
