@@ -92,12 +92,16 @@ def test_a_kept_answer_whose_alias_went_is_scored_again(tmp_path):
     store = SuggestionStore(index_file(root, tmp_path))
     best, other = alias_key("serotonine", "serotonin"), alias_key("serotonins", "serotonin")
     keys = ["dopamine", best, other]
-    first = store.answers(["serotonnes"], lambda: keys, 3, Suggester.scores)
+
+    def scores(queries, keys, limit):
+        return Suggester.scores(queries, keys, limit, by_owner=True)
+
+    first = store.answers(["serotonnes"], lambda: keys, 3, scores)
     assert [key for _, key in first["serotonnes"]] in ([best], [other])
     gone = first["serotonnes"][0][1]
     left = [key for key in keys if key != gone]
-    again = store.answers(["serotonnes"], lambda: left, 3, Suggester.scores)
-    assert again == Suggester.scores(["serotonnes"], left, 3) != {"serotonnes": []}
+    again = store.answers(["serotonnes"], lambda: left, 3, scores)
+    assert again == scores(["serotonnes"], left, 3) != {"serotonnes": []}
 
 
 def test_a_start_of_several_note_names_lists_them_and_exits_1(make_vault):
@@ -289,3 +293,15 @@ def test_provenance_says_an_identifier_once(make_vault):
     assert shown.count("10.1234/abcd") == 1
     assert "https://example.org/paper [external]" in shown
     assert "doi:10.1234/abcd [external]" in shown
+
+
+@pytest.mark.parametrize("cache", CACHE)
+def test_a_slash_in_an_alias_or_heading_is_text(make_vault, cache):
+    """An alias key holds its note's name after the last "/" (a note name holds none);
+    an alias holding "/" is still scored whole, and so is a heading."""
+    root = make_vault({"Networking.md": "---\naliases: [TCP/IP stack]\n---\n## Input/Output\n",
+                       "src.md": "[[Networking#Input/Outpt]]\n"})
+    result = invoke(root, "backlinks", "TCP/IP stak", cache=cache)
+    assert result.stderr == 'vaultgraph: no note matches "TCP/IP stak"; did you mean "TCP/IP stack"?\n'
+    found = json.loads(invoke(root, "check", "--format", "json", cache=cache).stdout)
+    assert [d["suggestions"] for d in found["diagnostics"]] == [["Input/Output"]]

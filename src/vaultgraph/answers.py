@@ -295,7 +295,7 @@ class NameLookup(Mapping):
     def __getitem__(self, key: str) -> "NoteName":
         from .suggest import OWNER_MARK, NoteName
 
-        alias, mark, owner = key.partition(OWNER_MARK)
+        alias, mark, owner = key.rpartition(OWNER_MARK)
         if mark:
             row = self.connection.execute(
                 "SELECT name, alias FROM aliases JOIN names USING (path) "

@@ -553,8 +553,9 @@ def _count(connection: sqlite3.Connection, key: str) -> str:
 
 
 class SuggestionStore:
-    """Did-you-mean answers kept in the index between runs (at 100k notes, scoring
-    every broken link against every name takes most of a minute).
+    """Did-you-mean answers for note names kept in the index between runs (at 100k
+    notes, scoring every broken link against every name takes most of a minute); the
+    names are note names and alias keys, each note answered once (suggest.best).
 
     Answers are stored with the set of names they were scored against; when
     names come and go, a stored answer is brought up to date by scoring the

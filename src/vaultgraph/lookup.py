@@ -72,7 +72,7 @@ class NoteFinder:
         or its closest alias): answers are suggest.NoteName."""
         from .suggest import NoteName, Suggester
 
-        return Suggester(self.lookup_names)
+        return Suggester(self.lookup_names, by_owner=True)
 
     def find(self, query: str) -> list[str]:
         """Files a NOTE argument names: vault path, note name, alias, link path, then
