@@ -188,6 +188,15 @@ def test_group_options_after_the_command_and_did_you_mean(make_vault, tmp_path):
         assert "No such option '--vaul'. Did you mean '--vault'?" in result.stderr, command
 
 
+def test_a_misspelt_command_gets_did_you_mean():
+    for args, said in ((["chek"], "No such command 'chek'. Did you mean 'check'?"),
+                       (["report", "backlink"],
+                        "No such command 'backlink'. Did you mean 'backlinks'?"),
+                       (["zzz"], "No such command 'zzz'.\n")):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and said in result.stderr, result.stderr
+
+
 def test_version():
     from vaultgraph import __version__
 

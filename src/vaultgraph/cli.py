@@ -206,6 +206,19 @@ class _Commands(click.Group):
         except click.ClickException as exc:
             raise _escaped(exc) from None
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """The command named first in ``args``; a misspelt one gets a did-you-mean
+        (click's own for options: difflib's close matches)."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, self.list_commands(ctx))
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean "
+                         + " or ".join(repr(c) for c in close) + "?")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
