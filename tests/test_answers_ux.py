@@ -186,6 +186,8 @@ def test_group_options_after_the_command_and_did_you_mean(make_vault, tmp_path):
         result = CliRunner().invoke(cli, [*command, "--vaul", str(root)])
         assert result.exit_code == 2
         assert "No such option '--vaul'. Did you mean '--vault'?" in result.stderr, command
+    result = CliRunner().invoke(cli, ["check", "--selct", "x"])
+    assert "No such option '--selct'. Did you mean '--select'?\n" in result.stderr
 
 
 def test_a_misspelt_command_gets_did_you_mean():

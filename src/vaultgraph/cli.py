@@ -142,6 +142,10 @@ def _escaped(exc: click.ClickException) -> click.ClickException:
     it rejects (``repr``) but not all (an extra argument holding a newline and
     ``::error`` forged a workflow command line on stderr)."""
     exc.message = terminal(exc.message)
+    if isinstance(exc, click.NoSuchOption) and exc.possibilities:
+        # (a misspelt option is rarely --help, which click offers for any short name)
+        meant = [p for p in exc.possibilities if p not in ("--help", "-h")]
+        exc.possibilities = meant or exc.possibilities
     return exc
 
 
