@@ -230,6 +230,9 @@ def test_shell_completion_of_note_names_and_tags_from_the_index(make_vault, tmp_
     assert complete("tags", "neuro") == ["plain,Neuro", "plain,neuroscience/cells"]
     assert complete("export", "--tag", "#gl") == ["plain,#glia"]
     assert complete("report", "backlinks", "--tag", "gl", shell="zsh") == ["plain", "glia", "_"]
+    front[:] = ["vaultgraph"]
+    assert complete("--vault", "no") == ["dir,no"]  # the shell lists the folders
+    assert complete("check", "--vault", "no") == ["dir,no"]
     for shell in ("bash", "zsh", "fish"):  # the scripts docs/cli.md tells users to load
         script = CliRunner().invoke(cli, [], prog_name="vaultgraph",
                                     env={"_VAULTGRAPH_COMPLETE": f"{shell}_source"})

@@ -128,6 +128,14 @@ def _completer(what: str) -> Callable[[click.Context, click.Parameter, str], lis
 
 
 complete_notes, complete_tags = _completer("notes"), _completer("tags")
+
+
+def complete_folders(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of a folder (the shell lists them)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
 output_option = click.option(
     "-o", "--output", metavar="FILE",
@@ -167,11 +175,11 @@ def _group_options() -> list[click.Option]:
     mean" there as at the front."""
     return [
         click.Option(["--vault"], metavar="PATH", hidden=True, expose_value=False,
-                     callback=_set_on_session("vault_path")),
+                     callback=_set_on_session("vault_path"), shell_complete=complete_folders),
         click.Option(["--config-dir"], hidden=True, expose_value=False,
                      callback=_set_on_session("config_dir")),
         click.Option(["--cache-dir"], metavar="DIR", hidden=True, expose_value=False,
-                     callback=_set_on_session("cache_dir")),
+                     callback=_set_on_session("cache_dir"), shell_complete=complete_folders),
         click.Option(["--no-cache"], is_flag=True, hidden=True, expose_value=False,
                      callback=_set_on_session("use_cache", lambda flag: False)),
     ]
@@ -236,11 +244,13 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", envvar="VAULTGRAPH_VAULT", metavar="PATH",
+              shell_complete=complete_folders,
               help="Vault folder (default: $VAULTGRAPH_VAULT, else the nearest folder "
                    "above holding .obsidian/, else the current folder).")
 @click.option("--config-dir", default=".obsidian", show_default=True,
               help="Obsidian's configuration folder inside the vault.")
 @click.option("--cache-dir", envvar="VAULTGRAPH_CACHE_DIR", metavar="DIR",
+              shell_complete=complete_folders,
               help="Where the index of parsed notes is kept (default: "
                    "$XDG_CACHE_HOME/vaultgraph, else ~/.cache/vaultgraph; never inside "
                    "the vault).")
