@@ -78,6 +78,31 @@ def notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
     return sorted(found)
 
 
+def tag_names(index: dict[str, TagInfo]) -> dict[str, str]:
+    """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
+    display: dict[str, str] = {}
+    for key, info in index.items():  # in the order tags were first met
+        parts, written = key.split("/"), info.name.split("/")
+        for depth in range(1, len(parts) + 1):
+            display.setdefault("/".join(parts[:depth]), "/".join(written[:depth]))
+    return display
+
+
+def close_tags(index: dict[str, TagInfo], tag: str, limit: int = 3) -> list[str]:
+    """Did-you-mean for a tag no note carries (``index``: folded tag -> TagInfo): the
+    tags, and parents of nested tags, as written, whose last part is ``tag`` (``#b``
+    for ``a/b``), then those starting with it, then those closest to it (suggest.Suggester: rapidfuzz's ratio of at
+    least 75, best first); at most ``limit``."""
+    from .suggest import Suggester
+
+    wanted = fold(tag.strip().lstrip("#")).rstrip("/")
+    names = tag_names(index)
+    leaf = sorted(key for key in names if key.rpartition("/")[2] == wanted and key != wanted)
+    start = sorted(key for key in names if key.startswith(wanted)) if wanted else []
+    near = Suggester({key: key for key in names})(wanted, limit)
+    return [names[key] for key in dict.fromkeys(leaf + start + near)][:limit]
+
+
 class StoredNotes(Mapping):
     """path -> Note for ``paths`` (in path order), each decoded from its row of the
     index on first use (or taken from ``parsed``, the notes parsed in this run).  A
@@ -374,9 +399,11 @@ class Vault:
         return self._finder.find(query)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """At most ``limit`` note names and aliases closest to ``text``, best first
-        (the names ``check`` offers as did-you-mean)."""
-        return self._finder.suggester(text, limit)
+        """At most ``limit`` link targets closest to ``text``, best first, one per note
+        (the names ``check`` offers as did-you-mean): the note's name, or
+        ``Name|alias`` when one of its aliases is closer -- Obsidian resolves no link
+        through an alias, so an alias alone is never offered (suggest.py)."""
+        return [hit.target for hit in self._finder.suggester(text, limit)]
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names (see :meth:`find`); raises

@@ -66,12 +66,9 @@ def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[
 
 def _display_names(index: dict[str, TagInfo]) -> dict[str, str]:
     """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
-    display: dict[str, str] = {}
-    for key, info in index.items():  # in the order tags were first met
-        parts, written = key.split("/"), info.name.split("/")
-        for depth in range(1, len(parts) + 1):
-            display.setdefault("/".join(parts[:depth]), "/".join(written[:depth]))
-    return display
+    from .vault import tag_names
+
+    return tag_names(index)
 
 
 def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
@@ -91,16 +88,13 @@ def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
     return {"tags": rows}
 
 
-def _notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
-    from .vault import notes_with_tag
-
-    return notes_with_tag(index, tag)
-
-
 def tag_notes_view(index: dict[str, TagInfo], tag: str) -> dict[str, Any]:
     wanted = tag.strip().lstrip("#").rstrip("/")
-    return {"tag": _display_names(index).get(fold(wanted), wanted),
-            "notes": _notes_with_tag(index, wanted)}
+    from .vault import close_tags, notes_with_tag
+
+    notes = notes_with_tag(index, wanted)
+    found = {"tag": _display_names(index).get(fold(wanted), wanted), "notes": notes}
+    return found if notes else {**found, "suggestions": close_tags(index, wanted)}
 
 
 def check_view(result: CheckResult) -> dict[str, Any]:
