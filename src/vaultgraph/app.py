@@ -421,3 +421,76 @@ def check(session: Session, select: str | None, ignore: str | None, unresolved: 
 def check_outcome(result: "CheckResult") -> Outcome:
     """Errors end `check` with FINDINGS; warnings do not."""
     return Outcome.FINDINGS if result.errors else Outcome.OK
+
+
+def vault_path_of(session: Session, text: str) -> str:
+    """A SOURCE or DEST argument -> its vault path (POSIX, relative to the vault).  A
+    relative argument is taken from the current folder when that is inside the vault,
+    else from the vault's folder.  UsageProblem when it lies outside the vault, is the
+    vault itself, or is inside its configuration folder."""
+    import os
+
+    from .places import is_inside
+
+    root = os.path.realpath(session.root)
+    given = Path(text)
+    if not given.is_absolute():
+        base = Path.cwd() if is_inside(Path.cwd(), root) else Path(root)
+        given = base / given
+    parent = os.path.realpath(os.path.abspath(given.parent))
+    full = os.path.join(parent, given.name) if given.name not in ("", ".", "..") \
+        else os.path.realpath(given)
+    relative = os.path.relpath(full, root)
+    if relative == "." or relative.startswith(".." + os.sep) or relative == ".." \
+            or not is_inside(parent, root):
+        raise UsageProblem(f"{text}: outside the vault ({session.root})")
+    relative = relative.replace(os.sep, "/")
+    if relative.split("/")[0] == session.config_dir:
+        raise UsageProblem(f"{text}: inside the vault's {session.config_dir} folder")
+    return relative
+
+
+def move(session: Session, source: str, dest: str, dry_run: bool = False,
+         keep_resolution: bool = False) -> "MoveResult":
+    """`mv SOURCE DEST`: rename a note, attachment or folder and rewrite the links that
+    led to it (edits.plan_move).  UsageProblem (exit 2, nothing written) when SOURCE is
+    outside the vault or not a file or folder of it, DEST exists, a link cannot be
+    rewritten, or a file changed on disk since it was read.  The index is brought up
+    to date with the result in the same run."""
+    import os
+    import shlex
+
+    from .edits import EditError, MoveResult, apply, moves_for, plan_move
+
+    source_path, dest_path = vault_path_of(session, source), vault_path_of(session, dest)
+    vault = session.vault()
+    root = vault.root
+    files = set(vault.files)
+    folder = source_path.rstrip("/") + "/"
+    if source_path not in files and not any(p.startswith(folder) for p in vault.files):
+        problem = "not found" if not os.path.lexists(root / source_path) \
+            else "not a file or folder vaultgraph reads"
+        raise UsageProblem(f"{source}: {problem} in the vault")
+    if os.path.lexists(root / dest_path) or dest_path in files:
+        raise UsageProblem(f"{dest}: already exists; nothing was moved")
+    if (dest_path + "/").startswith(folder):
+        raise UsageProblem(f"{dest}: inside {source}; nothing was moved")
+    renames, folders = moves_for(vault, source_path, dest_path)
+    try:
+        plan = plan_move(vault, renames, folders, keep_resolution)
+        if plan.problems:
+            raise EditError("links that cannot be rewritten; nothing was moved", plan.problems)
+        if not dry_run:
+            apply(root, plan)
+    except EditError as exc:
+        shown = exc.problems[:5] + ([f"and {len(exc.problems) - 5} more"]
+                                    if len(exc.problems) > 5 else [])
+        raise UsageProblem("; ".join([str(exc), *shown])) from None
+    top = Path(root).resolve()
+    undo = " ".join(["vaultgraph", "--vault", shlex.quote(str(top)), "mv",
+                     shlex.quote(str(top / dest_path)), shlex.quote(str(top / source_path))])
+    result = MoveResult(source_path, dest_path, plan, not dry_run, undo)
+    if not dry_run and session.use_cache:
+        session.close()
+        session.vault()  # the index brought up to date now: the next query is warm
+    return result

@@ -559,6 +559,36 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
     sys.exit(EXIT_CODES[app.check_outcome(result)])
 
 
+@cli.command(name="mv")
+@click.argument("source")
+@click.argument("dest")
+@click.option("--dry-run", "-n", is_flag=True,
+              help="Print a unified diff of every file it would change; write nothing.")
+@click.option("--keep-resolution", is_flag=True,
+              help="Also rewrite links the move would capture or release, to keep their target.")
+@json_option
+@click.pass_obj
+def mv(session: Session, source: str, dest: str, dry_run: bool, keep_resolution: bool,
+       as_json: bool) -> None:
+    """Move or rename SOURCE (a note, attachment or folder) to DEST and rewrite every
+    link that led to it, by Obsidian's rules and link settings.
+
+    Refuses (exit 2, nothing written) when DEST exists, SOURCE is outside the vault,
+    a link cannot be rewritten or a file changed on disk since it was read. Prints
+    what changed and a one-line undo command. Relative paths are taken from the
+    current folder when it is inside the vault, else from the vault's folder.
+    """
+    from .render import move_text
+    from .views import move_view
+
+    result = app.move(session, source, dest, dry_run, keep_resolution)
+    data = move_view(result)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(move_text(data, result.plan.diff() if dry_run else None))
+
+
 def main() -> None:
     """Console entry point, and the one place exit codes are decided: never ends in a
     traceback unless VAULTGRAPH_DEBUG is set.
