@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .check import CheckResult
+    from .edits import MoveResult, Plan
     from .model import TagInfo
     from .provenance import ProvenanceConfig
     from .vault import Vault
@@ -494,3 +495,43 @@ def move(session: Session, source: str, dest: str, dry_run: bool = False,
         session.close()
         session.vault()  # the index brought up to date now: the next query is warm
     return result
+
+
+def fix_codes(value: str | None) -> list[str]:
+    """``--fix-only a,b`` -> the codes (all fixable ones when None); UsageProblem naming
+    codes that have no fix."""
+    from .edits import FIXABLE
+
+    if value is None:
+        return list(FIXABLE)
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in FIXABLE]
+    if unknown:
+        raise UsageProblem(f"no fix for: {', '.join(unknown)}; fixable: {', '.join(FIXABLE)}")
+    return codes
+
+
+def fix(session: Session, only: str | None, write: bool, include_excluded: bool,
+        roles: Iterable[str]) -> "Plan":
+    """`check --fix` (``write``) and `check --diff`: the safe fixes of check's findings
+    (edits.plan_fixes), written atomically after a hash check; the index is brought up
+    to date with them.  UsageProblem (exit 2, nothing written) when a fix cannot be
+    planned or a file changed on disk since it was read."""
+    from .edits import EditError, apply, plan_fixes
+    from .findings import vault_findings
+
+    codes = fix_codes(only)
+    vault = session.vault()
+    found, _ = vault_findings(vault, include_excluded, provenance_config(roles),
+                              session.progress())
+    try:
+        plan = plan_fixes(vault, found, codes)
+        if plan.problems:
+            raise EditError("fixes that cannot be made; nothing was written", plan.problems)
+        if write and plan.edits:
+            apply(vault.root, plan)
+    except EditError as exc:
+        raise UsageProblem("; ".join([str(exc), *exc.problems[:5]])) from None
+    if write and plan.edits:
+        session.close()  # the findings that follow are those of the files as fixed
+    return plan

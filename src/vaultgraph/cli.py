@@ -524,12 +524,18 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
 @click.option("--commented", type=click.Choice(["error", "warning", "ignore"]),
               default="warning", show_default=True,
               help="Highest severity of findings on links inside %%comments%%.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe fixes (docs/cli.md), then report what is left.")
+@click.option("--fix-only", metavar="CODE,...",
+              help="With --fix or --diff: fix only these codes.")
+@click.option("--diff", "diff", is_flag=True,
+              help="Print the fixes --fix would make as a unified diff; write nothing.")
 @excluded_option
 @role_option
 @click.pass_obj
 def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore: str | None,
-          unresolved: str, commented: str, include_excluded: bool,
-          roles: tuple[str, ...]) -> None:
+          unresolved: str, commented: str, fix: bool, fix_only: str | None, diff: bool,
+          include_excluded: bool, roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
@@ -543,6 +549,15 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
     if as_json and fmt == "github":
         fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
     fmt = "json" if as_json else fmt
+    if fix and diff:
+        fail("--fix writes, --diff does not: give one of them", EXIT_USAGE)
+    if fix_only and not (fix or diff):
+        fail("--fix-only goes with --fix or --diff", EXIT_USAGE)
+    if fix or diff:
+        from .render import fixes_text
+
+        plan = app.fix(session, fix_only, fix, include_excluded, roles)
+        click.echo(fixes_text(plan, written=fix), err=fmt != "text", nl=False)
     result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
     if fmt == "json":
         from .views import check_view

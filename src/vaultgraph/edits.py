@@ -381,7 +381,7 @@ def _plan_file(root: Path, plan: Plan, path: str, items: list[tuple]) -> None:
         return
     plan.files[path] = file
     edits = plan.edits.setdefault(path, [])
-    for link, new, why, target in items:
+    for link, new, why, target, *alias in items:
         try:
             start, end, angle = path_span(file, link)
         except EditError as exc:
@@ -393,6 +393,13 @@ def _plan_file(root: Path, plan: Plan, path: str, items: list[tuple]) -> None:
             plan.problems.append(f"{path}:{link.line}:{link.column}: {new!r} cannot be "
                                  f"written in a {link.kind} link")
             continue
+        if alias and alias[0] and link.kind != "markdown" and link.alias is None:
+            row = file.text[file.starts[link.line - 1]:start].lstrip()
+            if row.startswith("|") or set(alias[0]) & set("[]|\"\r\n"):
+                continue  # (a table's | is written \|; a quote would end a YAML string)
+            end = start + len(link.raw)  # [[Alias#sub]] -> [[Target#sub|Alias]]
+            old = file.text[start:end]
+            written += link.raw[len(link.raw.partition("#")[0]):] + "|" + alias[0]
         if written != old:
             edits.append(Edit(path, start, end, old, written, link.line, link.column, why,
                               target))
@@ -414,6 +421,8 @@ def verify(plan: Plan, after: Resolver) -> None:
         shift = _shifts(edits)
         found = {(link.line, link.column): link for link in note.links}
         for edit in edits:
+            if edit.target is None:
+                continue  # a key renamed
             link = found.get((edit.line, edit.column + shift[(edit.line, edit.column)]))
             where = f"{path}:{edit.line}:{edit.column}"
             if link is None:
@@ -537,3 +546,102 @@ class MoveResult:
     def edits(self) -> list[Edit]:
         return [edit for path in sorted(self.plan.edits) for edit in
                 sorted(self.plan.edits[path], key=lambda e: e.start)]
+
+
+# -- check --fix -------------------------------------------------------------------
+
+FIX_CUTOFF = 90  # the did-you-mean score (rapidfuzz ratio, 0-100) a fix needs
+FIXABLE = ("unresolved-link", "missing-attachment", "deprecated-property")
+_LEGACY_KEY = re.compile(r"(tag|alias|cssclass)[ \t]*:", re.IGNORECASE)
+
+
+def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABLE) -> Plan:
+    """The safe fixes of ``findings`` (model.Diagnostic records) whose code is in
+    ``codes``, as a Plan (no renames):
+
+    - ``unresolved-link``: a link whose did-you-mean answers hold exactly one scoring at
+      least FIX_CUTOFF is pointed at that note; when the answer is an alias, a wikilink
+      without one gets it as its text (``[[Alias]]`` -> ``[[Target|Alias]]``);
+    - ``unresolved-link``/``missing-attachment`` of a markdown link (or an embed) whose
+      file name is that of exactly one file of the vault (the file moved): pointed at it;
+    - ``deprecated-property``: ``tag:``/``alias:``/``cssclass:`` renamed ``tags``/
+      ``aliases``/``cssclasses``, unless the note has that key already.
+
+    Only the link's path (and an added alias) or the key's name changes.  A finding
+    with no safe fix is left as it is."""
+    from rapidfuzz import fuzz
+
+    codes = set(codes)
+    resolver = vault.resolver
+    planned: dict[str, list[tuple]] = {}
+    keys: list = []
+    for finding in findings:
+        if finding.code not in codes:
+            continue
+        if finding.code == "deprecated-property":
+            keys.append(finding)
+            continue
+        note = (vault.canvases if finding.path.endswith(".canvas") else vault.notes).get(
+            finding.path)
+        link = next((l for l in (note.links if note else ()) if
+                     (l.line, l.column) == (finding.line, finding.column)), None)
+        if link is None or link.kind == "canvas" or not link.path.strip():
+            continue
+        target, alias = None, None
+        name = link.path.strip().rsplit("/", 1)[-1]
+        by_name = resolver.by_name.get(fold(name), ())
+        if "/" in link.path.strip() and len(by_name) == 1:
+            target = by_name[0]  # moved: the one file of that name
+        elif finding.code == "unresolved-link":
+            aliased = set(vault.alias_index.get(fold(link.path.strip()), ()))
+            if len(aliased) == 1:  # [[NT]], NT an alias of one note: [[Note|NT]]
+                target, alias = aliased.pop(), link.path.strip()
+            else:
+                good = [s for s in finding.suggestions
+                        if fuzz.ratio(fold(link.path), fold(s)) >= FIX_CUTOFF]
+                if len(good) != 1:
+                    continue
+                named = resolver.by_name.get(fold(good[0]) + ".md", ())
+                aliased = set(vault.alias_index.get(fold(good[0]), ()))
+                if len(named) == 1 and not aliased:
+                    target = named[0]
+                elif len(aliased) == 1 and not named:
+                    target, alias = aliased.pop(), good[0]
+                else:
+                    continue
+        if target is None:
+            continue
+        new = link_text(link, target, finding.path, resolver, vault.config.new_link_format)
+        if new is not None:
+            planned.setdefault(finding.path, []).append(
+                (link, new, f"fixed: leads to {target}", target, alias))
+    plan = Plan()
+    for path, items in planned.items():
+        _plan_file(vault.root, plan, path, items)
+    for finding in keys:
+        _plan_key(vault, plan, finding)
+    if not plan.problems:
+        verify(plan, resolver)
+    return plan
+
+
+def _plan_key(vault: "Vault", plan: Plan, finding) -> None:
+    note = vault.notes.get(finding.path)
+    if note is None:
+        return
+    try:
+        file = plan.files.get(finding.path) or TextFile.read(vault.root, finding.path)
+        at = file.offset(finding.line, finding.column)
+    except (EditError, IndexError):
+        return
+    match = _LEGACY_KEY.match(file.text, at)
+    if match is None:
+        return
+    key = match.group(1)
+    new = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}[key.lower()]
+    if any(str(k).lower() == new for k in note.frontmatter):
+        return  # both keys: merging them is for the writer
+    plan.files[finding.path] = file
+    plan.edits.setdefault(finding.path, []).append(Edit(
+        finding.path, at, at + len(key), key, new, finding.line, finding.column,
+        f"fixed: {key} renamed {new}"))

@@ -361,3 +361,18 @@ def move_text(data: dict[str, Any], diff: str | None = None) -> str:
     if data["written"]:
         lines.append(f"undo: {terminal(data['undo'])}")
     return "\n".join(lines)
+
+
+def fixes_text(plan, written: bool) -> str:
+    """`check --fix`/`--diff`: the diff of the fixes (``--diff``) or one line per fix
+    made, then a count; vault text escaped for the terminal."""
+    edits = [edit for path in sorted(plan.edits)
+             for edit in sorted(plan.edits[path], key=lambda e: e.start)]
+    if written:
+        lines = [f"{terminal(e.path)}:{e.line}:{e.column}: fixed {terminal(e.old)} -> "
+                 f"{terminal(e.new)}" for e in edits]
+    else:
+        lines = [terminal(line) for line in plan.diff().splitlines()]
+    lines.append(f"{'fixed' if written else 'would fix'} {_count(len(edits), 'finding')} "
+                 f"in {_count(len(plan.edits), 'file')}")
+    return "\n".join(lines) + "\n"
