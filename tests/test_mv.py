@@ -213,3 +213,15 @@ def test_mv_and_back_on_every_corpus_is_byte_identical(name, tmp_path):
             after = {p: hashlib.sha1(d).hexdigest() for p, d in snapshot(root).items()}
             assert after == before, (note, dest)
     assert moved
+
+
+def test_a_canvas_file_node_follows_its_file(make_vault):
+    canvas = ('{"nodes":[\r\n {"type":"file","file":"a/Note.md","id":"n1","x":0},\r\n'
+              ' {"id":"n2","type":"file","file":"img/p\\u00e9.png","subpath":"#x"},\r\n'
+              ' {"id":"n3","type":"text","text":"\\"file\\": \\"a/Note.md\\""}]}')
+    root = make_vault({"a/Note.md": "x\n", "img/pé.png": b"PNG", "c.canvas": canvas})
+    assert run(root, "mv", "a/Note.md", "b/Renamed.md").exit_code == 0
+    assert run(root, "mv", "img", "media").exit_code == 0
+    assert (root / "c.canvas").read_bytes() == canvas.replace(
+        '"file":"a/Note.md"', '"file":"b/Renamed.md"').replace(
+        '"img/p\\u00e9.png"', '"media/pé.png"').encode()
