@@ -61,3 +61,10 @@ def test_no_fix_when_the_answer_is_not_clear(make_vault):
     assert "fixed 1 finding" in result.output  # Nucler -> Nuclear only (C: A and B score 93)
     assert (root / "a.md").read_text() == "[[Transmitter C]] [[Nuclear]]\n"
     assert (root / "b.md").read_bytes() == before["b.md"]  # both keys: left to the writer
+
+
+def test_one_typo_in_a_short_name_is_fixed(make_vault):
+    """A swap of two letters scores 86 in a seven-letter name: one typo is fixed anyway."""
+    root = make_vault({"Synapse.md": "x", "a.md": "at a [[Synapes]]\n"})
+    assert "fixed 1 finding" in run(root, "check", "--fix").output
+    assert (root / "a.md").read_text() == "at a [[Synapse]]\n"

@@ -225,3 +225,16 @@ def test_a_canvas_file_node_follows_its_file(make_vault):
     assert (root / "c.canvas").read_bytes() == canvas.replace(
         '"file":"a/Note.md"', '"file":"b/Renamed.md"').replace(
         '"img/p\\u00e9.png"', '"media/pé.png"').encode()
+
+
+def test_the_undo_command_moves_it_back(forms, monkeypatch):
+    before = snapshot(forms)
+    monkeypatch.chdir(forms / "Notes")  # inside the vault: paths from here
+    result = run(forms, "mv", "Target Note.md", "../Elsewhere/T.md")
+    undo = result.output.split("undo: ", 1)[1].strip()
+    assert undo == f"vaultgraph --vault {forms} mv ../Elsewhere/T.md 'Target Note.md'"
+    import shlex
+    args = shlex.split(undo)[1:]
+    assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
+    shutil.rmtree(forms / "Elsewhere")
+    assert snapshot(forms) == before

@@ -451,6 +451,26 @@ def vault_path_of(session: Session, text: str) -> str:
     return relative
 
 
+def undo_command(session: Session, dest: str, source: str) -> str:
+    """The command that moves ``dest`` back to ``source`` (vault paths), to be run from
+    the current folder: one line, quoted for a POSIX shell; the paths written as this
+    run reads them (from the current folder when it is inside the vault)."""
+    import os
+    import shlex
+
+    from .places import is_inside
+
+    root = session.root
+    words = ["vaultgraph", "--vault", str(root)]
+    if session.config_dir != ".obsidian":
+        words += ["--config-dir", session.config_dir]
+    if is_inside(Path.cwd(), root):
+        here = os.path.realpath(Path.cwd())
+        top = os.path.realpath(root)
+        dest, source = (os.path.relpath(os.path.join(top, p), here) for p in (dest, source))
+    return " ".join([*map(shlex.quote, words), "mv", shlex.quote(dest), shlex.quote(source)])
+
+
 def move(session: Session, source: str, dest: str, dry_run: bool = False,
          keep_resolution: bool = False) -> "MoveResult":
     """`mv SOURCE DEST`: rename a note, attachment or folder and rewrite the links that
@@ -459,7 +479,6 @@ def move(session: Session, source: str, dest: str, dry_run: bool = False,
     rewritten, or a file changed on disk since it was read.  The index is brought up
     to date with the result in the same run."""
     import os
-    import shlex
 
     from .edits import EditError, MoveResult, apply, moves_for, plan_move
 
@@ -487,9 +506,7 @@ def move(session: Session, source: str, dest: str, dry_run: bool = False,
         shown = exc.problems[:5] + ([f"and {len(exc.problems) - 5} more"]
                                     if len(exc.problems) > 5 else [])
         raise UsageProblem("; ".join([str(exc), *shown])) from None
-    top = Path(root).resolve()
-    undo = " ".join(["vaultgraph", "--vault", shlex.quote(str(top)), "mv",
-                     shlex.quote(str(top / dest_path)), shlex.quote(str(top / source_path))])
+    undo = undo_command(session, dest_path, source_path)
     result = MoveResult(source_path, dest_path, plan, not dry_run, undo)
     if not dry_run and session.use_cache:
         session.close()

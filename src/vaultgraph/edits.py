@@ -206,19 +206,21 @@ def link_text(link: Link, target: str, source: str, resolver: Resolver,
     """The path to write in ``link`` (as decoded: no percent-encoding) so that, from
     the note ``source``, it leads to ``target`` among the files of ``resolver``; None
     when no form does.  The link's own style is kept where it can be (docs/
-    obsidian-rules.md): a relative path (``./``, ``../``) stays relative, a path from
-    the root (``/``) stays one, a path-qualified link keeps at least as many folders
-    (more when fewer would lead elsewhere), a bare name follows ``link_format``
-    (``newLinkFormat``: shortest, relative, absolute); ``.md`` is written when the
-    link wrote it (always for other files)."""
+    obsidian-rules.md, "Renaming and moving"): a relative path (``./``, ``../``) stays
+    relative (``./`` written when it does not start with ``../``), a path from the
+    root (``/``) stays one, a path-qualified link keeps at least as many folders (more
+    when fewer would lead elsewhere), a bare name follows ``link_format``
+    (``newLinkFormat``): ``shortest`` writes the name when it leads to the target from
+    ``source`` (the same-folder rule included), else Obsidian's rule
+    (:func:`shortest_path`); ``relative`` and ``absolute`` as Obsidian writes them.
+    ``.md`` is written when the link wrote it (always for other files)."""
     written = link.path.strip()
     full = target if (not is_note(target) or fold(written).endswith(".md")) \
         else _without_md(target)
     forms: list[str] = []
     if written.startswith(("./", "../")):
-        relative = relative_path(full, source)
-        forms.append("./" + relative if written.startswith("./") and
-                     not relative.startswith("../") else relative)
+        relative = relative_path(full, source)  # (./ kept: without it, a name)
+        forms.append(relative if relative.startswith("../") else "./" + relative)
     elif written.startswith("/"):
         forms.append("/" + full)
     elif "/" in written:
@@ -229,8 +231,8 @@ def link_text(link: Link, target: str, source: str, resolver: Resolver,
         forms.append(relative_path(full, source))
     elif link_format == "absolute":
         forms.append(full)
-    else:
-        forms.append(shortest_path(full, resolver))
+    else:  # the name when it leads there (the same-folder rule too), else Obsidian's
+        forms.extend((full.rsplit("/", 1)[-1], shortest_path(full, resolver)))
     forms.extend((full, "/" + full))  # when the style's forms lead elsewhere
     for form in forms:
         if resolver.resolve(form, source).target == target:
@@ -619,7 +621,8 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
     ``codes``, as a Plan (no renames):
 
     - ``unresolved-link``: a link whose did-you-mean answers hold exactly one scoring at
-      least FIX_CUTOFF is pointed at that note; when the answer is an alias, a wikilink
+      least FIX_CUTOFF, or one typo away (a character added, dropped, changed, or two
+      swapped: rapidfuzz's OSA distance 1, case folded), is pointed at that note; when the answer is an alias, a wikilink
       without one gets it as its text (``[[Alias]]`` -> ``[[Target|Alias]]``);
     - ``unresolved-link``/``missing-attachment`` of a markdown link (or an embed) whose
       file name is that of exactly one file of the vault (the file moved): pointed at it;
@@ -629,6 +632,7 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
     Only the link's path (and an added alias) or the key's name changes.  A finding
     with no safe fix is left as it is."""
     from rapidfuzz import fuzz
+    from rapidfuzz.distance import OSA
 
     codes = set(codes)
     resolver = vault.resolver
@@ -656,8 +660,10 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
             if len(aliased) == 1:  # [[NT]], NT an alias of one note: [[Note|NT]]
                 target, alias = aliased.pop(), link.path.strip()
             else:
+                written = fold(link.path.strip())
                 good = [s for s in finding.suggestions
-                        if fuzz.ratio(fold(link.path), fold(s)) >= FIX_CUTOFF]
+                        if fuzz.ratio(written, fold(s)) >= FIX_CUTOFF
+                        or OSA.distance(written, fold(s)) <= 1]
                 if len(good) != 1:
                     continue
                 named = resolver.by_name.get(fold(good[0]) + ".md", ())
