@@ -238,3 +238,24 @@ def test_the_undo_command_moves_it_back(forms, monkeypatch):
     assert CliRunner().invoke(cli, args, catch_exceptions=False).exit_code == 0
     shutil.rmtree(forms / "Elsewhere")
     assert snapshot(forms) == before
+
+
+def test_a_failure_halfway_puts_every_file_back(forms, monkeypatch):
+    """The rename fails after the links were rewritten: the rewritten files get their
+    old bytes back and the command ends with 2."""
+    before = snapshot(forms)
+
+    def refuse(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "rename", refuse)
+    result = run(forms, "mv", "Notes/Target Note.md", "T.md")
+    assert result.exit_code == 2 and "put back" in result.output
+    assert snapshot(forms) == before
+
+
+def test_the_index_is_up_to_date_after_mv(forms, tmp_path):
+    cache = str(tmp_path / "cache")
+    assert run(forms, "--cache-dir", cache, "mv", "Notes/Target Note.md", "T.md").exit_code == 0
+    figures = json.loads(run(forms, "--cache-dir", cache, "index", "--json").output)
+    assert figures["parsed"] == 0

@@ -570,25 +570,45 @@ def check_unchanged(root: Path, plan: Plan) -> None:
 
 def apply(root: Path, plan: Plan) -> None:
     """Write ``plan``: every file checked unchanged first (ChangedOnDisk: nothing
-    written), then each edited file replaced atomically (mode kept), then the renames
-    (a folder renamed as one; missing parent folders created).  Raises EditError when
-    the plan has problems."""
+    written) and the new folders made, then each edited file replaced atomically (mode
+    kept), then the renames (a folder renamed as one).  Should anything fail on the way
+    (a rename refused, Ctrl-C), the files already written get their old bytes back and
+    the renames made are undone before the error is raised: the vault is left as it
+    was.  Raises EditError when the plan has problems or cannot be written."""
     if plan.problems:
         raise EditError("the plan has problems; nothing was written", plan.problems)
     check_unchanged(root, plan)
-    for path in plan.edits:
-        file = plan.files[path]
-        target = root / path
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-        write_atomic(target, file.encoded(plan.new_text(path)), mode)
-    if plan.folders:
-        for old, new in plan.folders.items():
-            (root / new).parent.mkdir(parents=True, exist_ok=True)
+    moves = plan.folders or plan.renames
+    for new in moves.values():
+        parent = (root / new).parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EditError(f"{new}: its folder cannot be made: {exc.strerror or exc}; "
+                            "nothing was written") from None
+    written: list[str] = []
+    moved: list[tuple[str, str]] = []
+    try:
+        for path in plan.edits:
+            file = plan.files[path]
+            target = root / path
+            mode = stat.S_IMODE(os.stat(target).st_mode)
+            write_atomic(target, file.encoded(plan.new_text(path)), mode)
+            written.append(path)
+        for old, new in moves.items():
+            if os.path.lexists(root / new):
+                raise FileExistsError(f"{new} now exists")
             os.rename(root / old, root / new)
-        return
-    for old, new in plan.renames.items():
-        (root / new).parent.mkdir(parents=True, exist_ok=True)
-        os.rename(root / old, root / new)
+            moved.append((old, new))
+    except BaseException as exc:
+        for old, new in reversed(moved):
+            os.rename(root / new, root / old)
+        for path in written:
+            target = root / path
+            write_atomic(target, plan.files[path].data, stat.S_IMODE(os.stat(target).st_mode))
+        if isinstance(exc, OSError):
+            raise EditError(f"{exc}; every file was put back as it was") from None
+        raise
 
 
 @dataclass
