@@ -68,3 +68,12 @@ def test_one_typo_in_a_short_name_is_fixed(make_vault):
     root = make_vault({"Synapse.md": "x", "a.md": "at a [[Synapes]]\n"})
     assert "fixed 1 finding" in run(root, "check", "--fix").output
     assert (root / "a.md").read_text() == "at a [[Synapse]]\n"
+
+
+def test_select_and_ignore_limit_the_fixes_too(make_vault):
+    root = vault_of(make_vault)
+    before = (root / "a.md").read_bytes()
+    run(root, "check", "--fix", "--select", "deprecated-property")
+    assert (root / "a.md").read_bytes() == before.replace(b"tag: x", b"tags: x")
+    run(root, "check", "--fix", "--ignore", "unresolved-link,missing-attachment")
+    assert (root / "a.md").read_bytes() == before.replace(b"tag: x", b"tags: x")

@@ -529,15 +529,19 @@ def fix_codes(value: str | None) -> list[str]:
 
 
 def fix(session: Session, only: str | None, write: bool, include_excluded: bool,
-        roles: Iterable[str]) -> "Plan":
+        roles: Iterable[str], select: str | None = None, ignore: str | None = None) -> "Plan":
     """`check --fix` (``write``) and `check --diff`: the safe fixes of check's findings
-    (edits.plan_fixes), written atomically after a hash check; the index is brought up
-    to date with them.  UsageProblem (exit 2, nothing written) when a fix cannot be
-    planned or a file changed on disk since it was read."""
+    (edits.plan_fixes) of the codes ``--fix-only`` names (default: every fixable one),
+    within ``--select`` and not ``--ignore`` (as ruff's ``--fix``), written atomically
+    after a hash check; the index is brought up to date with them.  UsageProblem (exit
+    2, nothing written) when a fix cannot be planned or a file changed on disk since it
+    was read."""
     from .edits import EditError, apply, plan_fixes
     from .findings import vault_findings
 
-    codes = fix_codes(only)
+    selected, ignored = check_codes(select), check_codes(ignore)
+    codes = [c for c in fix_codes(only)
+             if (not selected or c in selected) and c not in ignored]
     vault = session.vault()
     found, _ = vault_findings(vault, include_excluded, provenance_config(roles),
                               session.progress())

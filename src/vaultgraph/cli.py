@@ -556,7 +556,7 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
     if fix or diff:
         from .render import fixes_text
 
-        plan = app.fix(session, fix_only, fix, include_excluded, roles)
+        plan = app.fix(session, fix_only, fix, include_excluded, roles, select, ignore)
         click.echo(fixes_text(plan, written=fix), err=fmt != "text", nl=False)
     result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
     if fmt == "json":
