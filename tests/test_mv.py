@@ -260,3 +260,14 @@ def test_the_index_is_up_to_date_after_mv(forms, tmp_path):
     assert run(forms, "--cache-dir", cache, "mv", "Notes/Target Note.md", "T.md").exit_code == 0
     figures = json.loads(run(forms, "--cache-dir", cache, "index", "--json").output)
     assert figures["parsed"] == 0
+
+
+def test_markdown_destinations_with_escapes_entities_and_titles(make_vault):
+    root = make_vault({"x_y.md": "x", "a&b.md": "x", "Note.md": "x", "café.md": "x",
+                       "s.md": '[b](x\\_y.md) [c](a&amp;b.md) [f](Note.md "title") [a](café.md)\n'})
+    for old, new in (("x_y.md", "x y.md"), ("a&b.md", "ab.md"), ("Note.md", "N2.md"),
+                     ("café.md", "thé.md")):
+        result = run(root, "mv", old, new)
+        assert result.exit_code == 0, result.output
+    assert (root / "s.md").read_text() == \
+        '[b](x%20y.md) [c](ab.md) [f](N2.md "title") [a](thé.md)\n'

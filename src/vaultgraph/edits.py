@@ -259,7 +259,7 @@ def path_span(file: TextFile, link: Link) -> tuple[int, int, bool]:
     if link.kind == "canvas":
         raise EditError(f"{where}: links of a canvas are not rewritten yet")
     if link.kind != "markdown":
-        if text.startswith("!", at) and link.kind != "embed" or text.startswith("![[", at):
+        if text.startswith("![[", at):
             at += 1
         written = link.raw.partition("#")[0]
         if not text.startswith("[[", at) or not text.startswith(link.raw, at + 2):
@@ -291,10 +291,17 @@ def path_span(file: TextFile, link: Link) -> tuple[int, int, bool]:
                 end += 1
             destination = text[start:end]
         written = destination.partition("#")[0]
-        if unquote(written).strip() == link.path and destination == link.raw \
-                or (angle and unquote(written).strip() == link.path):
+        if _unescaped(destination) == link.raw:
             return start, start + len(written), angle
     raise EditError(f"{where}: the link ({link.raw}) is not written there")
+
+
+def _unescaped(destination: str) -> str:
+    """A markdown destination as the parser gives it: backslash escapes and character
+    references decoded (CommonMark)."""
+    import html
+
+    return html.unescape(re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", destination))
 
 
 def encoded_path(path: str, link: Link, angle: bool, old: str) -> str | None:
@@ -307,9 +314,9 @@ def encoded_path(path: str, link: Link, angle: bool, old: str) -> str | None:
     if link.kind == "markdown":
         if angle:
             return None if set(path) & set("<>\r\n") else path
-        safe = _URI_SAFE + ("".join({c for c in path if ord(c) > 127})
-                            if any(ord(c) > 127 for c in old) else "")
-        return quote(path, safe=safe)
+        if not any(ord(c) > 127 for c in old):
+            return quote(path, safe=_URI_SAFE)
+        return "".join(c if ord(c) > 127 else quote(c, safe=_URI_SAFE) for c in path)
     if set(path) & _NOT_IN_WIKILINK:
         return None
     if link.kind.startswith("property:") and set(path) & set("\"'\\"):
