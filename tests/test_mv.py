@@ -271,3 +271,10 @@ def test_markdown_destinations_with_escapes_entities_and_titles(make_vault):
         assert result.exit_code == 0, result.output
     assert (root / "s.md").read_text() == \
         '[b](x%20y.md) [c](ab.md) [f](N2.md "title") [a](thé.md)\n'
+
+
+def test_notes_whose_links_were_not_read_are_named(make_vault):
+    root = make_vault({"A.md": "x", "b.md": b"[[A]] \xff\x00 binary"})
+    result = run(root, "mv", "A.md", "C.md")
+    assert result.exit_code == 0
+    assert "not read (too large, unreadable or not parsed): b.md" in result.output

@@ -139,7 +139,9 @@ class Plan:
     """What an edit command will do: ``renames`` (old -> new vault path, files only, in
     path order; ``folders``: the folders renamed, old -> new), ``edits`` per file,
     ``files``: the files read, ``changes``: resolutions the move changes,
-    ``problems``: what could not be planned (the plan is refused when any)."""
+    ``problems``: what could not be planned (the plan is refused when any); ``unread``:
+    notes whose links were not read (too large, unreadable, not parsed in time): a link
+    there is not rewritten."""
 
     renames: dict[str, str] = field(default_factory=dict)
     folders: dict[str, str] = field(default_factory=dict)
@@ -147,6 +149,7 @@ class Plan:
     files: dict[str, TextFile] = field(default_factory=dict)
     changes: list[ResolutionChange] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
 
     def new_text(self, path: str) -> str:
         """The text of ``path`` with its edits made."""
@@ -378,11 +381,16 @@ def plan_move(vault: "Vault", renames: dict[str, str], folders: dict[str, str] |
         planned.setdefault(edge.source, []).append((link, new, why, wanted))
     for path, items in planned.items():
         (_plan_canvas if path.endswith(".canvas") else _plan_file)(vault.root, plan, path, items)
+    plan.unread = sorted({d.path for d in vault.diagnostics if d.code in _UNREAD} | {
+        path for path, note in vault.notes.items()
+        if any(d.code in _UNREAD for d in note.diagnostics)})
     if not plan.problems:
         verify(plan, after)
     return plan
 
 
+# Codes of a note whose links were not read (a link there cannot be rewritten).
+_UNREAD = {"too-large", "parse-timeout", "parse-error", "unreadable-file", "binary-file"}
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _JSON_KEY_END = re.compile(r"\s*:\s*")
 

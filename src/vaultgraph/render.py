@@ -358,6 +358,9 @@ def move_text(data: dict[str, Any], diff: str | None = None) -> str:
         lines.append(f"{change['kind']}: {terminal(change['path'])}:{change['line']}:"
                      f"{change['column']}: {terminal(change['link'])} led to {before}, "
                      f"would lead to {after}; {state}")
+    for path in data["unread"]:
+        lines.append(f"not read (too large, unreadable or not parsed): {terminal(path)}; "
+                     "a link in it is not rewritten")
     if data["written"]:
         lines.append(f"undo: {terminal(data['undo'])}")
     return "\n".join(lines)

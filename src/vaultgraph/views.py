@@ -155,5 +155,6 @@ def move_view(result) -> dict[str, Any]:
             {"path": c.source, "line": c.line, "column": c.column, "link": c.written,
              "kind": c.kind, "before": c.before, "after": c.after, "rewritten": c.rewritten}
             for c in plan.changes],
+        "unread": list(plan.unread),
         "undo": result.undo,
     }
