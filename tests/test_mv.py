@@ -278,3 +278,15 @@ def test_notes_whose_links_were_not_read_are_named(make_vault):
     result = run(root, "mv", "A.md", "C.md")
     assert result.exit_code == 0
     assert "not read (too large, unreadable or not parsed): b.md" in result.output
+
+
+def test_a_file_changed_after_the_index_read_it_is_refused(forms):
+    """The links' places come from the index: a file whose bytes differ from those the
+    index read is not edited (the move is refused)."""
+    import vaultgraph
+    from vaultgraph.edits import plan_move
+
+    with vaultgraph.load(forms) as vault:
+        (forms / "Index.md").write_text("x [[Notes/Target Note]]\n")
+        plan = plan_move(vault, {"Notes/Target Note.md": "T2.md"})
+    assert "Index.md: changed on disk since it was read" in plan.problems

@@ -384,6 +384,7 @@ def plan_move(vault: "Vault", renames: dict[str, str], folders: dict[str, str] |
     plan.unread = sorted({d.path for d in vault.diagnostics if d.code in _UNREAD} | {
         path for path, note in vault.notes.items()
         if any(d.code in _UNREAD for d in note.diagnostics)})
+    read_as_indexed(vault, plan)
     if not plan.problems:
         verify(plan, after)
     return plan
@@ -473,6 +474,16 @@ def _plan_file(root: Path, plan: Plan, path: str, items: list[tuple]) -> None:
                               target))
     if not edits:
         del plan.edits[path]
+
+
+def read_as_indexed(vault: "Vault", plan: Plan) -> None:
+    """A problem for each file of ``plan`` whose bytes differ from those the index read
+    (the links' places came from there): it changed on disk since it was read."""
+    from .answers import file_sha1
+
+    for path, file in plan.files.items():
+        if file_sha1(vault.connection, path) not in (None, file.sha1):
+            plan.problems.append(f"{path}: changed on disk since it was read")
 
 
 def verify(plan: Plan, after: Resolver) -> None:
@@ -720,6 +731,7 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
         _plan_file(vault.root, plan, path, items)
     for finding in keys:
         _plan_key(vault, plan, finding)
+    read_as_indexed(vault, plan)
     if not plan.problems:
         verify(plan, resolver)
     return plan
