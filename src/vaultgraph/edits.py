@@ -707,17 +707,20 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
                 target, alias = aliased.pop(), link.path.strip()
             else:
                 written = fold(link.path.strip())
-                good = [s for s in finding.suggestions
-                        if fuzz.ratio(written, fold(s)) >= FIX_CUTOFF
-                        or OSA.distance(written, fold(s)) <= 1]
+                # An answer is a name or an alias, or "Name|alias" (a note and the alias
+                # of it closest to the text): scored on what the writer would have typed.
+                good = [answer for answer in finding.suggestions
+                        if fuzz.ratio(written, fold(_typed(answer))) >= FIX_CUTOFF
+                        or OSA.distance(written, fold(_typed(answer))) <= 1]
                 if len(good) != 1:
                     continue
-                named = resolver.by_name.get(fold(good[0]) + ".md", ())
-                aliased = set(vault.alias_index.get(fold(good[0]), ()))
+                name, bar, alias_of = good[0].partition("|")
+                named = resolver.by_name.get(fold(name) + ".md", ())
+                aliased = set(vault.alias_index.get(fold(name), ())) if not bar else set()
                 if len(named) == 1 and not aliased:
-                    target = named[0]
+                    target, alias = named[0], alias_of or None
                 elif len(aliased) == 1 and not named:
-                    target, alias = aliased.pop(), good[0]
+                    target, alias = aliased.pop(), name
                 else:
                     continue
         if target is None:
@@ -735,6 +738,11 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
     if not plan.problems:
         verify(plan, resolver)
     return plan
+
+
+def _typed(answer: str) -> str:
+    """What a did-you-mean answer offers to type: ``Name|alias`` -> ``alias``."""
+    return answer.partition("|")[2] or answer
 
 
 def _plan_key(vault: "Vault", plan: Plan, finding) -> None:
