@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from .vault import Vault
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # markdown-it's line breaks (parse._normalise)
+_TEXT_KINDS = ("link", "embed", "markdown", "canvas")  # the others: property links
 # Characters a wikilink's path cannot hold (Obsidian refuses them in file names).
 _NOT_IN_WIKILINK = set("[]|#^\n\r")
 # Safe unescaped in a markdown link destination as Obsidian writes one (encodeURI's set,
@@ -322,7 +323,7 @@ def encoded_path(path: str, link: Link, angle: bool, old: str) -> str | None:
         return "".join(c if ord(c) > 127 else quote(c, safe=_URI_SAFE) for c in path)
     if set(path) & _NOT_IN_WIKILINK:
         return None
-    if link.kind.startswith("property:") and set(path) & set("\"'\\"):
+    if link.kind not in _TEXT_KINDS and set(path) & set("\"'\\"):  # a property link
         return None
     return path
 
