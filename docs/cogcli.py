@@ -45,13 +45,15 @@ def _cache() -> str:
     return _CACHE[0]
 
 
-def _invoke(args: list[str]) -> tuple[str, int]:
-    """What ``vaultgraph ARGS`` prints (stdout, then stderr) and its exit code."""
+def _invoke(args: list[str], root: Path = ROOT, cache: str | None = None) -> tuple[str, int]:
+    """What ``vaultgraph ARGS`` prints (stdout, then stderr) and its exit code, run from
+    ``root`` with the index in ``cache`` (default: the run's)."""
     where = os.getcwd()
-    os.chdir(ROOT)
+    os.chdir(root)
+    cache = cache or (_CACHE[0] if _CACHE else None)
     try:
         result = CliRunner().invoke(
-            cli, ["--cache-dir", _CACHE[0], *args] if _CACHE else args,
+            cli, ["--cache-dir", cache, *args] if cache else args,
             env={"VAULTGRAPH_VAULT": None, "VAULTGRAPH_NO_CACHE": None,
                  "VAULTGRAPH_CACHE_DIR": None, "COLUMNS": None},
             catch_exceptions=False)
@@ -71,11 +73,24 @@ def run(command: str, code: int | None = None) -> str:
     return text.rstrip("\n")
 
 
-def console(command: str, code: int | None = None) -> None:
-    """A ``console`` block: the command as typed, then what it prints."""
+def on_a_copy(command: str, code: int | None = None) -> str:
+    """:func:`run` for a command that writes into the vault (``mv``, ``check --fix``):
+    run on a copy of ``notes/`` in a temporary folder, with an index of its own, so the
+    sample vault is never changed."""
+    with tempfile.TemporaryDirectory(prefix="vaultgraph-docs-") as folder:
+        shutil.copytree(ROOT / "notes", Path(folder) / "notes")
+        text, status = _invoke(shlex.split(command), Path(folder), str(Path(folder) / "cache"))
+    if code is not None and status != code:
+        raise AssertionError(f"vaultgraph {command} exited {status}, not {code}:\n{text}")
+    return text.rstrip("\n")
+
+
+def console(command: str, code: int | None = None, writes: bool = False) -> None:
+    """A ``console`` block: the command as typed, then what it prints (``writes``: a
+    command that changes the vault, run on a copy of it: :func:`on_a_copy`)."""
     cog.outl("```console")
     cog.outl(f"$ vaultgraph {command}")
-    cog.outl(run(command, code))
+    cog.outl(on_a_copy(command, code) if writes else run(command, code))
     cog.outl("```")
 
 

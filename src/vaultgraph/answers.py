@@ -450,3 +450,10 @@ def broken_links(connection: sqlite3.Connection, visible) -> list[tuple[str, Lin
                 "SELECT source, linkpath, raw, line, col, kind, context, embed FROM edges "
                 "WHERE target IS NULL ORDER BY source, seq")
             if visible(source)]
+
+
+def file_sha1(connection: sqlite3.Connection, path: str) -> str | None:
+    """The SHA-1 (hex) of the bytes the index last read of ``path``; None when it has no
+    row (edits.py compares it with the file it is about to edit)."""
+    row = connection.execute("SELECT sha1 FROM files WHERE path = ?", (path,)).fetchone()
+    return row[0] if row else None

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .check import CheckResult
+    from .edits import MoveResult, Plan
     from .model import TagInfo
     from .provenance import ClaimTree, Dependent, ProvenanceConfig
     from .queries import Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation, Stats, Wanted
@@ -578,3 +579,137 @@ def check(session: Session, select: str | None, ignore: str | None, unresolved: 
 def check_outcome(result: "CheckResult") -> Outcome:
     """Errors end `check` with FINDINGS; warnings do not."""
     return Outcome.FINDINGS if result.errors else Outcome.OK
+
+
+def vault_path_of(session: Session, text: str) -> str:
+    """A SOURCE or DEST argument -> its vault path (POSIX, relative to the vault).  A
+    relative argument is taken from the current folder when that is inside the vault,
+    else from the vault's folder.  UsageProblem when it lies outside the vault, is the
+    vault itself, or is inside its configuration folder."""
+    import os
+
+    from .places import is_inside
+
+    root = os.path.realpath(session.root)
+    given = Path(text)
+    if not given.is_absolute():
+        base = Path.cwd() if is_inside(Path.cwd(), root) else Path(root)
+        given = base / given
+    parent = os.path.realpath(os.path.abspath(given.parent))
+    full = os.path.join(parent, given.name) if given.name not in ("", ".", "..") \
+        else os.path.realpath(given)
+    relative = os.path.relpath(full, root)
+    if relative == "." or relative.startswith(".." + os.sep) or relative == ".." \
+            or not is_inside(parent, root):
+        raise UsageProblem(f"{text}: outside the vault ({session.root})")
+    relative = relative.replace(os.sep, "/")
+    if relative.split("/")[0] == session.config_dir:
+        raise UsageProblem(f"{text}: inside the vault's {session.config_dir} folder")
+    return relative
+
+
+def undo_command(session: Session, dest: str, source: str) -> str:
+    """The command that moves ``dest`` back to ``source`` (vault paths), to be run from
+    the current folder: one line, quoted for a POSIX shell; the paths written as this
+    run reads them (from the current folder when it is inside the vault)."""
+    import os
+    import shlex
+
+    from .places import is_inside
+
+    root = session.root
+    words = ["vaultgraph", "--vault", str(root)]
+    if session.config_dir != ".obsidian":
+        words += ["--config-dir", session.config_dir]
+    if is_inside(Path.cwd(), root):
+        here = os.path.realpath(Path.cwd())
+        top = os.path.realpath(root)
+        dest, source = (os.path.relpath(os.path.join(top, p), here) for p in (dest, source))
+    return " ".join([*map(shlex.quote, words), "mv", shlex.quote(dest), shlex.quote(source)])
+
+
+def move(session: Session, source: str, dest: str, dry_run: bool = False,
+         keep_resolution: bool = False) -> "MoveResult":
+    """`mv SOURCE DEST`: rename a note, attachment or folder and rewrite the links that
+    led to it (edits.plan_move).  UsageProblem (exit 2, nothing written) when SOURCE is
+    outside the vault or not a file or folder of it, DEST exists, a link cannot be
+    rewritten, or a file changed on disk since it was read.  The index is brought up
+    to date with the result in the same run."""
+    import os
+
+    from .edits import EditError, MoveResult, apply, moves_for, plan_move
+
+    source_path, dest_path = vault_path_of(session, source), vault_path_of(session, dest)
+    vault = session.vault()
+    root = vault.root
+    files = set(vault.files)
+    folder = source_path.rstrip("/") + "/"
+    if source_path not in files and not any(p.startswith(folder) for p in vault.files):
+        problem = "not found" if not os.path.lexists(root / source_path) \
+            else "not a file or folder vaultgraph reads"
+        raise UsageProblem(f"{source}: {problem} in the vault")
+    if os.path.lexists(root / dest_path) or dest_path in files:
+        raise UsageProblem(f"{dest}: already exists; nothing was moved")
+    if (dest_path + "/").startswith(folder):
+        raise UsageProblem(f"{dest}: inside {source}; nothing was moved")
+    renames, folders = moves_for(vault, source_path, dest_path)
+    try:
+        plan = plan_move(vault, renames, folders, keep_resolution)
+        if plan.problems:
+            raise EditError("links that cannot be rewritten; nothing was moved", plan.problems)
+        if not dry_run:
+            apply(root, plan)
+    except EditError as exc:
+        shown = exc.problems[:5] + ([f"and {len(exc.problems) - 5} more"]
+                                    if len(exc.problems) > 5 else [])
+        raise UsageProblem("; ".join([str(exc), *shown])) from None
+    undo = undo_command(session, dest_path, source_path)
+    result = MoveResult(source_path, dest_path, plan, not dry_run, undo)
+    if not dry_run and session.use_cache:
+        session.close()
+        session.vault()  # the index brought up to date now: the next query is warm
+    return result
+
+
+def fix_codes(value: str | None) -> list[str]:
+    """``--fix-only a,b`` -> the codes (all fixable ones when None); UsageProblem naming
+    codes that have no fix."""
+    from .edits import FIXABLE
+
+    if value is None:
+        return list(FIXABLE)
+    codes = [c.strip() for c in value.split(",") if c.strip()]
+    unknown = [c for c in codes if c not in FIXABLE]
+    if unknown:
+        raise UsageProblem(f"no fix for: {', '.join(unknown)}; fixable: {', '.join(FIXABLE)}")
+    return codes
+
+
+def fix(session: Session, only: str | None, write: bool, include_excluded: bool,
+        roles: Iterable[str], select: str | None = None, ignore: str | None = None) -> "Plan":
+    """`check --fix` (``write``) and `check --diff`: the safe fixes of check's findings
+    (edits.plan_fixes) of the codes ``--fix-only`` names (default: every fixable one),
+    within ``--select`` and not ``--ignore`` (as ruff's ``--fix``), written atomically
+    after a hash check; the index is brought up to date with them.  UsageProblem (exit
+    2, nothing written) when a fix cannot be planned or a file changed on disk since it
+    was read."""
+    from .edits import EditError, apply, plan_fixes
+    from .findings import vault_findings
+
+    selected, ignored = check_codes(select), check_codes(ignore)
+    codes = [c for c in fix_codes(only)
+             if (not selected or c in selected) and c not in ignored]
+    vault = session.vault()
+    found, _ = vault_findings(vault, include_excluded, provenance_config(roles),
+                              session.progress())
+    try:
+        plan = plan_fixes(vault, found, codes)
+        if plan.problems:
+            raise EditError("fixes that cannot be made; nothing was written", plan.problems)
+        if write and plan.edits:
+            apply(vault.root, plan)
+    except EditError as exc:
+        raise UsageProblem("; ".join([str(exc), *exc.problems[:5]])) from None
+    if write and plan.edits:
+        session.close()  # the findings that follow are those of the files as fixed
+    return plan

@@ -629,12 +629,18 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
 @click.option("--commented", type=click.Choice(["error", "warning", "ignore"]),
               default="warning", show_default=True,
               help="Highest severity of findings on links inside %%comments%%.")
+@click.option("--fix", "fix", is_flag=True,
+              help="Apply the safe fixes (docs/cli.md), then report what is left.")
+@click.option("--fix-only", metavar="CODE,...",
+              help="With --fix or --diff: fix only these codes.")
+@click.option("--diff", "diff", is_flag=True,
+              help="Print the fixes --fix would make as a unified diff; write nothing.")
 @excluded_option
 @role_option
 @click.pass_obj
 def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore: str | None,
-          unresolved: str, commented: str, include_excluded: bool,
-          roles: tuple[str, ...]) -> None:
+          unresolved: str, commented: str, fix: bool, fix_only: str | None, diff: bool,
+          include_excluded: bool, roles: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
@@ -648,6 +654,15 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
     if as_json and fmt == "github":
         fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
     fmt = "json" if as_json else fmt
+    if fix and diff:
+        fail("--fix writes, --diff does not: give one of them", EXIT_USAGE)
+    if fix_only and not (fix or diff):
+        fail("--fix-only goes with --fix or --diff", EXIT_USAGE)
+    if fix or diff:
+        from .render import fixes_text
+
+        plan = app.fix(session, fix_only, fix, include_excluded, roles, select, ignore)
+        click.echo(fixes_text(plan, written=fix), err=fmt != "text", nl=False)
     result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
     if fmt == "json":
         from .views import check_view
@@ -662,6 +677,36 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
         else:
             render.check_text(console(), result, show)
     sys.exit(EXIT_CODES[app.check_outcome(result)])
+
+
+@cli.command(name="mv")
+@click.argument("source")
+@click.argument("dest")
+@click.option("--dry-run", "-n", is_flag=True,
+              help="Print a unified diff of every file it would change; write nothing.")
+@click.option("--keep-resolution", is_flag=True,
+              help="Also rewrite links the move would capture or release, to keep their target.")
+@json_option
+@click.pass_obj
+def mv(session: Session, source: str, dest: str, dry_run: bool, keep_resolution: bool,
+       as_json: bool) -> None:
+    """Move or rename SOURCE (a note, attachment or folder) to DEST and rewrite every
+    link that led to it, by Obsidian's rules and link settings.
+
+    Refuses (exit 2, nothing written) when DEST exists, SOURCE is outside the vault,
+    a link cannot be rewritten or a file changed on disk since it was read. Prints
+    what changed and a one-line undo command. Relative paths are taken from the
+    current folder when it is inside the vault, else from the vault's folder.
+    """
+    from .render import move_text
+    from .views import move_view
+
+    result = app.move(session, source, dest, dry_run, keep_resolution)
+    data = move_view(result)
+    if as_json:
+        emit_json(data)
+    else:
+        click.echo(move_text(data, result.plan.diff() if dry_run else None))
 
 
 def main() -> None:

@@ -96,11 +96,15 @@ def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) ->
 
 @dataclass
 class VaultConfig:
-    """The settings of ``<config dir>/app.json`` that change what vaultgraph reports."""
+    """The settings of ``<config dir>/app.json`` that change what vaultgraph reports
+    (``userIgnoreFilters``) or writes (``newLinkFormat``: ``shortest``, ``relative`` or
+    ``absolute``, Obsidian's default shortest; ``useMarkdownLinks``, default false)."""
 
     config_dir: str = ".obsidian"
     ignore_filters: list[str] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    new_link_format: str = "shortest"
+    use_markdown_links: bool = False
 
     def __post_init__(self) -> None:
         self._prefixes: dict[int, set[str]] = {}  # length -> the prefixes of that length
@@ -228,9 +232,13 @@ def load_config(root: Path, config_dir: str = ".obsidian") -> VaultConfig:
         if not isinstance(settings, dict):
             settings = {}
         filters = settings.get("userIgnoreFilters") or []
+        link_format = settings.get("newLinkFormat")
         return VaultConfig(
             config_dir,
             [f for f in filters if isinstance(f, str)] if isinstance(filters, list) else [],
+            new_link_format=link_format if link_format in ("shortest", "relative", "absolute")
+            else "shortest",
+            use_markdown_links=settings.get("useMarkdownLinks") is True,
         )
     return VaultConfig(config_dir, diagnostics=[Diagnostic(where, line, column, WARNING,
                                                            "invalid-config", problem)])

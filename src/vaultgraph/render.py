@@ -365,3 +365,50 @@ def explain(console: Console, data: dict[str, Any]) -> None:
         where = f"  line {item['line']}, column {item['column']}" if item["line"] else ""
         _line(console, ("not a link", "bold"), (where, "dim"))
         _line(console, "  problem:   ", (f"{item['message']} [{item['code']}]", "red"))
+
+
+def move_text(data: dict[str, Any], diff: str | None = None) -> str:
+    """`mv` for people, from views.move_view (vault text escaped for the terminal);
+    with ``diff`` (a dry run), the unified diff first."""
+    lines = [] if diff is None else [terminal(line) for line in diff.splitlines()]
+    verb = "moved" if data["written"] else "would move"
+    renamed = data["renamed"]
+    lines.append(f"{verb} {terminal(data['source'])} -> {terminal(data['dest'])}"
+                 + (f" ({_count(len(renamed), 'file')})" if len(renamed) != 1 else ""))
+    edits = data["edits"]
+    files = len({edit["path"] for edit in edits})
+    lines.append(f"{'rewrote' if data['written'] else 'would rewrite'} "
+                 f"{_count(len(edits), 'link')} in {_count(files, 'file')}")
+    if diff is None:
+        for edit in edits:
+            lines.append(f"  {terminal(edit['path'])}:{edit['line']}:{edit['column']}: "
+                         f"{terminal(edit['old'])} -> {terminal(edit['new'])}")
+    for change in data["resolution_changes"]:
+        after = terminal(change["after"]) if change["after"] else "nowhere"
+        before = terminal(change["before"]) if change["before"] else "nowhere"
+        state = ("rewritten to keep its target" if change["rewritten"]
+                 else "not rewritten (--keep-resolution keeps its target)")
+        lines.append(f"{change['kind']}: {terminal(change['path'])}:{change['line']}:"
+                     f"{change['column']}: {terminal(change['link'])} led to {before}, "
+                     f"would lead to {after}; {state}")
+    for path in data["unread"]:
+        lines.append(f"not read (too large, unreadable or not parsed): {terminal(path)}; "
+                     "a link in it is not rewritten")
+    if data["written"]:
+        lines.append(f"undo: {terminal(data['undo'])}")
+    return "\n".join(lines)
+
+
+def fixes_text(plan, written: bool) -> str:
+    """`check --fix`/`--diff`: the diff of the fixes (``--diff``) or one line per fix
+    made, then a count; vault text escaped for the terminal."""
+    edits = [edit for path in sorted(plan.edits)
+             for edit in sorted(plan.edits[path], key=lambda e: e.start)]
+    if written:
+        lines = [f"{terminal(e.path)}:{e.line}:{e.column}: fixed {terminal(e.old)} -> "
+                 f"{terminal(e.new)}" for e in edits]
+    else:
+        lines = [terminal(line) for line in plan.diff().splitlines()]
+    lines.append(f"{'fixed' if written else 'would fix'} {_count(len(edits), 'finding')} "
+                 f"in {_count(len(plan.edits), 'file')}")
+    return "\n".join(lines) + "\n"

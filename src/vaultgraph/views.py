@@ -269,3 +269,25 @@ def explain_view(found: "Explanation") -> dict[str, Any]:
     reports it; line and column are None for text typed on the command line."""
     return {"links": [explained_json(item) for item in found.links],
             "would_be_links": [would_be_json(row) for row in found.would_be]}
+
+
+def edit_row(edit) -> dict[str, Any]:
+    """An edits.Edit as `mv --json` and `check --fix --json` list it."""
+    return {"path": edit.path, "line": edit.line, "column": edit.column, "old": edit.old,
+            "new": edit.new, "why": edit.why}
+
+
+def move_view(result) -> dict[str, Any]:
+    """`mv --json` (docs/cli.md): an edits.MoveResult as data."""
+    plan = result.plan
+    return {
+        "source": result.source, "dest": result.dest, "written": result.written,
+        "renamed": [{"from": old, "to": new} for old, new in plan.renames.items()],
+        "edits": [edit_row(edit) for edit in result.edits],
+        "resolution_changes": [
+            {"path": c.source, "line": c.line, "column": c.column, "link": c.written,
+             "kind": c.kind, "before": c.before, "after": c.after, "rewritten": c.rewritten}
+            for c in plan.changes],
+        "unread": list(plan.unread),
+        "undo": result.undo,
+    }
