@@ -509,6 +509,23 @@ class Index:
         with write_transaction(self.connection):
             yield self.connection
 
+    def snapshot(self, stats: FileStats) -> bool:
+        """Begin a read transaction (ended by :meth:`close`) over the index as this
+        run's :meth:`update` left it, so that every later answer reads one state, with
+        the files ``stats`` lists, whatever other runs write meanwhile (WAL: they are
+        not held up).  False, and no transaction, when another run has changed the
+        index since (then update again)."""
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            if generation(connection) == self.generation or self.is_fresh(stats):
+                return True
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("ROLLBACK")
+        return False
+
     def clear(self) -> None:
         self.close()
         self._discard()
@@ -692,13 +709,18 @@ def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) 
     raise AssertionError("unreachable")
 
 
+SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway index is used
+
+
 def open_updated(root: Path, location: Path, stats: FileStats,
                  progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
                  keep: dict[str, Note] | None = None) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
-    (``stats``); the caller closes it.  The notes parsed go into ``keep``.  None when it
-    cannot be used or written now (locked by another run for too long, a folder not
-    writable or not this user's).  An index found damaged while it is brought up to
+    (``stats``), its connection left in a read transaction over that state
+    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``.
+    None when it cannot be used or written now (locked by another run for too long, a
+    folder not writable or not this user's, changed by other runs as often as it was
+    brought up to date).  An index found damaged while it is brought up to
     date (DamagedIndex, or rows of another shape than written) is discarded and made
     anew, once; damage found in the new one is raised."""
     index = Index(location)
@@ -708,8 +730,13 @@ def open_updated(root: Path, location: Path, stats: FileStats,
         index.open()
         try:
             with gc_paused():
-                if index.connection is not None and index.update(root, stats, progress, keep):
-                    return index
+                for _ in range(SNAPSHOT_TRIES):
+                    if index.connection is None or not index.update(root, stats, progress, keep):
+                        break
+                    if index.snapshot(stats):
+                        return index
+                    if keep is not None:  # parsed before the other run's update: older
+                        keep.clear()
             index.close()
             return None
         except (DamagedIndex, *ROW_ERRORS):

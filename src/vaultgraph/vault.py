@@ -46,6 +46,35 @@ class VaultError(Exception):
     of it can be made (not even a throwaway one)."""
 
 
+class VaultClosed(VaultError):
+    """A closed :class:`Vault` was asked something its index answers."""
+
+
+class _OpenIndex:
+    """The connection a Vault and its notes read the index through: once closed
+    (``Vault.close``, or when neither the Vault nor its notes are left), a statement
+    raises VaultClosed rather than sqlite3's ProgrammingError.  Closing it closes the
+    index and removes a throwaway one's folder."""
+
+    def __init__(self, index: "Index", throwaway: Path | None):
+        self.index, self.throwaway = index, throwaway
+        # Held by the Vault and by its notes, not holding them: no cycle, so a Vault
+        # dropped without close() is closed as soon as nothing refers to it or its notes.
+        self.close = weakref.finalize(self, _close, index, throwaway)
+
+    def _live(self) -> sqlite3.Connection:
+        connection = self.index.connection
+        if connection is None:
+            raise VaultClosed("the vault is closed (Vault.close): load it again to read it")
+        return connection
+
+    def execute(self, sql: str, parameters: Iterable = ()) -> sqlite3.Cursor:
+        return self._live().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable) -> sqlite3.Cursor:
+        return self._live().executemany(sql, parameters)
+
+
 # Not frozen: one is made per link (800,000 at 100k notes), and a frozen one takes three
 # times as long to make.
 @dataclass(slots=True)
@@ -84,11 +113,10 @@ class StoredNotes(Mapping):
     index on first use (or taken from ``parsed``, the notes parsed in this run).  A
     path listed with no row means the index is damaged: DamagedIndex."""
 
-    def __init__(self, connection: sqlite3.Connection, paths: list[str], parsed: dict[str, Note],
-                 owner: object = None):
-        # ``owner``: kept alive while the notes are (the Vault: it closes the index when
-        # it goes, and ``load(root).notes[path]`` must still read it).
-        self.connection, self.paths, self.owner = connection, paths, owner
+    def __init__(self, connection: "sqlite3.Connection | _OpenIndex", paths: list[str],
+                 parsed: dict[str, Note]):
+        # (an _OpenIndex stays open while the notes are: ``load(root).notes[path]`` reads it)
+        self.connection, self.paths = connection, paths
         self.loaded = {path: parsed[path] for path in paths if path in parsed} if parsed else {}
         self._members: set[str] | None = None
         self._all = False
@@ -177,7 +205,11 @@ class Vault:
         in doing so; ``throwaway``: the temporary folder of a throwaway index."""
         self.root, self._listing, self._index = root, listing, index
         self.config: VaultConfig = listing.config
-        self.connection: sqlite3.Connection = index.connection  # type: ignore[assignment]
+        self._open = _OpenIndex(index, throwaway)
+        # Every answer of this Vault reads the index through it (answers.py: SQL), in the
+        # read transaction load() began: one snapshot of the index, whatever other runs
+        # write meanwhile.
+        self.connection: sqlite3.Connection = self._open  # type: ignore[assignment]
         stats = listing.stats
         if parsed and index.generation is not None:
             from .index import generation
@@ -185,19 +217,19 @@ class Vault:
             if generation(self.connection) != index.generation:
                 parsed = {}  # another run has changed the index since this one did
         parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, stats.notes, parsed, self)
+        self.notes = StoredNotes(self.connection, stats.notes, parsed)
         # The links of the .canvas files (canvas.py): files, not notes, but their links count.
         self.canvases = StoredNotes(self.connection,
-                                    [p for p in stats.sources if is_canvas(p)], parsed, self)
+                                    [p for p in stats.sources if is_canvas(p)], parsed)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
-        self._finalizer = weakref.finalize(self, _close, index, throwaway)
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
-        """Close the index (and remove a throwaway one); the Vault answers nothing after."""
-        self._finalizer()
+        """Close the index (and remove a throwaway one); the Vault answers nothing after:
+        what its index answers raises VaultClosed (a VaultError)."""
+        self._open.close()
 
     def __enter__(self) -> "Vault":
         return self
