@@ -313,6 +313,8 @@ def _rows(connection: sqlite3.Connection, paths: list[str] | None):
 class Index:
     """Parsed notes of one vault, kept between runs."""
 
+    kept = True  # a database file other runs may open (MemoryIndex: not)
+
     def __init__(self, location: Path):
         self.location = location
         self.connection: sqlite3.Connection | None = None
@@ -536,6 +538,27 @@ class Index:
             self.connection = None
 
 
+class MemoryIndex(Index):
+    """A throwaway index in memory alone, for when no temporary folder can be written
+    (none usable, a full disk): nothing of it is on disk, nor kept (``location`` names
+    no file; the did-you-mean answers and check's findings are not kept either)."""
+
+    kept = False
+
+    def __init__(self) -> None:
+        super().__init__(Path(":memory:"))
+
+    def open(self) -> None:
+        if self.connection is None:
+            try:
+                self.connection = self._connect()
+            except (sqlite3.Error, DamagedIndex):
+                self.connection = None
+
+    def _discard(self) -> None:
+        self.stats["rebuilt"] = True  # (closing it was discarding it)
+
+
 def _count(connection: sqlite3.Connection, key: str) -> str:
     """Add one to the counter in meta ``key``; its new value."""
     connection.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT (key) "
@@ -712,7 +735,7 @@ def healed(location: Path, answer: Callable[[Index], T], rebuild: bool = False) 
 SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway index is used
 
 
-def open_updated(root: Path, location: Path, stats: FileStats,
+def open_updated(root: Path, location: Path | None, stats: FileStats,
                  progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
                  keep: dict[str, Note] | None = None) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
@@ -720,10 +743,10 @@ def open_updated(root: Path, location: Path, stats: FileStats,
     (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``.
     None when it cannot be used or written now (locked by another run for too long, a
     folder not writable or not this user's, changed by other runs as often as it was
-    brought up to date).  An index found damaged while it is brought up to
+    brought up to date).  ``location`` None: a new index in memory (:class:`MemoryIndex`).  An index found damaged while it is brought up to
     date (DamagedIndex, or rows of another shape than written) is discarded and made
     anew, once; damage found in the new one is raised."""
-    index = Index(location)
+    index = Index(location) if location is not None else MemoryIndex()
     if rebuild:
         index.clear()
     for attempt in (1, 2):

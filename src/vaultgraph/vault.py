@@ -245,7 +245,7 @@ class Vault:
     @property
     def throwaway(self) -> bool:
         """Whether the index is a throwaway one, made for this Vault alone."""
-        return self._throwaway is not None
+        return self._throwaway is not None or not self._index.kept
 
     # -- files ----------------------------------------------------------------
     @cached_property
@@ -504,22 +504,28 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
 
 def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
                parsed: dict[str, Note]) -> Vault:
-    """A Vault over a new index in a private temporary folder; ``parsed`` receives the
-    notes parsed."""
+    """A Vault over a new index in a private temporary folder -- or, when none can be
+    made or written (no usable temporary folder, a full disk), in memory; ``parsed``
+    receives the notes parsed."""
     import tempfile
 
     from .index import open_updated
 
     try:
-        folder = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
-    except OSError as exc:
-        raise VaultError(f"cannot make a temporary index: {exc.strerror or exc}") from None
-    try:
-        index = open_updated(root, folder / "index.sqlite", listing.stats, progress, keep=parsed)
-    except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
+        folder: Path | None = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
+    except OSError:
+        folder = None
+    if folder is not None:
+        try:
+            index = open_updated(root, folder / "index.sqlite", listing.stats, progress,
+                                 keep=parsed)
+        except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        if index is not None:
+            return Vault(root, listing, index, parsed, throwaway=folder)
         shutil.rmtree(folder, ignore_errors=True)
-        raise
+    index = open_updated(root, None, listing.stats, progress, keep=parsed)
     if index is None:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise VaultError(f"cannot write a temporary index in {folder.parent}")
-    return Vault(root, listing, index, parsed, throwaway=folder)
+        raise VaultError("cannot make a temporary index, not even in memory")
+    return Vault(root, listing, index, parsed)
