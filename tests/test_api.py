@@ -121,3 +121,24 @@ def test_a_vault_reads_one_state_of_a_kept_index(tmp_path):
         assert vault.link_ends()[0] == sorted(["A.md", *(f"N{i}.md" for i in range(1, 31))])
     with vaultgraph.load(root, cache=True, cache_dir=cache) as vault:
         assert len(vault.backlinks("A.md")) == 28
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_vault_is_read_from_many_threads(tmp_path, cache):
+    """Threads of a pool asking one Vault get what asking it in turn gets (not
+    sqlite3's "objects created in a thread can only be used in that same thread")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = tmp_path / "v"
+    _linked_vault(root, 80)
+
+    def ask(vault, path):
+        return ([e.source for e in vault.backlinks(path)], vault.notes[path].links[-1].path,
+                vault.note(path[:-3]).path, sorted(vault.tags()))
+
+    with vaultgraph.load(root, cache=cache, cache_dir=tmp_path / "c") as vault:
+        paths = [p for p in vault.notes if p != "A.md"]
+        expected = [ask(vault, path) for path in paths]
+    with vaultgraph.load(root, cache=cache, cache_dir=tmp_path / "c") as vault:
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(lambda path: ask(vault, path), paths)) == expected

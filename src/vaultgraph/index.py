@@ -175,10 +175,13 @@ class GuardedConnection(sqlite3.Connection):
 def connect(location: Path, create: bool = True) -> GuardedConnection:
     """A connection to the index at ``location`` (autocommit; waits up to 15 s for a lock).
     With ``create`` False, an index that does not exist is not created (sqlite3.Error):
-    only Index.open creates one, in a folder of ours (places.py)."""
+    only Index.open creates one, in a folder of ours (places.py).  Usable from any
+    thread when SQLite is built serialized (``sqlite3.threadsafety`` 3, as Python's
+    builds are): a Vault can be read from a thread pool, and its connection only reads."""
     target = location if create else Path(location).absolute().as_uri() + "?mode=rw"
     return sqlite3.connect(target, uri=not create, timeout=15, isolation_level=None,
-                           factory=GuardedConnection)  # type: ignore[return-value]
+                           factory=GuardedConnection,
+                           check_same_thread=sqlite3.threadsafety < 3)  # type: ignore[return-value]
 
 
 def _digest(root: Path, path: str) -> str | None:
