@@ -82,6 +82,27 @@ def test_answers_from_a_throwaway_index(tmp_path):
     assert not folder.exists()  # removed with the session
 
 
+@pytest.mark.parametrize("command", [["backlinks", "Neuron", "--json"], ["check", "--format", "json"],
+                                     ["stats", "--json"]])
+def test_no_writable_temporary_folder_means_an_index_in_memory(tmp_path, monkeypatch, command):
+    """--no-cache with no temporary folder to be had (none usable, a full disk): the
+    throwaway index is made in memory -- the same answers, nothing written anywhere."""
+    _vault(tmp_path)
+    run = ["--vault", str(tmp_path), "--no-cache", *command]
+    expected = CliRunner().invoke(cli, run)
+    assert expected.exit_code in (0, 1), expected.output
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("tempfile.mkdtemp", full)
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.rglob("*"))
+    done = CliRunner().invoke(cli, run)
+    assert (done.exit_code, done.output) == (expected.exit_code, expected.output)
+    assert sorted(tmp_path.rglob("*")) == before
+
+
 def test_the_index_is_kept_and_answers_without_reading_notes(tmp_path):
     vault = tmp_path / "vault"
     vault.mkdir()

@@ -246,9 +246,11 @@ class Session:
     def heal(self, error: BaseException) -> bool:
         """Whether the command that raised ``error`` is to run again, once: the index
         proved damaged while it was read (codec.DamagedIndex, or a row of another shape
-        than written), so it has been discarded, and the next :meth:`vault` makes it
-        anew.  A throwaway index made in this run is not damaged by anyone else: its
-        errors are raised."""
+        or type than written: ``codec.ROW_ERRORS``, met wherever the row is used), so it
+        has been discarded, and the next :meth:`vault` makes it anew.  (A bug of ours
+        raising one of those costs a rebuild of the index, a cache, and is raised by the
+        second run.)  A throwaway index made in this run is not damaged by anyone else:
+        its errors are raised."""
         if self._healed or self._vault is None or self._vault.throwaway:
             return False
         from .codec import ROW_ERRORS, DamagedIndex

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import posixpath
 import sqlite3
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from .model import Diagnostic
@@ -50,14 +51,19 @@ def _near_changed_names(connection: sqlite3.Connection, changed: list[str]) -> s
     return {source for hits in near.values() for _, query in hits for source in sources[query]}
 
 
-def _store(connection: sqlite3.Connection, generation: str | None, checks: list["NoteCheck"],
+def _store(location: Path, generation: str | None, checks: list["NoteCheck"],
            changed: list[str]) -> None:
-    """Keep ``checks`` (made for the ``changed`` names, now seen to), unless another run
-    changed the index since they were made."""
+    """Keep ``checks`` (made for the ``changed`` names, now seen to) in the index at
+    ``location``, unless another run changed it since they were made.  Written through
+    a connection of its own: the Vault's holds its snapshot (a read transaction)."""
     from .codec import fields_of
+    from .index import connect, write_transaction
     from .index import generation as index_generation
-    from .index import write_transaction
 
+    try:
+        connection = connect(location, create=False)
+    except sqlite3.Error:
+        return  # a cache: the next run checks these notes again
     try:
         with write_transaction(connection):
             if index_generation(connection) == generation:
@@ -72,6 +78,8 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
                                        ((name,) for name in changed))
     except sqlite3.Error:
         pass  # a cache: the next run checks these notes again
+    finally:
+        connection.close()
 
 
 def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
@@ -125,9 +133,9 @@ def vault_findings(vault: "Vault", include_excluded: bool, config: "ProvenanceCo
 
     connection = vault.connection
     with gc_paused():
-        # No read transaction is held meanwhile (the did-you-mean store writes through a
-        # connection of its own); the findings made are kept only if no other run has
-        # changed the index since `now` was read.
+        # The Vault reads one snapshot of the index; the findings made are written
+        # through a connection of their own (_store, as the did-you-mean store does),
+        # and kept only if no other run has changed the index since the snapshot.
         now = generation(connection)
         changed = [name for (name,) in connection.execute("SELECT name FROM changed_names")]
         unchecked = sorted({path for (path,) in connection.execute(
@@ -137,7 +145,7 @@ def vault_findings(vault: "Vault", include_excluded: bool, config: "ProvenanceCo
         checks = check_notes(vault, unchecked, progress)
         result = _gather(connection, vault, checks, include_excluded, config)
         if checks or changed:
-            _store(connection, now, checks, changed)
+            _store(vault.location, now, checks, changed)
     return result
 
 

@@ -176,10 +176,13 @@ class GuardedConnection(sqlite3.Connection):
 def connect(location: Path, create: bool = True) -> GuardedConnection:
     """A connection to the index at ``location`` (autocommit; waits up to 15 s for a lock).
     With ``create`` False, an index that does not exist is not created (sqlite3.Error):
-    only Index.open creates one, in a folder of ours (places.py)."""
+    only Index.open creates one, in a folder of ours (places.py).  Usable from any
+    thread when SQLite is built serialized (``sqlite3.threadsafety`` 3, as Python's
+    builds are): a Vault can be read from a thread pool, and its connection only reads."""
     target = location if create else Path(location).absolute().as_uri() + "?mode=rw"
     return sqlite3.connect(target, uri=not create, timeout=15, isolation_level=None,
-                           factory=GuardedConnection)  # type: ignore[return-value]
+                           factory=GuardedConnection,
+                           check_same_thread=sqlite3.threadsafety < 3)  # type: ignore[return-value]
 
 
 def _digest(root: Path, path: str) -> str | None:
@@ -313,6 +316,8 @@ def _rows(connection: sqlite3.Connection, paths: list[str] | None):
 # -- the index ---------------------------------------------------------------------
 class Index:
     """Parsed notes of one vault, kept between runs."""
+
+    kept = True  # a database file other runs may open (MemoryIndex: not)
 
     def __init__(self, location: Path):
         self.location = location
@@ -510,6 +515,23 @@ class Index:
         with write_transaction(self.connection):
             yield self.connection
 
+    def snapshot(self, stats: FileStats) -> bool:
+        """Begin a read transaction (ended by :meth:`close`) over the index as this
+        run's :meth:`update` left it, so that every later answer reads one state, with
+        the files ``stats`` lists, whatever other runs write meanwhile (WAL: they are
+        not held up).  False, and no transaction, when another run has changed the
+        index since (then update again)."""
+        connection = self.connection
+        connection.execute("BEGIN")
+        try:
+            if generation(connection) == self.generation or self.is_fresh(stats):
+                return True
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("ROLLBACK")
+        return False
+
     def clear(self) -> None:
         self.close()
         self._discard()
@@ -519,30 +541,26 @@ class Index:
             self.connection.close()
             self.connection = None
 
-    def open_updated(self, root: Path, stats: FileStats,
-                     progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
-                     keep: dict[str, Note] | None = None) -> bool:
-        """Open the index and bring it up to date with the vault's files (``stats``); the
-        caller closes it.  The notes parsed go into ``keep``.  False (the index closed)
-        when it cannot be used or written now: locked by another run for too long, a
-        folder not writable or not this user's.  The index is never trusted: found
-        damaged while it is brought up to date -- DamagedIndex from any statement or row
-        (:class:`GuardedConnection`, :func:`decoded`), or rows of another shape or type
-        than written (``ROW_ERRORS``) -- it is discarded and made anew in this run; should
-        the new one be damaged too, it is discarded and False is answered."""
-        if rebuild:
-            self.clear()
-        for _ in range(2):
-            self.open()
+
+class MemoryIndex(Index):
+    """A throwaway index in memory alone, for when no temporary folder can be written
+    (none usable, a full disk): nothing of it is on disk, nor kept (``location`` names
+    no file; the did-you-mean answers and check's findings are not kept either)."""
+
+    kept = False
+
+    def __init__(self) -> None:
+        super().__init__(Path(":memory:"))
+
+    def open(self) -> None:
+        if self.connection is None:
             try:
-                with gc_paused():
-                    if self.connection is not None and self.update(root, stats, progress, keep):
-                        return True
-                self.close()
-                return False
-            except (DamagedIndex, *ROW_ERRORS):
-                self.clear()
-        return False
+                self.connection = self._connect()
+            except (sqlite3.Error, DamagedIndex):
+                self.connection = None
+
+    def _discard(self) -> None:
+        self.stats["rebuilt"] = True  # (closing it was discarding it)
 
 
 def _count(connection: sqlite3.Connection, key: str) -> str:
@@ -698,6 +716,54 @@ def write_transaction(connection: sqlite3.Connection):
     connection.execute("COMMIT")
 
 
+SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway index is used
+
+
+def open_updated(root: Path, location: Path | None, stats: FileStats,
+                 progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
+                 keep: dict[str, Note] | None = None,
+                 figures: dict | None = None) -> Index | None:
+    """The index at ``location`` opened and brought up to date with the vault's files
+    (``stats``), its connection left in a read transaction over that state
+    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``,
+    what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
+    ``location`` None: a new index in memory (:class:`MemoryIndex`).
+
+    None when it cannot be used or written now: locked by another run for too long, a
+    folder not writable or not this user's, changed by other runs as often as it was
+    brought up to date.  The index is never trusted: found damaged while it is brought
+    up to date -- DamagedIndex from any statement or row (:class:`GuardedConnection`,
+    :func:`decoded`), or rows of another shape or type than written (``ROW_ERRORS``) --
+    it is discarded and made anew in this run; damage found in the new one is raised
+    (a fault of ours, not of the index's)."""
+    index = Index(location) if location is not None else MemoryIndex()
+    if rebuild:
+        index.clear()
+    try:
+        for attempt in (1, 2):
+            index.open()
+            try:
+                with gc_paused():
+                    for _ in range(SNAPSHOT_TRIES):
+                        if index.connection is None or \
+                                not index.update(root, stats, progress, keep):
+                            break
+                        if index.snapshot(stats):
+                            return index
+                        if keep is not None:  # parsed before the other run's update: older
+                            keep.clear()
+                index.close()
+                return None
+            except (DamagedIndex, *ROW_ERRORS):
+                index.clear()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+    finally:
+        if figures is not None:
+            figures.update(index.stats)
+
+
 def generation(connection: sqlite3.Connection) -> str | None:
     """meta 'generation': raised by every update that writes (another run's included)."""
     row = connection.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
@@ -716,10 +782,12 @@ def update_index_at(root: Path, location: Path, rebuild: bool = False,
     from .files import discover
 
     stats, _ = discover(root)
-    index = Index(location)
-    written = index.open_updated(root, stats, progress, rebuild)
-    index.close()
-    if not written:
-        index.stats["parsed"] = 0  # (parsed, perhaps, but kept nowhere)
+    done: dict = {}
+    index = open_updated(root, location, stats, progress, rebuild, figures=done)
+    if index is not None:
+        index.close()
+    else:
+        done["parsed"] = 0  # (parsed, perhaps, but kept nowhere)
     return {"notes": len(stats.notes), "canvases": len(stats.sources) - len(stats.notes),
-            "files": len(stats), **index.stats, "written": written, "location": str(location)}
+            "files": len(stats), **done, "written": index is not None,
+            "location": str(location)}

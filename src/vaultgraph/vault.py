@@ -45,6 +45,35 @@ class VaultError(Exception):
     of it can be made (not even a throwaway one)."""
 
 
+class VaultClosed(VaultError):
+    """A closed :class:`Vault` was asked something its index answers."""
+
+
+class _OpenIndex:
+    """The connection a Vault and its notes read the index through: once closed
+    (``Vault.close``, or when neither the Vault nor its notes are left), a statement
+    raises VaultClosed rather than sqlite3's ProgrammingError.  Closing it closes the
+    index and removes a throwaway one's folder."""
+
+    def __init__(self, index: "Index", throwaway: Path | None):
+        self.index, self.throwaway = index, throwaway
+        # Held by the Vault and by its notes, not holding them: no cycle, so a Vault
+        # dropped without close() is closed as soon as nothing refers to it or its notes.
+        self.close = weakref.finalize(self, _close, index, throwaway)
+
+    def _live(self) -> sqlite3.Connection:
+        connection = self.index.connection
+        if connection is None:
+            raise VaultClosed("the vault is closed (Vault.close): load it again to read it")
+        return connection
+
+    def execute(self, sql: str, parameters: Iterable = ()) -> sqlite3.Cursor:
+        return self._live().execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Iterable) -> sqlite3.Cursor:
+        return self._live().executemany(sql, parameters)
+
+
 # Not frozen: one is made per link (800,000 at 100k notes), and a frozen one takes three
 # times as long to make.
 @dataclass(slots=True)
@@ -108,11 +137,10 @@ class StoredNotes(Mapping):
     index on first use (or taken from ``parsed``, the notes parsed in this run).  A
     path listed with no row means the index is damaged: DamagedIndex."""
 
-    def __init__(self, connection: sqlite3.Connection, paths: list[str], parsed: dict[str, Note],
-                 owner: object = None):
-        # ``owner``: kept alive while the notes are (the Vault: it closes the index when
-        # it goes, and ``load(root).notes[path]`` must still read it).
-        self.connection, self.paths, self.owner = connection, paths, owner
+    def __init__(self, connection: "sqlite3.Connection | _OpenIndex", paths: list[str],
+                 parsed: dict[str, Note]):
+        # (an _OpenIndex stays open while the notes are: ``load(root).notes[path]`` reads it)
+        self.connection, self.paths = connection, paths
         self._members: set[str] | None = None
         self._all = False
         self.loaded = {path: note for path, note in parsed.items() if path in self}
@@ -201,7 +229,11 @@ class Vault:
         in doing so; ``throwaway``: the temporary folder of a throwaway index."""
         self.root, self._listing, self._index = root, listing, index
         self.config: VaultConfig = listing.config
-        self.connection: sqlite3.Connection = index.connection  # type: ignore[assignment]
+        self._open = _OpenIndex(index, throwaway)
+        # Every answer of this Vault reads the index through it (answers.py: SQL), in the
+        # read transaction load() began: one snapshot of the index, whatever other runs
+        # write meanwhile.
+        self.connection: sqlite3.Connection = self._open  # type: ignore[assignment]
         stats = listing.stats
         if parsed and index.generation is not None:
             from .index import generation
@@ -209,23 +241,23 @@ class Vault:
             if generation(self.connection) != index.generation:
                 parsed = {}  # another run has changed the index since this one did
         self._parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, stats.notes, self._parsed, self)
+        self.notes = StoredNotes(self.connection, stats.notes, self._parsed)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
-        self._finalizer = weakref.finalize(self, _close, index, throwaway)
 
     @cached_property
     def canvases(self) -> StoredNotes:
         """The links of the .canvas files (canvas.py): files, not notes, but their links
         count (listed when first asked for: most queries never do)."""
         return StoredNotes(self.connection, [p for p in self._listing.stats.sources
-                                             if is_canvas(p)], self._parsed, self)
+                                             if is_canvas(p)], self._parsed)
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
-        """Close the index (and remove a throwaway one); the Vault answers nothing after."""
-        self._finalizer()
+        """Close the index (and remove a throwaway one); the Vault answers nothing after:
+        what its index answers raises VaultClosed (a VaultError)."""
+        self._open.close()
 
     def __enter__(self) -> "Vault":
         return self
@@ -241,7 +273,7 @@ class Vault:
     @property
     def throwaway(self) -> bool:
         """Whether the index is a throwaway one, made for this Vault alone."""
-        return self._throwaway is not None
+        return self._throwaway is not None or not self._index.kept
 
     # -- files ----------------------------------------------------------------
     @cached_property
@@ -499,35 +531,41 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     if not os.access(root, os.R_OK | os.X_OK):
         raise VaultError(f"vault folder is not readable: {root}")
     listing = _listing or list_vault(root, config_dir)
-    from .index import Index, index_file
+    from .index import index_file, open_updated
 
     parsed: dict[str, Note] = {}
     if cache:
-        index = Index(index_file(root, cache_dir))
-        if index.open_updated(root, listing.stats, progress, rebuild, keep=parsed):
+        index = open_updated(root, index_file(root, cache_dir), listing.stats, progress,
+                             rebuild, keep=parsed)
+        if index is not None:
             return Vault(root, listing, index, parsed)
     return _throwaway(root, listing, progress, parsed)
 
 
 def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
                parsed: dict[str, Note]) -> Vault:
-    """A Vault over a new index in a private temporary folder; ``parsed`` receives the
-    notes parsed."""
+    """A Vault over a new index in a private temporary folder -- or, when none can be
+    made or written (no usable temporary folder, a full disk), in memory; ``parsed``
+    receives the notes parsed."""
     import tempfile
 
-    from .index import Index
+    from .index import open_updated
 
     try:
-        folder = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
-    except OSError as exc:
-        raise VaultError(f"cannot make a temporary index: {exc.strerror or exc}") from None
-    index = Index(folder / "index.sqlite")
-    try:
-        written = index.open_updated(root, listing.stats, progress, keep=parsed)
-    except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
+        folder: Path | None = Path(tempfile.mkdtemp(prefix="vaultgraph-"))  # 0700
+    except OSError:
+        folder = None
+    if folder is not None:
+        try:
+            index = open_updated(root, folder / "index.sqlite", listing.stats, progress,
+                                 keep=parsed)
+        except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
+            _remove(folder)
+            raise
+        if index is not None:
+            return Vault(root, listing, index, parsed, throwaway=folder)
         _remove(folder)
-        raise
-    if not written:
-        _remove(folder)
-        raise VaultError(f"cannot write a temporary index in {folder.parent}")
-    return Vault(root, listing, index, parsed, throwaway=folder)
+    index = open_updated(root, None, listing.stats, progress, keep=parsed)
+    if index is None:
+        raise VaultError("cannot make a temporary index, not even in memory")
+    return Vault(root, listing, index, parsed)
