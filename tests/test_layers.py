@@ -27,9 +27,9 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("parsing", ["parse", "canvas"]),
     ("resolution", ["resolve", "suggest", "lookup", "broken"]),
     ("store", ["codec", "checked", "answers", "index"]),
-    ("domain", ["vault", "graph", "provenance", "check", "findings", "queries"]),
+    ("domain", ["vault", "graph", "provenance", "check", "findings", "lint", "queries"]),
     ("application", ["app", ""]),  # "": the package root (vaultgraph.load, Vault)
-    ("views", ["views", "render", "export", "report", "report.csv", "report.html",
+    ("views", ["views", "render", "sarif", "export", "report", "report.csv", "report.html",
                "report.json", "report.md"]),
     ("cli", ["cli", "__main__"]),
 ]
