@@ -350,6 +350,7 @@ def _unused(path: str, s: Suppression, what: str) -> Diagnostic:
 
 # -- baseline --------------------------------------------------------------------------
 BASELINE_VERSION = 1
+BASELINE_LIMIT = 256 * 1024 * 1024  # bytes (a baseline may be named by the vault's config)
 
 
 def line_texts(vault: "Vault", paths: Iterable[str]) -> dict[str, list[str]]:
@@ -390,15 +391,20 @@ def baseline_json(found: list[Diagnostic], texts: dict[str, list[str]]) -> str:
 
 def read_baseline(path: Path) -> Counter:
     """A baseline file -> how many findings of each key it holds; ConfigError when it
-    cannot be read or is not one."""
+    cannot be read (read bounded, as vault content: the vault's configuration may name
+    it), or is not one."""
+    from .files import TooLarge, read_bounded
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_bounded(path, BASELINE_LIMIT).decode("utf-8"))
         if data.get("vaultgraph-baseline") != BASELINE_VERSION:
             raise ValueError("not a vaultgraph baseline (version 1)")
         return Counter({(row["path"], row["code"], row["target"], row["text"]): int(row["count"])
                         for row in data["findings"]})
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the baseline: {exc.strerror or exc}") from None
+    except TooLarge:
+        raise ConfigError(f"{path}: over {BASELINE_LIMIT >> 20} MB: not read") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         raise ConfigError(f"{path}: not a baseline file: {exc}") from None
 
