@@ -27,7 +27,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("parsing", ["parse", "canvas"]),
     ("resolution", ["resolve", "suggest", "lookup", "broken"]),
     ("store", ["codec", "checked", "answers", "index"]),
-    ("domain", ["vault", "graph", "provenance", "check", "findings", "lint", "queries"]),
+    ("domain", ["vault", "graph", "provenance", "lint", "check", "findings", "queries"]),
     ("application", ["app", ""]),  # "": the package root (vaultgraph.load, Vault)
     ("views", ["views", "render", "sarif", "export", "report", "report.csv", "report.html",
                "report.json", "report.md"]),

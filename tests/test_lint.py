@@ -255,6 +255,20 @@ def test_inline_suppression_line_block_and_unused(make_vault):
     assert [d["line"] for d in only["diagnostics"]] == [10, 11]
 
 
+def test_the_python_api_honours_inline_suppressions(make_vault):
+    import vaultgraph
+
+    root = make_vault({"A.md": "[[Gone]] %% vaultgraph: ignore[unresolved-link] %%\n[[Away]]\n"
+                               "x %% vaultgraph: ignore[missing-block] %%\n"})
+    vault = vaultgraph.load(root)
+    try:
+        result = vaultgraph.check_vault(vault)
+    finally:
+        vault.close()
+    assert [(d.line, d.code) for d in result.diagnostics] == [
+        (2, "unresolved-link"), (3, "unused-suppression")]
+
+
 def test_a_suppression_added_later_is_seen_by_the_kept_index(make_vault):
     root = make_vault({"A.md": "[[Gone]]\n", "B.md": "[[Also gone]]\n"})
     assert run(root).exit_code == 1

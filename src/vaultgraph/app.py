@@ -595,20 +595,18 @@ def lint(session: Session, options: CheckOptions, use_baseline: bool = True) -> 
     leave out what they leave out (lint.py).  ``notes``: the notes in scope.
     UsageProblem for a baseline file that cannot be read."""
     from . import lint as rules
-    from .answers import suppressions
     from .check import select_findings
     from .findings import vault_findings
 
     vault = session.vault()
     found, notes = vault_findings(vault, options.include_excluded,
                                   provenance_config(options.roles), session.progress())
-    visible = vault.visible(options.include_excluded)
-    kept = {path: rows for path, rows in suppressions(vault.connection).items() if visible(path)}
-    found, unused = rules.suppress(found, kept)
-    result = select_findings(found + unused, notes, options.unresolved, options.select,
+    found = rules.suppressed(vault, found, options.include_excluded)
+    result = select_findings(found, notes, options.unresolved, options.select,
                              options.ignore, options.commented)
     wanted = rules.path_filter(options.paths, options.exclude)
     if options.paths is not None or options.exclude:
+        visible = vault.visible(options.include_excluded)
         result.diagnostics = [d for d in result.diagnostics if wanted(d.path)]
         result.notes = sum(1 for path in vault.notes if visible(path) and wanted(path))
     result.diagnostics = rules.apply_overrides(result.diagnostics, options.overrides)

@@ -270,12 +270,14 @@ def _glob_regex(pattern: str) -> str:
         elif char == "?":
             out.append(r"[^/]")
             i += 1
-        elif char == "[" and "]" in pattern[i + 2:] or pattern[i:i + 2] == "[]":
-            end = pattern.index("]", i + 2 if pattern[i + 1:i + 2] in "!]" else i + 1)
-            inside = pattern[i + 1:end]
+        elif char == "[" and pattern.find("]", i + 2) > 0:
+            end = pattern.find("]", i + 2 if pattern[i + 1] in "!]" else i + 1)
+            inside = pattern[i + 1:end].replace("\\", "\\\\")
             if inside.startswith("!"):
                 inside = "^" + inside[1:]
-            out.append("[" + inside.replace("\\", "\\\\") + "]")
+            elif inside.startswith("^"):
+                inside = "\\" + inside
+            out.append("[" + inside + "]")
             i = end + 1
         else:
             out.append(re.escape(char))
@@ -336,11 +338,34 @@ def suppress(found: list[Diagnostic], suppressions: dict[str, list[Suppression]]
                 continue
             unknown = [code for code in s.codes if code not in CODES]
             idle = [code for code in s.codes if code in CODES and code not in hit]
-            parts = ([f"unused: {', '.join(idle)}"] if idle else []) + \
-                ([f"unknown: {', '.join(unknown)}"] if unknown else [])
+            parts = ([f"unused: {_names(idle)}"] if idle else []) + \
+                ([f"unknown: {_names(unknown)}"] if unknown else [])
             if parts:
                 unused.append(_unused(path, s, f"({'; '.join(parts)})"))
     return kept, unused
+
+
+def suppressed(vault: "Vault", found: list[Diagnostic], include_excluded: bool
+               ) -> list[Diagnostic]:
+    """``found`` (findings.vault_findings's) without what the vault's inline
+    suppressions silence, with the ``unused-suppression`` findings of its visible notes
+    (:func:`suppress`; the suppressions are kept in the index, answers.suppressions)."""
+    from .answers import suppressions
+
+    visible = vault.visible(include_excluded)
+    kept = {path: rows for path, rows in suppressions(vault.connection).items() if visible(path)}
+    if not kept:
+        return found
+    found, unused = suppress(found, kept)
+    return found + unused
+
+
+def _names(codes: list[str], most: int = 5, longest: int = 40) -> str:
+    """Codes as a message names them: at most ``most``, each cut to ``longest``
+    characters (what a suppression names is vault text: a line may hold megabytes)."""
+    shown = [code if len(code) <= longest else code[:longest - 1] + "…" for code in codes[:most]]
+    more = f", and {len(codes) - most} more" if len(codes) > most else ""
+    return ", ".join(shown) + more
 
 
 def _unused(path: str, s: Suppression, what: str) -> Diagnostic:
