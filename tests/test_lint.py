@@ -255,6 +255,14 @@ def test_inline_suppression_line_block_and_unused(make_vault):
     assert [d["line"] for d in only["diagnostics"]] == [10, 11]
 
 
+def test_an_unused_suppression_says_little_of_hostile_text(make_vault):
+    names = ",".join(["\x1b[2J" + "x" * 100, "a", "b", "c", "d", "e", "f"])
+    root = make_vault({"A.md": f"text %% vaultgraph: ignore[{names}] %%\n"})
+    (line,) = [line for line in lines_of(run(root)) if "warning[unused-suppression]" in line]
+    assert "\x1b" not in line and "\\x1b[2J" + "x" * 35 + "…, a, b, c, d, and 2 more)" in line
+    assert len(line) < 200
+
+
 def test_the_python_api_honours_inline_suppressions(make_vault):
     import vaultgraph
 
