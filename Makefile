@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz bench install clean
+.PHONY: demo test test-fast fuzz bench install clean docs docs-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The examples of the pages in DOCS are made by running them (cog; docs/cogcli.py).
+DOCS := docs/cli.md
+
+docs: $(STAMP)
+	$(BIN)/cog -I docs -r $(DOCS)
+
+docs-check: $(STAMP)
+	$(BIN)/cog -I docs --check --diff $(DOCS)
 
 BENCH_SIZES ?= 1000,10000,100000
 

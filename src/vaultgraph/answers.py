@@ -18,12 +18,15 @@ import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
 from itertools import chain, groupby
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
 from .model import LineText, Link, Note, Suppression, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
+
+if TYPE_CHECKING:
+    from .suggest import NoteName
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS vault_files (
@@ -288,29 +291,42 @@ class IndexNoteFinder(NoteFinder):
 
 
 class NameLookup(Mapping):
-    """Every note name and alias, folded -> as written (``NoteFinder.lookup_names``:
-    the name of the last note in path order, else the first alias), one by SQL
-    query; all of them are read only to be listed."""
+    """Every note name and alias as did-you-mean keys -> suggest.NoteName
+    (``NoteFinder.lookup_names``): a folded note name -> that name as written (of the
+    last note in path order); ``suggest.alias_key(folded alias, folded name)`` -> the
+    note's name and the alias as written (of the last note in path order, its first
+    spelling).  One by SQL query; all of them are read only to be listed."""
 
     def __init__(self, connection: sqlite3.Connection):
         self.connection = connection
 
-    def __getitem__(self, key: str) -> str:
-        row = self.connection.execute(
-            "SELECT name FROM names WHERE name_key = ? ORDER BY path DESC LIMIT 1", (key,)
-        ).fetchone() or self.connection.execute(
-            "SELECT alias FROM aliases WHERE alias_key = ? ORDER BY path, seq LIMIT 1", (key,)
-        ).fetchone()
+    def __getitem__(self, key: str) -> "NoteName":
+        from .suggest import OWNER_MARK, NoteName
+
+        alias, mark, owner = key.rpartition(OWNER_MARK)
+        if mark:
+            row = self.connection.execute(
+                "SELECT name, alias FROM aliases JOIN names USING (path) "
+                "WHERE alias_key = ? AND name_key = ? ORDER BY path DESC, seq LIMIT 1",
+                (alias, owner)).fetchone()
+        else:
+            row = self.connection.execute(
+                "SELECT name, NULL FROM names WHERE name_key = ? ORDER BY path DESC LIMIT 1",
+                (key,)).fetchone()
         if row is None:
             raise KeyError(key)
-        return row[0]
+        return NoteName(*row)
 
     @cached_property
-    def _all(self) -> dict[str, str]:
-        names = {fold(name): name
+    def _all(self) -> dict[str, "NoteName"]:
+        from .suggest import NoteName, alias_key
+
+        names = {fold(name): NoteName(name)
                  for (name,) in self.connection.execute("SELECT name FROM names ORDER BY path")}
-        for (alias,) in self.connection.execute("SELECT alias FROM aliases ORDER BY path, seq"):
-            names.setdefault(fold(alias), alias)
+        for name, alias in self.connection.execute(
+                "SELECT name, alias FROM aliases JOIN names USING (path) "
+                "ORDER BY path DESC, seq"):
+            names.setdefault(alias_key(fold(alias), fold(name)), NoteName(name, alias))
         return names
 
     def __iter__(self):
@@ -385,6 +401,18 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
             for t, s, seq, line, col, kind, context, node in connection.execute(
                 "SELECT target, source, seq, line, col, kind, context, node FROM edges "
                 f"WHERE {where} ORDER BY target, source, seq", parameters)]
+
+
+def completions(connection: sqlite3.Connection, what: str, start: str,
+                limit: int = 1000) -> list[str]:
+    """Note names (``what`` "notes") or tags ("tags", without ``#``) starting with
+    ``start`` (case ignored), as written, in folded order, at most ``limit``: shell
+    completion, by an indexed range query (a vault's size does not slow it)."""
+    table = {"notes": "names", "tags": "tags"}[what]
+    key = fold(start)
+    return [name for name, in connection.execute(
+        f"SELECT min(name) FROM {table} WHERE name_key >= ? AND name_key < ? "
+        "GROUP BY name_key ORDER BY name_key LIMIT ?", (key, key + "\U0010ffff", limit))]
 
 
 def tag_index(connection: sqlite3.Connection, visible) -> dict[str, TagInfo]:

@@ -82,6 +82,61 @@ def find_vault_root(start: Path) -> Path:
     return start
 
 
+IMPLICIT_VAULT_LIMIT = 20_000  # entries looked at in a folder that is not a vault
+
+
+def count_notes(folder: Path, limit: int) -> int | None:
+    """How many notes (``.md``, ``.canvas``) ``folder`` holds, at any depth, as the
+    vault's walk finds them (hidden files and folders skipped, symlinks not followed);
+    None when it holds over ``limit`` entries (never more are looked at)."""
+    import os
+
+    seen, notes, stack = 0, 0, [str(folder)]
+    while stack:
+        try:
+            entries = os.scandir(stack.pop())
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                seen += 1
+                if seen > limit:
+                    return None
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append(entry.path)
+                    elif entry.name.lower().endswith((".md", ".canvas")):
+                        notes += 1
+                except OSError:
+                    pass
+    return notes
+
+
+def implicit_vault(start: Path, config_dir: str = ".obsidian",
+                   say: Callable[[str], None] = lambda message: None) -> Path:
+    """The vault when none is named (no ``--vault``, no ``$VAULTGRAPH_VAULT``): the
+    nearest folder at or above ``start`` holding ``config_dir``; else ``start`` itself
+    if it holds notes, which ``say`` is told (once: the user may not have meant it).
+    UsageProblem ("not a vault") for a folder with no notes, or with over
+    IMPLICIT_VAULT_LIMIT entries (a folder such as /usr/share is not walked silently:
+    ``--vault`` names it when it is meant)."""
+    for folder in (start, *start.parents):
+        if (folder / config_dir).is_dir():
+            return folder
+    where = f"{start} has no {config_dir}/ folder, nor has any folder above it,"
+    notes = count_notes(start, IMPLICIT_VAULT_LIMIT)
+    if notes is None:
+        raise UsageProblem(f"not a vault: {where} and it holds over {IMPLICIT_VAULT_LIMIT:,} "
+                           f"files; give --vault {start} to use it anyway")
+    if not notes:
+        raise UsageProblem(f"not a vault: {where} and it holds no notes; give --vault PATH")
+    say(f"no {config_dir}/ folder here or above: using {start} as the vault "
+        f"({notes} note{'' if notes == 1 else 's'})")
+    return start
+
+
 def split_note_line(text: str) -> tuple[str, int] | None:
     """``NOTE:LINE`` -> (NOTE, LINE) (LINE a 1-based line number: digits after the last
     colon), else None (link text such as ``Neuron#Axons`` or ``a:b``)."""
@@ -91,18 +146,49 @@ def split_note_line(text: str) -> tuple[str, int] | None:
     return None
 
 
+def complete(vault_path: str | None, cache_dir: str | None, what: str,
+             incomplete: str) -> list[str]:
+    """Shell completion of a NOTE (``what`` "notes": note names) or a TAG ("tags"):
+    answered from the index the last command left, which is neither made nor brought up
+    to date here (a completion must answer at once; the vault is not walked), so it is
+    empty until a command has run on the vault.  ``vault_path`` None: the nearest
+    folder holding ``.obsidian/``.  A TAG typed with ``#`` is completed with it."""
+    import sqlite3
+
+    from .answers import completions
+    from .index import CacheInsideVault, connect, index_file
+
+    root = Path(vault_path) if vault_path else find_vault_root(Path.cwd())
+    hash_mark = "#" if what == "tags" and incomplete.startswith("#") else ""
+    try:
+        connection = connect(index_file(root, cache_dir), create=False)
+    except (CacheInsideVault, sqlite3.Error, OSError):
+        return []
+    try:
+        return [hash_mark + name for name in
+                completions(connection, what, incomplete.removeprefix(hash_mark))]
+    except sqlite3.Error:
+        return []
+    finally:
+        connection.close()
+
+
 class Session:
     """What the global options decide (vault, configuration folder, index) and the vault
     read through its index, opened on first use (:meth:`vault`) and closed by
     :meth:`close`.
 
     ``progress``: called with no argument for a progress callback (or None) each time
-    a long step starts.
+    a long step starts; ``say``: given a line to tell the user (which folder is used
+    when it is not a vault's).
     """
 
     def __init__(self, vault_path: str | None, config_dir: str, cache_dir: str | None,
-                 use_cache: bool, progress: Callable[[], Progress | None] = lambda: None):
+                 use_cache: bool, progress: Callable[[], Progress | None] = lambda: None,
+                 say: Callable[[str], None] = lambda message: None):
         self.vault_path, self.config_dir = vault_path, config_dir
+        self.say = say  # one line for the user (on stderr), when the vault is a guess
+        self._root: Path | None = None
         self.cache_dir, self.use_cache = cache_dir, use_cache
         self.progress = progress
         self._vault: Vault | None = None
@@ -111,10 +197,13 @@ class Session:
 
     @property
     def root(self) -> Path:
-        """The vault folder: ``--vault``, else the nearest folder above holding ``.obsidian/``."""
+        """The vault folder: ``--vault``, else :func:`implicit_vault` of the current
+        folder (worked out once)."""
         if self.vault_path:
             return Path(self.vault_path)
-        return find_vault_root(Path.cwd())
+        if self._root is None:
+            self._root = implicit_vault(Path.cwd(), self.config_dir, self.say)
+        return self._root
 
     def check_cache_location(self) -> None:
         """UsageProblem when the index's folder is inside the vault (``index.index_file``'s rule)."""
@@ -292,13 +381,23 @@ def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dep
 
 def explain(session: Session, link: str, source: str | None) -> "Explanation":
     """`explain LINK [--from NOTE]` (LINK typed, written in NOTE) or `explain NOTE:LINE`
-    (every link on that line); NotFound for an unknown note."""
+    (every link on that line); NotFound for an unknown note, or a LINE it does not have
+    (the message says how many lines it has)."""
     from .queries import explain_links
 
     vault = session.vault()
     note_line = split_note_line(link)
     if note_line is not None and source is None:
-        return explain_links(vault, None, session.note_path(note_line[0]), note_line[1])
+        path, line = session.note_path(note_line[0]), note_line[1]
+        found = explain_links(vault, None, path, line)
+        if not found.links and not found.would_be:
+            from .parse import line_count
+
+            count = line_count(vault.root, path)
+            if count is not None and not 1 <= line <= count:
+                lines = f"has {count} line{'' if count == 1 else 's'}" if count else "is empty"
+                raise NotFound(f"{path} {lines}: there is no line {line}")
+        return found
     return explain_links(vault, link, session.note_path(source) if source else None)
 
 

@@ -43,7 +43,9 @@ class Problem:
     ``missing-attachment``, ``ambiguous-link``, ``case-mismatch``); ``severity``: its
     default (``Code.severity``);
     ``reason``: why, without the link or the hint; ``suggestions``: did-you-mean
-    answers (written forms: note names, attachment names, ``^id``, heading texts);
+    answers (written forms: note names -- ``Name|alias`` when an alias of the note
+    was closest, shown as ``[[Name|alias]]`` -- attachment names, ``^id``, heading
+    texts);
     ``hint_only``: the hint says all (a misspelt note name), the reason is dropped
     when there is one.
     """
@@ -59,7 +61,9 @@ class Problem:
         link is on and whether it is inside a ``%%comment%%``."""
         text = self.reason
         if self.suggestions:
-            hint = "did you mean " + ", ".join(f'"{s}"' for s in self.suggestions) + "?"
+            hint = "did you mean " + ", ".join(
+                f"[[{s}]]" if self.code is Code.UNRESOLVED_LINK and "|" in s else f'"{s}"'
+                for s in self.suggestions) + "?"
             text = hint if self.hint_only else f"{text}; {hint}"
         if link.node is not None:
             text += f" (canvas node {link.node})"

@@ -84,6 +84,11 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+def _tell(message: str) -> None:
+    """One line for the user on stderr, the run going on."""
+    click.echo(f"vaultgraph: {terminal(message)}", err=True)
+
+
 def emit_json(data: Any) -> None:
     """Indented on a terminal; one line when piped (json writes it in C then: a hub's
     backlinks in a large vault run to megabytes)."""
@@ -111,6 +116,26 @@ def path_shower(root: Path) -> Callable[[str], str]:
     return lambda path: os.path.normpath(os.path.join(start, path))
 
 
+def _completer(what: str) -> Callable[[click.Context, click.Parameter, str], list[str]]:
+    """Shell completion of note names (``what`` "notes") or tags ("tags"), from the index
+    (app.complete), for the vault the command line names."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        given = ctx.find_root().params
+        return app.complete(given.get("vault_path"), given.get("cache_dir"), what, incomplete)
+
+    return complete
+
+
+complete_notes, complete_tags = _completer("notes"), _completer("tags")
+
+
+def complete_folders(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Shell completion of a folder (the shell lists them)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON (docs/cli.md).")
 output_option = click.option(
     "-o", "--output", metavar="FILE",
@@ -125,12 +150,49 @@ def _escaped(exc: click.ClickException) -> click.ClickException:
     it rejects (``repr``) but not all (an extra argument holding a newline and
     ``::error`` forged a workflow command line on stderr)."""
     exc.message = terminal(exc.message)
+    if isinstance(exc, click.NoSuchOption) and exc.possibilities:
+        # (a misspelt option is rarely --help, which click offers for any short name)
+        meant = [p for p in exc.possibilities if p not in ("--help", "-h")]
+        exc.possibilities = meant or exc.possibilities
     return exc
+
+
+def _set_on_session(attribute: str, value_of: Callable[[Any], Any] = lambda value: value):
+    """A callback giving the run's Session ``attribute`` an option's value, when given."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+        session = ctx.find_object(Session)
+        if session is not None and value not in (None, False):
+            setattr(session, attribute, value_of(value))
+
+    return callback
+
+
+def _group_options() -> list[click.Option]:
+    """The group's options, accepted after a command too (`check --vault notes`, as
+    users type them): they set the run's Session before the command uses it.  Hidden in
+    a command's --help (the group's lists them); a misspelt one gets click's "did you
+    mean" there as at the front."""
+    return [
+        click.Option(["--vault"], metavar="PATH", hidden=True, expose_value=False,
+                     callback=_set_on_session("vault_path"), shell_complete=complete_folders),
+        click.Option(["--config-dir"], hidden=True, expose_value=False,
+                     callback=_set_on_session("config_dir")),
+        click.Option(["--cache-dir"], metavar="DIR", hidden=True, expose_value=False,
+                     callback=_set_on_session("cache_dir"), shell_complete=complete_folders),
+        click.Option(["--no-cache"], is_flag=True, hidden=True, expose_value=False,
+                     callback=_set_on_session("use_cache", lambda flag: False)),
+    ]
 
 
 class _Command(click.Command):
     """A command run again, once, when the index proved damaged while it ran
-    (``Session.heal``: the index is then made anew)."""
+    (``Session.heal``: the index is then made anew); it takes the group's options too
+    (:func:`_group_options`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(_group_options())
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -156,6 +218,19 @@ class _Commands(click.Group):
         except click.ClickException as exc:
             raise _escaped(exc) from None
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> Any:
+        """The command named first in ``args``; a misspelt one gets a did-you-mean
+        (click's own for options: difflib's close matches)."""
+        name = click.utils.make_str(args[0]) if args else ""
+        if args and self.get_command(ctx, name) is None and not name.startswith("-"):
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, self.list_commands(ctx))
+            if close:
+                ctx.fail(f"No such command {name!r}. Did you mean "
+                         + " or ".join(repr(c) for c in close) + "?")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -169,18 +244,20 @@ class _Commands(click.Group):
 
 @click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--vault", "vault_path", envvar="VAULTGRAPH_VAULT", metavar="PATH",
+              shell_complete=complete_folders,
               help="Vault folder (default: $VAULTGRAPH_VAULT, else the nearest folder "
                    "above holding .obsidian/, else the current folder).")
 @click.option("--config-dir", default=".obsidian", show_default=True,
               help="Obsidian's configuration folder inside the vault.")
 @click.option("--cache-dir", envvar="VAULTGRAPH_CACHE_DIR", metavar="DIR",
+              shell_complete=complete_folders,
               help="Where the index of parsed notes is kept (default: "
                    "$XDG_CACHE_HOME/vaultgraph, else ~/.cache/vaultgraph; never inside "
                    "the vault).")
 @click.option("--no-cache", is_flag=True, envvar="VAULTGRAPH_NO_CACHE",
               help="Parse every note into a throwaway index (a private temporary folder, "
                    "removed at the end); the index is neither read nor written.")
-@click.version_option(package_name="vaultgraph")
+@click.version_option(None, "-V", "--version", package_name="vaultgraph", prog_name="vaultgraph")
 @click.pass_context
 def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: str | None,
         no_cache: bool) -> None:
@@ -191,7 +268,7 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     130, 141, 143 ended by Ctrl-C, a closed pipe, SIGTERM. Every command and its JSON:
     docs/cli.md.
     """
-    session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar)
+    session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar, _tell)
     ctx.call_on_close(session.close)  # (a throwaway index is removed then)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
@@ -229,7 +306,7 @@ def index(session: Session, rebuild: bool, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -243,7 +320,7 @@ def links(session: Session, note: str, as_json: bool, include_excluded: bool) ->
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -257,7 +334,7 @@ def backlinks(session: Session, note: str, as_json: bool, include_excluded: bool
 
 
 @cli.command()
-@click.argument("tag", required=False)
+@click.argument("tag", required=False, shell_complete=complete_tags)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -286,8 +363,8 @@ role_option = click.option(
 
 
 @cli.command()
-@click.argument("claim", required=False)
-@click.option("--dependents", metavar="SOURCE",
+@click.argument("claim", required=False, shell_complete=complete_notes)
+@click.option("--dependents", metavar="SOURCE", shell_complete=complete_notes,
               help="List the claims resting on SOURCE (a source note, a DOI or a URL).")
 @click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
               help="How many steps of evidence to follow.")
@@ -321,8 +398,9 @@ def provenance(session: Session, claim: str | None, dependents: str | None, dept
 
 
 @cli.command()
-@click.argument("link")
-@click.option("--from", "source", metavar="NOTE", help="The note the link is written in.")
+@click.argument("link", shell_complete=complete_notes)
+@click.option("--from", "source", metavar="NOTE", shell_complete=complete_notes,
+              help="The note the link is written in.")
 @json_option
 @click.pass_obj
 def explain(session: Session, link: str, source: str | None, as_json: bool) -> None:
@@ -378,7 +456,7 @@ def wanted(session: Session, as_json: bool, include_excluded: bool) -> None:
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1, 20))
 @click.option("--direction", type=click.Choice(["in", "out", "both"]), default="both",
               show_default=True, help="Follow backlinks (in), links (out) or both.")
@@ -395,8 +473,8 @@ def neighbors(session: Session, note: str, depth: int, direction: str, as_json: 
 
 
 @cli.command(name="path")
-@click.argument("start")
-@click.argument("end")
+@click.argument("start", shell_complete=complete_notes)
+@click.argument("end", shell_complete=complete_notes)
 @click.option("--directed", is_flag=True, help="Only follow links forwards.")
 @json_option
 @excluded_option
@@ -426,7 +504,7 @@ def hubs(session: Session, top: int, as_json: bool, include_excluded: bool) -> N
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1))
 @json_option
 @excluded_option
@@ -440,7 +518,7 @@ def related(session: Session, note: str, top: int, as_json: bool, include_exclud
 
 
 @cli.command()
-@click.argument("note")
+@click.argument("note", shell_complete=complete_notes)
 @json_option
 @excluded_option
 @click.pass_obj
@@ -488,7 +566,8 @@ def report() -> None:
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "json", "html"]), default="md",
               show_default=True)
 @output_option
-@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tags,
+              help="Only notes carrying TAG (nested tags included).")
 @click.option("--path", "path_glob", metavar="GLOB", help="Only notes whose vault path matches GLOB.")
 @click.option("--min-backlinks", default=0, show_default=True, type=click.IntRange(0),
               help="Only notes with at least N backlinks.")
@@ -515,8 +594,10 @@ def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | 
 @output_option
 @click.option("--no-attachments", is_flag=True, help="Leave out images, PDFs and other files.")
 @click.option("--no-unresolved", is_flag=True, help="Leave out links to notes that do not exist.")
-@click.option("--tag", metavar="TAG", help="Only notes carrying TAG (nested tags included).")
-@click.option("--around", metavar="NOTE", help="Only the neighbourhood of NOTE.")
+@click.option("--tag", metavar="TAG", shell_complete=complete_tags,
+              help="Only notes carrying TAG (nested tags included).")
+@click.option("--around", metavar="NOTE", shell_complete=complete_notes,
+              help="Only the neighbourhood of NOTE.")
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1),
               help="With --around: how many links away.")
 @excluded_option

@@ -31,6 +31,8 @@ from .codec import ROW_ERRORS, DamagedIndex, decoded, note_from_json, note_to_js
 from .files import FileStats, is_canvas, is_source, read_bounded
 from .model import Note
 from .process import held, let_through
+from .suggest import FORMAT as SUGGESTION_FORMAT
+from .suggest import best
 
 SCHEMA = 17  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
@@ -551,8 +553,9 @@ def _count(connection: sqlite3.Connection, key: str) -> str:
 
 
 class SuggestionStore:
-    """Did-you-mean answers kept in the index between runs (at 100k notes, scoring
-    every broken link against every name takes most of a minute).
+    """Did-you-mean answers for note names kept in the index between runs (at 100k
+    notes, scoring every broken link against every name takes most of a minute); the
+    names are note names and alias keys, each note answered once (suggest.best).
 
     Answers are stored with the set of names they were scored against; when
     names come and go, a stored answer is brought up to date by scoring the
@@ -583,7 +586,7 @@ class SuggestionStore:
             stamp = dict(connection.execute(
                 "SELECT key, value FROM meta WHERE key IN ('suggestions', 'suggested names')"))
             if self.names_version is not None and stamp == {
-                    "suggestions": str(limit), "suggested names": self.names_version}:
+                    "suggestions": _stamp(limit), "suggested names": self.names_version}:
                 return self._known_names(connection, queries, limit, scores)
             return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
@@ -621,7 +624,7 @@ class SuggestionStore:
         stored_limit = connection.execute(
             "SELECT value FROM meta WHERE key = 'suggestions'").fetchone()
         known, cached = set(), {}
-        if stored_limit and stored_limit[0] == str(limit):
+        if stored_limit and stored_limit[0] == _stamp(limit):
             known = {name for (name,) in connection.execute("SELECT name FROM suggestion_names")}
             cached = dict(connection.execute("SELECT query, answer FROM suggestions"))
         current = set(keys)
@@ -634,15 +637,17 @@ class SuggestionStore:
                 continue
             listed = [tuple(hit) for hit in decoded(json.loads, cached[query])]
             kept = [hit for hit in listed if hit[1] not in removed]
-            if len(kept) < len(listed) == limit:
-                fresh.append(query)  # a name below the old best ones may now be among them
+            if len(kept) < len(listed):
+                # A name below the old best ones may now be among them, or another
+                # name of the same note (suggest.best lists each note once).
+                fresh.append(query)
             else:
                 found[query] = kept
                 partial.append(query)
         found.update(scores(fresh, keys, limit))
         if added and partial:
             for query, more in scores(partial, added, limit).items():
-                found[query] = sorted(found[query] + more, key=lambda hit: (-hit[0], hit[1]))[:limit]
+                found[query] = best(found[query] + more, limit)
         names_changed = bool(added or removed) or not stored_limit
         stamped = connection.execute(
             "SELECT value FROM meta WHERE key = 'suggested names'").fetchone()
@@ -664,7 +669,7 @@ class SuggestionStore:
                 connection.executemany("INSERT INTO suggestion_names VALUES (?)",
                                        ((key,) for key in keys))
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('suggestions', ?)",
-                                   (str(limit),))
+                                   (_stamp(limit),))
             connection.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", (
                 (q, answer) for q, answer in answers.items() if cached.get(q) != answer))
             # The names scored against are those of this version of the index, if known.
@@ -673,6 +678,12 @@ class SuggestionStore:
                 connection.execute("INSERT INTO meta VALUES ('suggested names', ?)",
                                    (self.names_version,))
         return found
+
+
+def _stamp(limit: int) -> str:
+    """meta 'suggestions': the limit and the format (suggest.FORMAT) of the answers kept;
+    answers kept under another are scored afresh."""
+    return f"{limit}/{SUGGESTION_FORMAT}"
 
 
 @contextmanager

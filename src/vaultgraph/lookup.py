@@ -10,7 +10,7 @@ from .model import note_name
 from .resolve import Resolver, fold
 
 if TYPE_CHECKING:
-    from .suggest import Suggester
+    from .suggest import NoteName, Suggester
 
 
 class NoteLookupError(LookupError):
@@ -54,23 +54,25 @@ class NoteFinder:
       folded path -> paths);
     - ``name_index`` / ``alias_index``: folded note name / alias -> the paths of the
       notes, in path order;
-    - ``lookup_names``: every note name and alias, folded -> as written (did-you-mean);
+    - ``lookup_names``: every note name and alias as did-you-mean keys -> the note's
+      name and the alias (suggest.NoteName; an alias's key is ``suggest.alias_key``);
     - :meth:`names_starting`."""
 
     resolver: Resolver
     name_index: Mapping[str, list[str]]
     alias_index: Mapping[str, list[str]]
-    lookup_names: Mapping[str, str]
+    lookup_names: Mapping[str, "NoteName"]
 
     def __init__(self, resolver: Resolver):
         self.resolver = resolver
 
     @cached_property
     def suggester(self) -> "Suggester":
-        """Did-you-mean over note names and aliases."""
-        from .suggest import Suggester
+        """Did-you-mean over note names and aliases, each note listed once (by its name
+        or its closest alias): answers are suggest.NoteName."""
+        from .suggest import NoteName, Suggester
 
-        return Suggester(self.lookup_names)
+        return Suggester(self.lookup_names, by_owner=True)
 
     def find(self, query: str) -> list[str]:
         """Files a NOTE argument names: vault path, note name, alias, link path, then
@@ -103,4 +105,4 @@ class NoteFinder:
             raise NoteLookupError(query, matches, [])
         key = fold(_written(query))
         starts = sorted({note_name(paths[0]) for paths in self.names_starting(key)}) if key else []
-        raise NoteLookupError(query, [], self.suggester(query), starts)
+        raise NoteLookupError(query, [], [hit.text for hit in self.suggester(query)], starts)

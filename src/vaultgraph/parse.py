@@ -119,6 +119,17 @@ def _normalise(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def line_count(root: Path, path: str) -> int | None:
+    """How many lines the note at vault path ``path`` has, as its line numbers count
+    them (CRLF and a lone CR are one line break; a last line without one counts, an
+    empty file has none); None when it cannot be read."""
+    text, _ = read_text(root, path)
+    if text is None:
+        return None
+    text = _normalise(text)
+    return text.count("\n") + (not text.endswith("\n")) if text else 0
+
+
 def read_note(root: Path, path: str, seconds: float | None = MAX_PARSE_SECONDS) -> Note:
     """Read and parse the note at vault path ``path``; failures become diagnostics."""
     return note_from_bytes(path, *read_bytes(root, path), seconds)

@@ -45,6 +45,21 @@ def _line(console: Console, *parts: tuple[str, str] | str | Text) -> None:
     console.print(_text(*parts))
 
 
+def _hanging(console: Console, head: tuple, *body: tuple[str, str] | str | Text) -> None:
+    """One line of ``head`` parts then ``body`` parts; on a terminal narrower than the
+    line, the body is wrapped at spaces, its next lines indented under its start (a
+    hanging indent), not cut by the terminal at column 1.  Piped, one line."""
+    start, rest = _text(*head), _text(*body)
+    room = console.width - start.cell_len
+    if start.cell_len + rest.cell_len <= console.width or room < 20:
+        console.print(start + rest)
+        return
+    indent = " " * start.cell_len
+    for number, piece in enumerate(rest.wrap(console, room, overflow="fold")):
+        piece.rstrip()
+        console.print(Text.assemble(start if number == 0 else indent, piece))
+
+
 # What rich changes in text it prints without styles: tabs (expanded by cell width)
 # and the control codes it strips.
 _REWRITTEN_BY_RICH = re.compile("[\t\x07\x08\x0b\x0c\x0d]")
@@ -60,8 +75,16 @@ class _Lines:
         self.direct = console.color_system is None and not console.is_terminal
         self.written: list[str] = []
 
-    def add(self, *parts: tuple[str, str] | str) -> None:
+    def add(self, *parts: tuple[str, str] | str, head: int = 0) -> None:
+        """One line of ``parts``; ``head``: how many of them stay on the first line
+        when a line too long for the terminal is wrapped (:func:`_hanging`)."""
         parts = tuple(map(_safe, parts))
+        if head and not self.direct:
+            text = Text.assemble(*parts)
+            if text.cell_len > self.console.width:
+                self.flush()
+                _hanging(self.console, parts[:head], *parts[head:])
+                return
         if self.direct:
             line = "".join(part if isinstance(part, str) else part[0] for part in parts)
             if not _REWRITTEN_BY_RICH.search(line):
@@ -97,11 +120,11 @@ def backlinks(console: Console, data: dict[str, Any], title: bool = True) -> Non
     _line(console, ("Backlinks", "bold cyan"), f" ({len(rows)} from {_count(sources, 'note')})")
     lines = _Lines(console)
     for source, group in groupby(rows, key=lambda r: r["source"]):
-        lines.add("  ", (source, "green"))
+        lines.add("  ", (source, "green"), head=1)
         for row in group:
             kind = "" if row["kind"] == "link" else f" [{row['kind']}]"
-            lines.add("    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"),
-                      f" {row['context']}", (kind, "dim"))
+            lines.add("    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"), " ",
+                      row["context"], (kind, "dim"), head=3)
     lines.flush()
 
 
@@ -135,6 +158,8 @@ def tag_notes(console: Console, data: dict[str, Any]) -> None:
     _line(console, ("#" + data["tag"], "bold cyan"), f" ({_count(len(data['notes']), 'note')})")
     for path in data["notes"]:
         _line(console, "  ", path)
+    if data.get("suggestions"):
+        _line(console, "  did you mean ", ", ".join("#" + tag for tag in data["suggestions"]), "?")
 
 
 def check_summary(result: CheckResult) -> str:
@@ -230,8 +255,14 @@ def _evidence_label(node: dict[str, Any]) -> Text:
         parts += [(node["title"], "bold"), " (quoted): ", (f'"{node["quote"]}"', "italic")]
     else:
         style = {"source": "bold green", "claim": "cyan", "missing": "red"}.get(node["role"], "")
-        parts += [(node["title"], style), (f" [{node['role']}]", "dim")]
-        for kind, value in node.get("identifiers", {}).items():
+        identifiers = dict(node.get("identifiers", {}))
+        title = node["title"]
+        for kind, value in list(identifiers.items()):
+            if value == title:  # an identifier outside the vault is its title: said once
+                title = value if kind == "url" else f"{kind}:{value}"
+                del identifiers[kind]
+        parts += [(title, style), (f" [{node['role']}]", "dim")]
+        for kind, value in identifiers.items():
             parts.append((f" {kind}:{value}" if kind != "url" else f" {value}", "green"))
     if "via" in node:
         parts.append((f"  via {node['via']}", "dim"))
@@ -270,7 +301,7 @@ def provenance_dependents(console: Console, data: dict[str, Any]) -> None:
     for row in claims:
         _line(console, "  ", (f"{row['depth']}", "dim"), "  ", (row["note"], "cyan"))
         if len(row["chain"]) > 2:
-            _line(console, "       via ", (" -> ".join(row["chain"][1:-1]), "dim"))
+            _hanging(console, ("       via ",), (" -> ".join(row["chain"][1:-1]), "dim"))
 
 
 def note_list(console: Console, title: str, paths: list[str]) -> None:
@@ -293,8 +324,9 @@ def neighbors(console: Console, data: dict[str, Any]) -> None:
           f"{_count(data['depth'], 'link')} ({data['direction']})")
     arrows = {"out": "->", "in": "<-", "both": "<->"}
     for row in data["neighbors"]:
-        _line(console, "  " * row["distance"], (arrows[row["direction"]], "dim"), " ",
-              (row["note"], "green"), (f"  (via {row['via']})" if row["distance"] > 1 else "", "dim"))
+        _hanging(console, ("  " * row["distance"], (arrows[row["direction"]], "dim"), " "),
+                 (row["note"], "green"),
+                 (f"  (via {row['via']})" if row["distance"] > 1 else "", "dim"))
 
 
 def path(console: Console, data: dict[str, Any]) -> None:
@@ -304,8 +336,8 @@ def path(console: Console, data: dict[str, Any]) -> None:
     _line(console, (data["from"], "bold"))
     for hop in data["hops"]:
         arrow = "-> " if hop["direction"] == "out" else "<- "
-        _line(console, "  ", (arrow, "cyan"), (hop["to"], "bold"),
-              (f"   {hop['source']}:{hop['line']}: ", "dim"), hop["context"])
+        _hanging(console, ("  ", (arrow, "cyan")), (hop["to"], "bold"),
+                 (f"   {hop['source']}:{hop['line']}: ", "dim"), hop["context"])
 
 
 def hubs(console: Console, rows: list[dict[str, Any]]) -> None:
@@ -319,9 +351,9 @@ def related(console: Console, data: dict[str, Any]) -> None:
     _line(console, ("Related to ", "bold"), (data["note"], "bold"))
     labels = {"cited-with": "linked from", "links-to": "both link to", "tag": "tags"}
     for row in data["related"]:
-        _line(console, f"  {row['score']:.3f}  ", (row["note"], "green"))
+        _hanging(console, (f"  {row['score']:.3f}  ",), (row["note"], "green"))
         for kind, values in row["shared"].items():
-            _line(console, "         ", (f"{labels[kind]}: ", "dim"), ", ".join(values))
+            _hanging(console, ("         ", (f"{labels[kind]}: ", "dim")), ", ".join(values))
 
 
 def mentions(console: Console, data: dict[str, Any]) -> None:
@@ -331,7 +363,8 @@ def mentions(console: Console, data: dict[str, Any]) -> None:
     for source, group in groupby(rows, key=lambda r: r["source"]):
         _line(console, "  ", (source, "green"))
         for row in group:
-            _line(console, "    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"), f" {row['context']}")
+            _hanging(console, ("    ", (f"{row['line']:>4}:{row['column']:<3}", "dim"), " "),
+                     row["context"])
 
 
 def stats(console: Console, data: dict[str, Any]) -> None:

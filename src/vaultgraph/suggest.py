@@ -1,5 +1,13 @@
 """Did-you-mean: the names closest to a text, by rapidfuzz's ratio (0-100).
 
+A name may stand for a note it is not the name of: an alias.  For note names
+(``Suggester(..., by_owner=True)``), its key is then
+``alias_key(alias, owner)`` -- the folded alias, OWNER_MARK and the folded name of
+the note having it -- scored by its text before the mark, and an answer lists each
+note (each owner) once, by its best-scoring key: Obsidian does not resolve links
+through aliases, so a link can only be mended to the note's name (``[[Name|alias]]``
+when the alias is the closest).  Plain keys own themselves.
+
 Used by check (unresolved links, missing headings and blocks), by NOTE lookups
 (lookup.NoteFinder) and by the did-you-mean answers the index keeps
 (index.SuggestionStore).  It imports nothing of vaultgraph but ``resolve.fold``, so
@@ -9,7 +17,7 @@ every layer above resolution may use it.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .resolve import fold
 
@@ -18,18 +26,78 @@ FEW_QUERIES = 16  # scored one by one, not by cdist
 
 Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
+# Between an alias's folded text and its note's folded name: a note name (a file name)
+# never holds "/", nor does a broken link's name (its last path part), so a key holding
+# one is an alias's, and its owner is what follows the last "/" (an alias may hold "/").
+OWNER_MARK = "/"
+FORMAT = "2"  # of the answers kept (index.SuggestionStore): "2" lists each owner once
+
+
+class NoteName(NamedTuple):
+    """A did-you-mean answer naming a note: its ``name`` as written, and the ``alias``
+    (as written) that was the closest match, if one was."""
+
+    name: str
+    alias: str | None = None
+
+    @property
+    def target(self) -> str:
+        """What to write between ``[[`` and ``]]``: ``Name``, or ``Name|alias``."""
+        return self.name if self.alias is None else f"{self.name}|{self.alias}"
+
+    @property
+    def text(self) -> str:
+        """The text that matched (a NOTE argument accepts either)."""
+        return self.name if self.alias is None else self.alias
+
+
+def alias_key(alias: str, owner: str) -> str:
+    """The key of ``alias`` (folded) of the note named ``owner`` (folded)."""
+    return f"{alias}{OWNER_MARK}{owner}"
+
+
+def owner(key: str) -> str:
+    """The folded name of the note a key stands for (a plain key: itself)."""
+    return key.rpartition(OWNER_MARK)[2]
+
+
+def scored_text(key: str) -> str:
+    """The text of a key that is scored against a query."""
+    return key.rpartition(OWNER_MARK)[0] if OWNER_MARK in key else key
+
+
+def best(hits: Iterable[tuple[int, str]], limit: int, by_owner: bool = True) -> Scored:
+    """The best ``limit`` hits, best first, by score then by key; ``by_owner``: the
+    keys are note names and alias keys (:func:`alias_key`), one hit per owner (its best
+    one) is kept, and at equal scores a name comes before an alias.  An order that
+    depends on nothing but the hits, so answers merged from parts
+    (index.SuggestionStore) equal answers scored at once."""
+    if not by_owner:
+        return sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+    ranked = sorted(hits, key=lambda hit: (-hit[0], OWNER_MARK in hit[1], hit[1]))
+    chosen: Scored = []
+    owners: set[str] = set()
+    for hit in ranked:
+        if len(chosen) == limit:
+            break
+        if owner(hit[1]) not in owners:
+            owners.add(owner(hit[1]))
+            chosen.append(hit)
+    return chosen
 
 
 class Suggester:
     """Did-you-mean answers from a fixed set of names (folded -> as written).
 
-    The best ``limit`` names scoring at least SUGGESTION_CUTOFF, ties in name
-    order -- an order that does not depend on the vault's file order, so
-    answers kept in the index stay exact as names come and go.
+    The best ``limit`` names scoring at least SUGGESTION_CUTOFF, one per owner
+    (:func:`best`), ties in name order -- an order that does not depend on the
+    vault's file order, so answers kept in the index stay exact as names come and go.
     """
 
-    def __init__(self, names: Mapping[str, str]):
-        self.names = names
+    def __init__(self, names: Mapping[str, Any], by_owner: bool = False):
+        """``names``: key -> answer; ``by_owner``: the keys are note names and alias
+        keys (:func:`alias_key`), each note answered once (:func:`best`)."""
+        self.names, self.by_owner = names, by_owner
         self.memo: dict[tuple[str, int], Scored] = {}
 
     @cached_property
@@ -40,7 +108,7 @@ class Suggester:
 
     @staticmethod
     def scores(queries: list[str], keys: list[str], limit: int,
-               progress: Progress | None = None) -> dict[str, Scored]:
+               progress: Progress | None = None, by_owner: bool = False) -> dict[str, Scored]:
         """The best ``limit`` of ``keys`` for each query, rapidfuzz's ratio rounded half up:
         by cdist on all cores, or for a few queries one by one (without numpy, whose
         import takes longer than scoring them)."""
@@ -49,21 +117,22 @@ class Suggester:
         found: dict[str, Scored] = {q: [] for q in queries}
         if not queries or not keys:
             return found
+        texts = [scored_text(key) for key in keys] if by_owner else keys
         if len(queries) <= FEW_QUERIES:
             for query in queries:
-                hits = [(int(score + 0.5), key) for key, score, _ in process.extract(
-                    query, keys, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=None)]
-                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+                hits = [(int(score + 0.5), keys[i]) for _, score, i in process.extract(
+                    query, texts, scorer=fuzz.ratio, score_cutoff=SUGGESTION_CUTOFF, limit=None)]
+                found[query] = best(hits, limit, by_owner)
             return found
         import numpy as np
 
         for start in range(0, len(queries), 256):
             block = queries[start:start + 256]
-            table = process.cdist(block, keys, scorer=fuzz.ratio, dtype=np.uint8,
+            table = process.cdist(block, texts, scorer=fuzz.ratio, dtype=np.uint8,
                                   score_cutoff=SUGGESTION_CUTOFF, workers=-1)
             for query, row in zip(block, table):
-                hits = [(int(row[i]), keys[i]) for i in np.flatnonzero(row)]
-                found[query] = sorted(hits, key=lambda hit: (-hit[0], hit[1]))[:limit]
+                found[query] = best(((int(row[i]), keys[i]) for i in np.flatnonzero(row)), limit,
+                                    by_owner)
             if progress:
                 progress(start + len(block), len(queries), "Finding did-you-mean names")
         return found
@@ -75,7 +144,7 @@ class Suggester:
         queries = sorted({fold(t) for t in texts if t} - {q for q, _ in self.memo})
 
         def scores(queries: list[str], keys: list[str], limit: int) -> dict[str, Scored]:
-            return self.scores(queries, keys, limit, progress)
+            return self.scores(queries, keys, limit, progress, self.by_owner)
 
         answers = (store.answers(queries, lambda: self.keys, limit, scores) if store
                    else scores(queries, self.keys, limit))
@@ -85,7 +154,8 @@ class Suggester:
     def __call__(self, text: str, limit: int = 3) -> list[str]:
         key = (fold(text), limit)
         if key not in self.memo:
-            self.memo[key] = self.scores([key[0]], self.keys, limit)[key[0]] if key[0] else []
+            self.memo[key] = (self.scores([key[0]], self.keys, limit, by_owner=self.by_owner)[key[0]]
+                              if key[0] else [])
         return [self.names[name] for _, name in self.memo[key]]
 
 

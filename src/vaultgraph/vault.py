@@ -19,7 +19,6 @@ removed when the vault is closed.
 from __future__ import annotations
 
 import os
-import shutil
 import sqlite3
 import weakref
 from collections.abc import Iterator, Mapping
@@ -79,6 +78,31 @@ def notes_with_tag(index: dict[str, TagInfo], tag: str) -> list[str]:
     return sorted(found)
 
 
+def tag_names(index: dict[str, TagInfo]) -> dict[str, str]:
+    """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
+    display: dict[str, str] = {}
+    for key, info in index.items():  # in the order tags were first met
+        parts, written = key.split("/"), info.name.split("/")
+        for depth in range(1, len(parts) + 1):
+            display.setdefault("/".join(parts[:depth]), "/".join(written[:depth]))
+    return display
+
+
+def close_tags(index: dict[str, TagInfo], tag: str, limit: int = 3) -> list[str]:
+    """Did-you-mean for a tag no note carries (``index``: folded tag -> TagInfo): the
+    tags, and parents of nested tags, as written, whose last part is ``tag`` (``#b``
+    for ``a/b``), then those starting with it, then those closest to it (suggest.Suggester: rapidfuzz's ratio of at
+    least 75, best first); at most ``limit``."""
+    from .suggest import Suggester
+
+    wanted = fold(tag.strip().lstrip("#")).rstrip("/")
+    names = tag_names(index)
+    leaf = sorted(key for key in names if key.rpartition("/")[2] == wanted and key != wanted)
+    start = sorted(key for key in names if key.startswith(wanted)) if wanted else []
+    near = Suggester({key: key for key in names})(wanted, limit)
+    return [names[key] for key in dict.fromkeys(leaf + start + near)][:limit]
+
+
 class StoredNotes(Mapping):
     """path -> Note for ``paths`` (in path order), each decoded from its row of the
     index on first use (or taken from ``parsed``, the notes parsed in this run).  A
@@ -89,9 +113,9 @@ class StoredNotes(Mapping):
         # ``owner``: kept alive while the notes are (the Vault: it closes the index when
         # it goes, and ``load(root).notes[path]`` must still read it).
         self.connection, self.paths, self.owner = connection, paths, owner
-        self.loaded = {path: parsed[path] for path in paths if path in parsed} if parsed else {}
         self._members: set[str] | None = None
         self._all = False
+        self.loaded = {path: note for path, note in parsed.items() if path in self}
 
     def _row(self, path: str) -> Note:
         from .codec import DamagedIndex, decoded, note_from_json
@@ -184,15 +208,19 @@ class Vault:
 
             if generation(self.connection) != index.generation:
                 parsed = {}  # another run has changed the index since this one did
-        parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, stats.notes, parsed, self)
-        # The links of the .canvas files (canvas.py): files, not notes, but their links count.
-        self.canvases = StoredNotes(self.connection,
-                                    [p for p in stats.sources if is_canvas(p)], parsed, self)
+        self._parsed = parsed or {}
+        self.notes = StoredNotes(self.connection, stats.notes, self._parsed, self)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
         self._finalizer = weakref.finalize(self, _close, index, throwaway)
+
+    @cached_property
+    def canvases(self) -> StoredNotes:
+        """The links of the .canvas files (canvas.py): files, not notes, but their links
+        count (listed when first asked for: most queries never do)."""
+        return StoredNotes(self.connection, [p for p in self._listing.stats.sources
+                                             if is_canvas(p)], self._parsed, self)
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
@@ -309,8 +337,10 @@ class Vault:
         ``include_excluded``."""
         from .answers import backlinks
 
-        visible = self.visible(include_excluded)
-        return [row for row in backlinks(self.connection, path) if visible(row.source)]
+        rows = backlinks(self.connection, path)
+        if include_excluded or not self.config.excludes_anything:
+            return rows
+        return [row for row in rows if not self.config.is_excluded(row.source)]
 
     def backlinks_by_target(self, include_excluded: bool = False) -> dict[str, list["Backlink"]]:
         """:meth:`backlink_rows` of every file at once: target path -> its backlinks
@@ -369,9 +399,11 @@ class Vault:
         return self._finder.find(query)
 
     def suggest(self, text: str, limit: int = 3) -> list[str]:
-        """At most ``limit`` note names and aliases closest to ``text``, best first
-        (the names ``check`` offers as did-you-mean)."""
-        return self._finder.suggester(text, limit)
+        """At most ``limit`` link targets closest to ``text``, best first, one per note
+        (the names ``check`` offers as did-you-mean): the note's name, or
+        ``Name|alias`` when one of its aliases is closer -- Obsidian resolves no link
+        through an alias, so an alias alone is never offered (suggest.py)."""
+        return [hit.target for hit in self._finder.suggester(text, limit)]
 
     def note_path(self, query: str) -> str:
         """The one vault path ``query`` names (see :meth:`find`); raises
@@ -426,7 +458,15 @@ def _damaged() -> None:
 def _close(index: "Index", throwaway: Path | None) -> None:
     index.close()
     if throwaway is not None:
-        shutil.rmtree(throwaway, ignore_errors=True)
+        _remove(throwaway)
+
+
+def _remove(folder: Path) -> None:
+    """Remove a throwaway index's folder (shutil imported only then: it costs a warm
+    query 5 to 10 ms, for the compression modules it loads)."""
+    import shutil
+
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
@@ -485,9 +525,9 @@ def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None
     try:
         written = index.open_updated(root, listing.stats, progress, keep=parsed)
     except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise
     if not written:
-        shutil.rmtree(folder, ignore_errors=True)
+        _remove(folder)
         raise VaultError(f"cannot write a temporary index in {folder.parent}")
     return Vault(root, listing, index, parsed, throwaway=folder)

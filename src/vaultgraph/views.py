@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from .resolve import fold
 from .model import TagInfo
-from .vault import Edge, Vault, notes_with_tag
 
 if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
     from .answers import Backlink
@@ -22,6 +21,7 @@ if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index 
     from .check import CheckResult
     from .model import LinkPlace
     from .provenance import ClaimTree, Dependent, EvidenceStep, NodeInfo
+    from .vault import Edge, Vault
     from .queries import (Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation,
                           Stats, SubpathTarget, Wanted, WouldBeLink)
 
@@ -66,12 +66,9 @@ def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[
 
 def _display_names(index: dict[str, TagInfo]) -> dict[str, str]:
     """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
-    display: dict[str, str] = {}
-    for key, info in index.items():  # in the order tags were first met
-        parts, written = key.split("/"), info.name.split("/")
-        for depth in range(1, len(parts) + 1):
-            display.setdefault("/".join(parts[:depth]), "/".join(written[:depth]))
-    return display
+    from .vault import tag_names
+
+    return tag_names(index)
 
 
 def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
@@ -93,8 +90,11 @@ def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
 
 def tag_notes_view(index: dict[str, TagInfo], tag: str) -> dict[str, Any]:
     wanted = tag.strip().lstrip("#").rstrip("/")
-    return {"tag": _display_names(index).get(fold(wanted), wanted),
-            "notes": notes_with_tag(index, wanted)}
+    from .vault import close_tags, notes_with_tag
+
+    notes = notes_with_tag(index, wanted)
+    found = {"tag": _display_names(index).get(fold(wanted), wanted), "notes": notes}
+    return found if notes else {**found, "suggestions": close_tags(index, wanted)}
 
 
 def check_view(result: CheckResult) -> dict[str, Any]:
