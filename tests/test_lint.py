@@ -336,6 +336,16 @@ def test_pre_commit_hooks_run_check():
     assert "actions/cache" in DOCS and "upload-sarif" in DOCS
 
 
+def test_the_hook_as_pre_commit_runs_it_for_a_vault_in_a_folder(make_vault, monkeypatch):
+    # `entry` + `args: [--vault, notes]` + the changed files, from the repository's root.
+    root = make_vault({"A.md": "[[Gone]]\n", "B.md": "[[Away]]\n"})
+    monkeypatch.chdir(root.parent)
+    hook = CliRunner().invoke(cli, ["check", "--vault", root.name, f"{root.name}/B.md"])
+    assert hook.exit_code == 1
+    assert lines_of(hook) == ['B.md:1:1: error[unresolved-link] [[Away]] -- no note named "Away"',
+                              "1 note checked: 1 error (1 unresolved-link), 0 warnings"]
+
+
 def test_the_code_help_is_the_documented_table():
     table = DOCS.split("### Diagnostic codes", 1)[1].split("\n## ", 1)[0]
     rows = dict(re.findall(r"^\| `([a-z-]+)` \| (?:error|warning) \| (.*) \|$", table, re.M))
