@@ -96,7 +96,7 @@ def test_check_text_json_and_github(small):
     text = run("check", vault=small)
     assert text.exit_code == 1
     assert 'src.md:1:20: error[unresolved-link] [[Nuerotransmitter]] -- did you mean "Neurotransmitter"?' in text.output
-    assert "3 notes checked" not in text.output and "4 notes checked: 2 errors, 0 warnings" in text.output
+    assert "3 notes checked" not in text.output and "4 notes checked: 2 errors (2 unresolved-link), 0 warnings" in text.output
 
     data = json.loads(run("check", "--format", "json", vault=small).output)
     assert data["summary"] == {"notes": 4, "errors": 2, "warnings": 0}
@@ -120,12 +120,13 @@ def test_check_takes_json_as_the_other_commands_do(small):
 def test_check_summary_counts_in_the_singular_and_plural(make_vault):
     root = make_vault({"One.md": "[[Missing]]\n"})
     assert run("check", vault=root).output.splitlines()[-1] == (
-        "1 note checked: 1 error, 0 warnings")
+        "1 note checked: 1 error (1 unresolved-link), 0 warnings")
     github = run("check", "--format", "github", "--unresolved", "warning", vault=root)
-    assert github.output.splitlines()[-1] == "1 note checked: 0 errors, 1 warning"
+    assert github.output.splitlines()[-1] == (
+        "1 note checked: 0 errors, 1 warning (1 unresolved-link)")
     make_vault({"Two.md": "[[Nowhere]] [[Gone]]\n"})  # the same vault, a second note
     assert run("check", vault=root).output.splitlines()[-1] == (
-        "2 notes checked: 3 errors, 0 warnings")
+        "2 notes checked: 3 errors (3 unresolved-link), 0 warnings")
 
 
 def test_counts_of_one_are_in_the_singular(make_vault):

@@ -126,7 +126,7 @@ def test_cli_reports_them_as_warnings_with_file_line_and_column(vault):
                'table row, "|" splits cells' in line and 'escape it as "\\|"' in line
                for line in lines)
     assert any("Gallery.md:6:1: warning[space-in-link]" in line for line in lines)
-    assert lines[-1] == "2 notes checked: 0 errors, 3 warnings"
+    assert lines[-1] == "2 notes checked: 0 errors, 3 warnings (2 cut-link, 1 space-in-link)"
 
 
 def test_cli_json_shape_and_code_filters(vault):

@@ -27,9 +27,9 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("parsing", ["parse", "canvas"]),
     ("resolution", ["resolve", "suggest", "lookup", "broken"]),
     ("store", ["codec", "checked", "answers", "index"]),
-    ("domain", ["vault", "graph", "provenance", "check", "findings", "queries", "edits"]),
+    ("domain", ["vault", "graph", "provenance", "lint", "check", "findings", "queries", "edits"]),
     ("application", ["app", ""]),  # "": the package root (vaultgraph.load, Vault)
-    ("views", ["views", "render", "export", "report", "report.csv", "report.html",
+    ("views", ["views", "render", "sarif", "export", "report", "report.csv", "report.html",
                "report.json", "report.md"]),
     ("cli", ["cli", "__main__"]),
 ]

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
-from .model import LineText, Link, Note, TagInfo, note_name
+from .model import LineText, Link, Note, Suppression, TagInfo, note_name
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
 
 if TYPE_CHECKING:
@@ -79,6 +79,11 @@ CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
 CREATE TABLE IF NOT EXISTS properties (
     path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key)
 );
+-- Inline `%% vaultgraph: ignore[...] %%` comments (model.Suppression; codes: JSON list).
+CREATE TABLE IF NOT EXISTS suppressions (
+    path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    first INTEGER NOT NULL, last INTEGER NOT NULL, codes TEXT NOT NULL, PRIMARY KEY (path, seq)
+);
 CREATE TABLE IF NOT EXISTS diagnostics (
     path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     severity TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (path, seq)
@@ -90,7 +95,7 @@ _INDEXES = re.findall(r"(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);", SCHEMA_SQ
 # The tables holding one note's rows, and the column naming the note.
 _NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
                 "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
-                "diagnostics": "path", "lines": "path"}
+                "diagnostics": "path", "lines": "path", "suppressions": "path"}
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
 IN_MEMORY_RESOLVER = 1_000
@@ -210,6 +215,9 @@ class AnswerWriter:
                                   for key, value in note.frontmatter.items())
         rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
                                    for i, d in enumerate(note.diagnostics))
+        rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
+                                     json.dumps(s.codes, ensure_ascii=False))
+                                    for i, s in enumerate(note.suppressions))
         rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
                               lookup_key(link.path, path), link.raw, link.line, link.column,
                               link.kind, context(link), link.embed, link.node)
@@ -457,3 +465,13 @@ def file_sha1(connection: sqlite3.Connection, path: str) -> str | None:
     row (edits.py compares it with the file it is about to edit)."""
     row = connection.execute("SELECT sha1 FROM files WHERE path = ?", (path,)).fetchone()
     return row[0] if row else None
+
+
+def suppressions(connection: sqlite3.Connection) -> dict[str, list[Suppression]]:
+    """Every note's inline ``%% vaultgraph: ignore[...] %%`` comments (model.Suppression),
+    by vault path, in note order."""
+    found: dict[str, list[Suppression]] = {}
+    for path, line, column, first, last, codes in connection.execute(
+            "SELECT path, line, col, first, last, codes FROM suppressions ORDER BY path, seq"):
+        found.setdefault(path, []).append(Suppression(line, column, first, last, json.loads(codes)))
+    return found

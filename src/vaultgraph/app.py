@@ -715,3 +715,164 @@ def fix(session: Session, only: str | None, write: bool, include_excluded: bool,
     if write and plan.edits:
         session.close()  # the findings that follow are those of the files as fixed
     return plan
+
+
+# -- check as a linter (lint.py) ---------------------------------------------------------
+class CheckOptions(NamedTuple):
+    """What `check` is to do, from its options over the configuration file's ``[check]``
+    (docs/cli.md, "Configuration file"): the codes to ``select`` (empty: all) and
+    ``ignore``, the ``unresolved`` and ``commented`` severities, ``include_excluded``,
+    the provenance ``roles``, the ``exclude`` globs and per-path ``overrides``
+    (lint.Override), the output ``format``, the ``baseline`` file (None: none), the
+    ``bibliography`` files (kept: nothing uses them yet), the configuration file read
+    (``config``, None: none) and ``paths``, the vault paths of the notes and folders to
+    report on (None: the whole vault; ``""``: its root)."""
+
+    select: list[str]
+    ignore: list[str]
+    unresolved: str
+    commented: str
+    include_excluded: bool
+    roles: list[str]
+    exclude: list[str]
+    overrides: list
+    format: str
+    baseline: Path | None
+    bibliography: list[str]
+    config: Path | None
+    paths: list[str] | None
+
+
+def check_config(session: Session, config_file: str | None, isolated: bool):
+    """The configuration `check` reads (lint.CheckConfig), or None: ``--config FILE``,
+    else the vault root's ``.vaultgraph.toml`` if there is one; none with ``--isolated``.
+    UsageProblem (``FILE:LINE: what``) for a file that cannot be used."""
+    from .lint import CONFIG_NAME, ConfigError, read_config
+
+    if isolated:
+        if config_file is not None:
+            raise UsageProblem("--isolated reads no configuration: it cannot be given with --config")
+        return None
+    path = Path(config_file) if config_file is not None else session.root / CONFIG_NAME
+    if config_file is None and not (path.exists() or path.is_symlink()):
+        return None
+    if config_file is not None and not path.exists():
+        raise UsageProblem(f"--config {config_file}: no such file")
+    try:
+        return read_config(path)
+    except ConfigError as exc:
+        raise UsageProblem(str(exc)) from None
+
+
+def check_paths(session: Session, paths: Iterable[str]) -> list[str] | None:
+    """``check PATH...`` (files or folders, from the current folder) -> their vault paths
+    (``""``: the vault itself), None when none are given; UsageProblem for a path that
+    does not exist or is not inside the vault."""
+    import os
+
+    paths = list(paths)
+    if not paths:
+        return None
+    root = os.path.abspath(session.root)
+    found = []
+    for given in paths:
+        if not os.path.lexists(given):
+            raise UsageProblem(f"{given}: no such file or folder")
+        full = os.path.abspath(given)
+        relative = os.path.relpath(full, root) if os.path.splitdrive(full)[0] == \
+            os.path.splitdrive(root)[0] else ".."
+        if relative == ".." or relative.startswith(".." + os.sep):
+            real = os.path.relpath(os.path.realpath(given), os.path.realpath(root))
+            if real == ".." or real.startswith(".." + os.sep):
+                raise UsageProblem(f"{given} is not inside the vault {session.root}")
+            relative = real
+        found.append("" if relative == "." else relative.replace(os.sep, "/"))
+    return found
+
+
+def check_options(session: Session, *, fmt: str | None, select: str | None,
+                  ignore: str | None, unresolved: str | None, commented: str | None,
+                  include_excluded: bool, roles: Iterable[str], exclude: Iterable[str],
+                  baseline: str | None, paths: Iterable[str], config_file: str | None,
+                  isolated: bool) -> CheckOptions:
+    """`check`'s options (None, or empty: not given) over the configuration file's:
+    an option given replaces what the file says (ruff's rule); ``include_excluded``
+    is on when either turns it on.  UsageProblem for unknown codes, bad roles, a
+    configuration file that cannot be used, a PATH outside the vault."""
+    config = check_config(session, config_file, isolated)
+    roles, exclude = list(roles), list(exclude)
+
+    def pick(given, key, default):
+        if given is not None and given != []:
+            return given
+        said = getattr(config, key, None) if config is not None else None
+        return default if said is None else said
+
+    options = CheckOptions(
+        select=check_codes(select) if select is not None else pick(None, "select", []),
+        ignore=check_codes(ignore) if ignore is not None else pick(None, "ignore", []),
+        unresolved=pick(unresolved, "unresolved", "error"),
+        commented=pick(commented, "commented", "warning"),
+        include_excluded=include_excluded or bool(config and config.include_excluded),
+        roles=pick(roles, "role", []), exclude=pick(exclude, "exclude", []),
+        overrides=config.overrides if config else [], format=pick(fmt, "format", "text"),
+        baseline=Path(baseline) if baseline is not None else pick(None, "baseline", None),
+        bibliography=pick(None, "bibliography", []), config=config.path if config else None,
+        paths=check_paths(session, paths))
+    provenance_config(options.roles)  # (UsageProblem now for a bad --role)
+    return options
+
+
+def lint(session: Session, options: CheckOptions, use_baseline: bool = True) -> "CheckResult":
+    """`check` with its options: the findings gathered as :func:`check` gathers them,
+    then, in this order, inline suppressions (and the ``unused-suppression`` findings
+    they give), ``--select``/``--ignore``/``--unresolved``/``--commented``, PATH and
+    ``--exclude``, per-path overrides and the baseline (unless not ``use_baseline``)
+    leave out what they leave out (lint.py).  ``notes``: the notes in scope.
+    UsageProblem for a baseline file that cannot be read."""
+    from . import lint as rules
+    from .check import select_findings
+    from .findings import vault_findings
+
+    vault = session.vault()
+    found, notes = vault_findings(vault, options.include_excluded,
+                                  provenance_config(options.roles), session.progress())
+    found = rules.suppressed(vault, found, options.include_excluded)
+    result = select_findings(found, notes, options.unresolved, options.select,
+                             options.ignore, options.commented)
+    wanted = rules.path_filter(options.paths, options.exclude)
+    if options.paths is not None or options.exclude:
+        visible = vault.visible(options.include_excluded)
+        result.diagnostics = [d for d in result.diagnostics if wanted(d.path)]
+        result.notes = sum(1 for path in vault.notes if visible(path) and wanted(path))
+    result.diagnostics = rules.apply_overrides(result.diagnostics, options.overrides)
+    if use_baseline and options.baseline is not None:
+        try:
+            known = rules.read_baseline(options.baseline)
+        except rules.ConfigError as exc:
+            raise UsageProblem(str(exc)) from None
+        texts = rules.line_texts(vault, {d.path for d in result.diagnostics})
+        result.diagnostics = rules.apply_baseline(result.diagnostics, known, texts)
+    return result
+
+
+def baseline_text(session: Session, result: "CheckResult") -> str:
+    """`check --write-baseline`: the baseline file recording ``result``'s findings."""
+    from .lint import baseline_json, line_texts
+
+    texts = line_texts(session.vault(), {d.path for d in result.diagnostics})
+    return baseline_json(result.diagnostics, texts)
+
+
+def refuse_note_output(session: Session, output: str) -> None:
+    """UsageProblem when ``output`` would be a note or canvas of the vault (a baseline
+    file may live in the vault: a dot-file, which Obsidian does not list, is best)."""
+    from .places import is_inside
+
+    if output.lower().endswith((".md", ".canvas")) and is_inside(output, session.root):
+        raise UsageProblem(f"will not write {output}: it would be a note of the vault {session.root}")
+
+
+def lint_outcome(result: "CheckResult", exit_zero: bool) -> Outcome:
+    """Errors end `check` with FINDINGS, unless ``--exit-zero``; warnings do not."""
+    return Outcome.OK if exit_zero else check_outcome(result)

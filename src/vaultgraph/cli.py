@@ -615,20 +615,33 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
     _write_output(write_graph(graph, fmt), output)
 
 
+def text_path_shower(root: Path) -> Callable[[str], str]:
+    """Vault path -> how check's text output shows it: from the current folder when that
+    is inside the vault (what an editor opens from there), else from the vault root."""
+    import posixpath
+
+    here = os.path.relpath(os.getcwd(), root) if root.is_dir() else ".."
+    if here == ".." or here.startswith(".." + os.sep) or os.path.isabs(here):
+        return lambda path: path
+    if here == ".":
+        return lambda path: path
+    start = here.replace(os.sep, "/")
+    return lambda path: posixpath.relpath(path, start)
+
+
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]),
-              default="text", show_default=True, help="Output format.")
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]),
+              help="Output format (default: text).")
 @click.option("--json", "as_json", is_flag=True,
               help="The same as --format json (as --json of the other commands).")
 @click.option("--select", metavar="CODE,...",
               help="Report only these codes (unresolved-link, cut-link, ...).")
 @click.option("--ignore", metavar="CODE,...", help="Do not report these codes.")
 @click.option("--unresolved", type=click.Choice(["error", "warning", "ignore"]),
-              default="error", show_default=True,
-              help="Severity of links to notes that do not exist yet.")
+              help="Severity of links to notes that do not exist yet (default: error).")
 @click.option("--commented", type=click.Choice(["error", "warning", "ignore"]),
-              default="warning", show_default=True,
-              help="Highest severity of findings on links inside %%comments%%.")
+              help="Highest severity of findings on links inside %%comments%% (default: warning).")
 @click.option("--fix", "fix", is_flag=True,
               help="Apply the safe fixes (docs/cli.md), then report what is left.")
 @click.option("--fix-only", metavar="CODE,...",
@@ -637,46 +650,84 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
               help="Print the fixes --fix would make as a unified diff; write nothing.")
 @excluded_option
 @role_option
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="Do not report on notes matching GLOB (repeatable), besides Obsidian's "
+                   "excluded files.")
+@click.option("--statistics", is_flag=True, help="Show the count of each code, not the findings.")
+@click.option("--no-group", is_flag=True,
+              help="List every finding (text output groups a cause repeated many times).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when errors are found.")
+@click.option("--config", "config_file", metavar="FILE",
+              help="Read this configuration file instead of the vault's .vaultgraph.toml.")
+@click.option("--isolated", is_flag=True, help="Read no configuration file.")
+@click.option("--baseline", metavar="FILE", help="Report only findings this baseline file does not hold.")
+@click.option("--write-baseline", metavar="FILE",
+              help="Record the current findings in FILE (for --baseline) and exit 0.")
 @click.pass_obj
-def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore: str | None,
-          unresolved: str, commented: str, fix: bool, fix_only: str | None, diff: bool,
-          include_excluded: bool, roles: tuple[str, ...]) -> None:
-    """Validate the vault; exit 1 when there are errors.
+def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bool,
+          select: str | None, ignore: str | None, unresolved: str | None,
+          commented: str | None, fix: bool, fix_only: str | None, diff: bool,
+          include_excluded: bool, roles: tuple[str, ...],
+          exclude: tuple[str, ...], statistics: bool, no_group: bool, exit_zero: bool,
+          config_file: str | None, isolated: bool, baseline: str | None,
+          write_baseline: str | None) -> None:
+    """Validate the vault, or only the notes and folders PATH...; exit 1 when there
+    are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
     links and links that match a file only without case, text that looks like
     a link but is not one (cut by a table's |, [[ never closed, a space in a
     markdown link), invalid front matter, canvases and app.json, unreadable
     files, unsourced claims and citations of missing sources, with
-    file:line:col. Exit codes: 0 no errors, 1 errors, 2 usage or I/O error.
+    file:line:col. Links are resolved against the whole vault whatever PATH
+    says. Options may also be set in the vault's .vaultgraph.toml ([check]).
+    Exit codes: 0 no errors, 1 errors, 2 usage or I/O error.
     Codes for --select/--ignore: docs/cli.md ("Diagnostic codes").
     """
-    if as_json and fmt == "github":
-        fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
-    fmt = "json" if as_json else fmt
+    if as_json and fmt not in (None, "json"):
+        fail(f"--json is --format json: it cannot be combined with --format {fmt}", EXIT_USAGE)
     if fix and diff:
         fail("--fix writes, --diff does not: give one of them", EXIT_USAGE)
     if fix_only and not (fix or diff):
         fail("--fix-only goes with --fix or --diff", EXIT_USAGE)
+    options = app.check_options(
+        session, fmt="json" if as_json else fmt, select=select, ignore=ignore,
+        unresolved=unresolved, commented=commented, include_excluded=include_excluded,
+        roles=roles, exclude=exclude, baseline=baseline, paths=paths,
+        config_file=config_file, isolated=isolated)
+    if statistics and options.format in ("github", "sarif"):
+        fail(f"--statistics is shown as text or json, not {options.format}", EXIT_USAGE)
+    if write_baseline is not None:
+        app.refuse_note_output(session, write_baseline)
+        result = app.lint(session, options, use_baseline=False)
+        _write_output(app.baseline_text(session, result), write_baseline)
+        sys.exit(0)
     if fix or diff:
         from .render import fixes_text
 
-        plan = app.fix(session, fix_only, fix, include_excluded, roles, select, ignore)
-        click.echo(fixes_text(plan, written=fix), err=fmt != "text", nl=False)
-    result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
-    if fmt == "json":
-        from .views import check_view
+        plan = app.fix(session, fix_only, fix, options.include_excluded, options.roles,
+                       ",".join(options.select), ",".join(options.ignore))
+        click.echo(fixes_text(plan, written=fix), err=options.format != "text", nl=False)
+    result = app.lint(session, options)
+    if options.format == "json":
+        from .views import check_view, statistics_view
 
-        emit_json(check_view(result))
+        emit_json(statistics_view(result) if statistics else check_view(result))
+    elif options.format == "sarif":
+        from . import __version__
+        from .sarif import sarif_log
+
+        emit_json(sarif_log(result, path_shower(session.root), __version__, Path.cwd()))
     else:
         from . import render
 
-        show = path_shower(session.root)
-        if fmt == "github":
-            render.github_annotations(result, show)
+        if options.format == "github":
+            render.github_annotations(result, path_shower(session.root))
+        elif statistics:
+            render.check_statistics(console(), result)
         else:
-            render.check_text(console(), result, show)
-    sys.exit(EXIT_CODES[app.check_outcome(result)])
+            render.check_text(console(), result, text_path_shower(session.root), not no_group)
+    sys.exit(EXIT_CODES[app.lint_outcome(result, exit_zero)])
 
 
 @cli.command(name="mv")

@@ -154,13 +154,16 @@ def check_vault(vault: "Vault", unresolved: str = "error", select: Iterable[str]
                 provenance: "ProvenanceConfig | None" = None,
                 commented: str = "warning") -> "CheckResult":
     """Every finding in the vault, sorted by file and position: what ``vaultgraph
-    check`` reports (check.select_findings says how ``unresolved``, ``select``,
-    ``ignore`` and ``commented`` filter them); ``provenance`` says which tags and
+    check`` reports with no configuration file (check.select_findings says how
+    ``unresolved``, ``select``, ``ignore`` and ``commented`` filter them; the notes'
+    inline suppressions apply, lint.suppressed); ``provenance`` says which tags and
     folders give notes a role (default: ``#🔴`` marks a claim)."""
     from .check import select_findings
+    from .lint import suppressed
     from .provenance import ProvenanceConfig
 
     found, notes = vault_findings(vault, include_excluded, provenance or ProvenanceConfig())
+    found = suppressed(vault, found, include_excluded)
     return select_findings(found, notes, unresolved, select, ignore, commented)
 
 

@@ -309,6 +309,22 @@ class Diagnostic:
 
 
 @dataclass(slots=True)
+class Suppression:
+    """An inline ``%% vaultgraph: ignore[code, ...] %%`` comment (docs/cli.md,
+    "Inline suppression"): written at ``line``, ``column`` (1-based, in characters,
+    where its ``%%`` opens), it silences the findings of ``codes`` (every code when
+    empty; the text as written, unknown codes included) on lines ``first`` to ``last``
+    (1-based, inclusive): its own line when text precedes it, else the block below it
+    (the lines up to the next blank one)."""
+
+    line: int
+    column: int
+    first: int
+    last: int
+    codes: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
 class Note:
     """A parsed markdown note; ``path`` is vault-relative POSIX."""
 
@@ -325,6 +341,8 @@ class Note:
     # Headings inside a callout, quote or list item: not headings of the note (Obsidian
     # neither lists nor links to them); kept only to say so when a link names one.
     nested_headings: list[Heading] = field(default_factory=list)
+    # Inline ``%% vaultgraph: ignore[...] %%`` comments, in order (check's suppressions).
+    suppressions: list[Suppression] = field(default_factory=list)
 
     @property
     def name(self) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import unquote
 from .files import TooLarge, read_bounded
 from .frontmatter import read_frontmatter
 from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText,
-                    Link, Note, Quote, Tag, share_lines)
+                    Link, Note, Quote, Suppression, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.scan import backtick_runs, code_span_end
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
@@ -271,6 +271,8 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
         for diagnostic in dropped:
             if diagnostic.commented:
                 diagnostic.message += f" {COMMENTED}"
+        if "vaultgraph" in text:
+            note.suppressions = suppressions(lines, spans)
     share_lines(note.links + note.citations)
     return note
 
@@ -343,6 +345,35 @@ def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple
         else:
             spans.append((start, (len(lines) + 1, 1)))
     return spans
+
+
+_SUPPRESSION = re.compile(r"\s*vaultgraph:\s*ignore(?:\[([^\]\n]*)\])?\s*")
+
+
+def suppressions(lines: list[str], spans) -> list[Suppression]:
+    """The ``%% vaultgraph: ignore[code, ...] %%`` comments among ``spans``
+    (:func:`comment_spans`; a comment on one line whose whole text is the directive):
+    with text before or after it on its line, it silences that line; alone on its line,
+    the block below it, up to the next blank line (a comment is invisible in Obsidian's
+    reading view).  ``ignore`` without ``[...]`` names every code (ruff's bare
+    ``# noqa``)."""
+    found = []
+    for (line, column), (end_line, end) in spans:
+        if line != end_line:
+            continue
+        text = lines[line - 1]
+        match = _SUPPRESSION.fullmatch(text, column + 1, end - 3)
+        if match is None:
+            continue
+        codes = [code.strip() for code in (match.group(1) or "").split(",") if code.strip()]
+        first = last = line
+        if not text[:column - 1].strip() and not text[end - 1:].strip():
+            first = last = line + 1  # alone on its line: the block below it
+            while last <= len(lines) and lines[last - 1].strip():
+                last += 1
+            last -= 1
+        found.append(Suppression(line, column, first, last, codes))
+    return found
 
 
 def _mark_commented(links: list, spans) -> None:

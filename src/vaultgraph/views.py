@@ -102,6 +102,15 @@ def check_view(result: CheckResult) -> dict[str, Any]:
             "summary": result.summary()}
 
 
+def statistics_view(result: CheckResult) -> dict[str, Any]:
+    """`check --statistics --format json`: one row per code, most findings first."""
+    from .lint import statistics
+
+    return {"statistics": [{"code": row.code, "severity": row.severity, "count": row.count}
+                           for row in statistics(result.diagnostics)],
+            "summary": result.summary()}
+
+
 def index_view(figures: "IndexFigures") -> dict[str, Any]:
     """`index --json`."""
     return {"notes": figures.notes, "canvases": figures.canvases, "files": figures.files,
