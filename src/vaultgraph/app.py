@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 if TYPE_CHECKING:
     from .check import CheckResult
     from .model import TagInfo
-    from .provenance import ClaimTree, Dependent, ProvenanceConfig
+    from .provenance import ClaimTree, Dependent, EvidenceGraph, ProvenanceConfig
     from .queries import Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation, Stats, Wanted
     from .vault import Vault
 
@@ -247,14 +247,28 @@ def tag_outcome(tag: str | None, notes: list[str]) -> Outcome:
     return Outcome.FINDINGS if tag is not None and not notes else Outcome.OK
 
 
-def provenance_config(roles: Iterable[str]) -> "ProvenanceConfig":
-    """``--role`` specs -> the configuration; UsageProblem for a spec that is not one."""
+def provenance_config(roles: Iterable[str],
+                      bibliographies: Iterable[str] = ()) -> "ProvenanceConfig":
+    """``--role`` specs and ``--bibliography`` files -> the configuration; UsageProblem
+    for a spec that is not one."""
     from .provenance import ProvenanceConfig
 
     try:
-        return ProvenanceConfig.from_specs(list(roles))
+        config = ProvenanceConfig.from_specs(list(roles))
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
+    config.bibliographies = [str(path) for path in bibliographies]
+    return config
+
+
+def provenance_graph(session: Session, claim: str, depth: int,
+                     config: "ProvenanceConfig") -> "EvidenceGraph":
+    """`provenance CLAIM --graph FORMAT`: the claim's evidence as nodes and edges;
+    NotFound for an unknown CLAIM."""
+    from .provenance import Provenance
+
+    vault = session.vault()
+    return Provenance(vault, config).graph(session.note_path(claim), depth)
 
 
 def provenance(session: Session, claim: str, depth: int,
@@ -276,9 +290,11 @@ class Dependents(NamedTuple):
     dependents: "list[Dependent]"
 
 
-def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dependents:
-    """`provenance --dependents SOURCE`: the claims resting on SOURCE (a note, DOI or URL);
-    NotFound for a SOURCE that names no source."""
+def dependents(session: Session, source: str, config: "ProvenanceConfig",
+               chains: bool = False) -> Dependents:
+    """`provenance --dependents SOURCE`: the claims resting on SOURCE (a note, a DOI,
+    ISBN or URL in any form, a ``@key``), each with its depth and next hop, and with
+    ``chains`` its whole chain; NotFound for a SOURCE that names no note."""
     from .lookup import NoteLookupError
     from .provenance import Provenance
 
@@ -287,7 +303,7 @@ def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dep
         notes, external = found.find_source(source)
     except NoteLookupError as exc:
         raise NotFound(str(exc)) from None
-    return Dependents(source, notes, found.dependents(notes, external))
+    return Dependents(source, notes, found.dependents(notes, external, chains))
 
 
 def explain(session: Session, link: str, source: str | None) -> "Explanation":
@@ -464,14 +480,15 @@ def check_codes(value: str | None) -> list[str]:
 
 
 def check(session: Session, select: str | None, ignore: str | None, unresolved: str,
-          commented: str, include_excluded: bool, roles: Iterable[str]) -> "CheckResult":
+          commented: str, include_excluded: bool, roles: Iterable[str],
+          bibliographies: Iterable[str] = ()) -> "CheckResult":
     """`check`: the findings selected; only the notes whose findings an edit can have
     changed are checked again (findings.py)."""
     from .check import select_findings
     from .findings import vault_findings
 
     selected, ignored = check_codes(select), check_codes(ignore)
-    config = provenance_config(roles)
+    config = provenance_config(roles, bibliographies)
     found, notes = vault_findings(session.vault(), include_excluded, config, session.progress())
     return select_findings(found, notes, unresolved, selected, ignored, commented)
 

@@ -285,17 +285,31 @@ role_option = click.option(
          "(claim, evidence, concept, source, question). Default: #🔴=claim.")
 
 
+bibliography_option = click.option(
+    "--bibliography", "bibliographies", multiple=True, metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A BibTeX or CSL-JSON library pandoc keys [@key] resolve against, besides the "
+         "vault's .bib and CSL-JSON files (repeatable).")
+
+
 @cli.command()
 @click.argument("claim", required=False)
 @click.option("--dependents", metavar="SOURCE",
-              help="List the claims resting on SOURCE (a source note, a DOI or a URL).")
+              help="List the claims resting on SOURCE (a source note; a DOI, ISBN or URL "
+                   "in any form; a @key).")
+@click.option("--chains", is_flag=True,
+              help="With --dependents: give each claim's whole chain to the source.")
 @click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
               help="How many steps of evidence to follow.")
+@click.option("--graph", "graph_format", type=click.Choice(["json", "dot", "mermaid"]),
+              help="Print the claim's evidence as a graph (nodes and edges, each once).")
 @role_option
+@bibliography_option
 @json_option
 @click.pass_obj
-def provenance(session: Session, claim: str | None, dependents: str | None, depth: int,
-               roles: tuple[str, ...], as_json: bool) -> None:
+def provenance(session: Session, claim: str | None, dependents: str | None, chains: bool,
+               depth: int, graph_format: str | None, roles: tuple[str, ...],
+               bibliographies: tuple[str, ...], as_json: bool) -> None:
     """Where CLAIM comes from: the evidence and sources it rests on, with a verdict.
 
     With --dependents SOURCE: every claim that rests on SOURCE, directly or
@@ -303,11 +317,21 @@ def provenance(session: Session, claim: str | None, dependents: str | None, dept
     """
     if (claim is None) == (dependents is None):
         fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
+    if graph_format and dependents is not None:
+        fail("--graph draws a CLAIM's evidence, not --dependents", EXIT_USAGE)
     from . import views
 
-    config = app.provenance_config(roles)
+    config = app.provenance_config(roles, bibliographies)
+    if graph_format:
+        data = views.evidence_graph_view(app.provenance_graph(session, claim, depth, config))
+        if graph_format == "json":
+            return emit_json(data)
+        from .export import evidence_dot, evidence_mermaid
+
+        click.echo((evidence_dot if graph_format == "dot" else evidence_mermaid)(data), nl=False)
+        return None
     if dependents is not None:
-        data = views.dependents_view(app.dependents(session, dependents, config))
+        data = views.dependents_view(app.dependents(session, dependents, config, chains))
     else:
         data = views.provenance_view(app.provenance(session, claim, depth, config))
     if as_json:
@@ -550,10 +574,11 @@ def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
               help="Highest severity of findings on links inside %%comments%%.")
 @excluded_option
 @role_option
+@bibliography_option
 @click.pass_obj
 def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore: str | None,
           unresolved: str, commented: str, include_excluded: bool,
-          roles: tuple[str, ...]) -> None:
+          roles: tuple[str, ...], bibliographies: tuple[str, ...]) -> None:
     """Validate the vault; exit 1 when there are errors.
 
     Reports broken links, missing headings, blocks and attachments, ambiguous
@@ -567,7 +592,8 @@ def check(session: Session, fmt: str, as_json: bool, select: str | None, ignore:
     if as_json and fmt == "github":
         fail("--json is --format json: it cannot be combined with --format github", EXIT_USAGE)
     fmt = "json" if as_json else fmt
-    result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles)
+    result = app.check(session, select, ignore, unresolved, commented, include_excluded, roles,
+                       bibliographies)
     if fmt == "json":
         from .views import check_view
 

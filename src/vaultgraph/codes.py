@@ -64,6 +64,9 @@ class Code(StrEnum):
     # Provenance's (provenance.py)
     UNSOURCED_CLAIM = "unsourced-claim", Severity.WARNING
     DANGLING_CITATION = "dangling-citation", Severity.WARNING
+    CONFLICTING_EVIDENCE = "conflicting-evidence", Severity.WARNING
+    NO_BIBLIOGRAPHY = "no-bibliography", Severity.WARNING
+    INVALID_BIBLIOGRAPHY = "invalid-bibliography", Severity.WARNING
 
 
 # code text -> its default severity (``check --select``/``--ignore`` accept these keys)

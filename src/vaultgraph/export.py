@@ -135,3 +135,41 @@ def write_graph(graph: "nx.MultiDiGraph", fmt: str) -> str:
         data = nx.node_link_data(graph, edges="edges")
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     return {"dot": _dot, "mermaid": _mermaid, "csv": _csv}[fmt](graph)
+
+
+# -- a claim's evidence (provenance CLAIM --graph dot|mermaid) --------------------------
+def _evidence_label(node: dict) -> str:
+    return f"{node['title']} [{node['role']}]"
+
+
+def evidence_dot(data: dict) -> str:
+    """`provenance CLAIM --graph dot` from views.evidence_graph_view's dict: nodes
+    labelled with title and role (``role`` and ``verdict`` attributes), edges labelled
+    with the evidence kind and locator; counter-evidence red and dashed."""
+    lines = ["digraph evidence {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
+    for node in data["nodes"]:
+        extra = f", verdict={_dot_id(data['verdict'])}, penwidth=2" \
+            if node["id"] == data["claim"] else ""
+        lines.append(f"  {_dot_id(node['id'])} [label={_dot_id(_evidence_label(node))}, "
+                     f"role={_dot_id(node['role'])}{extra}];")
+    for edge in data["edges"]:
+        label = edge["via"] + (f", {edge['locator']}" if edge["locator"] else "")
+        style = ", color=red, style=dashed" if edge["counter"] else ""
+        lines.append(f"  {_dot_id(edge['from'])} -> {_dot_id(edge['to'])} "
+                     f"[label={_dot_id(label)}, via={_dot_id(edge['via'])}{style}];")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def evidence_mermaid(data: dict) -> str:
+    """`provenance CLAIM --graph mermaid`: a flowchart; counter-evidence as dotted edges."""
+    ids = {node["id"]: f"n{i}" for i, node in enumerate(data["nodes"])}
+    lines = ["flowchart LR"]
+    for node in data["nodes"]:
+        outside = node["note"] is None
+        shape = ('(["', '"])') if outside else ('["', '"]')
+        lines.append(f"  {ids[node['id']]}{shape[0]}{_mermaid_text(_evidence_label(node))}{shape[1]}")
+    for edge in data["edges"]:
+        label = edge["via"] + (f", {edge['locator']}" if edge["locator"] else "")
+        arrow = "-.->" if edge["counter"] else "-->"
+        lines.append(f"  {ids[edge['from']]} {arrow}|{_mermaid_text(label)}| {ids[edge['to']]}")
+    return "\n".join(lines) + "\n"

@@ -68,16 +68,56 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
                 connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
                                        ((c.path, seq, kind) for c in checks
                                         for seq, kind in c.evidence))
+                connection.executemany("INSERT INTO cited_keys VALUES (?, ?, ?, ?)",
+                                       ((c.path, *row) for c in checks for row in c.keys))
+                connection.executemany("INSERT INTO note_bibliographies VALUES (?, ?)",
+                                       ((c.path, value) for c in checks
+                                        for value in c.bibliographies))
                 connection.executemany("DELETE FROM changed_names WHERE name = ?",
                                        ((name,) for name in changed))
     except sqlite3.Error:
         pass  # a cache: the next run checks these notes again
 
 
+def _citations(connection: sqlite3.Connection, vault: "Vault", checks: list["NoteCheck"],
+               config: "ProvenanceConfig", visible: Callable[[str], bool],
+               ) -> tuple[set[str], list[Diagnostic]]:
+    """The notes their pandoc keys source, and the findings about keys and libraries
+    (provenance.key_findings), from the keys the notes keep and those of ``checks``,
+    against the libraries as they are now: worked out on every run, so an edited
+    bibliography is seen at once."""
+    from .provenance import key_findings, load_library
+
+    checked = {c.path for c in checks}
+    keys: dict[str, list[tuple[str, int, int]]] = {}
+    for source, key, line, column in connection.execute(
+            "SELECT source, key, line, col FROM cited_keys ORDER BY rowid"):
+        if source not in checked:
+            keys.setdefault(source, []).append((key, line, column))
+    declared: dict[str, list[str]] = {}
+    for source, value in connection.execute(
+            "SELECT source, value FROM note_bibliographies ORDER BY rowid"):
+        if source not in checked:
+            declared.setdefault(source, []).append(value)
+    for check in checks:
+        if check.keys:
+            keys[check.path] = list(check.keys)
+        if check.bibliographies:
+            declared[check.path] = list(check.bibliographies)
+    if not keys and not config.bibliographies and not declared and not any(
+            path.lower().endswith(".bib") for path in vault.attachments):
+        return set(), []  # (most vaults: no .json read for nothing)
+    library = load_library(vault.root, vault.files, declared, config.bibliographies)
+    sourced, found = key_findings(library, {p: k for p, k in keys.items() if visible(p)})
+    return sourced, library.diagnostics + found
+
+
 def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
-               config: "ProvenanceConfig", visible: Callable[[str], bool]) -> list[Diagnostic]:
+               config: "ProvenanceConfig", visible: Callable[[str], bool],
+               keyed: set[str] = frozenset()) -> list[Diagnostic]:
     """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
-    those of ``checks`` (the notes checked now: what they keep, if anything, is the same)."""
+    those of ``checks`` (the notes checked now: what they keep, if anything, is the same);
+    ``keyed``: the notes their pandoc keys source (:func:`_citations`)."""
     from .provenance import Role, holder_and_target, role_of, unsourced_claims
 
     declared = dict(connection.execute(
@@ -103,6 +143,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
                            config) for path in {*candidates, *source_keys}}
     cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites")]
     cites.extend(c.path for c in checks if c.cites)
+    cites.extend(keyed)
     evidence = connection.execute(
         "SELECT v.source, v.kind, e.target FROM evidence v "
         "JOIN edges e ON e.source = v.source AND e.seq = v.seq").fetchall()
@@ -189,5 +230,7 @@ def _gather(connection: sqlite3.Connection, vault: "Vault", checks: list["NoteCh
     for check in checks:  # the notes checked now
         if visible(check.path):
             found.extend(check.findings)
-    found.extend(_unsourced(connection, checks, list(vault.notes), config, visible))
+    keyed, cited = _citations(connection, vault, checks, config, visible)
+    found.extend(cited)
+    found.extend(_unsourced(connection, checks, list(vault.notes), config, visible, keyed))
     return found, vault.visible_count(include_excluded)

@@ -22,8 +22,8 @@ from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Head
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.scan import backtick_runs, code_span_end
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
-from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
-                               may_hold_identifiers)
+from .syntax.citations import (blockquote_attribution, find_identifiers, find_quotes,
+                               may_hold_identifiers, web_identifier)
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 MAX_PARSE_SECONDS = 20.0
@@ -386,10 +386,10 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             link = _markdown_link(href, image, line, col, context(line, col))
             if link:
                 note.links.append(link)
-            elif href.startswith(("http://", "https://")):
-                doi = doi_of(href)
-                note.citations.append(Citation("doi" if doi else "url", doi or href,
-                                               line, col, context(line, col)))
+            elif href.startswith(("http://", "https://")) and not image:
+                found = web_identifier(href)  # an image shown is no source cited
+                if found:
+                    note.citations.append(Citation(*found, line, col, context(line, col)))
         elif identifiers:
             _, start, text = element
             for id_kind, value, offset in find_identifiers(text):
