@@ -236,3 +236,24 @@ def test_graph_of_a_large_ladder_is_fast(make_vault):
     assert result.exit_code == 0
     assert time.perf_counter() - started < 20
     assert len(json.loads(result.stdout)["edges"]) == 2 * 199  # C100..C299 followed: level < 100
+
+
+# -- the sample vault shows the features (issue 18, "The sample vault") ------------------
+NOTES = __import__("pathlib").Path(__file__).resolve().parent.parent / "notes"
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+def test_sample_vault_contested_claim_and_key_through_the_bibliography():
+    tree = json.loads(run(NOTES, "provenance", "Low serotonin has not been shown", "--json").stdout)
+    assert (tree["verdict"], tree["sourced"]) == ("contested", "directly")
+    assert [step["via"] for step in tree["opposed_by"]] == ["opposes"]
+    keyed = [step for step in tree["rests_on"] if step["via"] == "pandoc"]
+    assert keyed and keyed[0]["identifiers"]["pandoc"] == "scitechdaily2024"
+    listed = json.loads(run(NOTES, "provenance", "--dependents", "@hyman1996", "--json").stdout)
+    by_doi = json.loads(run(NOTES, "provenance", "--dependents",
+                            "https://doi.org/10.1176/AJP.153.2.151", "--json").stdout)
+    assert listed["dependents"] == by_doi["dependents"]
+    assert max(row["depth"] for row in listed["dependents"]) >= 4  # a chain over three steps
+    found = check_json(NOTES, "--unresolved", "ignore")
+    assert not [f for f in found if f[1] in ("dangling-citation", "no-bibliography",
+                                              "invalid-bibliography")]
