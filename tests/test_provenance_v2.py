@@ -257,3 +257,69 @@ def test_sample_vault_contested_claim_and_key_through_the_bibliography():
     found = check_json(NOTES, "--unresolved", "ignore")
     assert not [f for f in found if f[1] in ("dangling-citation", "no-bibliography",
                                               "invalid-bibliography")]
+
+
+# -- evidence and roles written the way real vaults write them ---------------------------
+SOURCE = "---\ntype: source\n---\n"
+
+
+@pytest.mark.parametrize("front", [
+    'type: "[[Claim]]"', "type: Claim", 'categories: ["[[Claims]]"]',
+    'categories:\n  - "[[Notes]]"\n  - "[[Claims]]"', 'category: "[[claims/Claim]]"',
+])
+def test_claim_roles_as_real_vaults_write_them(make_vault, front):
+    root = make_vault({"C.md": f"---\n{front}\n---\nA bare claim.\n"})
+    found = check_json(root, "--unresolved", "ignore")  # ([[Claim]]: no such note here)
+    assert [f[:2] for f in found] == [("C.md", "unsourced-claim")]
+    assert json.loads(run(root, "provenance", "C", "--json").stdout)["role"] == "claim"
+
+
+@pytest.mark.parametrize("tag", ["#🔴", "#🔴\ufe0f"])
+def test_the_claim_tag_with_a_variation_selector(make_vault, tag):
+    root = make_vault({"C.md": f"A bare claim.\n\n##### Metadata\nType: {tag}\n"})
+    assert [f[:2] for f in check_json(root)] == [("C.md", "unsourced-claim")]
+    assert [f[:2] for f in check_json(root, cache=True)] == [("C.md", "unsourced-claim")]
+
+
+@pytest.mark.parametrize("heading", [
+    "## References", "##### References", "## 📚 References", "## References and further reading",
+    "## 3. Sources:", "## Sources & notes", "## Further reading",
+])
+def test_reference_headings_and_their_subsections(make_vault, heading):
+    root = make_vault({
+        "S.md": SOURCE, "T.md": SOURCE,
+        "C.md": CLAIM + f"Text.\n\n{heading}\n- [[S]]\n\n###### Books\n- [[T]]\n",
+    })
+    tree = json.loads(run(root, "provenance", "C", "--json").stdout)
+    assert [(s["note"], s["via"]) for s in tree["rests_on"]] == [("S.md", "reference"),
+                                                                 ("T.md", "reference")]
+
+
+@pytest.mark.parametrize("heading", ["## Sources of error", "## Referenced elsewhere", "## Notes"])
+def test_other_headings_are_no_reference_sections(make_vault, heading):
+    root = make_vault({"S.md": SOURCE, "C.md": CLAIM + f"{heading}\n- [[S]]\n"})
+    assert json.loads(run(root, "provenance", "C", "--json").stdout)["rests_on"] == []
+
+
+def test_a_reference_section_ends_at_a_heading_of_its_level(make_vault):
+    root = make_vault({"S.md": SOURCE, "T.md": SOURCE,
+                       "C.md": CLAIM + "## References\n### Papers\n- [[S]]\n## Discussion\n- [[T]]\n"})
+    tree = json.loads(run(root, "provenance", "C", "--json").stdout)
+    assert [s["note"] for s in tree["rests_on"]] == ["S.md"]
+
+
+def test_a_bare_quote_is_no_source_and_the_warning_says_why(make_vault):
+    root = make_vault({
+        "Uncle.md": CLAIM + 'My uncle Bob Smith says "it always works".\n',
+        "Cited.md": CLAIM + 'Hyman says "brains adapt" (doi:10.1176/ajp.153.2.151).\n',
+        "Footnoted.md": CLAIM + 'Hyman says "brains adapt".[^1]\n\n[^1]: Interview, 1996.\n',
+        "Linked.md": CLAIM + 'As [[S]] reports, Hyman says "brains adapt".\n', "S.md": SOURCE,
+    })
+    found = check_json(root)
+    assert [(f[0], f[1]) for f in found] == [("Uncle.md", "unsourced-claim")]
+    assert "quotations are tied to no citation" in found[0][3]
+    tree = json.loads(run(root, "provenance", "Uncle", "--json").stdout)
+    assert tree["verdict"] == "unsourced" and tree["rests_on"][0]["uncited"] is True
+    assert "not counted as a source" in run(root, "provenance", "Uncle").stdout
+    tree = json.loads(run(root, "provenance", "Footnoted", "--json").stdout)
+    assert tree["verdict"] == "sourced-directly" and "uncited" not in tree["rests_on"][0]

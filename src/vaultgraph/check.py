@@ -90,6 +90,7 @@ class NoteCheck:
     evidence: list[tuple[int, str]]  # (link number, evidence kind) of its evidence links
     keys: list[tuple[str, int, int]] = field(default_factory=list)  # pandoc keys cited
     bibliographies: list[str] = field(default_factory=list)  # its `bibliography` property
+    bare_quotes: bool = False  # quotes people, none tied to a citation (provenance.quotes_only)
 
 
 def check_notes(vault: "Vault", paths: Iterable[str],
@@ -115,7 +116,7 @@ def check_notes(vault: "Vault", paths: Iterable[str],
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
     from .provenance import (Sections, cited_keys, cites_directly, conflicting_evidence,
                              dangling_citation, declared_bibliographies, declared_role,
-                             evidence_kind, has_source_keys, is_dangling)
+                             evidence_kind, has_source_keys, is_dangling, quotes_only)
 
     found = list(note.diagnostics)
     if is_canvas(note.path):  # a canvas is no claim and no source: its links only
@@ -135,7 +136,7 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
     found.extend(conflicting_evidence(note.path, written))
     return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
                      cites_directly(note), evidence, cited_keys(note),
-                     declared_bibliographies(note))
+                     declared_bibliographies(note), bare_quotes=quotes_only(note))
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 SCHEMA_SQL = """
 -- check.NoteCheck of each note checked since it, or what its findings depend on, last
--- changed (findings: JSON diagnostic rows, NULL when there are none).
+-- changed (findings: JSON diagnostic rows, NULL when there are none; cites: 1 it cites an
+-- identifier or a tied quote, 2 it quotes people with no citation only, else 0).
 CREATE TABLE IF NOT EXISTS checked (
     path TEXT PRIMARY KEY, declared TEXT, source_keys INTEGER NOT NULL, cites INTEGER NOT NULL,
     findings TEXT

@@ -44,6 +44,7 @@ class Code(StrEnum):
     DEPRECATED_PROPERTY = "deprecated-property", Severity.WARNING
     DUPLICATE_PROPERTY = "duplicate-property", Severity.WARNING
     YAML_TAG = "yaml-tag", Severity.WARNING
+    UNQUOTED_LINK = "unquoted-link", Severity.WARNING
     INVALID_TAG = "invalid-tag", Severity.WARNING
     ENCODING = "encoding", Severity.WARNING
     BINARY_FILE = "binary-file", Severity.WARNING

@@ -62,7 +62,8 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
         with write_transaction(connection):
             if index_generation(connection) == generation:
                 connection.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?, ?, ?)", (
-                    (c.path, c.declared, c.source_keys, c.cites,
+                    (c.path, c.declared, c.source_keys,
+                     1 if c.cites else 2 if c.bare_quotes else 0,  # (2: bare quotes only)
                      json.dumps([fields_of(d) for d in c.findings], ensure_ascii=False)
                      if c.findings else None) for c in checks))
                 connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
@@ -118,14 +119,16 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
     those of ``checks`` (the notes checked now: what they keep, if anything, is the same);
     ``keyed``: the notes their pandoc keys source (:func:`_citations`)."""
-    from .provenance import Role, holder_and_target, role_of, unsourced_claims
+    from .provenance import (VARIATION_SELECTOR, Role, holder_and_target, role_of,
+                             unsourced_claims)
 
     declared = dict(connection.execute(
         "SELECT path, declared FROM checked WHERE declared IS NOT NULL"))
     declared.update((c.path, c.declared) for c in checks if c.declared)
     tags: dict[str, list[str]] = {}
     if config.role_tags:  # the tags that may give a role (role_of decides)
-        keys = sorted({fold(name) for name in config.role_tags})
+        keys = sorted({fold(variant) for name in config.role_tags  # `#🔴️` (VS16) too
+                       for variant in (name, name + VARIATION_SELECTOR)})
         for path, name in connection.execute(
                 f"SELECT path, name FROM tags WHERE name_key IN ({','.join('?' * len(keys))}) "
                 "ORDER BY path, seq", keys):
@@ -141,9 +144,13 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     source_keys.update(c.path for c in checks if c.source_keys)
     roles = {path: role_of(path, declared.get(path), tags.get(path, ()), path in source_keys,
                            config) for path in {*candidates, *source_keys}}
-    cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites")]
+    cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites = 1")]
     cites.extend(c.path for c in checks if c.cites)
     cites.extend(keyed)
+    checked = {c.path for c in checks}
+    bare = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites = 2")
+            if path not in checked]
+    bare.extend(c.path for c in checks if c.bare_quotes)
     evidence = connection.execute(
         "SELECT v.source, v.kind, e.target FROM evidence v "
         "JOIN edges e ON e.source = v.source AND e.seq = v.seq").fetchall()
@@ -151,7 +158,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     evidence.extend((c.path, kind, connection.execute(target, (c.path, seq)).fetchone()[0])
                     for c in checks for seq, kind in c.evidence)
     links = (holder_and_target(*row) for row in evidence)
-    return unsourced_claims(claims, roles, cites, [link for link in links if link])
+    return unsourced_claims(claims, roles, cites, [link for link in links if link], bare)
 
 
 def vault_findings(vault: "Vault", include_excluded: bool, config: "ProvenanceConfig",

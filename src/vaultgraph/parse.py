@@ -366,6 +366,7 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         return found
 
     identifiers = may_hold_identifiers(content)
+    cited_before, links_before = len(note.citations), len(note.links)
     scanned = token.meta.get("scanned") if token.meta else None
     for element in _elements(token.children, content) if scanned is None else scanned:
         kind = element[0]
@@ -400,11 +401,14 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         _report_dropped(note, token, parent, scanned, locate, lines)
 
     if parent == "paragraph_open":
-        quotes = [Quote(person, text, *locate(offset))
+        # a quote is tied to a source when its paragraph cites one too
+        cited = len(note.citations) > cited_before or len(note.links) > links_before \
+            or "[^" in content
+        quotes = [Quote(person, text, *locate(offset), cited)
                   for person, text, offset in find_quotes(content)]
         attributed = blockquote_attribution(content) if in_quote and not quotes else None
         if attributed:
-            quotes.append(Quote(*attributed, *locate(0)))
+            quotes.append(Quote(*attributed, *locate(0), cited))
         note.quotes.extend(quotes)
 
     last_start = content.rfind("\n") + 1

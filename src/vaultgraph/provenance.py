@@ -136,6 +136,7 @@ class Evidence:
     locator: str | None = None
     text: str | None = None
     unresolved: str | None = None  # the link path, when the link resolves nowhere
+    uncited: bool = False  # a quote its paragraph ties to no citation: shown, not counted
 
     @property
     def counter(self) -> bool:
@@ -154,11 +155,43 @@ def _text_after(link) -> str:
     return tail[:following] if following >= 0 else tail
 
 
+_ROLE_LINK = re.compile(r"^\[\[([^\]|#]*)(?:[|#][^\]]*)?\]\]$")
+VARIATION_SELECTOR = "\ufe0f"  # `#🔴️`: the emoji with VS16 is the same tag to a reader
+
+
+def role_named(text: object) -> Role | None:
+    """The role a property value names: ``claim``, ``Claim``, ``"[[Claim]]"``,
+    ``"[[Claims]]"`` (a category note named in the plural) -> ``claim``; None for
+    anything else."""
+    if not isinstance(text, str):
+        return None
+    value = text.strip()
+    match = _ROLE_LINK.match(value)
+    if match:
+        value = match.group(1).strip().rpartition("/")[2]
+    value = fold(value)
+    for name in (value, value[:-1] if value.endswith("s") else value):
+        if name in ROLES:
+            return Role(name)
+    return None
+
+
 def declared_role(note: "Note") -> Role | None:
-    """The role front matter ``type`` gives, when it names one of :data:`ROLES`."""
-    declared = note.frontmatter.get("type")
-    if isinstance(declared, str) and fold(declared.strip()) in ROLES:
-        return Role(fold(declared.strip()))
+    """The role front matter gives: ``type`` naming one of :data:`ROLES` (as text or as a
+    link to a note so named: ``type: "[[Claim]]"``), else the first item of
+    ``categories`` (or ``category``) that names one -- kepano's vault convention,
+    ``categories: ["[[Claims]]"]`` (plural allowed)."""
+    front = note.frontmatter
+    keys = {fold(str(key)): key for key in front}
+    role = role_named(front.get(keys.get("type", "type")))
+    if role:
+        return role
+    for name in ("categories", "category"):
+        values = front.get(keys.get(name, name))
+        for value in values if isinstance(values, list) else [values]:
+            role = role_named(value)
+            if role:
+                return role
     return None
 
 
@@ -176,7 +209,9 @@ def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: b
     if declared:
         return Role(declared)
     for tag in tags:
-        role = config.role_tags.get(tag) or config.role_tags.get(fold(tag))
+        bare = tag.replace(VARIATION_SELECTOR, "")
+        role = config.role_tags.get(tag) or config.role_tags.get(fold(tag)) or \
+            config.role_tags.get(bare) or config.role_tags.get(fold(bare))
         if role:
             return Role(role)
     for folder, role in config.role_folders.items():
@@ -185,16 +220,42 @@ def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: b
     return Role.SOURCE if source_keys else Role.NOTE
 
 
+_NOT_WORDS = re.compile(r"[^\w\s&]+")
+
+
+def is_reference_heading(text: str) -> bool:
+    """Whether a heading names a reference section: one of :data:`REFERENCE_HEADINGS`
+    once emoji, numbering and punctuation are dropped (``## 📚 References``, ``#####
+    References``, ``## 3. Sources:``), or one of them followed by ``and``/``&`` and more
+    (``## References and further reading``), or ``further reading``."""
+    words = " ".join(_NOT_WORDS.sub(" ", fold(text)).split())
+    words = re.sub(r"^[\d\s]+", "", words).replace("_", " ").strip()
+    if words in REFERENCE_HEADINGS or words == "further reading":
+        return True
+    return any(words.startswith(f"{name} and ") or words.startswith(f"{name} & ")
+               for name in REFERENCE_HEADINGS)
+
+
 class Sections:
-    """The (stripped) heading each line of a note is under."""
+    """For each line of a note, whether it is in a reference section: under a reference
+    heading (:func:`is_reference_heading`) or under a subsection of one (a heading of a
+    deeper level), until a heading of the same level or above."""
 
     def __init__(self, note: "Note"):
-        self.lines = [h.line for h in note.headings]
-        self.names = [strip_heading(h.text) for h in note.headings]
+        self.lines: list[int] = []
+        self.inside: list[bool] = []
+        stack: list[tuple[int, bool]] = []  # (level, in a reference section)
+        for heading in note.headings:
+            while stack and stack[-1][0] >= heading.level:
+                stack.pop()
+            inside = is_reference_heading(heading.text) or bool(stack and stack[-1][1])
+            stack.append((heading.level, inside))
+            self.lines.append(heading.line)
+            self.inside.append(inside)
 
-    def at(self, line: int) -> str | None:
+    def in_references(self, line: int) -> bool:
         index = bisect_right(self.lines, line) - 1
-        return self.names[index] if index >= 0 else None
+        return index >= 0 and self.inside[index]
 
 
 def evidence_kind(link: "Link", sections: Sections) -> str | None:
@@ -214,7 +275,7 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
             return EvidenceKind.FIELD.named(before[-1])
     if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
         return EvidenceKind.FOOTNOTE
-    if sections.at(link.line) in REFERENCE_HEADINGS:
+    if sections.in_references(link.line):
         return EvidenceKind.REFERENCE
     return None
 
@@ -261,9 +322,17 @@ def holder_and_target(written_in: str, kind: str, target: str | None) -> tuple[s
 
 def cites_directly(note: "Note") -> bool:
     """Whether a note rests on something outside the vault that needs no bibliography:
-    it cites an identifier (DOI, URL, ISBN) or quotes a named person.  Its pandoc keys
+    it cites an identifier (DOI, URL, ISBN) or quotes a named person in a paragraph that
+    cites something too (``Quote.cited``).  Its pandoc keys
     count only as the bibliographies resolve them (:func:`key_findings`)."""
-    return bool(note.quotes) or any(c.kind != EvidenceKind.PANDOC for c in note.citations)
+    return any(q.cited for q in note.quotes) or \
+        any(c.kind != EvidenceKind.PANDOC for c in note.citations)
+
+
+def quotes_only(note: "Note") -> bool:
+    """Whether a note quotes people without tying any quote to a citation (a bare
+    ``My uncle says "…"`` is no source): check says so when such a claim is unsourced."""
+    return bool(note.quotes) and not any(q.cited for q in note.quotes)
 
 
 def cited_keys(note: "Note") -> list[tuple[str, int, int]]:
@@ -408,15 +477,23 @@ def sourced_notes(roles: dict[str, Role], cites: Iterable[str],
 
 
 def unsourced_claims(claims: list[str], roles: dict[str, Role], cites: Iterable[str],
-                     links: Iterable[tuple[str, str]]) -> list[Diagnostic]:
+                     links: Iterable[tuple[str, str]],
+                     bare_quotes: Iterable[str] = ()) -> list[Diagnostic]:
     """An ``unsourced-claim`` finding for each of ``claims`` from which no source can be
-    reached (see :func:`sourced_notes`; ``roles`` needs only the claims and sources)."""
+    reached (see :func:`sourced_notes`; ``roles`` needs only the claims and sources);
+    for those among ``bare_quotes`` (:func:`quotes_only`) the message says that their
+    quotations cite nothing."""
     if not claims:
         return []
     sourced = sourced_notes(roles, cites, links)
+    bare = set(bare_quotes)
     return [Diagnostic(path, 1, 1, WARNING, "unsourced-claim",
                        f'claim "{note_name(path)}" cites no source, directly or through the '
-                       "notes it rests on") for path in claims if path not in sourced]
+                       "notes it rests on" + (
+                           "; its quotations are tied to no citation (a source note, "
+                           "identifier or footnote in the same paragraph)"
+                           if path in bare else ""))
+            for path in claims if path not in sourced]
 
 
 @dataclass(frozen=True, slots=True)
@@ -464,6 +541,7 @@ class EvidenceStep:
     cycle: bool | None = None
     rests_on: "list[EvidenceStep] | None" = None
     repeated: bool = False  # the node's evidence was given where it first appears
+    uncited: bool = False  # a quote tied to no citation: shown, not counted as a source
 
 
 @dataclass(frozen=True, slots=True)
@@ -555,7 +633,7 @@ class Provenance:
             for quote in note.quotes:
                 self.rests_on[path].append(Evidence(
                     path, EvidenceKind.QUOTE, path, quote.line, quote.column,
-                    identifier=quote.person, text=quote.text))
+                    identifier=quote.person, text=quote.text, uncited=not quote.cited))
         self.backs: dict[str, list[Evidence]] = defaultdict(list)
         for evidences in self.rests_on.values():
             for evidence in evidences:
@@ -659,7 +737,8 @@ class Provenance:
               repeated: bool = False) -> EvidenceStep:
         node = self._node(target) if target else self.external_node(evidence)
         return EvidenceStep(node, evidence.kind, evidence.written_in, evidence.line,
-                            evidence.locator, evidence.text or None, cycle, rests_on, repeated)
+                            evidence.locator, evidence.text or None, cycle, rests_on, repeated,
+                            evidence.uncited)
 
     def _children(self, path: str, depth: int, on_path: set[str],
                   expanded: set[str]) -> list[EvidenceStep]:

@@ -187,6 +187,8 @@ def _evidence_label(node: dict[str, Any]) -> Text:
         parts.append((f" (line {node['line']})", "dim"))
     if node.get("cycle"):
         parts.append(("  (cycle: already on this path)", "red"))
+    if node.get("uncited"):
+        parts.append(("  (tied to no citation: not counted as a source)", "red"))
     if node.get("repeated"):
         parts.append(("  (its evidence is shown above)", "dim"))
     return _text(*parts)

@@ -123,6 +123,8 @@ def evidence_json(step: "EvidenceStep") -> dict[str, Any]:
                 "locator": step.locator})
     if step.quote:
         row["quote"] = step.quote
+    if step.uncited:
+        row["uncited"] = True
     if step.rests_on is not None:
         row["cycle"] = step.cycle
         if step.repeated:
