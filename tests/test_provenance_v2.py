@@ -208,13 +208,13 @@ def test_shared_subtrees_are_printed_once(make_vault):
     assert tree["verdict"] == "sourced-indirectly"
 
 
-@pytest.mark.parametrize("fmt", ["json", "dot", "mermaid"])
+@pytest.mark.parametrize("fmt", ["graph-json", "dot", "mermaid"])
 def test_evidence_graph(make_vault, fmt):
     root = _ladder(make_vault, 6)
     (root / "E.md").write_text('---\ntype: evidence\nopposes: "[[C5]]"\n---\n', encoding="utf-8")
-    result = run(root, "provenance", "C5", "--graph", fmt)
+    result = run(root, "provenance", "C5", "--format", fmt)
     assert result.exit_code == 0, result.output
-    if fmt == "json":
+    if fmt == "graph-json":
         graph = json.loads(result.stdout)
         assert {n["id"] for n in graph["nodes"]} == {"C5.md", "C4.md", "C3.md", "C2.md", "C1.md",
                                                      "C0.md", "S.md", "E.md"}
@@ -232,7 +232,7 @@ def test_evidence_graph(make_vault, fmt):
 def test_graph_of_a_large_ladder_is_fast(make_vault):
     root = _ladder(make_vault, 300)
     started = time.perf_counter()
-    result = run(root, "provenance", "C299", "--graph", "json", "--depth", "100")
+    result = run(root, "provenance", "C299", "--format", "graph-json", "--depth", "100")
     assert result.exit_code == 0
     assert time.perf_counter() - started < 20
     assert len(json.loads(result.stdout)["edges"]) == 2 * 199  # C100..C299 followed: level < 100
@@ -323,3 +323,38 @@ def test_a_bare_quote_is_no_source_and_the_warning_says_why(make_vault):
     assert "not counted as a source" in run(root, "provenance", "Uncle").stdout
     tree = json.loads(run(root, "provenance", "Footnoted", "--json").stdout)
     assert tree["verdict"] == "sourced-directly" and "uncited" not in tree["rests_on"][0]
+
+
+def test_prov_json_export(make_vault):
+    root = make_vault({
+        "lib.bib": BIB, "S.md": "---\ntype: source\ndoi: 10.1000/xyz\n---\n",
+        "C.md": CLAIM + 'Adaptation [@hyman1996, p. 153]. Hyman says "brains adapt" [[S]].\n'
+                        "\n## References\n- [[S]], p. 4\n",
+        "E.md": '---\ntype: evidence\nopposes: "[[C]]"\n---\n',
+    })
+    result = run(root, "provenance", "C", "--format", "prov-json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    claim = document["entity"]["note:C.md"]
+    assert claim["vg:verdict"] == "contested" and claim["prov:type"]["$"] == "vg:claim"
+    assert "doi:10.1176/ajp.153.2.151" in document["entity"]
+    assert document["agent"]["person:Hyman"]["prov:type"]["$"] == "prov:Person"
+    derived = {(r["prov:generatedEntity"], r["prov:usedEntity"], r.get("vg:locator"))
+               for r in document["wasDerivedFrom"].values()}
+    assert derived == {("note:C.md", "doi:10.1176/ajp.153.2.151", "p. 153"),
+                       ("note:C.md", "note:S.md", "p. 4")}
+    (attributed,) = document["wasAttributedTo"].values()
+    assert (attributed["prov:entity"], attributed["prov:agent"]) == ("note:C.md", "person:Hyman")
+    (opposed,) = document["wasInfluencedBy"].values()
+    assert opposed["prov:influencer"] == "note:E.md" and opposed["vg:relation"] == "opposes"
+    prov = pytest.importorskip("prov.model")  # the reference implementation reads it back
+    read = prov.ProvDocument.deserialize(content=result.stdout, format="json")
+    assert len(list(read.get_records())) == len(document["entity"]) + 1 + 4
+
+
+def test_format_json_is_the_tree_and_graph_formats_refuse_dependents(make_vault):
+    root = make_vault({"S.md": SOURCE, "C.md": CLAIM + "source:: [[S]]\n"})
+    assert run(root, "provenance", "C", "--format", "json").stdout == \
+        run(root, "provenance", "C", "--json").stdout
+    result = run(root, "provenance", "--dependents", "S", "--format", "dot")
+    assert result.exit_code == 2 and "not --dependents" in result.output

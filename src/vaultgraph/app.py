@@ -263,7 +263,7 @@ def provenance_config(roles: Iterable[str],
 
 def provenance_graph(session: Session, claim: str, depth: int,
                      config: "ProvenanceConfig") -> "EvidenceGraph":
-    """`provenance CLAIM --graph FORMAT`: the claim's evidence as nodes and edges;
+    """`provenance CLAIM --format graph-json|dot|mermaid|prov-json`: the claim's evidence as nodes and edges;
     NotFound for an unknown CLAIM."""
     from .provenance import Provenance
 

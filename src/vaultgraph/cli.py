@@ -301,8 +301,11 @@ bibliography_option = click.option(
               help="With --dependents: give each claim's whole chain to the source.")
 @click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
               help="How many steps of evidence to follow.")
-@click.option("--graph", "graph_format", type=click.Choice(["json", "dot", "mermaid"]),
-              help="Print the claim's evidence as a graph (nodes and edges, each once).")
+@click.option("--format", "graph_format",
+              type=click.Choice(["text", "json", "graph-json", "dot", "mermaid", "prov-json"]),
+              help="text (the tree, default), json (the tree: as --json), or the claim's "
+                   "evidence as a graph, each node and edge once: graph-json, dot, mermaid, "
+                   "prov-json (W3C PROV).")
 @role_option
 @bibliography_option
 @json_option
@@ -317,18 +320,24 @@ def provenance(session: Session, claim: str | None, dependents: str | None, chai
     """
     if (claim is None) == (dependents is None):
         fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
+    if graph_format == "json":
+        as_json, graph_format = True, None
+    elif graph_format == "text":
+        graph_format = None
     if graph_format and dependents is not None:
-        fail("--graph draws a CLAIM's evidence, not --dependents", EXIT_USAGE)
+        fail(f"--format {graph_format} draws a CLAIM's evidence, not --dependents", EXIT_USAGE)
     from . import views
 
     config = app.provenance_config(roles, bibliographies)
     if graph_format:
         data = views.evidence_graph_view(app.provenance_graph(session, claim, depth, config))
-        if graph_format == "json":
+        if graph_format == "graph-json":
             return emit_json(data)
-        from .export import evidence_dot, evidence_mermaid
+        from . import export
 
-        click.echo((evidence_dot if graph_format == "dot" else evidence_mermaid)(data), nl=False)
+        writer = {"dot": export.evidence_dot, "mermaid": export.evidence_mermaid,
+                  "prov-json": export.evidence_prov}[graph_format]
+        click.echo(writer(data), nl=False)
         return None
     if dependents is not None:
         data = views.dependents_view(app.dependents(session, dependents, config, chains))

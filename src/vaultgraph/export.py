@@ -137,13 +137,13 @@ def write_graph(graph: "nx.MultiDiGraph", fmt: str) -> str:
     return {"dot": _dot, "mermaid": _mermaid, "csv": _csv}[fmt](graph)
 
 
-# -- a claim's evidence (provenance CLAIM --graph dot|mermaid) --------------------------
+# -- a claim's evidence (provenance CLAIM --format dot|mermaid|prov-json) --------------------------
 def _evidence_label(node: dict) -> str:
     return f"{node['title']} [{node['role']}]"
 
 
 def evidence_dot(data: dict) -> str:
-    """`provenance CLAIM --graph dot` from views.evidence_graph_view's dict: nodes
+    """`provenance CLAIM --format dot` from views.evidence_graph_view's dict: nodes
     labelled with title and role (``role`` and ``verdict`` attributes), edges labelled
     with the evidence kind and locator; counter-evidence red and dashed."""
     lines = ["digraph evidence {", "  rankdir=LR;", "  node [shape=box, style=rounded];"]
@@ -161,7 +161,7 @@ def evidence_dot(data: dict) -> str:
 
 
 def evidence_mermaid(data: dict) -> str:
-    """`provenance CLAIM --graph mermaid`: a flowchart; counter-evidence as dotted edges."""
+    """`provenance CLAIM --format mermaid`: a flowchart; counter-evidence as dotted edges."""
     ids = {node["id"]: f"n{i}" for i, node in enumerate(data["nodes"])}
     lines = ["flowchart LR"]
     for node in data["nodes"]:
@@ -173,3 +173,83 @@ def evidence_mermaid(data: dict) -> str:
         arrow = "-.->" if edge["counter"] else "-->"
         lines.append(f"  {ids[edge['from']]} {arrow}|{_mermaid_text(label)}| {ids[edge['to']]}")
     return "\n".join(lines) + "\n"
+
+
+PROV_PREFIXES = {
+    "vg": "urn:vaultgraph:ns#",
+    "note": "urn:vaultgraph:note:",
+    "ext": "urn:vaultgraph:external:",
+    "person": "urn:vaultgraph:person:",
+    "doi": "https://doi.org/",
+    "isbn": "urn:isbn:",
+}
+
+
+def _prov_id(node: dict) -> str:
+    """A node's PROV qualified name: ``note:`` + its vault path, ``doi:``/``isbn:`` + the
+    identifier, ``person:`` + the name, else ``ext:`` + its graph id (percent-encoded
+    where a qualified name's local part allows no character)."""
+    from urllib.parse import quote
+
+    def local(text: str) -> str:
+        return quote(text, safe="/._-")
+
+    if node["note"] is not None:
+        return "note:" + local(node["note"])
+    if node["role"] == "person":
+        return "person:" + local(node["title"])
+    for kind in ("doi", "isbn"):
+        if node["identifiers"].get(kind):
+            return f"{kind}:" + local(node["identifiers"][kind])
+    return "ext:" + local(node["id"])
+
+
+def evidence_prov(data: dict) -> str:
+    """`provenance CLAIM --format prov-json`: the evidence graph in W3C PROV-JSON (the
+    W3C member submission "PROV-JSON", 2013): notes and external sources are
+    ``entity`` records (``prov:label``, ``prov:type`` ``vg:<role>``, the claim's
+    ``vg:verdict``, identifiers as ``vg:doi``/``vg:url``/...), quoted people
+    ``agent`` records (``prov:Person``); "rests on" is ``wasDerivedFrom``
+    (``prov:generatedEntity`` the holder, ``prov:usedEntity`` what it rests on), a quote
+    ``wasAttributedTo`` its speaker, and counter-evidence ``wasInfluencedBy`` with
+    ``vg:relation`` ``opposes`` (PROV has no opposition; it is never a derivation).
+    Each relation carries ``vg:via``, ``vg:writtenIn``, ``vg:line`` and the locator."""
+    ids = {node["id"]: _prov_id(node) for node in data["nodes"]}
+    entity: dict[str, dict] = {}
+    agent: dict[str, dict] = {}
+    for node in data["nodes"]:
+        record = {"prov:label": node["title"]}
+        if node["role"] == "person":
+            record["prov:type"] = {"$": "prov:Person", "type": "xsd:QName"}
+            agent[ids[node["id"]]] = record
+            continue
+        record["prov:type"] = {"$": f"vg:{node['role']}", "type": "xsd:QName"}
+        for kind, value in node["identifiers"].items():
+            record[f"vg:{kind}"] = value
+        if node["id"] == data["claim"]:
+            record["vg:verdict"] = data["verdict"]
+            record["vg:sourced"] = data["sourced"]
+        entity[ids[node["id"]]] = record
+    relations: dict[str, dict[str, dict]] = {"wasDerivedFrom": {}, "wasAttributedTo": {},
+                                             "wasInfluencedBy": {}}
+    for number, edge in enumerate(data["edges"], 1):
+        holder, target = ids[edge["from"]], ids[edge["to"]]
+        extra = {"vg:via": edge["via"], "vg:writtenIn": edge["written_in"],
+                 "vg:line": edge["line"]}
+        if edge["locator"]:
+            extra["vg:locator"] = edge["locator"]
+        if edge["counter"]:
+            relations["wasInfluencedBy"][f"_:i{number}"] = {
+                "prov:influencee": holder, "prov:influencer": target,
+                "vg:relation": "opposes", **extra}
+        elif target in agent:
+            relations["wasAttributedTo"][f"_:a{number}"] = {
+                "prov:entity": holder, "prov:agent": target, **extra}
+        else:
+            relations["wasDerivedFrom"][f"_:d{number}"] = {
+                "prov:generatedEntity": holder, "prov:usedEntity": target, **extra}
+    document = {"prefix": dict(PROV_PREFIXES), "entity": entity}
+    if agent:
+        document["agent"] = agent
+    document.update({name: found for name, found in relations.items() if found})
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"

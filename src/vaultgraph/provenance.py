@@ -584,7 +584,7 @@ class GraphEdge:
 
 @dataclass(frozen=True, slots=True)
 class EvidenceGraph:
-    """`provenance CLAIM --graph FORMAT`: the ``claim`` (its node id), its ``verdict``,
+    """`provenance CLAIM --format graph-json|dot|mermaid|prov-json`: the ``claim`` (its node id), its ``verdict``,
     the ``nodes`` reached (id -> NodeInfo: a vault path, or :func:`node_key`'s id for
     what is outside the vault) and the ``edges``, each once."""
 

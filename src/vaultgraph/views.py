@@ -150,7 +150,7 @@ def dependent_json(row: "Dependent") -> dict[str, Any]:
 
 
 def evidence_graph_view(graph: "EvidenceGraph") -> dict[str, Any]:
-    """`provenance CLAIM --graph json`: nodes (with ``id``) and edges, each once; an
+    """`provenance CLAIM --format graph-json`: nodes (with ``id``) and edges, each once; an
     edge with ``counter`` runs from the claim to what opposes it."""
     verdict = graph.verdict
     return {"claim": graph.claim, "verdict": verdict.verdict, "sourced": verdict.sourced,
