@@ -358,3 +358,43 @@ def test_format_json_is_the_tree_and_graph_formats_refuse_dependents(make_vault)
         run(root, "provenance", "C", "--json").stdout
     result = run(root, "provenance", "--dependents", "S", "--format", "dot")
     assert result.exit_code == 2 and "not --dependents" in result.output
+
+
+# -- export and the report ---------------------------------------------------------------
+def _small(make_vault):
+    return make_vault({
+        "S.md": SOURCE, "C.md": CLAIM + "source:: [[S]]\nSee also [[S]].\n",
+        "D.md": CLAIM + "derived_from:: [[C]]\n",
+        "E.md": '---\ntype: evidence\nopposes: "[[C]]"\n---\n',
+    })
+
+
+def test_export_with_provenance(make_vault):
+    import io
+
+    import networkx as nx
+
+    root = _small(make_vault)
+    result = run(root, "export", "--provenance", "--format", "graphml")
+    assert result.exit_code == 0, result.output
+    graph = nx.read_graphml(io.StringIO(result.stdout))
+    assert (graph.nodes["C.md"]["role"], graph.nodes["C.md"]["verdict"]) == ("claim", "contested")
+    assert (graph.nodes["S.md"]["role"], graph.nodes["S.md"]["verdict"]) == ("source", "")
+    edges = {(u, v, d["kind"]): d["evidence"] for u, v, d in graph.edges(data=True)}
+    assert edges[("C.md", "S.md", "link")] == "field:source"
+    assert edges[("E.md", "C.md", "property:opposes")] == "opposes"
+    plain = run(root, "export", "--format", "graphml").stdout
+    assert "verdict" not in plain and "evidence" not in plain
+
+
+def test_the_report_shows_verdicts_trees_and_dependents(make_vault):
+    root = _small(make_vault)
+    data = json.loads(run(root, "report", "backlinks", "--format", "json").stdout)
+    claims = {c["note"]: c for c in data["provenance"]["claims"]}
+    assert claims["C.md"]["verdict"] == "contested"
+    assert claims["D.md"]["rests_on"][0]["rests_on"][0]["note"] == "S.md"
+    (source,) = data["provenance"]["sources"]
+    assert [(r["note"], r["depth"]) for r in source["dependents"]] == [("C.md", 1), ("D.md", 2)]
+    page = run(root, "report", "backlinks", "--format", "html").stdout
+    assert '<section id="provenance">' in page and "contested, yet sourced directly" in page
+    assert "Sources and the claims resting on them" in page

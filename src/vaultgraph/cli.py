@@ -553,17 +553,24 @@ def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | 
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1),
               help="With --around: how many links away.")
 @excluded_option
+@click.option("--provenance", "with_provenance", is_flag=True,
+              help="Add each note's provenance role and each claim's verdict (node "
+                   "attributes) and the evidence kinds of links (edge attribute 'evidence').")
+@role_option
+@bibliography_option
 @click.pass_obj
 def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
            no_unresolved: bool, tag: str | None, around: str | None, depth: int,
-           include_excluded: bool) -> None:
+           include_excluded: bool, with_provenance: bool, roles: tuple[str, ...],
+           bibliographies: tuple[str, ...]) -> None:
     """The concept graph for Gephi, Cytoscape, Graphviz, Mermaid or a spreadsheet."""
     from .export import export_graph, write_graph
 
     app.refuse_output_inside(session, output)
     centre = session.note_path(around) if around else None
+    config = app.provenance_config(roles, bibliographies) if with_provenance else None
     graph = export_graph(session.vault(), not no_attachments, not no_unresolved, tag, centre,
-                         depth, include_excluded)
+                         depth, include_excluded, config)
     _write_output(write_graph(graph, fmt), output)
 
 

@@ -20,6 +20,7 @@ from .report.csv import neutralise
 if TYPE_CHECKING:
     import networkx as nx
 
+    from .provenance import ProvenanceConfig
     from .vault import Vault
 
 FORMATS = ("graphml", "gexf", "json", "dot", "mermaid", "csv")
@@ -27,10 +28,14 @@ FORMATS = ("graphml", "gexf", "json", "dot", "mermaid", "csv")
 
 def export_graph(vault: "Vault", attachments: bool = True, unresolved: bool = True,
                  tag: str | None = None, around: str | None = None, depth: int = 1,
-                 include_excluded: bool = False) -> "nx.MultiDiGraph":
+                 include_excluded: bool = False,
+                 provenance: "ProvenanceConfig | None" = None) -> "nx.MultiDiGraph":
     """The graph to export.  Node attributes: ``kind`` (note, attachment,
     unresolved), ``title``, ``tags`` (space-separated), ``exists``; edge
-    attributes: ``kind`` and ``count``."""
+    attributes: ``kind`` and ``count``.  With ``provenance`` (the roles' configuration),
+    also the node attributes ``role`` (a note's provenance role, "" for other nodes) and
+    ``verdict`` (a claim's, else ""), and the edge attribute ``evidence`` (the evidence
+    kinds of the links it stands for, space-separated; "" for links that are none)."""
     import networkx as nx
 
     full = vault.graph
@@ -52,12 +57,46 @@ def export_graph(vault: "Vault", attachments: bool = True, unresolved: bool = Tr
                        tags=" ".join(data["tags"]), exists=data["exists"])
     counts = Counter((u, v, data["kind"]) for u, v, data in full.edges(data=True)
                      if u in keep and v in keep)
+    kinds = _with_provenance(vault, graph, provenance) if provenance is not None else None
     for (u, v, kind), count in sorted(counts.items()):
-        graph.add_edge(u, v, key=kind, kind=kind, count=count)
+        extra = {"evidence": _evidence_of(kind, kinds.get((u, v), ()))} \
+            if kinds is not None else {}
+        graph.add_edge(u, v, key=kind, kind=kind, count=count, **extra)
     if around is not None:
         graph = nx.ego_graph(graph, around, radius=depth, undirected=True) if around in graph \
             else nx.MultiDiGraph()
     return graph
+
+
+def _with_provenance(vault: "Vault", graph: "nx.MultiDiGraph",
+                     config: "ProvenanceConfig") -> dict[tuple[str, str], set[str]]:
+    """Give ``graph``'s nodes their ``role`` and ``verdict``; the evidence kinds of the
+    links from one node to another (a link is written in one end: ``supports`` and
+    ``opposes`` links run from the evidence note to the claim)."""
+    from .provenance import Provenance, Role
+
+    found = Provenance(vault, config)
+    for node, data in graph.nodes(data=True):
+        role = found.roles.get(node)
+        data["role"] = str(role) if role else ""
+        data["verdict"] = found.verdict(node).verdict if role == Role.CLAIM else ""
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for evidences in (*found.rests_on.values(), *found.opposed_by.values()):
+        for evidence in evidences:
+            if evidence.target:
+                other = evidence.target if evidence.written_in == evidence.holder \
+                    else evidence.holder
+                kinds.setdefault((evidence.written_in, other), set()).add(str(evidence.kind))
+    return kinds
+
+
+def _evidence_of(link_kind: str, kinds) -> str:
+    """The evidence kinds (space-separated) of the links of ``link_kind`` between two
+    notes: a property's (``property:NAME``) from a front matter link, the others from
+    links in the body (``supports``/``opposes``: from either)."""
+    in_property = link_kind.startswith("property:")
+    return " ".join(sorted(kind for kind in kinds if kind in ("supports", "opposes")
+                           or kind.startswith("property:") == in_property))
 
 
 def _dot_id(text: str) -> str:
@@ -71,11 +110,14 @@ def _dot(graph: "nx.MultiDiGraph") -> str:
     lines = ["digraph vault {", "  node [shape=box, style=rounded];"]
     for node, data in graph.nodes(data=True):
         style = "" if data["exists"] else ", style=dashed"
+        role = "".join(f", {name}={_dot_id(data[name])}" for name in ("role", "verdict")
+                       if data.get(name))
         lines.append(f"  {_dot_id(node)} [label={_dot_id(data['title'])}, kind={_dot_id(data['kind'])}, "
-                     f"tags={_dot_id(data['tags'])}, exists={str(data['exists']).lower()}{style}];")
+                     f"tags={_dot_id(data['tags'])}, exists={str(data['exists']).lower()}{role}{style}];")
     for u, v, data in graph.edges(data=True):
+        evidence = f", evidence={_dot_id(data['evidence'])}" if data.get("evidence") else ""
         lines.append(f"  {_dot_id(u)} -> {_dot_id(v)} [kind={_dot_id(data['kind'])}, "
-                     f"count={data['count']}];")
+                     f"count={data['count']}{evidence}];")
     return "\n".join(lines + ["}"]) + "\n"
 
 

@@ -32,7 +32,7 @@ from .files import FileStats, is_canvas, is_source, read_bounded
 from .model import Note
 from .process import held, let_through
 
-SCHEMA = 17  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 18  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
