@@ -398,3 +398,17 @@ def test_the_report_shows_verdicts_trees_and_dependents(make_vault):
     page = run(root, "report", "backlinks", "--format", "html").stdout
     assert '<section id="provenance">' in page and "contested, yet sourced directly" in page
     assert "Sources and the claims resting on them" in page
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("A claim.^[See [[S]], p. 4]\n", [("S.md", "footnote", "p. 4")]),
+    ("A claim.^[As [x] shows, see [[S]]]\n", [("S.md", "footnote", None)]),
+    ("A claim.^[a note] and [[S]] in the text.\n", []),
+    ("A claim ^[see [the paper](S.md)].\n", [("S.md", "footnote", None)]),
+])
+def test_inline_footnotes_are_evidence(make_vault, body, expected):
+    root = make_vault({"S.md": SOURCE, "C.md": CLAIM + body})
+    result = run(root, "check")
+    assert "unresolved-link" not in result.stdout  # (no bogus `[[[S]]`)
+    tree = json.loads(run(root, "provenance", "C", "--json").stdout)
+    assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected

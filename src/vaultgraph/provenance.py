@@ -258,6 +258,27 @@ class Sections:
         return index >= 0 and self.inside[index]
 
 
+def _in_inline_footnote(link: "Link") -> bool:
+    """Whether a link is written inside an inline footnote ``^[See [[S]], p. 4]``
+    (pandoc's and Obsidian's inline footnote): a ``^[`` before it on its line whose
+    bracket is still open where the link starts."""
+    context = link.context
+    at = context.find("[[" + link.raw) if link.kind != LinkKind.MARKDOWN else context.find(link.raw)
+    if at < 0:
+        return False
+    start = context.rfind("^[", 0, at)
+    while start >= 0:
+        depth = 0
+        for char in context[start + 1:at]:
+            depth += 1 if char == "[" else -1 if char == "]" else 0
+            if depth == 0:
+                break
+        else:
+            return True
+        start = context.rfind("^[", 0, start)
+    return False
+
+
 def evidence_kind(link: "Link", sections: Sections) -> str | None:
     """How a link is evidence, as an :class:`EvidenceKind`'s text (``reference``,
     ``property:NAME``, ``field:NAME``, ``footnote``; NAME folded), from the note it is
@@ -274,6 +295,8 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
         if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
             return EvidenceKind.FIELD.named(before[-1])
     if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
+        return EvidenceKind.FOOTNOTE
+    if "^[" in link.context and _in_inline_footnote(link):
         return EvidenceKind.FOOTNOTE
     if sections.in_references(link.line):
         return EvidenceKind.REFERENCE
