@@ -412,3 +412,22 @@ def test_inline_footnotes_are_evidence(make_vault, body, expected):
     assert "unresolved-link" not in result.stdout  # (no bogus `[[[S]]`)
     tree = json.loads(run(root, "provenance", "C", "--json").stdout)
     assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected
+
+
+def test_a_library_read_is_kept_in_the_index_until_it_changes(make_vault, monkeypatch):
+    import vaultgraph.bibliography as bibliography
+
+    root = make_vault({"lib.bib": BIB, "A.md": CLAIM + "[@hyman1996]\n"})
+    assert check_json(root, cache=True) == []
+    calls = []
+    real = bibliography.read_bibtex
+    monkeypatch.setattr(bibliography, "read_bibtex",
+                        lambda *args: calls.append(args[1]) or real(*args))
+    assert check_json(root, cache=True) == []
+    assert run(root, "provenance", "A", cache=True).exit_code == 0
+    assert calls == []  # read back from the index
+    time.sleep(0.01)
+    (root / "lib.bib").write_text(BIB.replace("hyman1996", "hyman1997"), encoding="utf-8")
+    assert sorted(f[1] for f in check_json(root, cache=True)) == ["dangling-citation",
+                                                                  "unsourced-claim"]
+    assert calls == ["lib.bib"]

@@ -18,8 +18,10 @@ library (``.json`` files of other kinds are common: only an array of objects wit
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from . import identifiers
 from .files import TooLarge, read_bounded
@@ -183,28 +185,87 @@ def is_library_name(path: str) -> bool:
     return path.lower().endswith((".bib", ".json"))
 
 
-def read_library(file: str, shown: str, library: Library, explicit: bool = False) -> None:
+class LibraryCache(Protocol):
+    """Where read libraries are kept between runs: ``get(shown, stamp)`` gives the text
+    :func:`read_library` kept for that file at that stamp (None: not kept), ``put``
+    keeps one."""
+
+    def get(self, shown: str, stamp: str) -> str | None: ...
+
+    def put(self, shown: str, stamp: str, data: str) -> None: ...
+
+
+def _stamp(file, explicit: bool) -> str | None:
+    """What changes when the file does: size, modification and change times (ns)."""
+    try:
+        info = os.stat(file)
+    except OSError:
+        return None
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{int(explicit)}"
+
+
+def read_library(file, shown: str, library: Library, explicit: bool = False,
+                 cache: LibraryCache | None = None) -> None:
     """Read the library at ``file`` (a filesystem path; ``shown``: how diagnostics name
     it) into ``library``.  A ``.json`` file that is no CSL-JSON is skipped, or, when
     named ``explicit``-ly (a ``bibliography:`` property, ``--bibliography``), reported;
-    a file that cannot be read is reported."""
+    a file that cannot be read is reported.  With ``cache``, what was read is kept
+    and read back while the file's size and times stay the same (parsing a 5,000-entry
+    .bib takes ~0.5 s)."""
+    stamp = _stamp(file, explicit) if cache is not None else None
+    if stamp is not None:
+        kept = cache.get(shown, stamp)
+        if kept is not None and _restore(kept, shown, library):
+            return
+    found = _read(file, shown, explicit)
+    if found is not None:
+        records, problems, is_library = found
+        if is_library:
+            library.files.append(shown)
+            library.add(records)
+        library.diagnostics.extend(problems)
+        if stamp is not None:
+            cache.put(shown, stamp, json.dumps({
+                "library": is_library, "records": [[getattr(r, n) for n in r.__slots__]
+                                                   for r in records],
+                "diagnostics": [[getattr(d, n) for n in d.__slots__] for d in problems]},
+                ensure_ascii=False))
+
+
+def _restore(text: str, shown: str, library: Library) -> bool:
+    """Add what :func:`read_library` kept (JSON) to ``library``; False when the text is
+    not what it keeps (then the file is read again)."""
+    try:
+        data = json.loads(text)
+        records = [Record(row[0], row[1], tuple(row[2]), *row[3:]) for row in data["records"]]
+        problems = [Diagnostic(*row) for row in data["diagnostics"]]
+        is_library = bool(data["library"])
+    except (ValueError, TypeError, KeyError, IndexError):
+        return False
+    if is_library:
+        library.files.append(shown)
+        library.add(records)
+    library.diagnostics.extend(problems)
+    return True
+
+
+def _read(file, shown: str, explicit: bool) -> tuple[list[Record], list[Diagnostic], bool] | None:
+    """(records, diagnostics, whether it is a library) of the file; None when a
+    ``.json`` file not named explicitly is no CSL-JSON (nothing to say)."""
     try:
         text = read_bounded(file, MAX_LIBRARY_BYTES).decode("utf-8", errors="replace")
     except (OSError, ValueError, TooLarge) as exc:
-        library.diagnostics.append(Diagnostic(shown, 1, 1, WARNING, "invalid-bibliography",
-                                              f"this bibliography cannot be read: {exc}"))
-        return
+        return [], [Diagnostic(shown, 1, 1, WARNING, "invalid-bibliography",
+                               f"this bibliography cannot be read: {exc}")], False
     if shown.lower().endswith(".json") or (explicit and text.lstrip()[:1] in "[{"):
         found = read_csl_json(text, shown)
         if found is None:
             if explicit:
-                library.diagnostics.append(Diagnostic(
-                    shown, 1, 1, WARNING, "invalid-bibliography",
-                    "this file is not CSL-JSON (an array of items with an id)"))
-            return
+                return [], [Diagnostic(shown, 1, 1, WARNING, "invalid-bibliography",
+                                       "this file is not CSL-JSON (an array of items with an "
+                                       "id)")], False
+            return None
     else:
         found = read_bibtex(text, shown)
     records, problems = found
-    library.files.append(shown)
-    library.add(records)
-    library.diagnostics.extend(problems)
+    return records, problems, True

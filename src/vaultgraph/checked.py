@@ -56,6 +56,9 @@ CREATE TABLE IF NOT EXISTS cited_keys (
 CREATE INDEX IF NOT EXISTS cited_keys_source ON cited_keys (source);
 CREATE TABLE IF NOT EXISTS note_bibliographies (source TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS note_bibliographies_source ON note_bibliographies (source);
+-- Libraries (.bib, CSL-JSON) as read, by the file's vault path (or path as given) and its
+-- size and times: read back while the file is unchanged (bibliography.read_library).
+CREATE TABLE IF NOT EXISTS libraries (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, data TEXT NOT NULL);
 -- Folded names of notes and attachments, and aliases, that came or went since the last
 -- check: the notes whose broken links they can change are checked again.
 CREATE TABLE IF NOT EXISTS changed_names (name TEXT PRIMARY KEY);

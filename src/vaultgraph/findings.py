@@ -108,7 +108,7 @@ def _citations(connection: sqlite3.Connection, vault: "Vault", checks: list["Not
     if not keys and not config.bibliographies and not declared and not any(
             path.lower().endswith(".bib") for path in vault.attachments):
         return set(), []  # (most vaults: no .json read for nothing)
-    library = load_library(vault.root, vault.files, declared, config.bibliographies)
+    library = load_library(vault.root, vault.files, declared, config.bibliographies, connection)
     sourced, found = key_findings(library, {p: k for p, k in keys.items() if visible(p)})
     return sourced, library.diagnostics + found
 

@@ -373,21 +373,62 @@ def declared_bibliographies(note: "Note") -> list[str]:
     return []
 
 
+class KeptLibraries:
+    """The index's ``libraries`` table as a :class:`bibliography.LibraryCache`: rows are
+    read when asked for and written at :meth:`save`, in one transaction, unless the
+    index cannot be written now (a cache: the next run reads the files again)."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.new: dict[str, tuple[str, str]] = {}
+
+    def get(self, shown: str, stamp: str) -> str | None:
+        import sqlite3
+
+        try:
+            row = self.connection.execute(
+                "SELECT data FROM libraries WHERE path = ? AND stamp = ?", (shown, stamp)).fetchone()
+        except sqlite3.Error:
+            return None
+        return row[0] if row and isinstance(row[0], str) else None
+
+    def put(self, shown: str, stamp: str, data: str) -> None:
+        self.new[shown] = (stamp, data)
+
+    def save(self) -> None:
+        import sqlite3
+
+        from .index import write_transaction
+
+        if not self.new:
+            return
+        try:
+            with write_transaction(self.connection):
+                self.connection.executemany(
+                    "INSERT OR REPLACE INTO libraries VALUES (?, ?, ?)",
+                    ((path, stamp, data) for path, (stamp, data) in self.new.items()))
+        except sqlite3.Error:
+            pass
+        self.new.clear()
+
+
 def load_library(root, files: Iterable[str], declared: dict[str, list[str]],
-                 extra: Iterable[str]) -> Library:
+                 extra: Iterable[str], connection=None) -> Library:
     """Every bibliography a vault cites against (docs/provenance.md, "Bibliographies"):
     the files named by ``extra`` (``--bibliography``, filesystem paths), those the notes'
     ``bibliography`` properties name (``declared``: note path -> values; a value is
     a path relative to the note's folder, else to the vault root ``root``), then every
     ``.bib`` and CSL-JSON file among the vault's ``files``.  A key in two libraries:
-    the first read counts."""
+    the first read counts.  With the index's ``connection``, libraries read are kept in
+    it and read back while unchanged (:class:`KeptLibraries`)."""
     import posixpath
     from pathlib import Path
 
+    cache = KeptLibraries(connection) if connection is not None else None
     library = Library()
     read: set[str] = set()
     for file in extra:
-        read_library(file, file, library, explicit=True)
+        read_library(file, file, library, explicit=True, cache=cache)
     listed = set(files)
     for note_path, values in sorted(declared.items()):
         for value in values:
@@ -402,11 +443,13 @@ def load_library(root, files: Iterable[str], declared: dict[str, list[str]],
                     + " and ".join(dict.fromkeys(candidates)) + ")"))
             elif found not in read:
                 read.add(found)
-                read_library(Path(root) / found, found, library, explicit=True)
+                read_library(Path(root) / found, found, library, explicit=True, cache=cache)
     for file in sorted(listed):
         if is_library_name(file) and file not in read:
             read.add(file)
-            read_library(Path(root) / file, file, library)
+            read_library(Path(root) / file, file, library, cache=cache)
+    if cache is not None:
+        cache.save()
     return library
 
 
@@ -632,7 +675,8 @@ class Provenance:
         self.library = load_library(
             vault.root, vault.files,
             {path: found for path, note in vault.notes.items()
-             if (found := declared_bibliographies(note))}, self.config.bibliographies)
+             if (found := declared_bibliographies(note))}, self.config.bibliographies,
+            getattr(vault, "connection", None))
         keyed, _ = key_findings(self.library, keys)
         self.rests_on: dict[str, list[Evidence]] = defaultdict(list)
         self.opposed_by: dict[str, list[Evidence]] = defaultdict(list)
