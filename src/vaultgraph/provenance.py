@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Iterable
 from . import identifiers as ids
 from .bibliography import Library, Record, is_library_name, read_library
 from .model import WARNING, Diagnostic, LinkKind, note_name
-from .resolve import fold, strip_heading
+from .resolve import fold
 from .syntax.citations import find_locator
 
 if TYPE_CHECKING:
