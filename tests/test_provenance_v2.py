@@ -431,3 +431,17 @@ def test_a_library_read_is_kept_in_the_index_until_it_changes(make_vault, monkey
     assert sorted(f[1] for f in check_json(root, cache=True)) == ["dangling-citation",
                                                                   "unsourced-claim"]
     assert calls == ["lib.bib"]
+
+
+def test_a_note_checked_again_keeps_its_keys_once(make_vault):
+    """A note with a broken link is checked again when a name near it comes (findings.py):
+    its cited keys are kept once, not once per check."""
+    root = make_vault({"lib.bib": BIB, "A.md": CLAIM + "[@hymann1996] and [[Neuroplastic]]\n"})
+    first = check_json(root, cache=True)
+    assert sorted(f[1] for f in first) == ["dangling-citation", "unresolved-link",
+                                           "unsourced-claim"]
+    (root / "Neuroplasticity.md").write_text("x", encoding="utf-8")
+    again = check_json(root, cache=True)
+    assert [f[1] for f in again].count("dangling-citation") == 1
+    assert "did you mean" in [f for f in again if f[1] == "unresolved-link"][0][3]
+    assert check_json(root, cache=True) == again  # and read back as kept

@@ -51,11 +51,12 @@ CREATE TABLE IF NOT EXISTS evidence (
 -- property names: dangling keys are found on every run against the libraries as they
 -- are then (a library's edit changes no note's kept findings).
 CREATE TABLE IF NOT EXISTS cited_keys (
-    source TEXT NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL
+    source TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, PRIMARY KEY (source, seq)
 );
-CREATE INDEX IF NOT EXISTS cited_keys_source ON cited_keys (source);
-CREATE TABLE IF NOT EXISTS note_bibliographies (source TEXT NOT NULL, value TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS note_bibliographies_source ON note_bibliographies (source);
+CREATE TABLE IF NOT EXISTS note_bibliographies (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (source, seq)
+);
 -- Libraries (.bib, CSL-JSON) as read, by the file's vault path (or path as given) and its
 -- size and times: read back while the file is unchanged (bibliography.read_library).
 CREATE TABLE IF NOT EXISTS libraries (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, data TEXT NOT NULL);

@@ -94,9 +94,12 @@ def _evidence_of(link_kind: str, kinds) -> str:
     """The evidence kinds (space-separated) of the links of ``link_kind`` between two
     notes: a property's (``property:NAME``) from a front matter link, the others from
     links in the body (``supports``/``opposes``: from either)."""
-    in_property = link_kind.startswith("property:")
-    return " ".join(sorted(kind for kind in kinds if kind in ("supports", "opposes")
-                           or kind.startswith("property:") == in_property))
+    from .model import LinkKind, split_kind
+    from .provenance import OPPOSES, SUPPORTS, EvidenceKind, split_evidence
+
+    in_property = split_kind(link_kind)[0] == LinkKind.PROPERTY
+    return " ".join(sorted(kind for kind in kinds if kind in (SUPPORTS, OPPOSES)
+                           or (split_evidence(kind)[0] == EvidenceKind.PROPERTY) == in_property))
 
 
 def _dot_id(text: str) -> str:

@@ -69,11 +69,12 @@ def _store(connection: sqlite3.Connection, generation: str | None, checks: list[
                 connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
                                        ((c.path, seq, kind) for c in checks
                                         for seq, kind in c.evidence))
-                connection.executemany("INSERT INTO cited_keys VALUES (?, ?, ?, ?)",
-                                       ((c.path, *row) for c in checks for row in c.keys))
-                connection.executemany("INSERT INTO note_bibliographies VALUES (?, ?)",
-                                       ((c.path, value) for c in checks
-                                        for value in c.bibliographies))
+                connection.executemany("INSERT OR REPLACE INTO cited_keys VALUES (?, ?, ?, ?, ?)",
+                                       ((c.path, seq, *row) for c in checks
+                                        for seq, row in enumerate(c.keys)))
+                connection.executemany("INSERT OR REPLACE INTO note_bibliographies VALUES (?, ?, ?)",
+                                       ((c.path, seq, value) for c in checks
+                                        for seq, value in enumerate(c.bibliographies)))
                 connection.executemany("DELETE FROM changed_names WHERE name = ?",
                                        ((name,) for name in changed))
     except sqlite3.Error:
@@ -92,12 +93,12 @@ def _citations(connection: sqlite3.Connection, vault: "Vault", checks: list["Not
     checked = {c.path for c in checks}
     keys: dict[str, list[tuple[str, int, int]]] = {}
     for source, key, line, column in connection.execute(
-            "SELECT source, key, line, col FROM cited_keys ORDER BY rowid"):
+            "SELECT source, key, line, col FROM cited_keys ORDER BY source, seq"):
         if source not in checked:
             keys.setdefault(source, []).append((key, line, column))
     declared: dict[str, list[str]] = {}
     for source, value in connection.execute(
-            "SELECT source, value FROM note_bibliographies ORDER BY rowid"):
+            "SELECT source, value FROM note_bibliographies ORDER BY source, seq"):
         if source not in checked:
             declared.setdefault(source, []).append(value)
     for check in checks:
