@@ -20,7 +20,9 @@ demo: $(STAMP)
 	$(BIN)/vaultgraph --vault notes links "Neuroplasticity"
 	$(BIN)/vaultgraph --vault notes tags
 	$(BIN)/vaultgraph --vault notes provenance "The brain adapts to psychotropic drugs"
-	$(BIN)/vaultgraph --vault notes provenance --dependents 10.1038/s41380-024-02625-2
+	$(BIN)/vaultgraph --vault notes provenance "Low serotonin has not been shown"
+	$(BIN)/vaultgraph --vault notes provenance --dependents https://doi.org/10.1038/S41380-024-02625-2
+	$(BIN)/vaultgraph --vault notes provenance --dependents @hyman1996
 	$(BIN)/vaultgraph --vault notes report backlinks --format html -o report.html
 
 test: $(STAMP)

@@ -57,6 +57,19 @@ def test_unquoted_wikilink_is_yaml_list_not_a_link():
     assert note("related: [[X]]").links == []
 
 
+@pytest.mark.parametrize("front, where", [
+    ("sources: [[A]]", [(2, 10)]),
+    ("sources:\n  - [[A]]\n  - \"[[B]]\"", [(3, 5)]),
+    ("sources: [[[A]], [[B]]]", [(2, 11), (2, 18)]),
+    ("matrix: [[1, 2]]", []),  # a list of a list of two: no link was meant
+    ("ok: \"[[A]]\"", []),
+])
+def test_an_unquoted_link_says_why_it_is_none(front, where):
+    found = note(front)
+    assert [(d.line, d.column) for d in found.diagnostics if d.code == "unquoted-link"] == where
+    assert all('write "[[' in d.message for d in found.diagnostics)
+
+
 @pytest.mark.parametrize(
     "front, line",
     [

@@ -21,10 +21,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "vaultgraph"
 # Lowest first; a module may import its own layer (without a cycle) and those below.
 LAYERS: list[tuple[str, list[str]]] = [
     ("records", ["codes", "model", "escape", "places", "process", "jstext"]),
-    ("syntax", ["yamldialect", "syntax", "syntax.tags", "syntax.wikilinks", "syntax.citations",
+    ("syntax", ["identifiers", "yamldialect", "syntax", "syntax.tags", "syntax.wikilinks", "syntax.citations",
                 "syntax.dispatch", "syntax.scan", "syntax.dropped", "frontmatter"]),
     ("files", ["files"]),
-    ("parsing", ["parse", "canvas"]),
+    ("parsing", ["parse", "canvas", "bibliography"]),
     ("resolution", ["resolve", "suggest", "lookup", "broken"]),
     ("store", ["codec", "checked", "answers", "index"]),
     ("domain", ["vault", "graph", "provenance", "lint", "check", "findings", "queries", "edits"]),

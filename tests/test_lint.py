@@ -172,6 +172,7 @@ def test_the_vault_config_file_sets_checks_options(make_vault, tmp_path):
     root = make_vault({
         "Templates/Daily.md": "[[{{date}}]]\n", "A.md": "[[Gone]] [[A#Nowhere]]\n",
         "Claims/C.md": "#claim A bold claim.\n", "Inbox/I.md": "[[Later]]\n",
+        "refs.bib": "@article{smith2020, title={T}, year={2020}}\n",
         ".vaultgraph.toml": (
             "# vaultgraph's settings\n[check]\nunresolved = \"warning\"\n"
             "exclude = [\"Templates/\"]\nrole = [\"#claim=claim\"]\n"

@@ -42,7 +42,7 @@ def evidence_of(files: dict[str, str], make_vault, claim: str = "C.md"):
          [("url", None, "https://example.com/article", "p. 4")]),
         ("ISBN 978-0-307-45241-2\n", [("isbn", None, "9780307452412", None)]),
         ("As shown [see @whitaker2010, p. 115; @hyman1996].\n",
-         [("pandoc", None, "whitaker2010", "p. 115"), ("pandoc", None, "hyman1996", "p. 115")]),
+         [("pandoc", None, "whitaker2010", "p. 115"), ("pandoc", None, "hyman1996", None)]),
         ('Thompson says the data are "not what we expected".\n',
          [("quote", None, "Thompson", None)]),
         ('"It works," said Eric Jones.\n', [("quote", None, "Eric Jones", None)]),
@@ -128,21 +128,23 @@ def test_indirect_sourcing_depth_and_cycles(make_vault):
 
 def test_dependents_follow_chains_but_not_opposes(make_vault):
     root = make_vault({
-        "S.md": "---\ntype: source\ndoi: 10.1/abc\n---\n",
+        "S.md": "---\ntype: source\ndoi: https://doi.org/10.1000/ABC\n---\n",
         "C1.md": CLAIM + "source:: [[S]]\n",
         "C2.md": CLAIM + "derived_from:: [[C1]]\n",
-        "C3.md": CLAIM + "Inline: https://doi.org/10.1/ABC\n",
+        "C3.md": CLAIM + "Inline: https://doi.org/10.1000/ABC\n",
         "E.md": "---\ntype: evidence\nopposes: \"[[C1]]\"\n---\nsource:: [[S]]\n",
         "C4.md": CLAIM + "derived_from:: [[E]]\n",
         "Other.md": CLAIM + "derived_from:: [[Unrelated]]\n",
     })
     provenance = Provenance(vaultgraph.load(root))
-    notes, external = provenance.find_source("doi:10.1/abc")
+    notes, external = provenance.find_source("doi:10.1000/abc")
     rows = provenance.dependents(notes, external)
     assert notes == ["S.md"]
     assert [(r.node.note, r.depth) for r in rows] == [
         ("C1.md", 1), ("C3.md", 1), ("C2.md", 2), ("C4.md", 2)]
-    assert rows[2].chain == ["C2.md", "C1.md", "S.md"]
+    assert (rows[2].next, rows[2].chain) == ("C1.md", None)
+    assert provenance.dependents(notes, external, chains=True)[2].chain == [
+        "C2.md", "C1.md", "S.md"]
 
 
 def test_check_reports_unsourced_claims_and_dangling_citations(make_vault):

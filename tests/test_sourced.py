@@ -38,7 +38,11 @@ CASES = [
      "sourced-directly", "directly", 1),
     ("URL in text", {}, claim("As shown at https://example.org/paper."),
      "sourced-directly", "directly", 1),
-    ("quote with attribution", {}, claim('Feynman said "nature cannot be fooled".'),
+    # a quote is evidence only when its paragraph cites something too (issue 18)
+    ("bare quote with attribution", {}, claim('Feynman said "nature cannot be fooled".'),
+     "unsourced", "no", None),
+    ("quote with attribution and a citation", {},
+     claim('Feynman said "nature cannot be fooled" (https://example.org/talk).'),
      "sourced-directly", "directly", 1),
     ("source by front matter keys", {"S.md": "---\ndoi: 10.1/x\n---\n"},
      claim("## Sources\n- [[S]]"), "sourced-directly", "directly", 1),

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .check import CheckResult
     from .edits import MoveResult, Plan
     from .model import TagInfo
-    from .provenance import ClaimTree, Dependent, ProvenanceConfig
+    from .provenance import ClaimTree, Dependent, EvidenceGraph, ProvenanceConfig
     from .queries import Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation, Stats, Wanted
     from .vault import Vault
 
@@ -339,14 +339,28 @@ def tag_outcome(tag: str | None, notes: list[str]) -> Outcome:
     return Outcome.FINDINGS if tag is not None and not notes else Outcome.OK
 
 
-def provenance_config(roles: Iterable[str]) -> "ProvenanceConfig":
-    """``--role`` specs -> the configuration; UsageProblem for a spec that is not one."""
+def provenance_config(roles: Iterable[str],
+                      bibliographies: Iterable[str] = ()) -> "ProvenanceConfig":
+    """``--role`` specs and ``--bibliography`` files -> the configuration; UsageProblem
+    for a spec that is not one."""
     from .provenance import ProvenanceConfig
 
     try:
-        return ProvenanceConfig.from_specs(list(roles))
+        config = ProvenanceConfig.from_specs(list(roles))
     except ValueError as exc:
         raise UsageProblem(str(exc)) from None
+    config.bibliographies = [str(path) for path in bibliographies]
+    return config
+
+
+def provenance_graph(session: Session, claim: str, depth: int,
+                     config: "ProvenanceConfig") -> "EvidenceGraph":
+    """`provenance CLAIM --format graph-json|dot|mermaid|prov-json`: the claim's evidence as nodes and edges;
+    NotFound for an unknown CLAIM."""
+    from .provenance import Provenance
+
+    vault = session.vault()
+    return Provenance(vault, config).graph(session.note_path(claim), depth)
 
 
 def provenance(session: Session, claim: str, depth: int,
@@ -368,9 +382,11 @@ class Dependents(NamedTuple):
     dependents: "list[Dependent]"
 
 
-def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dependents:
-    """`provenance --dependents SOURCE`: the claims resting on SOURCE (a note, DOI or URL);
-    NotFound for a SOURCE that names no source."""
+def dependents(session: Session, source: str, config: "ProvenanceConfig",
+               chains: bool = False) -> Dependents:
+    """`provenance --dependents SOURCE`: the claims resting on SOURCE (a note, a DOI,
+    ISBN or URL in any form, a ``@key``), each with its depth and next hop, and with
+    ``chains`` its whole chain; NotFound for a SOURCE that names no note."""
     from .lookup import NoteLookupError
     from .provenance import Provenance
 
@@ -379,7 +395,7 @@ def dependents(session: Session, source: str, config: "ProvenanceConfig") -> Dep
         notes, external = found.find_source(source)
     except NoteLookupError as exc:
         raise NotFound(str(exc)) from None
-    return Dependents(source, notes, found.dependents(notes, external))
+    return Dependents(source, notes, found.dependents(notes, external, chains))
 
 
 def explain(session: Session, link: str, source: str | None) -> "Explanation":
@@ -566,14 +582,15 @@ def check_codes(value: str | None) -> list[str]:
 
 
 def check(session: Session, select: str | None, ignore: str | None, unresolved: str,
-          commented: str, include_excluded: bool, roles: Iterable[str]) -> "CheckResult":
+          commented: str, include_excluded: bool, roles: Iterable[str],
+          bibliographies: Iterable[str] = ()) -> "CheckResult":
     """`check`: the findings selected; only the notes whose findings an edit can have
     changed are checked again (findings.py)."""
     from .check import select_findings
     from .findings import vault_findings
 
     selected, ignored = check_codes(select), check_codes(ignore)
-    config = provenance_config(roles)
+    config = provenance_config(roles, bibliographies)
     found, notes = vault_findings(session.vault(), include_excluded, config, session.progress())
     return select_findings(found, notes, unresolved, selected, ignored, commented)
 
@@ -724,7 +741,7 @@ class CheckOptions(NamedTuple):
     ``ignore``, the ``unresolved`` and ``commented`` severities, ``include_excluded``,
     the provenance ``roles``, the ``exclude`` globs and per-path ``overrides``
     (lint.Override), the output ``format``, the ``baseline`` file (None: none), the
-    ``bibliography`` files (kept: nothing uses them yet), the configuration file read
+    ``bibliography`` files (as ``--bibliography``), the configuration file read
     (``config``, None: none) and ``paths``, the vault paths of the notes and folders to
     report on (None: the whole vault; ``""``: its root)."""
 
@@ -794,7 +811,7 @@ def check_options(session: Session, *, fmt: str | None, select: str | None,
                   ignore: str | None, unresolved: str | None, commented: str | None,
                   include_excluded: bool, roles: Iterable[str], exclude: Iterable[str],
                   baseline: str | None, paths: Iterable[str], config_file: str | None,
-                  isolated: bool) -> CheckOptions:
+                  isolated: bool, bibliographies: Iterable[str] = ()) -> CheckOptions:
     """`check`'s options (None, or empty: not given) over the configuration file's:
     an option given replaces what the file says (ruff's rule); ``include_excluded``
     is on when either turns it on.  UsageProblem for unknown codes, bad roles, a
@@ -817,9 +834,12 @@ def check_options(session: Session, *, fmt: str | None, select: str | None,
         roles=pick(roles, "role", []), exclude=pick(exclude, "exclude", []),
         overrides=config.overrides if config else [], format=pick(fmt, "format", "text"),
         baseline=Path(baseline) if baseline is not None else pick(None, "baseline", None),
-        bibliography=pick(None, "bibliography", []), config=config.path if config else None,
+        bibliography=list(bibliographies) or [  # the file's: relative to its folder
+            str(config.path.parent / name) for name in (config.bibliography or [])]
+        if config is not None else list(bibliographies),
+        config=config.path if config else None,
         paths=check_paths(session, paths))
-    provenance_config(options.roles)  # (UsageProblem now for a bad --role)
+    provenance_config(options.roles, options.bibliography)  # (UsageProblem now for a bad --role)
     return options
 
 
@@ -836,7 +856,8 @@ def lint(session: Session, options: CheckOptions, use_baseline: bool = True) -> 
 
     vault = session.vault()
     found, notes = vault_findings(vault, options.include_excluded,
-                                  provenance_config(options.roles), session.progress())
+                                  provenance_config(options.roles, options.bibliography),
+                                  session.progress())
     found = rules.suppressed(vault, found, options.include_excluded)
     result = select_findings(found, notes, options.unresolved, options.select,
                              options.ignore, options.commented)

@@ -86,8 +86,11 @@ class NoteCheck:
     findings: list[Diagnostic]
     declared: str | None  # the role front matter `type` gives
     source_keys: bool  # front matter that makes it a source (doi, url, isbn, author + year)
-    cites: bool  # cites an identifier or quotes a person
+    cites: bool  # cites an identifier (a pandoc key aside) or quotes a person
     evidence: list[tuple[int, str]]  # (link number, evidence kind) of its evidence links
+    keys: list[tuple[str, int, int]] = field(default_factory=list)  # pandoc keys cited
+    bibliographies: list[str] = field(default_factory=list)  # its `bibliography` property
+    bare_quotes: bool = False  # quotes people, none tied to a citation (provenance.quotes_only)
 
 
 def check_notes(vault: "Vault", paths: Iterable[str],
@@ -111,14 +114,15 @@ def check_notes(vault: "Vault", paths: Iterable[str],
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
-    from .provenance import (Sections, cites_directly, dangling_citation, declared_role,
-                             evidence_kind, has_source_keys, is_dangling)
+    from .provenance import (Sections, cited_keys, cites_directly, conflicting_evidence,
+                             dangling_citation, declared_bibliographies, declared_role,
+                             evidence_kind, has_source_keys, is_dangling, quotes_only)
 
     found = list(note.diagnostics)
     if is_canvas(note.path):  # a canvas is no claim and no source: its links only
         found.extend(d for edge in edges if not checker.is_clean(edge) for d in checker.link(edge))
         return NoteCheck(note.path, found, None, False, False, [])
-    evidence = []
+    evidence, written = [], []
     sections = Sections(note)
     for seq, edge in enumerate(edges):
         if not checker.is_clean(edge):
@@ -126,10 +130,13 @@ def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteChec
         kind = evidence_kind(edge.link, sections)
         if kind is not None:
             evidence.append((seq, kind))
+            written.append((kind, edge.target, edge.link))
             if is_dangling(note.path, kind, edge.target):
                 found.append(dangling_citation(note.path, edge.link, kind))
+    found.extend(conflicting_evidence(note.path, written))
     return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
-                     cites_directly(note), evidence)
+                     cites_directly(note), evidence, cited_keys(note),
+                     declared_bibliographies(note), bare_quotes=quotes_only(note))
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",

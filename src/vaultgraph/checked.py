@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 
 SCHEMA_SQL = """
 -- check.NoteCheck of each note checked since it, or what its findings depend on, last
--- changed (findings: JSON diagnostic rows, NULL when there are none).
+-- changed (findings: JSON diagnostic rows, NULL when there are none; cites: 1 it cites an
+-- identifier or a tied quote, 2 it quotes people with no citation only, else 0).
 CREATE TABLE IF NOT EXISTS checked (
     path TEXT PRIMARY KEY, declared TEXT, source_keys INTEGER NOT NULL, cites INTEGER NOT NULL,
     findings TEXT
@@ -46,6 +47,19 @@ CREATE TABLE IF NOT EXISTS checked (
 CREATE TABLE IF NOT EXISTS evidence (
     source TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, PRIMARY KEY (source, seq)
 );
+-- The pandoc keys each checked note cites and the bibliographies its `bibliography`
+-- property names: dangling keys are found on every run against the libraries as they
+-- are then (a library's edit changes no note's kept findings).
+CREATE TABLE IF NOT EXISTS cited_keys (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, line INTEGER NOT NULL,
+    col INTEGER NOT NULL, PRIMARY KEY (source, seq)
+);
+CREATE TABLE IF NOT EXISTS note_bibliographies (
+    source TEXT NOT NULL, seq INTEGER NOT NULL, value TEXT NOT NULL, PRIMARY KEY (source, seq)
+);
+-- Libraries (.bib, CSL-JSON) as read, by the file's vault path (or path as given) and its
+-- size and times: read back while the file is unchanged (bibliography.read_library).
+CREATE TABLE IF NOT EXISTS libraries (path TEXT PRIMARY KEY, stamp TEXT NOT NULL, data TEXT NOT NULL);
 -- Folded names of notes and attachments, and aliases, that came or went since the last
 -- check: the notes whose broken links they can change are checked again.
 CREATE TABLE IF NOT EXISTS changed_names (name TEXT PRIMARY KEY);
@@ -60,6 +74,8 @@ def forget_findings(connection: sqlite3.Connection, answers: "AnswerWriter") -> 
     if answers.every_note_written:
         connection.execute("DELETE FROM checked")
         connection.execute("DELETE FROM evidence")
+        connection.execute("DELETE FROM cited_keys")
+        connection.execute("DELETE FROM note_bibliographies")
         return
     stale = answers.written | set(answers.gone)
     keys = sorted({key for path in answers.added + answers.gone for key in keys_matching(path)})
@@ -72,5 +88,8 @@ def forget_findings(connection: sqlite3.Connection, answers: "AnswerWriter") -> 
             "SELECT source FROM edges WHERE target = ? AND instr(raw, '#') > 0", (path,)))
     connection.executemany("DELETE FROM checked WHERE path = ?", ((p,) for p in stale))
     connection.executemany("DELETE FROM evidence WHERE source = ?", ((p,) for p in stale))
+    connection.executemany("DELETE FROM cited_keys WHERE source = ?", ((p,) for p in stale))
+    connection.executemany("DELETE FROM note_bibliographies WHERE source = ?",
+                           ((p,) for p in stale))
     connection.executemany("INSERT OR IGNORE INTO changed_names VALUES (?)",
                            ((name,) for name in answers.changed_names))

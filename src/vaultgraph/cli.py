@@ -362,17 +362,34 @@ role_option = click.option(
          "(claim, evidence, concept, source, question). Default: #🔴=claim.")
 
 
+bibliography_option = click.option(
+    "--bibliography", "bibliographies", multiple=True, metavar="FILE",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A BibTeX or CSL-JSON library pandoc keys [@key] resolve against, besides the "
+         "vault's .bib and CSL-JSON files (repeatable).")
+
+
 @cli.command()
 @click.argument("claim", required=False, shell_complete=complete_notes)
 @click.option("--dependents", metavar="SOURCE", shell_complete=complete_notes,
-              help="List the claims resting on SOURCE (a source note, a DOI or a URL).")
+              help="List the claims resting on SOURCE (a source note; a DOI, ISBN or URL "
+                   "in any form; a @key).")
+@click.option("--chains", is_flag=True,
+              help="With --dependents: give each claim's whole chain to the source.")
 @click.option("--depth", default=10, show_default=True, type=click.IntRange(1, 100),
               help="How many steps of evidence to follow.")
+@click.option("--format", "graph_format",
+              type=click.Choice(["text", "json", "graph-json", "dot", "mermaid", "prov-json"]),
+              help="text (the tree, default), json (the tree: as --json), or the claim's "
+                   "evidence as a graph, each node and edge once: graph-json, dot, mermaid, "
+                   "prov-json (W3C PROV).")
 @role_option
+@bibliography_option
 @json_option
 @click.pass_obj
-def provenance(session: Session, claim: str | None, dependents: str | None, depth: int,
-               roles: tuple[str, ...], as_json: bool) -> None:
+def provenance(session: Session, claim: str | None, dependents: str | None, chains: bool,
+               depth: int, graph_format: str | None, roles: tuple[str, ...],
+               bibliographies: tuple[str, ...], as_json: bool) -> None:
     """Where CLAIM comes from: the evidence and sources it rests on, with a verdict.
 
     With --dependents SOURCE: every claim that rests on SOURCE, directly or
@@ -380,11 +397,27 @@ def provenance(session: Session, claim: str | None, dependents: str | None, dept
     """
     if (claim is None) == (dependents is None):
         fail("give a CLAIM, or --dependents SOURCE", EXIT_USAGE)
+    if graph_format == "json":
+        as_json, graph_format = True, None
+    elif graph_format == "text":
+        graph_format = None
+    if graph_format and dependents is not None:
+        fail(f"--format {graph_format} draws a CLAIM's evidence, not --dependents", EXIT_USAGE)
     from . import views
 
-    config = app.provenance_config(roles)
+    config = app.provenance_config(roles, bibliographies)
+    if graph_format:
+        data = views.evidence_graph_view(app.provenance_graph(session, claim, depth, config))
+        if graph_format == "graph-json":
+            return emit_json(data)
+        from . import export
+
+        writer = {"dot": export.evidence_dot, "mermaid": export.evidence_mermaid,
+                  "prov-json": export.evidence_prov}[graph_format]
+        click.echo(writer(data), nl=False)
+        return None
     if dependents is not None:
-        data = views.dependents_view(app.dependents(session, dependents, config))
+        data = views.dependents_view(app.dependents(session, dependents, config, chains))
     else:
         data = views.provenance_view(app.provenance(session, claim, depth, config))
     if as_json:
@@ -601,17 +634,24 @@ def report_backlinks(session: Session, fmt: str, output: str | None, tag: str | 
 @click.option("--depth", default=1, show_default=True, type=click.IntRange(1),
               help="With --around: how many links away.")
 @excluded_option
+@click.option("--provenance", "with_provenance", is_flag=True,
+              help="Add each note's provenance role and each claim's verdict (node "
+                   "attributes) and the evidence kinds of links (edge attribute 'evidence').")
+@role_option
+@bibliography_option
 @click.pass_obj
 def export(session: Session, fmt: str, output: str | None, no_attachments: bool,
            no_unresolved: bool, tag: str | None, around: str | None, depth: int,
-           include_excluded: bool) -> None:
+           include_excluded: bool, with_provenance: bool, roles: tuple[str, ...],
+           bibliographies: tuple[str, ...]) -> None:
     """The concept graph for Gephi, Cytoscape, Graphviz, Mermaid or a spreadsheet."""
     from .export import export_graph, write_graph
 
     app.refuse_output_inside(session, output)
     centre = session.note_path(around) if around else None
+    config = app.provenance_config(roles, bibliographies) if with_provenance else None
     graph = export_graph(session.vault(), not no_attachments, not no_unresolved, tag, centre,
-                         depth, include_excluded)
+                         depth, include_excluded, config)
     _write_output(write_graph(graph, fmt), output)
 
 
@@ -663,6 +703,7 @@ def text_path_shower(root: Path) -> Callable[[str], str]:
 @click.option("--baseline", metavar="FILE", help="Report only findings this baseline file does not hold.")
 @click.option("--write-baseline", metavar="FILE",
               help="Record the current findings in FILE (for --baseline) and exit 0.")
+@bibliography_option
 @click.pass_obj
 def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bool,
           select: str | None, ignore: str | None, unresolved: str | None,
@@ -670,7 +711,7 @@ def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bo
           include_excluded: bool, roles: tuple[str, ...],
           exclude: tuple[str, ...], statistics: bool, no_group: bool, exit_zero: bool,
           config_file: str | None, isolated: bool, baseline: str | None,
-          write_baseline: str | None) -> None:
+          write_baseline: str | None, bibliographies: tuple[str, ...]) -> None:
     """Validate the vault, or only the notes and folders PATH...; exit 1 when there
     are errors.
 
@@ -694,7 +735,7 @@ def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bo
         session, fmt="json" if as_json else fmt, select=select, ignore=ignore,
         unresolved=unresolved, commented=commented, include_excluded=include_excluded,
         roles=roles, exclude=exclude, baseline=baseline, paths=paths,
-        config_file=config_file, isolated=isolated)
+        config_file=config_file, isolated=isolated, bibliographies=bibliographies)
     if statistics and options.format in ("github", "sarif"):
         fail(f"--statistics is shown as text or json, not {options.format}", EXIT_USAGE)
     if write_baseline is not None:

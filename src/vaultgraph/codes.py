@@ -44,6 +44,7 @@ class Code(StrEnum):
     DEPRECATED_PROPERTY = "deprecated-property", Severity.WARNING
     DUPLICATE_PROPERTY = "duplicate-property", Severity.WARNING
     YAML_TAG = "yaml-tag", Severity.WARNING
+    UNQUOTED_LINK = "unquoted-link", Severity.WARNING
     INVALID_TAG = "invalid-tag", Severity.WARNING
     ENCODING = "encoding", Severity.WARNING
     BINARY_FILE = "binary-file", Severity.WARNING
@@ -64,6 +65,9 @@ class Code(StrEnum):
     # Provenance's (provenance.py)
     UNSOURCED_CLAIM = "unsourced-claim", Severity.WARNING
     DANGLING_CITATION = "dangling-citation", Severity.WARNING
+    CONFLICTING_EVIDENCE = "conflicting-evidence", Severity.WARNING
+    NO_BIBLIOGRAPHY = "no-bibliography", Severity.WARNING
+    INVALID_BIBLIOGRAPHY = "invalid-bibliography", Severity.WARNING
     # check's own (lint.py)
     UNUSED_SUPPRESSION = "unused-suppression", Severity.WARNING
 
@@ -76,133 +80,39 @@ CODES: dict[str, Severity] = {code.value: code.severity for code in Code}
 # tests/test_codes.py keeps the two the same).  ``check --format sarif`` gives each rule
 # this help.
 HELP: dict[str, str] = {
-    'unresolved-link': (
-        'no file matches the link (also: a link written with an alias, a URL inside `[[ '
-        ']]`, a relative path that does not exist, a file whose name holds `#^\\|[]` and '
-        'so cannot be linked). `no note named "X"` for a bare name; `no note at "F/X" nor '
-        'at any path ending with it` for a link with a folder (a note `X` elsewhere does '
-        'not match it)'
-    ),
-    'missing-heading': (
-        'the note exists but has no such heading (chained `#A#B` included)'
-    ),
-    'missing-block': (
-        'the note exists but has no such `^block` id'
-    ),
-    'missing-attachment': (
-        'a link to a file type Obsidian opens (image, audio, video, PDF, canvas, base) '
-        'that is not in the vault'
-    ),
-    'ambiguous-link': (
-        "several files match equally well; Obsidian's choice is unpredictable, so rename "
-        'one or write the folder'
-    ),
-    'case-mismatch': (
-        'the link resolves to a file whose name matches it only without regard to case '
-        "(by Obsidian's same-folder, shortest-path or exact-path rule) while a file "
-        'spelled exactly like the link exists elsewhere: the message names the file '
-        'chosen, the rule that chose it and the file spelled exactly'
-    ),
-    'invalid-canvas': (
-        'a `.canvas` file that is not valid UTF-8 or JSON, not a JSON object, or has '
-        'nodes that are not objects or file nodes without a path; its (other) links are '
-        'not read'
-    ),
-    'invalid-frontmatter': (
-        'Obsidian rejects the front matter: YAML its parser refuses (a key written twice, '
-        '`{{date}}, {{time}}`, a flow list whose lines are not indented, ...), not a set '
-        'of properties, or never closed. It then adds no property, tag, alias or link; '
-        'the body is still read ([obsidian-rules.md](obsidian-rules.md#front-matter))'
-    ),
-    'deprecated-property': (
-        '`tag`, `alias` or `cssclass` instead of `tags`, `aliases`, `cssclasses`'
-    ),
-    'duplicate-property': (
-        'two properties whose names differ only by case (`Tags`, `tags`): YAML accepts '
-        'both, but Obsidian matches property names without case (`Tags` is `tags`), so '
-        'they are one property written twice'
-    ),
-    'yaml-tag': (
-        'an explicit YAML tag Obsidian does not know (`!!python/object`, `!foo`): '
-        'ignored, the value is kept as plain data (nothing is ever run)'
-    ),
-    'invalid-tag': (
-        'a front matter tag that is not a valid tag (`1984`, `my tag`), or one lost as a '
-        'YAML comment (`tags: #idea`)'
-    ),
-    'encoding': (
-        'not valid UTF-8, or NUL bytes in the text; the note is read with replacement '
-        'characters and its links still count'
-    ),
-    'binary-file': (
-        'a `.md` file with binary content; not parsed'
-    ),
-    'too-large': (
-        'a note over 16 MB; not parsed (links to it still resolve)'
-    ),
-    'parse-timeout': (
-        'parsing the note took over 20 s; its links and tags are not read (links to it '
-        'still resolve)'
-    ),
-    'too-deep': (
-        'blocks nested over 100 levels (quotes in lists in quotes...); the deeper content '
-        'is not read. On a folder: it is over 100 levels deep; its contents are not read'
-    ),
-    'cut-link': (
-        "a wikilink cut in two, so no link is read: by a table row's unescaped `\\|` "
-        '(write `\\\\|`; a line right under a table is a row too), or by a line break; or a '
-        "link in a table cell past the header's columns, which GFM drops"
-    ),
-    'unclosed-link': (
-        '`[[` or `![[` and a name, with no `]]` on its line'
-    ),
-    'space-in-link': (
-        "`[t](My Note.md)`: a space ends a markdown link's destination, so it is text; "
-        'write `My%20Note.md` or `<My Note.md>`'
-    ),
-    'parse-error': (
-        'the markdown parser failed on the note (a bug: please report it); its links and '
-        'tags are not read'
-    ),
-    'unreadable-file': (
-        'a file or folder that cannot be read (permissions), or a note that is no longer '
-        'a regular file when it is read'
-    ),
-    'invalid-filename': (
-        'a file name that is not valid UTF-8; the file is skipped'
-    ),
-    'duplicate-name': (
-        'two paths that differ only by case or Unicode normalisation; links cannot tell '
-        'them apart'
-    ),
-    'unlinkable-name': (
-        'a file name holding `#`, `^` or `\\|`, brackets that `[[name]]` does not read '
-        'back (`a]]b`, `x[[y`, `a]`; `wiki [link]` is fine), or starting or ending with a '
-        'space: links to it cannot resolve'
-    ),
-    'ignored-symlink': (
-        'a broken symlink, or a folder symlink into the vault, to a folder holding it '
-        '(`/` included), or into a loop'
-    ),
-    'special-file': (
-        'a FIFO, socket or device (or a symlink to one) in the vault; not read'
-    ),
-    'invalid-config': (
-        '`app.json` cannot be read (over 1 MB, not a regular file, not JSON, nested too '
-        'deeply), or an excluded-files `/regex/` is not one RE2 can match (invalid, uses '
-        'lookaround or back-references, over 1 MB compiled, or after the first 100)'
-    ),
-    'unsourced-claim': (
-        'a claim note from which no source can be reached '
-        '([provenance.md](provenance.md))'
-    ),
-    'dangling-citation': (
-        'an evidence link (References section, `sources:` property, `source::` field, '
-        'footnote) to a note that is not in the vault'
-    ),
-    'unused-suppression': (
-        'a `%% vaultgraph: ignore[...] %%` comment that silences nothing: a code it names '
-        "has no finding on the lines it covers, or is not a code (ruff's RUF100); see "
-        '[Inline suppression](#inline-suppression)'
-    ),
+    'unresolved-link': 'no file matches the link (also: a link written with an alias, a URL inside `[[ ]]`, a relative path that does not exist, a file whose name holds `#^\\|[]` and so cannot be linked). `no note named "X"` for a bare name; `no note at "F/X" nor at any path ending with it` for a link with a folder (a note `X` elsewhere does not match it)',
+    'missing-heading': 'the note exists but has no such heading (chained `#A#B` included)',
+    'missing-block': 'the note exists but has no such `^block` id',
+    'missing-attachment': 'a link to a file type Obsidian opens (image, audio, video, PDF, canvas, base) that is not in the vault',
+    'ambiguous-link': "several files match equally well; Obsidian's choice is unpredictable, so rename one or write the folder",
+    'case-mismatch': "the link resolves to a file whose name matches it only without regard to case (by Obsidian's same-folder, shortest-path or exact-path rule) while a file spelled exactly like the link exists elsewhere: the message names the file chosen, the rule that chose it and the file spelled exactly",
+    'invalid-canvas': 'a `.canvas` file that is not valid UTF-8 or JSON, not a JSON object, or has nodes that are not objects or file nodes without a path; its (other) links are not read',
+    'invalid-frontmatter': 'Obsidian rejects the front matter: YAML its parser refuses (a key written twice, `{{date}}, {{time}}`, a flow list whose lines are not indented, ...), not a set of properties, or never closed. It then adds no property, tag, alias or link; the body is still read ([obsidian-rules.md](obsidian-rules.md#front-matter))',
+    'deprecated-property': '`tag`, `alias` or `cssclass` instead of `tags`, `aliases`, `cssclasses`',
+    'duplicate-property': 'two properties whose names differ only by case (`Tags`, `tags`): YAML accepts both, but Obsidian matches property names without case (`Tags` is `tags`), so they are one property written twice',
+    'yaml-tag': 'an explicit YAML tag Obsidian does not know (`!!python/object`, `!foo`): ignored, the value is kept as plain data (nothing is ever run)',
+    'unquoted-link': 'a property value written `[[Note]]` without quotes: YAML reads it as a list inside a list, not a link (Obsidian Help, "Properties": links in properties are quoted); write `"[[Note]]"`',
+    'invalid-tag': 'a front matter tag that is not a valid tag (`1984`, `my tag`), or one lost as a YAML comment (`tags: #idea`)',
+    'encoding': 'not valid UTF-8, or NUL bytes in the text; the note is read with replacement characters and its links still count',
+    'binary-file': 'a `.md` file with binary content; not parsed',
+    'too-large': 'a note over 16 MB; not parsed (links to it still resolve)',
+    'parse-timeout': 'parsing the note took over 20 s; its links and tags are not read (links to it still resolve)',
+    'too-deep': 'blocks nested over 100 levels (quotes in lists in quotes...); the deeper content is not read. On a folder: it is over 100 levels deep; its contents are not read',
+    'cut-link': "a wikilink cut in two, so no link is read: by a table row's unescaped `\\|` (write `\\\\|`; a line right under a table is a row too), or by a line break; or a link in a table cell past the header's columns, which GFM drops",
+    'unclosed-link': '`[[` or `![[` and a name, with no `]]` on its line',
+    'space-in-link': "`[t](My Note.md)`: a space ends a markdown link's destination, so it is text; write `My%20Note.md` or `<My Note.md>`",
+    'parse-error': 'the markdown parser failed on the note (a bug: please report it); its links and tags are not read',
+    'unreadable-file': 'a file or folder that cannot be read (permissions), or a note that is no longer a regular file when it is read',
+    'invalid-filename': 'a file name that is not valid UTF-8; the file is skipped',
+    'duplicate-name': 'two paths that differ only by case or Unicode normalisation; links cannot tell them apart',
+    'unlinkable-name': 'a file name holding `#`, `^` or `\\|`, brackets that `[[name]]` does not read back (`a]]b`, `x[[y`, `a]`; `wiki [link]` is fine), or starting or ending with a space: links to it cannot resolve',
+    'ignored-symlink': 'a broken symlink, or a folder symlink into the vault, to a folder holding it (`/` included), or into a loop',
+    'special-file': 'a FIFO, socket or device (or a symlink to one) in the vault; not read',
+    'invalid-config': '`app.json` cannot be read (over 1 MB, not a regular file, not JSON, nested too deeply), or an excluded-files `/regex/` is not one RE2 can match (invalid, uses lookaround or back-references, over 1 MB compiled, or after the first 100)',
+    'unsourced-claim': 'a claim note from which no source can be reached ([provenance.md](provenance.md))',
+    'dangling-citation': 'an evidence link (References section, `sources:` property, `source::` field, footnote) to a note that is not in the vault, or a pandoc citation key `[@key]` found in no bibliography (with did-you-mean over the keys the bibliographies hold)',
+    'conflicting-evidence': 'a note that both `supports` and `opposes` the same claim',
+    'no-bibliography': 'notes cite pandoc keys `[@key]` but the vault has no bibliography (`.bib`, CSL-JSON, a `bibliography:` property or `--bibliography`): said once, on the first key, instead of a finding for each',
+    'invalid-bibliography': 'a BibTeX entry or CSL-JSON item that cannot be read, a key written twice in one file, a named bibliography that cannot be read or is no library',
+    'unused-suppression': "a `%% vaultgraph: ignore[...] %%` comment that silences nothing: a code it names has no finding on the lines it covers, or is not a code (ruff's RUF100); see [Inline suppression](#inline-suppression)",
 }

@@ -68,12 +68,19 @@ def _store(location: Path, generation: str | None, checks: list["NoteCheck"],
         with write_transaction(connection):
             if index_generation(connection) == generation:
                 connection.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?, ?, ?, ?)", (
-                    (c.path, c.declared, c.source_keys, c.cites,
+                    (c.path, c.declared, c.source_keys,
+                     1 if c.cites else 2 if c.bare_quotes else 0,  # (2: bare quotes only)
                      json.dumps([fields_of(d) for d in c.findings], ensure_ascii=False)
                      if c.findings else None) for c in checks))
                 connection.executemany("INSERT OR REPLACE INTO evidence VALUES (?, ?, ?)",
                                        ((c.path, seq, kind) for c in checks
                                         for seq, kind in c.evidence))
+                connection.executemany("INSERT OR REPLACE INTO cited_keys VALUES (?, ?, ?, ?, ?)",
+                                       ((c.path, seq, *row) for c in checks
+                                        for seq, row in enumerate(c.keys)))
+                connection.executemany("INSERT OR REPLACE INTO note_bibliographies VALUES (?, ?, ?)",
+                                       ((c.path, seq, value) for c in checks
+                                        for seq, value in enumerate(c.bibliographies)))
                 connection.executemany("DELETE FROM changed_names WHERE name = ?",
                                        ((name,) for name in changed))
     except sqlite3.Error:
@@ -82,18 +89,56 @@ def _store(location: Path, generation: str | None, checks: list["NoteCheck"],
         connection.close()
 
 
+def _citations(connection: sqlite3.Connection, vault: "Vault", checks: list["NoteCheck"],
+               config: "ProvenanceConfig", visible: Callable[[str], bool],
+               ) -> tuple[set[str], list[Diagnostic]]:
+    """The notes their pandoc keys source, and the findings about keys and libraries
+    (provenance.key_findings), from the keys the notes keep and those of ``checks``,
+    against the libraries as they are now: worked out on every run, so an edited
+    bibliography is seen at once."""
+    from .provenance import key_findings, load_library
+
+    checked = {c.path for c in checks}
+    keys: dict[str, list[tuple[str, int, int]]] = {}
+    for source, key, line, column in connection.execute(
+            "SELECT source, key, line, col FROM cited_keys ORDER BY source, seq"):
+        if source not in checked:
+            keys.setdefault(source, []).append((key, line, column))
+    declared: dict[str, list[str]] = {}
+    for source, value in connection.execute(
+            "SELECT source, value FROM note_bibliographies ORDER BY source, seq"):
+        if source not in checked:
+            declared.setdefault(source, []).append(value)
+    for check in checks:
+        if check.keys:
+            keys[check.path] = list(check.keys)
+        if check.bibliographies:
+            declared[check.path] = list(check.bibliographies)
+    if not keys and not config.bibliographies and not declared and not any(
+            path.lower().endswith(".bib") for path in vault.attachments):
+        return set(), []  # (most vaults: no .json read for nothing)
+    library = load_library(vault.root, vault.files, declared, config.bibliographies, connection,
+                           vault.location)
+    sourced, found = key_findings(library, {p: k for p, k in keys.items() if visible(p)})
+    return sourced, library.diagnostics + found
+
+
 def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes: list[str],
-               config: "ProvenanceConfig", visible: Callable[[str], bool]) -> list[Diagnostic]:
+               config: "ProvenanceConfig", visible: Callable[[str], bool],
+               keyed: set[str] = frozenset()) -> list[Diagnostic]:
     """``unsourced-claim`` findings, from the roles and evidence links the notes keep and
-    those of ``checks`` (the notes checked now: what they keep, if anything, is the same)."""
-    from .provenance import Role, holder_and_target, role_of, unsourced_claims
+    those of ``checks`` (the notes checked now: what they keep, if anything, is the same);
+    ``keyed``: the notes their pandoc keys source (:func:`_citations`)."""
+    from .provenance import (VARIATION_SELECTOR, Role, holder_and_target, role_of,
+                             unsourced_claims)
 
     declared = dict(connection.execute(
         "SELECT path, declared FROM checked WHERE declared IS NOT NULL"))
     declared.update((c.path, c.declared) for c in checks if c.declared)
     tags: dict[str, list[str]] = {}
     if config.role_tags:  # the tags that may give a role (role_of decides)
-        keys = sorted({fold(name) for name in config.role_tags})
+        keys = sorted({fold(variant) for name in config.role_tags  # `#🔴️` (VS16) too
+                       for variant in (name, name + VARIATION_SELECTOR)})
         for path, name in connection.execute(
                 f"SELECT path, name FROM tags WHERE name_key IN ({','.join('?' * len(keys))}) "
                 "ORDER BY path, seq", keys):
@@ -109,8 +154,13 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     source_keys.update(c.path for c in checks if c.source_keys)
     roles = {path: role_of(path, declared.get(path), tags.get(path, ()), path in source_keys,
                            config) for path in {*candidates, *source_keys}}
-    cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites")]
+    cites = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites = 1")]
     cites.extend(c.path for c in checks if c.cites)
+    cites.extend(keyed)
+    checked = {c.path for c in checks}
+    bare = [path for (path,) in connection.execute("SELECT path FROM checked WHERE cites = 2")
+            if path not in checked]
+    bare.extend(c.path for c in checks if c.bare_quotes)
     evidence = connection.execute(
         "SELECT v.source, v.kind, e.target FROM evidence v "
         "JOIN edges e ON e.source = v.source AND e.seq = v.seq").fetchall()
@@ -118,7 +168,7 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
     evidence.extend((c.path, kind, connection.execute(target, (c.path, seq)).fetchone()[0])
                     for c in checks for seq, kind in c.evidence)
     links = (holder_and_target(*row) for row in evidence)
-    return unsourced_claims(claims, roles, cites, [link for link in links if link])
+    return unsourced_claims(claims, roles, cites, [link for link in links if link], bare)
 
 
 def vault_findings(vault: "Vault", include_excluded: bool, config: "ProvenanceConfig",
@@ -200,5 +250,7 @@ def _gather(connection: sqlite3.Connection, vault: "Vault", checks: list["NoteCh
     for check in checks:  # the notes checked now
         if visible(check.path):
             found.extend(check.findings)
-    found.extend(_unsourced(connection, checks, list(vault.notes), config, visible))
+    keyed, cited = _citations(connection, vault, checks, config, visible)
+    found.extend(cited)
+    found.extend(_unsourced(connection, checks, list(vault.notes), config, visible, keyed))
     return found, vault.visible_count(include_excluded)

@@ -81,6 +81,30 @@ def _scalars(node: yaml.Node, seen: set[int]):
             yield from _scalars(child, seen)
 
 
+_UNQUOTED_LINK = re.compile(r"\[\[[^\[\]\n]*\]\]")
+
+
+def _flow_lists(node: yaml.Node, seen: set[int]):
+    """Every flow list ``[[X]]`` under ``node``: a flow sequence whose only item is a
+    flow sequence of one text (each shared node once)."""
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, yaml.SequenceNode):
+        if node.flow_style and len(node.value) == 1 and isinstance(
+                node.value[0], yaml.SequenceNode) and node.value[0].flow_style \
+                and node.start_mark.index + 1 == node.value[0].start_mark.index \
+                and len(node.value[0].value) == 1 \
+                and isinstance(node.value[0].value[0], yaml.ScalarNode):
+            yield node
+            return
+        for child in node.value:
+            yield from _flow_lists(child, seen)
+    elif isinstance(node, yaml.MappingNode):
+        for _, child in node.value:
+            yield from _flow_lists(child, seen)
+
+
 class _Reader:
     def __init__(self, path: str, lines: list[str], first_line: int):
         self.path, self.lines, self.first_line = path, lines, first_line
@@ -178,7 +202,22 @@ class _Reader:
                           f'a space starts a comment) -- write {match.group(1)} or "#'
                           f'{match.group(1)}"', line, match.start(1))
 
+    def unquoted_links(self, node: yaml.Node) -> None:
+        """``sources: [[A]]`` unquoted: to YAML a list holding a list holding ``A``, no
+        link (Obsidian Help, "Properties": links in properties must be quoted).  Say
+        so, wherever such a flow list is written (alone or as a list item)."""
+        for found in _flow_lists(node, set()):
+            line, col = self.position(found)
+            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+            match = _UNQUOTED_LINK.match(text, col - 1)
+            if match:
+                self.diagnose(WARNING, "unquoted-link",
+                              f'{match.group()} is not a link: unquoted, YAML reads it as a '
+                              f'list inside a list -- write "{match.group()}" (quoted)',
+                              line, col)
+
     def read_links(self, key: str, node: yaml.Node) -> None:
+        self.unquoted_links(node)
         for scalar in _scalars(node, set()):
             match = _WHOLE_WIKILINK.fullmatch(str(scalar.value))
             if not match:

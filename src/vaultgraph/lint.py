@@ -54,8 +54,8 @@ class Override:
 class CheckConfig:
     """What a configuration file's ``[check]`` table says; None: not said (the option's
     default or the command line decide).  ``baseline`` is resolved against the file's
-    folder; ``bibliography`` is read and kept, and used by nothing yet (see
-    docs/cli.md)."""
+    folder; so are the ``bibliography`` files (by app.check_options: BibTeX or CSL-JSON
+    libraries pandoc keys resolve against, as ``--bibliography``)."""
 
     path: Path
     select: list[str] | None = None

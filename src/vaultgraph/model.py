@@ -258,12 +258,15 @@ class Citation(_InContext):
 
 @dataclass(slots=True)
 class Quote:
-    """A quotation attributed to a named person in the text."""
+    """A quotation attributed to a named person in the text; ``cited``: its paragraph
+    also cites something (an identifier, a link, a footnote reference), so the quote is
+    tied to a source and can be evidence (docs/provenance.md)."""
 
     person: str
     text: str
     line: int
     column: int
+    cited: bool = False
 
 
 @dataclass(slots=True)

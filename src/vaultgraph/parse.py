@@ -22,8 +22,8 @@ from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Head
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
 from .syntax.scan import backtick_runs, code_span_end
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
-from .syntax.citations import (blockquote_attribution, doi_of, find_identifiers, find_quotes,
-                               may_hold_identifiers)
+from .syntax.citations import (blockquote_attribution, find_identifiers, find_quotes,
+                               may_hold_identifiers, web_identifier)
 
 MAX_NOTE_BYTES = 16 * 1024 * 1024
 MAX_PARSE_SECONDS = 20.0
@@ -408,6 +408,7 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         return found
 
     identifiers = may_hold_identifiers(content)
+    cited_before, links_before = len(note.citations), len(note.links)
     scanned = token.meta.get("scanned") if token.meta else None
     for element in _elements(token.children, content) if scanned is None else scanned:
         kind = element[0]
@@ -428,10 +429,10 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
             link = _markdown_link(href, image, line, col, context(line, col))
             if link:
                 note.links.append(link)
-            elif href.startswith(("http://", "https://")):
-                doi = doi_of(href)
-                note.citations.append(Citation("doi" if doi else "url", doi or href,
-                                               line, col, context(line, col)))
+            elif href.startswith(("http://", "https://")) and not image:
+                found = web_identifier(href)  # an image shown is no source cited
+                if found:
+                    note.citations.append(Citation(*found, line, col, context(line, col)))
         elif identifiers:
             _, start, text = element
             for id_kind, value, offset in find_identifiers(text):
@@ -442,11 +443,14 @@ def _read_inline(note: Note, token, parent: str, in_quote: bool, lines: list[str
         _report_dropped(note, token, parent, scanned, locate, lines)
 
     if parent == "paragraph_open":
-        quotes = [Quote(person, text, *locate(offset))
+        # a quote is tied to a source when its paragraph cites one too
+        cited = len(note.citations) > cited_before or len(note.links) > links_before \
+            or "[^" in content
+        quotes = [Quote(person, text, *locate(offset), cited)
                   for person, text, offset in find_quotes(content)]
         attributed = blockquote_attribution(content) if in_quote and not quotes else None
         if attributed:
-            quotes.append(Quote(*attributed, *locate(0)))
+            quotes.append(Quote(*attributed, *locate(0), cited))
         note.quotes.extend(quotes)
 
     last_start = content.rfind("\n") + 1

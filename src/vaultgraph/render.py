@@ -271,6 +271,10 @@ def _evidence_label(node: dict[str, Any]) -> Text:
         parts.append((f" (line {node['line']})", "dim"))
     if node.get("cycle"):
         parts.append(("  (cycle: already on this path)", "red"))
+    if node.get("uncited"):
+        parts.append(("  (tied to no citation: not counted as a source)", "red"))
+    if node.get("repeated"):
+        parts.append(("  (its evidence is shown above)", "dim"))
     return _text(*parts)
 
 
@@ -282,8 +286,15 @@ def provenance_tree(console: Console, data: dict[str, Any]) -> None:
             grow(branch.add(_evidence_label(child)), child["rests_on"])
 
     verdict = data["verdict"].replace("-", " ")
+    if data["contested"]:  # what supports it, besides what opposes it
+        verdict += {"directly": ", yet sourced directly", "indirectly": ", yet sourced indirectly",
+                    "no": " and unsourced"}[data["sourced"]]
     if data["sourced"] == "indirectly":
         verdict += f" (nearest source {data['depth']} steps away)"
+    if data["role"] == "source" and not data["contested"]:
+        verdict = "a source itself"  # asked of a source: say what it is, not "unsourced"
+    elif data["role"] != "claim":
+        verdict = f"a {data['role']}, not a claim; {verdict}"
     root = _text((data["title"], "bold"), (f" [{data['role']}]", "dim"), "  -- ",
                          (verdict, "bold red" if data["verdict"] in ("unsourced", "contested")
                           else "bold green"))
@@ -300,8 +311,11 @@ def provenance_dependents(console: Console, data: dict[str, Any]) -> None:
           f" ({len(claims)})")
     for row in claims:
         _line(console, "  ", (f"{row['depth']}", "dim"), "  ", (row["note"], "cyan"))
-        if len(row["chain"]) > 2:
-            _hanging(console, ("       via ",), (" -> ".join(row["chain"][1:-1]), "dim"))
+        if row.get("chain") is not None:
+            if len(row["chain"]) > 2:
+                _hanging(console, ("       via ",), (" -> ".join(row["chain"][1:-1]), "dim"))
+        elif row["next"] is not None and row["depth"] > 1:
+            _hanging(console, ("       via ",), (row["next"], "dim"))
 
 
 def note_list(console: Console, title: str, paths: list[str]) -> None:

@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index 
                       RelatedNotes)
     from .check import CheckResult
     from .model import LinkPlace
-    from .provenance import ClaimTree, Dependent, EvidenceStep, NodeInfo
+    from .provenance import ClaimTree, Dependent, EvidenceGraph, EvidenceStep, NodeInfo
     from .vault import Edge, Vault
     from .queries import (Explained, Explanation, Hop, Hub, Mention, Neighbor, Relation,
                           Stats, SubpathTarget, Wanted, WouldBeLink)
@@ -132,8 +132,12 @@ def evidence_json(step: "EvidenceStep") -> dict[str, Any]:
                 "locator": step.locator})
     if step.quote:
         row["quote"] = step.quote
+    if step.uncited:
+        row["uncited"] = True
     if step.rests_on is not None:
         row["cycle"] = step.cycle
+        if step.repeated:
+            row["repeated"] = True
         row["rests_on"] = [evidence_json(child) for child in step.rests_on]
     return row
 
@@ -148,7 +152,22 @@ def provenance_view(tree: "ClaimTree") -> dict[str, Any]:
 
 
 def dependent_json(row: "Dependent") -> dict[str, Any]:
-    return {**node_json(row.node), "depth": row.depth, "chain": list(row.chain)}
+    found = {**node_json(row.node), "depth": row.depth, "next": row.next}
+    if row.chain is not None:
+        found["chain"] = list(row.chain)
+    return found
+
+
+def evidence_graph_view(graph: "EvidenceGraph") -> dict[str, Any]:
+    """`provenance CLAIM --format graph-json`: nodes (with ``id``) and edges, each once; an
+    edge with ``counter`` runs from the claim to what opposes it."""
+    verdict = graph.verdict
+    return {"claim": graph.claim, "verdict": verdict.verdict, "sourced": verdict.sourced,
+            "depth": verdict.depth, "contested": verdict.contested,
+            "nodes": [{"id": node_id, **node_json(node)} for node_id, node in graph.nodes.items()],
+            "edges": [{"from": edge.holder, "to": edge.target, "via": edge.via,
+                       "counter": edge.counter, "written_in": edge.written_in,
+                       "line": edge.line, "locator": edge.locator} for edge in graph.edges]}
 
 
 def dependents_view(found: "Dependents") -> dict[str, Any]:

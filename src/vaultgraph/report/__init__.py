@@ -77,6 +77,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
               if link["status"] not in ("resolved", "ambiguous")]
     return {
         "vault": vault.root.name,
+        "provenance": provenance_section(vault, {e["path"] for e in entries if e["exists"]}),
         "summary": {"notes": sum(e["exists"] for e in entries),
                     "backlinks": sum(e["backlink_count"] for e in entries if e["exists"]),
                     "broken": len(broken), "wanted": len(missing)},
@@ -85,6 +86,30 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
         "tags": tags_view(vault.tags(options.include_excluded))["tags"],
         "broken": broken,
     }
+
+
+REPORT_TREE_DEPTH = 4  # steps of each claim's evidence tree the report shows
+
+
+def provenance_section(vault: "Vault", shown: set[str]) -> dict[str, Any]:
+    """The report's provenance (docs/provenance.md): each claim among the notes
+    ``shown`` with its verdict and evidence tree (``REPORT_TREE_DEPTH`` steps, shared
+    subtrees once: ``views.provenance_view``), and each source note with the claims
+    resting on it (``dependents``: note, depth, next hop)."""
+    from ..provenance import Provenance, Role
+    from ..views import dependent_json, provenance_view
+
+    if not shown:
+        return {"claims": [], "sources": []}
+    found = Provenance(vault)
+    claims = [provenance_view(found.tree(path, REPORT_TREE_DEPTH))
+              for path in sorted(shown) if found.roles.get(path) == Role.CLAIM]
+    sources = []
+    for path in sorted(shown):
+        if found.roles.get(path) == Role.SOURCE:
+            sources.append({"note": path, "dependents": [
+                dependent_json(row) for row in found.dependents([path], set())]})
+    return {"claims": claims, "sources": sources}
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

@@ -49,10 +49,80 @@ def _graph(report: dict[str, Any], anchors: dict[str, str]) -> dict[str, Any]:
     return {"nodes": nodes, "edges": edges, "limit": MAX_GRAPH_NODES}
 
 
+def _verdict_text(claim: dict[str, Any]) -> str:
+    """A claim's verdict in words: ``contested, yet sourced directly``..."""
+    text = claim["verdict"].replace("-", " ")
+    if claim["contested"]:
+        text += {"directly": ", yet sourced directly", "indirectly": ", yet sourced indirectly",
+                 "no": " and unsourced"}[claim["sourced"]]
+    return text
+
+
+def _step_label(step: dict[str, Any], note_link, title_of) -> str:
+    if step["note"]:
+        label = note_link(step["note"], title_of(step["note"]))
+    elif step["role"] == "person":
+        label = f"{escape(step['title'])} (quoted): <q>{escape(step.get('quote') or '')}</q>"
+    else:
+        label = f"<span class=\"outside\">{escape(step['title'])}</span>"
+    details = escape(step["via"]) + (f", {escape(step['locator'])}" if step["locator"] else "")
+    notes = [f'<span class="muted">{escape(step["role"])} · via {details}</span>']
+    if step.get("uncited"):
+        notes.append('<span class="status bad">tied to no citation</span>')
+    if step.get("cycle"):
+        notes.append('<span class="status warn">cycle</span>')
+    if step.get("repeated"):
+        notes.append('<span class="muted">(shown above)</span>')
+    return label + " " + " ".join(notes)
+
+
+def _provenance(section: dict[str, Any] | None, add, note_link, title_of) -> None:
+    """The report's provenance: each claim's verdict and evidence tree (nested lists),
+    then each source with the claims resting on it."""
+    if not section or not (section["claims"] or section["sources"]):
+        return
+
+    def tree(steps: list[dict[str, Any]]) -> None:
+        add("<ul>")
+        for step in steps:
+            add(f"<li>{_step_label(step, note_link, title_of)}")
+            if step.get("rests_on"):
+                tree(step["rests_on"])
+            add("</li>")
+        add("</ul>")
+
+    add(f'<section id="provenance"><h2>Provenance ({len(section["claims"])} claims)</h2>')
+    for claim in section["claims"]:
+        target = note_link(claim["note"], claim["title"])
+        anchor = target.split('href="#', 1)[1].split('"', 1)[0] if 'href="#' in target else ""
+        cls = "bad" if claim["verdict"] in ("unsourced", "contested") else "ok"
+        add(f'<div class="claim" id="p-{anchor}"><h3>{target} '
+            f'<span class="status {cls}">{escape(_verdict_text(claim))}</span></h3>')
+        tree(claim["rests_on"])
+        if claim["opposed_by"]:
+            add("<p>Opposed by:</p>")
+            tree(claim["opposed_by"])
+        add("</div>")
+    if section["sources"]:
+        add("<h3>Sources and the claims resting on them</h3><dl>")
+        for source in section["sources"]:
+            add(f"<dt>{note_link(source['note'], title_of(source['note']))} "
+                f"<span class=\"count\">{len(source['dependents'])}</span></dt><dd>")
+            add(", ".join(f"{note_link(row['note'], row['title'])} "
+                          f"<span class=\"muted\">{row['depth']} step"
+                          f"{'s' if row['depth'] != 1 else ''}</span>"
+                          for row in source["dependents"]) or '<span class="muted">none</span>')
+            add("</dd>")
+        add("</dl>")
+    add("</section>")
+
+
 def render(report: dict[str, Any]) -> str:
     anchors = {e["path"]: f"n-{i}" for i, e in enumerate(report["notes"]) if e["exists"]}
     tag_anchors = {row["tag"].lower(): f"t-{i}" for i, row in enumerate(report["tags"])}
     summary = report["summary"]
+    verdicts = {claim["note"]: _verdict_text(claim)
+                for claim in (report.get("provenance") or {}).get("claims", ())}
     out: list[str] = []
     add = out.append
 
@@ -109,6 +179,9 @@ def render(report: dict[str, Any]) -> str:
             add("<p>" + " ".join(
                 f'<a class="tag" href="#{tag_anchors.get(t.lower(), "tags")}">#{escape(t)}</a>'
                 for t in entry["tags"]) + "</p>")
+        if entry["path"] in verdicts:
+            add(f'<p class="verdict">Claim: <a href="#p-{anchors[entry["path"]]}">'
+                f"{escape(verdicts[entry['path']])}</a></p>")
         add(f"<h3>Backlinks ({entry['backlink_count']})</h3><ul class=\"backlinks\">")
         for link in entry["backlinks"]:
             add(f"<li>{note_link(link['source'], title_of(link['source']), 'backlink')} "
@@ -125,6 +198,7 @@ def render(report: dict[str, Any]) -> str:
                     f"</span></li>")
             add("</ul>")
         add("</article>")
+    _provenance(report.get("provenance"), add, note_link, title_of)
     add('<section id="tags"><h2>Tags</h2><dl>')
     for row in report["tags"]:
         add(f'<dt id="{tag_anchors[row["tag"].lower()]}">#{escape(row["tag"])} '

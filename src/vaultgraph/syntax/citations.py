@@ -9,15 +9,21 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>\]\[)(,;]*[^\s\"<>\]\[)(,;.])", re.IGNORECASE)
+from .. import identifiers
+
+# Crossref's pattern (identifiers.DOI_BODY), cut where brackets stop balancing
+DOI = re.compile(r"(?<![\w./])(" + identifiers.DOI_BODY + ")")
 ISBN = re.compile(r"\bISBN(?:-1[03])?:?\s*((?:97[89][\s-]?)?(?:\d[\s-]?){9}[\dXx])\b")
-URL = re.compile(r"\bhttps?://[^\s<>\"\]\[)(]*[^\s<>\"\]\[)(.,;:!?]")
+# brackets balanced afterwards (identifiers.balanced): `(see https://x.org/a_(b))`
+URL = re.compile(r"\bhttps?://[^\s<>\"\]\[]*[^\s<>\"\]\[.,;:!?]")
 # pandoc citations live in brackets: `[@key]`, `[see @a, p. 3; @b]` (a bare `@name` is a mention)
 PANDOC_GROUP = re.compile(r"\[([^\[\]]*@[^\[\]]*)\]")
 PANDOC_KEY = re.compile(r"(?<![\w@])-?@([A-Za-z0-9_][\w:.#$%&+?<>~/-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
-# `p. 115`, `pp. 10-12`, `EPub p. 115`, `loc. 2200`, `ch. 5`, `§ 3`
+# `p. 115`, `pp. 10-12`, `EPub p. 115`, `loc. 2200`, `ch. 5`, `§ 3`, `p 5`; a word of its
+# own (`ajp.153` in a DOI is no page, nor `p53` a protein), a dot or space before the number
 LOCATOR = re.compile(
-    r"(?:(?:EPub|ePub|Kindle|print)\s+)?(?:pp?|loc|ch|chap|sec|para|§)\.?\s*\d+(?:\s*[-–]\s*\d+)?",
+    r"(?<![\w./-])(?:(?:EPub|ePub|Kindle|print)\s+)?"
+    r"(?:(?:pp?|loc|ch|chap|sec|para)(?:\.\s*|\s+)|§\s*)\d+(?:\s*[-–]\s*\d+)?(?![\w.]\w)",
     re.IGNORECASE,
 )
 _DOI_URL = re.compile(r"https?://(?:dx\.)?doi\.org/(10\..+)", re.IGNORECASE)
@@ -37,8 +43,19 @@ _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "He", "She", "They"
 
 
 def doi_of(url: str) -> str | None:
+    """The DOI (identifiers.doi's form) a ``doi.org`` URL names, else None."""
     match = _DOI_URL.match(url)
-    return match.group(1) if match else None
+    return identifiers.doi(match.group(1)) if match else None
+
+
+def web_identifier(href: str) -> tuple[str, str] | None:
+    """A link's http(s) address as a citation: ("doi", DOI) for a doi.org URL, else
+    ("url", the URL in identifiers.url's form); None for one without a host."""
+    found = doi_of(href)
+    if found:
+        return "doi", found
+    address = identifiers.url(href)
+    return ("url", address) if address else None
 
 
 def may_hold_identifiers(text: str) -> bool:
@@ -51,16 +68,19 @@ def find_identifiers(text: str) -> Iterator[tuple[str, str, int]]:
     taken: list[range] = []
     # Each pattern runs only when its cheapest literal is present (most text has none).
     for match in URL.finditer(text) if "://" in text else ():
-        doi = doi_of(match.group())
-        yield ("doi", doi, match.start()) if doi else ("url", match.group(), match.start())
-        taken.append(range(match.start(), match.end()))
+        address = identifiers.balanced(match.group())
+        found = web_identifier(address)
+        if found:
+            yield (*found, match.start())
+        taken.append(range(match.start(), match.start() + len(address)))
     for kind, pattern, literal in (("doi", DOI, "10."), ("isbn", ISBN, "ISBN")):
         if literal not in text:
             continue
         for match in pattern.finditer(text):
             if not any(match.start() in span for span in taken):
-                value = match.group(1)
-                yield kind, re.sub(r"[\s-]", "", value).upper() if kind == "isbn" else value, match.start()
+                value = identifiers.normalise(kind, match.group(1))
+                if value:  # an ISBN whose check digit is wrong is none
+                    yield kind, value, match.start()
     for group in PANDOC_GROUP.finditer(text) if "@" in text else ():
         for key in PANDOC_KEY.finditer(group.group(1)):
             yield "pandoc", key.group(1), group.start(1) + key.start()
