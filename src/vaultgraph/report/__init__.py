@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..check import LinkStatus
+from ..provenance import ProvenanceConfig, declared_role, has_source_keys, role_of
 from ..queries import wanted
 from ..resolve import fold
 from ..views import backlink_row, link_place_json, report_link_json, tags_view, wanted_json
@@ -36,10 +37,11 @@ class ReportOptions:
 
 
 def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[str, Any]:
-    """Every selected note with its backlinks (source, line, context) and outgoing links
-    (with status), plus the wanted notes, the tag index and a broken-link summary."""
+    """Every selected note with its backlinks (source, line, context), outgoing links
+    (with status) and role (provenance.role_of, the default roles), plus the wanted notes, the tag index and a broken-link summary."""
     options = options or ReportOptions()
-    status = LinkStatus(vault)
+    status = LinkStatus(vault, hints=False)
+    roles = ProvenanceConfig()
     tagged = set(vault.notes_with_tag(options.tag, options.include_excluded)) if options.tag else None
     entries = []
     incoming = vault.backlinks_by_target(options.include_excluded)
@@ -54,6 +56,8 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
         entries.append({
             "path": note.path, "title": note.name, "exists": True,
             "aliases": list(note.aliases), "tags": sorted({t.name for t in note.tags}, key=fold),
+            "role": str(role_of(note.path, declared_role(note), (t.name for t in note.tags),
+                                has_source_keys(note), roles)),
             "backlink_count": len(backlinks), "backlinks": backlinks,
             "outgoing": [report_link_json(e, status(e)) for e in vault.outgoing(note.path)],
         })
@@ -64,6 +68,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     not options.path or fnmatchcase(row.name, options.path)) and tagged is None:
                 entries.append({
                     "path": None, "title": row.name, "exists": False, "aliases": [], "tags": [],
+                    "role": "missing",
                     "backlink_count": len(row.links),
                     "backlinks": [{k: v for k, v in link_place_json(link).items() if k != "target"}
                                   for link in row.links],

@@ -1,24 +1,39 @@
 """The report as one self-contained HTML file: no network requests, CSS and JS inline.
 
-Everything from the vault is escaped here (``escape``: its control characters
-and bidi overrides shown, ``escape.visible``, then ``html.escape``) or handed to
-the script as JSON that cannot close its ``<script>`` element and holds no raw
-control character; the script only ever sets ``textContent``.  The graph view
-is a small force layout drawn on a canvas (``report.js``), for the whole vault
-and for each note's neighbourhood.
+The page is built in the browser from one compact JSON document (``data``): each
+note once, by number; each path, context, link text, tag and alias once, in a
+table of strings (``strings``), referred to by number.  So the file grows with
+what the vault holds, never with how often a string is repeated, and the page
+shows what is asked for: a virtual note list (rows drawn as they scroll into
+view), the note that is open, the tags, wanted notes and broken links when
+opened.  ``report.js`` draws it; the graph is sigma.js (WebGL) with graphology
+and ForceAtlas2 in a web worker, bundled as ``vendor/graph.min.js`` (licences
+at its top; ``make vendor`` rebuilds it from tools/report-vendor).
+
+Everything from the vault is handed to the script as JSON that cannot close its
+``<script>`` element and holds no raw control character (each string first
+``escape.visible``: its control characters and bidi overrides shown); the script
+only ever sets ``textContent`` and attribute values, never HTML.  The page's
+Content-Security-Policy forbids every network request; the layout's worker runs
+from a ``blob:`` URL (``worker-src blob:``), which is the page's own code.
 """
 
 from __future__ import annotations
 
 import html
 import json
+import re
 from importlib.resources import files
 from typing import Any
 
 from ..escape import INVISIBLE, visible
 
-MAX_GRAPH_NODES = 1500  # the whole-vault view keeps the most linked notes beyond this
-STATUS_CLASS = {"resolved": "ok", "ambiguous": "warn"}
+GRAPH_LIMIT = 5000  # the whole-vault view keeps the most linked notes beyond this
+NEIGHBOURHOOD_LIMIT = 300  # a note's neighbourhood draws at most this many notes
+OK_STATUSES = ("resolved", "ambiguous")
+CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+       "img-src data:; worker-src blob:")
+_SCRIPT_END = re.compile(r"</script|<!--", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
@@ -38,114 +53,155 @@ def _script_json(data: Any) -> str:
     return INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def _graph(report: dict[str, Any], anchors: dict[str, str]) -> dict[str, Any]:
-    entries = [e for e in report["notes"] if e["exists"]]
-    index = {e["path"]: i for i, e in enumerate(entries)}
-    edges = sorted({(index[e["path"]], index[link["target"]])
-                    for e in entries for link in e["outgoing"]
-                    if link["target"] in index and link["target"] != e["path"]})
-    nodes = [{"title": visible(e["title"]), "anchor": anchors[e["path"]],
-              "backlinks": e["backlink_count"]} for e in entries]
-    return {"nodes": nodes, "edges": edges, "limit": MAX_GRAPH_NODES}
+def _inline_script(name: str) -> str:
+    """A script of this package (or its vendor folder), checked to be inlinable: a
+    ``</script`` or ``<!--`` in it would end or derail its ``<script>`` element."""
+    text = files(__package__).joinpath(name).read_text(encoding="utf-8")
+    if _SCRIPT_END.search(text):
+        raise ValueError(f"{name} cannot be inlined: it holds </script or <!--")
+    return text
+
+
+class _Strings:
+    """A table of distinct strings, each shown (``visible``) once: string -> number."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.numbers: dict[str, int] = {}
+
+    def __call__(self, text: str) -> int:
+        number = self.numbers.get(text)
+        if number is None:
+            number = self.numbers[text] = len(self.items)
+            self.items.append(visible(text))
+        return number
+
+
+def data(report: dict[str, Any]) -> dict[str, Any]:
+    """The report (``build_report``'s model) as the page reads it.
+
+    Notes are numbered in report order (0..N-1); a path the report links to that is
+    no entry of it (a note filtered out, a canvas) is numbered N, N+1, ... in
+    ``others`` (string numbers of its path).  Per note: ``title`` (string),
+    ``folder`` (string number), ``file`` (note -> path string number, where the
+    path is not ``folder/title.md``), ``ghost`` (notes that do not exist: wanted
+    names), ``aliases`` and ``tags`` (note -> string numbers), ``role``
+    (number in ``roles``), ``backlinks`` (flat: source, line, column, context
+    string, ...) and ``outgoing`` (flat: target or -1, line, column, link text
+    string, status number in ``statuses``, ...).  ``tags``: [tag string, total,
+    [notes]]; ``wanted``: [name string, notes, [source, line, column, context, ...]];
+    ``broken``: flat [note, index of the link in its outgoing, ...].  ``graph``:
+    the links between existing notes as a flat list of note pairs, each pair once."""
+    strings = _Strings()
+    entries = report["notes"]
+    number = {e["path"]: i for i, e in enumerate(entries) if e["exists"]}
+    others: list[int] = []
+
+    def note(path: str | None) -> int:
+        if path is None:
+            return -1
+        found = number.get(path)
+        if found is None:
+            found = number[path] = len(entries) + len(others)
+            others.append(strings(path))
+        return found
+
+    statuses: dict[str, int] = {}
+    roles: dict[str, int] = {}
+    titles, folders, files_, ghosts, aliases, tags, role = [], [], {}, [], {}, {}, []
+    for i, entry in enumerate(entries):
+        titles.append(visible(entry["title"]))
+        path = entry["path"]
+        if path is None:
+            ghosts.append(i)
+            folders.append(strings(""))
+        else:
+            folder = path.rsplit("/", 1)[0] if "/" in path else ""
+            folders.append(strings(folder))
+            if path != (folder + "/" if folder else "") + entry["title"] + ".md":
+                files_[i] = strings(path)
+        if entry["aliases"]:
+            aliases[i] = [strings(a) for a in entry["aliases"]]
+        if entry["tags"]:
+            tags[i] = [strings(t) for t in entry["tags"]]
+        role.append(roles.setdefault(entry.get("role", "note"), len(roles)))
+    backlinks, outgoing, pairs, broken = [], [], set(), []
+    broken_keys = {(b["source"], b["line"], b["column"], b["raw"]) for b in report["broken"]}
+    for i, entry in enumerate(entries):
+        flat: list[int] = []
+        for link in entry["backlinks"]:
+            flat += (note(link["source"]), link["line"], link["column"], strings(link["context"]))
+        backlinks.append(flat)
+        flat = []
+        for k, link in enumerate(entry["outgoing"]):
+            target = note(link["target"])
+            flat += (target, link["line"], link["column"], strings(link["raw"]),
+                     statuses.setdefault(link["status"], len(statuses)))
+            if entry["exists"] and (entry["path"], link["line"], link["column"],
+                                    link["raw"]) in broken_keys:
+                broken += (i, k)
+            if 0 <= target < len(entries) and target != i and entries[target]["exists"]:
+                pairs.add((i, target) if i < target else (target, i))
+        outgoing.append(flat)
+    tag_rows = [[strings(row["tag"]), row["total"], [note(p) for p in row["notes"]]]
+                for row in report["tags"]]
+    wanted = []
+    for row in report["wanted"]:
+        flat = []
+        for link in row["links"]:
+            flat += (note(link["source"]), link["line"], link["column"], strings(link["context"]))
+        wanted.append([strings(row["name"]), row["notes"], flat])
+    return {
+        "vault": visible(report["vault"]), "summary": report["summary"],
+        "title": titles, "folder": folders, "file": files_, "ghost": ghosts,
+        "aliases": aliases, "tags_of": tags, "role": role, "roles": list(roles),
+        "backlinks": backlinks, "outgoing": outgoing, "statuses": list(statuses),
+        "others": others, "tags": tag_rows, "wanted": wanted, "broken": broken,
+        "graph": [n for pair in sorted(pairs) for n in pair],
+        "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
+        "strings": strings.items,
+    }
 
 
 def render(report: dict[str, Any]) -> str:
-    anchors = {e["path"]: f"n-{i}" for i, e in enumerate(report["notes"]) if e["exists"]}
-    tag_anchors = {row["tag"].lower(): f"t-{i}" for i, row in enumerate(report["tags"])}
+    """The whole page: a skeleton the script fills from the JSON in ``#report-data``."""
     summary = report["summary"]
-    out: list[str] = []
-    add = out.append
-
-    def note_link(path: str | None, label: str | None = None, cls: str = "") -> str:
-        text = escape(label if label is not None else (path or ""))
-        if path in anchors:
-            return f'<a class="{cls}" href="#{anchors[path]}">{text}</a>'
-        return f'<span class="{cls} outside">{text}</span>'
-
-    def title_of(path: str) -> str:
-        name = path.rsplit("/", 1)[-1]
-        return name[:-3] if name.lower().endswith(".md") else name
-
-    add("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">")
-    add('<meta name="viewport" content="width=device-width, initial-scale=1">')
-    add("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-        "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">")
-    add(f"<title>Backlink report: {escape(report['vault'])}</title>")
-    add(f"<style>{files(__package__).joinpath('report.css').read_text(encoding='utf-8')}</style>")
-    add("</head>\n<body>")
-    add(f"<header><h1>Backlinks of <em>{escape(report['vault'])}</em></h1>"
-        f"<p class=\"summary\">{summary['notes']} notes · {summary['backlinks']} backlinks · "
-        f"<a href=\"#broken\">{summary['broken']} broken links</a> · "
-        f"<a href=\"#wanted\">{summary['wanted']} wanted notes</a> · <a href=\"#tags\">tags</a></p>"
-        "</header>")
-    add('<div class="layout"><nav aria-label="Notes">')
-    add('<input id="search" type="search" placeholder="Search notes, aliases, paths…" '
-        'autocomplete="off" aria-label="Search notes">')
-    add('<p id="search-count" class="muted"></p><ul id="note-list">')
-    for entry in report["notes"]:
-        haystack = " ".join([entry["title"], *entry["aliases"], entry["path"] or ""]).lower()
-        target = anchors.get(entry["path"])
-        label = escape(entry["title"])
-        link = f'<a href="#{target}">{label}</a>' if target else f'<span class="ghost">{label}</span>'
-        add(f'<li data-search="{escape(haystack)}">{link} '
-            f'<span class="count">{entry["backlink_count"]}</span></li>')
-    add("</ul></nav><main>")
-    add('<section id="graph-panel" aria-label="Graph"><div class="graph-bar">'
+    css = files(__package__).joinpath("report.css").read_text(encoding="utf-8")
+    return "\n".join([
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+        f"<title>Backlink report: {escape(report['vault'])}</title>",
+        f"<style>{css}</style>",
+        "</head>\n<body>",
+        f"<header><h1>Backlinks of <em>{escape(report['vault'])}</em></h1>"
+        f'<p class="summary">{summary["notes"]} notes · {summary["backlinks"]} backlinks · '
+        f'<a href="#broken">{summary["broken"]} broken links</a> · '
+        f'<a href="#wanted">{summary["wanted"]} wanted notes</a> · <a href="#tags">tags</a> · '
+        '<a href="#">overview</a></p></header>',
+        '<div class="layout"><nav aria-label="Notes">',
+        '<input id="search" type="search" placeholder="Search notes, aliases, paths…" '
+        'autocomplete="off" aria-label="Search notes" aria-controls="note-list">',
+        '<p id="search-count" class="muted"></p>',
+        '<div id="note-list" role="listbox" aria-label="Notes" tabindex="-1">'
+        '<div id="note-list-inner"></div></div>',
+        "</nav><main>",
+        '<section id="graph-panel" aria-label="Graph"><div class="graph-bar">'
         '<strong id="graph-title">Whole vault</strong>'
         '<button id="graph-all" type="button">Whole vault</button>'
-        '<label>Depth <select id="graph-depth"><option>1</option><option selected>2</option>'
+        '<label>Depth <select id="graph-depth"><option selected>1</option><option>2</option>'
         '<option>3</option></select></label></div>'
-        '<canvas id="graph" width="960" height="420"></canvas>'
-        '<p class="muted">Click a node to open its note; the view follows the note you open.</p>'
-        "</section>")
-    for entry in report["notes"]:
-        if not entry["exists"]:
-            continue
-        add(f'<article id="{anchors[entry["path"]]}" class="note">')
-        add(f"<h2>{escape(entry['title'])}</h2><p class=\"path\">{escape(entry['path'])}</p>")
-        if entry["aliases"]:
-            add("<p>Aliases: " + ", ".join(f"<em>{escape(a)}</em>" for a in entry["aliases"]) + "</p>")
-        if entry["tags"]:
-            add("<p>" + " ".join(
-                f'<a class="tag" href="#{tag_anchors.get(t.lower(), "tags")}">#{escape(t)}</a>'
-                for t in entry["tags"]) + "</p>")
-        add(f"<h3>Backlinks ({entry['backlink_count']})</h3><ul class=\"backlinks\">")
-        for link in entry["backlinks"]:
-            add(f"<li>{note_link(link['source'], title_of(link['source']), 'backlink')} "
-                f"<span class=\"muted\">line {link['line']}</span>"
-                f"<blockquote>{escape(link['context'])}</blockquote></li>")
-        add("</ul>")
-        if entry["outgoing"]:
-            add(f"<h3>Outgoing ({len(entry['outgoing'])})</h3><ul class=\"outgoing\">")
-            for link in entry["outgoing"]:
-                target = (note_link(link["target"], title_of(link["target"]))
-                          if link["target"] else f"<code>{escape(link['raw'])}</code>")
-                add(f"<li>{target} <span class=\"status {STATUS_CLASS.get(link['status'], 'bad')}\">"
-                    f"{escape(link['status'])}</span> <span class=\"muted\">line {link['line']}"
-                    f"</span></li>")
-            add("</ul>")
-        add("</article>")
-    add('<section id="tags"><h2>Tags</h2><dl>')
-    for row in report["tags"]:
-        add(f'<dt id="{tag_anchors[row["tag"].lower()]}">#{escape(row["tag"])} '
-            f'<span class="count">{row["total"]}</span></dt><dd>'
-            + ", ".join(note_link(p, title_of(p)) for p in row["notes"]) + "</dd>")
-    add("</dl></section>")
-    add(f'<section id="wanted"><h2>Wanted notes ({len(report["wanted"])})</h2><ul>')
-    for row in report["wanted"]:
-        add(f"<li><strong>{escape(row['name'])}</strong> <span class=\"count\">{row['notes']}</span> "
-            + ", ".join(f"{note_link(link['source'], title_of(link['source']))} "
-                        f"<span class=\"muted\">line {link['line']}</span>" for link in row["links"])
-            + "</li>")
-    add("</ul></section>")
-    add(f'<section id="broken"><h2>Broken links ({len(report["broken"])})</h2><table>'
-        "<thead><tr><th>note</th><th>line</th><th>link</th><th>problem</th></tr></thead><tbody>")
-    for link in report["broken"]:
-        add(f"<tr><td>{note_link(link['source'], title_of(link['source']))}</td><td>{link['line']}</td>"
-            f"<td><code>{escape(link['raw'])}</code></td><td>{escape(link['status'])}</td></tr>")
-    add("</tbody></table></section></main></div>")
-    add(f'<script type="application/json" id="graph-data">{_script_json(_graph(report, anchors))}'
-        "</script>")
-    add(f"<script>{files(__package__).joinpath('report.js').read_text(encoding='utf-8')}</script>")
-    add("</body>\n</html>\n")
-    return "\n".join(out)
+        '<div class="graph-filters"><label>Folder <select id="filter-folder"></select></label>'
+        '<label>Tag <select id="filter-tag"></select></label>'
+        '<label>Role <select id="filter-role"></select></label>'
+        '<label><input id="filter-orphans" type="checkbox"> hide orphans</label></div>'
+        '<div id="graph" role="img" aria-label="Graph of the notes"></div>'
+        '<p id="graph-note" class="muted"></p><ul id="legend"></ul>'
+        "</section>",
+        '<section id="view" aria-live="polite"></section>',
+        "</main></div>",
+        f'<script type="application/json" id="report-data">{_script_json(data(report))}</script>',
+        f"<script>{_inline_script('vendor/graph.min.js')}</script>",
+        f"<script>{_inline_script('report.js')}</script>",
+        "</body>\n</html>\n",
+    ])
