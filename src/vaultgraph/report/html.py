@@ -28,7 +28,7 @@ from typing import Any
 
 from ..escape import INVISIBLE, visible
 
-GRAPH_LIMIT = 5000  # the whole-vault view keeps the most linked notes beyond this
+GRAPH_LIMIT = 2000  # the whole-vault view keeps the most linked notes beyond this
 NEIGHBOURHOOD_LIMIT = 300  # a note's neighbourhood draws at most this many notes
 OK_STATUSES = ("resolved", "ambiguous")
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -77,6 +77,64 @@ class _Strings:
         return number
 
 
+class _Contexts:
+    """The contexts of the links of each line, shipped as parts of one text per line.
+
+    A long line's contexts are windows of it (``model.LineText.context``), each link's
+    around its own column: shipped one by one, a line with ten links would be shipped
+    ten times over.  Here the windows of one line are laid end to end where they
+    overlap into one text, and each context is (text, start, end, cut): ``cut`` 1 when
+    ``...`` comes before, 2 after, 3 both.  Only text the contexts show is shipped,
+    and a context reads back exactly (tests/test_report.py)."""
+
+    def __init__(self, strings: _Strings) -> None:
+        self.strings = strings
+        self.wanted: dict[tuple[int, int], list[tuple[int, str]]] = {}
+        self.refs: dict[tuple[int, int, int, str], int] = {}
+        self.flat: list[int] = []
+
+    def want(self, source: int, line: int, column: int, context: str) -> None:
+        """First pass: every context that will be asked for."""
+        self.wanted.setdefault((source, line), []).append((column, context))
+
+    def lay_out(self) -> None:
+        for (source, line), found in self.wanted.items():
+            merged: list[str] = []
+            for column, context in sorted(found):
+                key = (source, line, column, context)
+                if key in self.refs:
+                    continue
+                shown = visible(context)
+                cut = 0
+                if shown.startswith("...") and len(shown) > 3:
+                    shown, cut = shown[3:], cut | 1
+                if shown.endswith("...") and len(shown) > 3:
+                    shown, cut = shown[:-3], cut | 2
+                start = merged[-1].find(shown) if merged else -1
+                if start < 0 and merged:
+                    last = merged[-1]
+                    at = last.find(shown[:40]) if shown else -1
+                    if at >= 0 and shown.startswith(last[at:]):
+                        merged[-1] = last[:at] + shown
+                        start = at
+                if start < 0:
+                    merged.append(shown)
+                    start = 0
+                self.refs[key] = len(self.flat) // 4
+                self.flat += (len(merged) - 1, start, start + len(shown), cut)
+            self.wanted[(source, line)] = merged  # type: ignore[assignment]
+        # Now each text is final: its number in the table of strings.
+        numbers: dict[tuple[int, int], list[int]] = {
+            key: [self.strings(text) for text in texts]  # type: ignore[union-attr]
+            for key, texts in self.wanted.items()}
+        for (source, line, _column, _context), ref in self.refs.items():
+            self.flat[4 * ref] = numbers[(source, line)][self.flat[4 * ref]]
+
+    def __call__(self, source: int, line: int, column: int, context: str) -> int:
+        """Second pass: the number of the context (in ``flat``)."""
+        return self.refs[(source, line, column, context)]
+
+
 def data(report: dict[str, Any]) -> dict[str, Any]:
     """The report (``build_report``'s model) as the page reads it.
 
@@ -86,12 +144,12 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
     ``folder`` (string number), ``file`` (note -> path string number, where the
     path is not ``folder/title.md``), ``ghost`` (notes that do not exist: wanted
     names), ``aliases`` and ``tags`` (note -> string numbers), ``role``
-    (number in ``roles``), ``backlinks`` (flat: source, line, column, context
-    string, ...) and ``outgoing`` (flat: target or -1, line, column, link text
+    (number in ``roles``), ``backlinks`` (flat: source, line, column, context, ...;
+    context k is ``contexts[4k:4k+4]``: string, start, end, cut -- see _Contexts) and ``outgoing`` (flat: target or -1, line, column, link text
     string, status number in ``statuses``, ...).  ``tags``: [tag string, total,
     [notes]]; ``wanted``: [name string, notes, [source, line, column, context, ...]];
-    ``broken``: flat [note, index of the link in its outgoing, ...].  ``graph``:
-    the links between existing notes as a flat list of note pairs, each pair once."""
+    ``broken``: flat [note, index of the link in its outgoing, ...].  The graph is
+    drawn from ``outgoing`` (the links from one existing note to another)."""
     strings = _Strings()
     entries = report["notes"]
     number = {e["path"]: i for i, e in enumerate(entries) if e["exists"]}
@@ -125,12 +183,22 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
         if entry["tags"]:
             tags[i] = [strings(t) for t in entry["tags"]]
         role.append(roles.setdefault(entry.get("role", "note"), len(roles)))
-    backlinks, outgoing, pairs, broken = [], [], set(), []
+    contexts = _Contexts(strings)
+    for entry in entries:
+        for link in entry["backlinks"]:
+            contexts.want(note(link["source"]), link["line"], link["column"], link["context"])
+    for row in report["wanted"]:
+        for link in row["links"]:
+            contexts.want(note(link["source"]), link["line"], link["column"], link["context"])
+    contexts.lay_out()
+    backlinks, outgoing, broken = [], [], []
     broken_keys = {(b["source"], b["line"], b["column"], b["raw"]) for b in report["broken"]}
     for i, entry in enumerate(entries):
         flat: list[int] = []
         for link in entry["backlinks"]:
-            flat += (note(link["source"]), link["line"], link["column"], strings(link["context"]))
+            source = note(link["source"])
+            flat += (source, link["line"], link["column"],
+                     contexts(source, link["line"], link["column"], link["context"]))
         backlinks.append(flat)
         flat = []
         for k, link in enumerate(entry["outgoing"]):
@@ -140,8 +208,6 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
             if entry["exists"] and (entry["path"], link["line"], link["column"],
                                     link["raw"]) in broken_keys:
                 broken += (i, k)
-            if 0 <= target < len(entries) and target != i and entries[target]["exists"]:
-                pairs.add((i, target) if i < target else (target, i))
         outgoing.append(flat)
     tag_rows = [[strings(row["tag"]), row["total"], [note(p) for p in row["notes"]]]
                 for row in report["tags"]]
@@ -149,7 +215,9 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
     for row in report["wanted"]:
         flat = []
         for link in row["links"]:
-            flat += (note(link["source"]), link["line"], link["column"], strings(link["context"]))
+            source = note(link["source"])
+            flat += (source, link["line"], link["column"],
+                     contexts(source, link["line"], link["column"], link["context"]))
         wanted.append([strings(row["name"]), row["notes"], flat])
     return {
         "vault": visible(report["vault"]), "summary": report["summary"],
@@ -157,8 +225,7 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
         "aliases": aliases, "tags_of": tags, "role": role, "roles": list(roles),
         "backlinks": backlinks, "outgoing": outgoing, "statuses": list(statuses),
         "others": others, "tags": tag_rows, "wanted": wanted, "broken": broken,
-        "graph": [n for pair in sorted(pairs) for n in pair],
-        "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
+        "contexts": contexts.flat, "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
         "strings": strings.items,
     }
 

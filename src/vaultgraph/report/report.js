@@ -25,6 +25,10 @@
   var byPath = {};
   for (var i = 0; i < N; i++) if (!ghost[i]) byPath[pathOf(i)] = i;
   function backlinkCount(i) { return D.backlinks[i].length / 4; }
+  function contextText(k) {  // a context as build_report gave it (html.py, _Contexts)
+    var c = D.contexts, cut = c[4 * k + 3];
+    return (cut & 1 ? "..." : "") + S[c[4 * k]].slice(c[4 * k + 1], c[4 * k + 2]) + (cut & 2 ? "..." : "");
+  }
 
   // ---- small DOM helpers (text only) ------------------------------------------------
   function el(tag, attrs, children) {
@@ -190,7 +194,7 @@
     var source = flat[4 * k], line = flat[4 * k + 1];
     return el("li", null, [noteLink(source, undefined, "backlink"), " ",
       el("span", { cls: "muted", text: "line " + line }),
-      contextLine(S[flat[4 * k + 3]], source, line, flat[4 * k + 2])]);
+      contextLine(contextText(flat[4 * k + 3]), source, line, flat[4 * k + 2])]);
   }
   function showNote(i) {
     view.textContent = "";
@@ -293,7 +297,20 @@
     role: document.getElementById("filter-role"), orphans: document.getElementById("filter-orphans") };
   var neighbours = [];
   for (var n = 0; n < N; n++) neighbours.push([]);
-  for (var e = 0; e < D.graph.length; e += 2) { neighbours[D.graph[e]].push(D.graph[e + 1]); neighbours[D.graph[e + 1]].push(D.graph[e]); }
+  (function () {  // undirected, each pair once: the links between existing notes
+    var seen = {};
+    for (var a = 0; a < N; a++) {
+      if (!exists(a)) continue;
+      var out = D.outgoing[a];
+      for (var k = 0; k < out.length; k += 5) {
+        var b = out[k];
+        if (b === a || !exists(b)) continue;
+        var key = a < b ? a * N + b : b * N + a;
+        if (seen[key]) continue;
+        seen[key] = true; neighbours[a].push(b); neighbours[b].push(a);
+      }
+    }
+  })();
   var PALETTE = ["#6d28d9", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#ca8a04", "#2563eb", "#dc2626", "#0d9488", "#9333ea", "#65a30d", "#c2410c"];
   var groupOf = [], groupNames = [], groupCount = {};
   for (n = 0; n < N; n++) {
@@ -367,7 +384,7 @@
       var centre = focus >= 0 ? [0, 0] : centres[groupOf[i]], degree = neighbours[i].length;
       inView[i] = true; groupsShown[groupOf[i]] = (groupsShown[groupOf[i]] || 0) + 1;
       graph.addNode(String(i), { label: D.title[i], x: centre[0] + (rand() - 0.5) * 60, y: centre[1] + (rand() - 0.5) * 60,
-        size: (i === focus ? 6 : 2) + Math.min(14, Math.sqrt(degree) * 1.5),
+        size: (i === focus ? 6 : 1.5) + Math.min(10, Math.sqrt(degree)),
         color: i === focus ? "#111827" : colourOf[groupOf[i]], forceLabel: i === focus });
     });
     var edges = 0;
@@ -451,9 +468,10 @@
   window.addEventListener("resize", drawList);
 
   // The graph after the page is usable: drawing it never delays the first interaction.
-  var pending = null;
+  var pending = null, loaded = false;
   function later(focus) {
     drawnFocus = focus;
+    if (!loaded) return;  // drawn once the page has loaded (below)
     if (pending !== null) clearTimeout(pending);
     pending = setTimeout(function () {
       pending = null;
@@ -465,4 +483,7 @@
   filter();
   follow();
   document.body.setAttribute("data-ready", String(Math.round(performance.now())));
+  document.addEventListener("DOMContentLoaded", function () {
+    setTimeout(function () { loaded = true; later(drawnFocus); }, 50);
+  });
 })();
