@@ -128,7 +128,7 @@ def test_html_data_gives_back_every_context_exactly(hostile_vault, tmp_path):
     from vaultgraph.escape import visible
     from vaultgraph.report.html import data
 
-    long_line = " ".join(f"word{i} [[Target|alias {i}]] and more text here" for i in range(40))
+    long_line = " ".join(f"word{i} 🔴 [[Target|alias {i}]] and more text 日本 here" for i in range(40))
     (hostile_vault.root / "Long.md").write_text(long_line + "\n" + long_line[:300] + "\n")
     vault = vaultgraph.load(hostile_vault.root)
     report = build_report(vault, ReportOptions(include_unresolved=True))
@@ -136,8 +136,9 @@ def test_html_data_gives_back_every_context_exactly(hostile_vault, tmp_path):
     strings, contexts = shipped["strings"], shipped["contexts"]
 
     def text(k):
-        string, start, end, cut = contexts[4 * k:4 * k + 4]
-        return ("..." if cut & 1 else "") + strings[string][start:end] + ("..." if cut & 2 else "")
+        string, start, end, cut = contexts[4 * k:4 * k + 4]  # offsets in UTF-16 units, as in JS
+        shown = strings[string].encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+        return ("..." if cut & 1 else "") + shown + ("..." if cut & 2 else "")
 
     checked = 0
     for i, entry in enumerate(report["notes"]):

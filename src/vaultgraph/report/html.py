@@ -34,6 +34,12 @@ OK_STATUSES = ("resolved", "ambiguous")
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:; worker-src blob:")
 _SCRIPT_END = re.compile(r"</script|<!--", re.IGNORECASE)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _utf16(text: str) -> int:
+    """The length of ``text`` in UTF-16 code units (JavaScript's ``length``)."""
+    return len(text) + len(_ASTRAL.findall(text))
 
 
 def escape(text: str) -> str:
@@ -83,7 +89,8 @@ class _Contexts:
     A long line's contexts are windows of it (``model.LineText.context``), each link's
     around its own column: shipped one by one, a line with ten links would be shipped
     ten times over.  Here the windows of one line are laid end to end where they
-    overlap into one text, and each context is (text, start, end, cut): ``cut`` 1 when
+    overlap into one text, and each context is (text, start, end, cut) -- offsets in
+    UTF-16 code units, as JavaScript's ``slice`` counts them; ``cut`` 1 when
     ``...`` comes before, 2 after, 3 both.  Only text the contexts show is shipped,
     and a context reads back exactly (tests/test_report.py)."""
 
@@ -123,12 +130,19 @@ class _Contexts:
                 self.refs[key] = len(self.flat) // 4
                 self.flat += (len(merged) - 1, start, start + len(shown), cut)
             self.wanted[(source, line)] = merged  # type: ignore[assignment]
-        # Now each text is final: its number in the table of strings.
+        # Now each text is final: its number in the table of strings, and offsets in
+        # UTF-16 code units, as JavaScript counts them (an emoji is two).
         numbers: dict[tuple[int, int], list[int]] = {
             key: [self.strings(text) for text in texts]  # type: ignore[union-attr]
             for key, texts in self.wanted.items()}
         for (source, line, _column, _context), ref in self.refs.items():
-            self.flat[4 * ref] = numbers[(source, line)][self.flat[4 * ref]]
+            at = 4 * ref
+            text = self.wanted[(source, line)][self.flat[at]]  # type: ignore[index]
+            if _ASTRAL.search(text):
+                start, end = self.flat[at + 1], self.flat[at + 2]
+                self.flat[at + 1] = _utf16(text[:start])
+                self.flat[at + 2] = self.flat[at + 1] + _utf16(text[start:end])
+            self.flat[at] = numbers[(source, line)][self.flat[at]]
 
     def __call__(self, source: int, line: int, column: int, context: str) -> int:
         """Second pass: the number of the context (in ``flat``)."""
