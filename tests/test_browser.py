@@ -198,6 +198,18 @@ def test_sample_vault_navigation_graph_and_screenshot(browser, tmp_path):
     _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#view h2").text == source)
     _wait(lambda: browser.find_element(By.ID, "graph-title").text.startswith("Around " + source))
     assert 1 < _graph(browser)["nodes"] < total
+    # A claim's verdict and evidence tree; a source's dependent claims.
+    claim = ("Claims/The brain adapts to psychotropic drugs by increasing or decreasing "
+             "neurotransmitter production and receptor density.md")
+    browser.get(browser.current_url.split("#")[0] + _note_hash(claim))
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#view .provenance"))
+    assert browser.find_element(By.CSS_SELECTOR, ".provenance .verdict").text == "sourced-directly"
+    evidence = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".provenance ul.evidence a")]
+    assert "Whitaker 2010 - Anatomy of an Epidemic" in evidence and "Hyman and Nestler 1996" in evidence
+    browser.find_element(By.LINK_TEXT, "Hyman and Nestler 1996").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#view ul.dependents li"))
+    dependents = browser.find_element(By.CSS_SELECTOR, "#view ul.dependents").text
+    assert claim.split("/")[1][:-3] in dependents
     browser.find_element(By.CSS_SELECTOR, "header a[href='#broken']").click()
     _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#broken tbody tr"))
     browser.find_element(By.CSS_SELECTOR, "header a[href='#tags']").click()

@@ -73,6 +73,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     "backlinks": [{k: v for k, v in link_place_json(link).items() if k != "target"}
                                   for link in row.links],
                     "outgoing": []})
+    _add_provenance(vault, entries, roles)
     if options.sort == "backlinks":
         entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))
     else:
@@ -90,6 +91,25 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
         "tags": tags_view(vault.tags(options.include_excluded))["tags"],
         "broken": broken,
     }
+
+
+def _add_provenance(vault: "Vault", entries: list[dict[str, Any]], config: ProvenanceConfig) -> None:
+    """Each claim's ``provenance`` (``provenance CLAIM --json``, three steps deep) and each
+    source's ``dependents`` (``provenance --dependents --json``'s rows), when the entries
+    hold a claim (the evidence of every note is read only then)."""
+    if not any(e["role"] == "claim" for e in entries):
+        return
+    from ..provenance import Provenance
+    from ..views import dependent_json, provenance_view
+
+    found = Provenance(vault, config)
+    for entry in entries:
+        if entry["role"] == "claim":
+            entry["provenance"] = provenance_view(found.tree(entry["path"], depth=3))
+        elif entry["role"] == "source":
+            external = {fold(v) for v in found.identifiers(entry["path"]).values()}
+            entry["dependents"] = [dependent_json(row)
+                                   for row in found.dependents([entry["path"]], external)]
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

@@ -149,6 +149,17 @@ class _Contexts:
         return self.refs[(source, line, column, context)]
 
 
+def _shown(value: Any) -> Any:
+    """``value`` (JSON: dicts, lists, strings...) with every string ``visible``."""
+    if isinstance(value, str):
+        return visible(value)
+    if isinstance(value, dict):
+        return {key: _shown(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shown(item) for item in value]
+    return value
+
+
 def data(report: dict[str, Any]) -> dict[str, Any]:
     """The report (``build_report``'s model) as the page reads it.
 
@@ -163,7 +174,9 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
     string, status number in ``statuses``, ...).  ``tags``: [tag string, total,
     [notes]]; ``wanted``: [name string, notes, [source, line, column, context, ...]];
     ``broken``: flat [note, index of the link in its outgoing, ...].  The graph is
-    drawn from ``outgoing`` (the links from one existing note to another)."""
+    drawn from ``outgoing`` (the links from one existing note to another).
+    ``provenance``: note -> its ``provenance`` (a claim) or ``dependents`` (a source)
+    as build_report gives them."""
     strings = _Strings()
     entries = report["notes"]
     number = {e["path"]: i for i, e in enumerate(entries) if e["exists"]}
@@ -205,6 +218,8 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
         for link in row["links"]:
             contexts.want(note(link["source"]), link["line"], link["column"], link["context"])
     contexts.lay_out()
+    provenance = {i: _shown({k: entry[k] for k in ("provenance", "dependents") if k in entry})
+                  for i, entry in enumerate(entries) if "provenance" in entry or "dependents" in entry}
     backlinks, outgoing, broken = [], [], []
     broken_keys = {(b["source"], b["line"], b["column"], b["raw"]) for b in report["broken"]}
     for i, entry in enumerate(entries):
@@ -239,7 +254,7 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
         "aliases": aliases, "tags_of": tags, "role": role, "roles": list(roles),
         "backlinks": backlinks, "outgoing": outgoing, "statuses": list(statuses),
         "others": others, "tags": tag_rows, "wanted": wanted, "broken": broken,
-        "contexts": contexts.flat, "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
+        "contexts": contexts.flat, "provenance": provenance, "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
         "strings": strings.items,
     }
 

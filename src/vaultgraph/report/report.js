@@ -196,6 +196,39 @@
       el("span", { cls: "muted", text: "line " + line }),
       contextLine(contextText(flat[4 * k + 3]), source, line, flat[4 * k + 2])]);
   }
+  // Provenance (build_report: `provenance CLAIM --json`, `provenance --dependents --json`).
+  function nodeLink(node) {
+    if (node.note && node.note in byPath) return noteLink(byPath[node.note], node.title);
+    return el("span", { cls: "outside", text: node.title });
+  }
+  function evidenceList(steps) {
+    return el("ul", { cls: "evidence" }, steps.map(function (step) {
+      var bits = [el("span", { cls: "badge", text: step.via }), " ", nodeLink(step), " ",
+        el("span", { cls: "muted", text: step.role + " · line " + step.line + (step.locator ? " · " + step.locator : "") + (step.cycle ? " · cycle" : "") })];
+      if (step.quote) bits.push(el("blockquote", { text: step.quote }));
+      if (step.rests_on && step.rests_on.length) bits.push(evidenceList(step.rests_on));
+      return el("li", null, bits);
+    }));
+  }
+  function provenanceOf(found) {
+    var box = el("div", { cls: "provenance" });
+    var tree = found.provenance;
+    if (tree) {
+      box.appendChild(el("h3", { text: "Provenance" }));
+      box.appendChild(el("p", null, ["Verdict: ", el("span", { cls: "verdict " + tree.verdict, text: tree.verdict }),
+        tree.depth ? el("span", { cls: "muted", text: " (depth " + tree.depth + ")" }) : null]));
+      if (tree.rests_on.length) box.appendChild(el("p", { cls: "muted", text: "Rests on" }));
+      if (tree.rests_on.length) box.appendChild(evidenceList(tree.rests_on));
+      if (tree.opposed_by.length) { box.appendChild(el("p", { cls: "muted", text: "Opposed by" })); box.appendChild(evidenceList(tree.opposed_by)); }
+    }
+    if (found.dependents) {
+      box.appendChild(el("h3", { text: "Claims resting on this source (" + found.dependents.length + ")" }));
+      box.appendChild(el("ul", { cls: "dependents" }, found.dependents.map(function (row) {
+        return el("li", null, [nodeLink(row), el("span", { cls: "muted", text: " depth " + row.depth })]);
+      })));
+    }
+    return box;
+  }
   function showNote(i) {
     view.textContent = "";
     var article = el("article", { cls: "note", id: "note", "data-note": String(i) });
@@ -207,6 +240,7 @@
     if (D.tags_of[i]) article.appendChild(el("p", null, D.tags_of[i].map(function (t) {
       return el("a", { cls: "tag", href: "#tag/" + encodeURIComponent(S[t]), text: "#" + S[t] });
     })));
+    if (D.provenance[i]) article.appendChild(provenanceOf(D.provenance[i]));
     var back = D.backlinks[i], count = back.length / 4;
     article.appendChild(el("h3", { text: "Backlinks (" + count + ")" }));
     var backs = longList("ul", "backlinks", count, 200, function (k) { return backlinkItem(back, k); });
