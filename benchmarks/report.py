@@ -7,8 +7,10 @@ For each generated vault (benchmarks/generate.py) and each ``--vault``: the inde
 is brought up to date, then
 
 - *generation*: `vaultgraph report backlinks --format html -o FILE` from a warm
-  index (median of three), against the floor of a warm `vaultgraph index` (start-up
-  and the index check that every command pays);
+  index (median of three), wall and CPU (user + system) seconds, against the floor of
+  a warm `vaultgraph index` (start-up and the index check that every command pays);
+  on a shared machine the wall time grows with the load average (printed), the CPU
+  time does not;
 - *size* of the file, and bytes per note;
 - in headless Chromium (Debian's ``chromium`` + ``chromium-driver``, selenium):
   *usable* -- DOMContentLoaded and the note list drawn, the later of the two --
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -38,14 +42,19 @@ from generate import generate  # noqa: E402
 CLI = [sys.executable, "-m", "vaultgraph"]
 
 
-def _run(args: list[str]) -> float:
+def _run(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one vaultgraph process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(CLI + args, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
-def _median(args: list[str], times: int = 3) -> float:
-    return statistics.median(_run(args) for _ in range(times))
+def _median(args: list[str], times: int = 3) -> tuple[float, float]:
+    runs = [_run(args) for _ in range(times)]
+    return statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs)
 
 
 def _browser(work: Path):
@@ -100,8 +109,10 @@ def measure(name: str, vault: Path, work: Path, driver) -> dict:
     _run(["--vault", str(vault), "index"])
     out = work / f"{name}.html"
     report = ["--vault", str(vault), "report", "backlinks", "--format", "html", "-o", str(out)]
-    row = {"vault": name, "index_floor_s": _median(["--vault", str(vault), "index"]),
-           "generation_s": _median(report), "size_mb": out.stat().st_size / 1e6}
+    row = {"vault": name, "load": os.getloadavg()[0]}
+    row["index_floor_s"], row["index_floor_cpu"] = _median(["--vault", str(vault), "index"])
+    row["generation_s"], row["generation_cpu"] = _median(report)
+    row["size_mb"] = out.stat().st_size / 1e6
     notes = json.loads(out.read_text(encoding="utf-8").split('id="report-data">', 1)[1]
                        .split("</script>", 1)[0])["title"]
     row["notes"] = len(notes)
@@ -156,17 +167,19 @@ def main() -> None:
         rows = [measure(name, root, work, driver) for name, root in vaults]
     finally:
         driver.quit()
-    header = ("vault", "notes", "size MB", "B/note", "generation s", "(index floor s)", "ratio",
-              "usable ms", "(load floor ms)", "ratio", "graph ms", "search ms", "open hub ms (graph)")
-    print(" | ".join(header))
+    header = ("vault", "notes", "size MB", "B/note", "generation wall s", "CPU s",
+              "(index floor CPU s)", "ratio", "usable ms", "(load floor ms)", "ratio", "graph ms",
+              "search ms", "open hub ms (graph)", "load avg")
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
     for r in rows:
-        print(" | ".join([
+        print("| " + " | ".join([
             r["vault"], str(r["notes"]), f"{r['size_mb']:.2f}", f"{r['bytes_per_note']:.0f}",
-            f"{r['generation_s']:.2f}", f"{r['index_floor_s']:.2f}",
-            f"{r['generation_s'] / r['index_floor_s']:.1f}x", f"{r['usable_ms']:.0f}",
+            f"{r['generation_s']:.2f}", f"{r['generation_cpu']:.2f}", f"{r['index_floor_cpu']:.2f}",
+            f"{r['generation_cpu'] / r['index_floor_cpu']:.1f}x", f"{r['usable_ms']:.0f}",
             f"{r['load_floor_ms']:.0f}", f"{r['usable_ms'] / max(1.0, r['load_floor_ms']):.1f}x",
             f"{r['graph_ms']:.0f}", f"{r['search_ms']:.0f}",
-            f"{r['open_hub_ms'][0]:.0f} ({r['open_hub_ms'][1]:.0f})"]))
+            f"{r['open_hub_ms'][0]:.0f} ({r['open_hub_ms'][1]:.0f})", f"{r['load']:.1f}"]) + " |")
 
 
 if __name__ == "__main__":

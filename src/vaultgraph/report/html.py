@@ -96,27 +96,35 @@ class _Contexts:
 
     def __init__(self, strings: _Strings) -> None:
         self.strings = strings
-        self.wanted: dict[tuple[int, int], list[tuple[int, str]]] = {}
-        self.refs: dict[tuple[int, int, int, str], int] = {}
+        # (source, line) -> {context: the lowest column it is the context of}
+        self.wanted: dict[tuple[int, int], dict[str, int]] = {}
+        self.refs: dict[tuple[int, int, str], int] = {}
         self.flat: list[int] = []
 
     def want(self, source: int, line: int, column: int, context: str) -> None:
         """First pass: every context that will be asked for."""
-        self.wanted.setdefault((source, line), []).append((column, context))
+        found = self.wanted.get((source, line))
+        if found is None:
+            self.wanted[(source, line)] = {context: column}
+        elif found.get(context, column) >= column:
+            found[context] = column
 
     def lay_out(self) -> None:
+        """Lay each line's contexts end to end, in column order, into as few texts as
+        their overlaps allow; then number the texts."""
+        strings, flat, refs = self.strings, self.flat, self.refs
         for (source, line), found in self.wanted.items():
+            if len(found) == 1:  # a short line: its one context, whole
+                ((context, _),) = found.items()
+                shown, cut = _uncut(visible(context))
+                number = strings(shown)
+                refs[(source, line, context)] = len(flat) // 4
+                flat += (number, 0, _utf16(shown), cut)
+                continue
             merged: list[str] = []
-            for column, context in sorted(found):
-                key = (source, line, column, context)
-                if key in self.refs:
-                    continue
-                shown = visible(context)
-                cut = 0
-                if shown.startswith("...") and len(shown) > 3:
-                    shown, cut = shown[3:], cut | 1
-                if shown.endswith("...") and len(shown) > 3:
-                    shown, cut = shown[:-3], cut | 2
+            places = []
+            for context, _column in sorted(found.items(), key=lambda item: item[1]):
+                shown, cut = _uncut(visible(context))
                 start = merged[-1].find(shown) if merged else -1
                 if start < 0 and merged:
                     last = merged[-1]
@@ -127,26 +135,30 @@ class _Contexts:
                 if start < 0:
                     merged.append(shown)
                     start = 0
-                self.refs[key] = len(self.flat) // 4
-                self.flat += (len(merged) - 1, start, start + len(shown), cut)
-            self.wanted[(source, line)] = merged  # type: ignore[assignment]
-        # Now each text is final: its number in the table of strings, and offsets in
-        # UTF-16 code units, as JavaScript counts them (an emoji is two).
-        numbers: dict[tuple[int, int], list[int]] = {
-            key: [self.strings(text) for text in texts]  # type: ignore[union-attr]
-            for key, texts in self.wanted.items()}
-        for (source, line, _column, _context), ref in self.refs.items():
-            at = 4 * ref
-            text = self.wanted[(source, line)][self.flat[at]]  # type: ignore[index]
-            if _ASTRAL.search(text):
-                start, end = self.flat[at + 1], self.flat[at + 2]
-                self.flat[at + 1] = _utf16(text[:start])
-                self.flat[at + 2] = self.flat[at + 1] + _utf16(text[start:end])
-            self.flat[at] = numbers[(source, line)][self.flat[at]]
+                places.append((context, len(merged) - 1, start, start + len(shown), cut))
+            numbers = [strings(text) for text in merged]
+            astral = [_ASTRAL.search(text) is not None for text in merged]
+            for context, k, start, end, cut in places:
+                if astral[k]:  # offsets in UTF-16 code units, as JavaScript counts them
+                    text = merged[k]
+                    start, end = _utf16(text[:start]), _utf16(text[:start]) + _utf16(text[start:end])
+                refs[(source, line, context)] = len(flat) // 4
+                flat += (numbers[k], start, end, cut)
 
     def __call__(self, source: int, line: int, column: int, context: str) -> int:
         """Second pass: the number of the context (in ``flat``)."""
-        return self.refs[(source, line, column, context)]
+        return self.refs[(source, line, context)]
+
+
+def _uncut(shown: str) -> tuple[str, int]:
+    """A context without the ``...`` that marks where it was cut, and which cuts
+    (1: before, 2: after)."""
+    cut = 0
+    if shown.startswith("...") and len(shown) > 3:
+        shown, cut = shown[3:], 1
+    if shown.endswith("...") and len(shown) > 3:
+        shown, cut = shown[:-3], cut | 2
+    return shown, cut
 
 
 def _shown(value: Any) -> Any:
