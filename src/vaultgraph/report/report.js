@@ -414,17 +414,21 @@
       var angle = 2 * Math.PI * k / groupNames.length;
       centres[g] = [Math.cos(angle) * 100, Math.sin(angle) * 100];
     });
+    // Labels by degree: the most linked notes always, the others as zooming gives them room.
+    var labelled = {};
+    pick.nodes.slice().sort(function (a, b) { return neighbours[b].length - neighbours[a].length || a - b; })
+      .slice(0, focus < 0 ? 8 : 12).forEach(function (i) { if (neighbours[i].length) labelled[i] = true; });
     pick.nodes.forEach(function (i) {
       var centre = focus >= 0 ? [0, 0] : centres[groupOf[i]], degree = neighbours[i].length;
       inView[i] = true; groupsShown[groupOf[i]] = (groupsShown[groupOf[i]] || 0) + 1;
       graph.addNode(String(i), { label: D.title[i], x: centre[0] + (rand() - 0.5) * 60, y: centre[1] + (rand() - 0.5) * 60,
-        size: (i === focus ? 6 : 1.5) + Math.min(10, Math.sqrt(degree)),
-        color: i === focus ? "#111827" : colourOf[groupOf[i]], forceLabel: i === focus });
+        size: (i === focus ? 6 : 2) + Math.min(12, Math.sqrt(degree) * 1.4),
+        color: i === focus ? "#111827" : colourOf[groupOf[i]], pinned: i === focus || !!labelled[i] });
     });
     var edges = 0;
     pick.nodes.forEach(function (i) {
       neighbours[i].forEach(function (m) {
-        if (m > i && inView[m]) { graph.addEdge(String(i), String(m), { color: "#d4d4d8", size: 0.6 }); edges++; }
+        if (m > i && inView[m]) { graph.addEdge(String(i), String(m), { color: "#e4e4e7", size: 0.5 }); edges++; }
       });
     });
     graphTitle.textContent = focus < 0 ? "Whole vault" : "Around " + D.title[focus] + " (depth " + depth + ")";
@@ -441,14 +445,24 @@
     panel.setAttribute("data-focus", String(focus));
     drawnFocus = focus;
     var settings = V.forceAtlas2.inferSettings(graph);
-    settings.barnesHutOptimize = graph.order > 400;
+    settings.barnesHutOptimize = graph.order > 200;
     if (graph.order <= 400) {
-      V.forceAtlas2.assign(graph, { iterations: 150, settings: settings });
+      V.forceAtlas2.assign(graph, { iterations: 100, settings: settings });
+      // Node sizes are in graph units: spread the layout so that a few nodes do not fill it.
+      var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      graph.forEachNode(function (key, a) {
+        minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y);
+      });
+      var scale = (60 * Math.sqrt(graph.order) + 60) / Math.max(maxX - minX, maxY - minY, 1e-9);
+      graph.forEachNode(function (key, a) { graph.mergeNodeAttributes(key, { x: a.x * scale, y: a.y * scale }); });
       panel.setAttribute("data-layout", "settled");
     }
     try {
-      renderer = new V.Sigma(graph, panel, { labelRenderedSizeThreshold: 7, labelDensity: 0.6,
-        labelGridCellSize: 90, defaultEdgeColor: "#d4d4d8", zIndex: true, minCameraRatio: 0.05, maxCameraRatio: 4 });
+      renderer = new V.Sigma(graph, panel, { labelRenderedSizeThreshold: 6, labelDensity: 0.7,
+        labelGridCellSize: 110, defaultEdgeColor: "#e4e4e7", zIndex: true, minCameraRatio: 0.05, maxCameraRatio: 4,
+        styles: { nodes: [V.DEFAULT_STYLES.nodes, { labelVisibility: { whenState: "isHovered", then: "visible",
+          else: function (attributes) { return attributes.pinned ? "visible" : "auto"; } } }],
+        edges: [V.DEFAULT_STYLES.edges] } });
       renderer.on("clickNode", function (event) { location.hash = noteHash(Number(event.node)); });
       renderer.on("enterNode", function () { panel.style.cursor = "pointer"; });
       renderer.on("leaveNode", function () { panel.style.cursor = ""; });
