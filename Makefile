@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz bench install clean docs docs-check
+.PHONY: demo test test-fast fuzz bench install clean docs docs-check vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,8 @@ fuzz: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
+
+# The graph renderer the HTML report inlines (sigma + graphology + ForceAtlas2), pinned in
+# tools/report-vendor/package-lock.json; needs node and npm.
+vendor:
+	tools/report-vendor/build.sh

@@ -1,20 +1,25 @@
 """The HTML report in a real headless Chromium: search, navigation, graph, no console errors.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``.ci/run`` installs them) and the
-``selenium`` test extra; skipped with the reason when they are missing.
+``selenium`` test extra; skipped with the reason when they are missing.  WebGL (the graph
+is sigma.js) comes from Chromium's software renderer (``--enable-unsafe-swiftshader``).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from click.testing import CliRunner
 
 from vaultgraph.cli import cli
 
+from . import hostile
 from .conftest import NOTES
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -24,6 +29,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (CHROMIUM and CHROMEDRIVER),
     reason="chromium and chromedriver are not installed (apt-get install chromium chromium-driver)")]
 
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
@@ -32,8 +39,8 @@ def browser(tmp_path_factory):
 
     options = Options()
     options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--enable-unsafe-swiftshader",
+                 "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1400,1000",
                  f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
         options.add_argument(flag)
@@ -43,9 +50,9 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
-def _report(vault, path) -> str:
+def _report(vault, path, *extra) -> str:
     result = CliRunner().invoke(cli, ["--vault", str(vault), "report", "backlinks", "--format",
-                                      "html", "-o", str(path)])
+                                      "html", "-o", str(path), *extra])
     assert result.exit_code == 0, result.output
     return path.resolve().as_uri()
 
@@ -64,65 +71,197 @@ def _severe(driver):
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
-def test_report_search_navigation_and_graph(browser, tmp_path):
+def _open(driver, url):
+    driver.get_log("browser")  # what earlier pages logged
+    driver.get(url)
+    _wait(lambda: driver.execute_script("return document.body.getAttribute('data-graph-ready')"))
+
+
+def _listed(driver):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#note-list .row'))"
+        ".sort((a, b) => parseFloat(a.style.top) - parseFloat(b.style.top))"
+        ".map(r => r.firstChild.textContent)")
+
+
+def _note_hash(path: str) -> str:
+    """The URL hash of a note, as the page writes it (encodeURIComponent)."""
+    return "#/" + quote(path, safe="!'()*")
+
+
+def _hash(driver):
+    return driver.execute_script("return location.hash")
+
+
+def _graph(driver):
+    return driver.execute_script(
+        "var g = document.getElementById('graph'); return {nodes: +g.dataset.drawnNodes, "
+        "edges: +g.dataset.drawnEdges, leftOut: +g.dataset.leftOut, focus: +g.dataset.focus, "
+        "error: g.dataset.error || null}")
+
+
+SEARCH_VAULT = {
+    "Dataview.md": "# Dataview\n",
+    "Query tool.md": "---\naliases: [Dataview]\n---\n",
+    "Dataview plugin.md": "",
+    "Tools.md": "---\naliases: [dataview js]\n---\n",
+    "A dataview primer.md": "",
+    "Data overview.md": "",
+    "Unrelated.md": "",
+    "2021-04-24 Inline Dataview, queries.md": "",
+    "Source.md": "Read [[Dataview|the plugin]] with [[Query tool]] and [[Nowhere|a ghost]].\n",
+}
+
+
+def test_search_order_keys_and_shared_hash(browser, make_vault, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(_report(NOTES, tmp_path / "report.html"))
-    canvas = browser.find_element(By.ID, "graph")
-    total = len(browser.find_elements(By.CSS_SELECTOR, "#note-list li"))
-    assert total >= 40
-    assert int(_wait(lambda: canvas.get_attribute("data-drawn-nodes"))) == total
-    assert int(canvas.get_attribute("data-drawn-edges")) > total
-
+    url = _report(make_vault(SEARCH_VAULT), tmp_path / "search.html")
+    _open(browser, url)
     search = browser.find_element(By.ID, "search")
-    search.send_keys("ketamine")
-    shown = [li for li in browser.find_elements(By.CSS_SELECTOR, "#note-list li") if li.is_displayed()]
-    assert 0 < len(shown) < total
-    assert all("ketamine" in li.get_attribute("data-search") for li in shown)
+    search.send_keys("dataview")
+    # Exact name, exact alias, name prefix, alias prefix, substring, then fuzzy.
+    assert _listed(browser) == ["Dataview", "Query tool", "Dataview plugin", "Tools",
+                                "A dataview primer", "2021-04-24 Inline Dataview, queries",
+                                "Data overview"]
     search.send_keys(Keys.ENTER)
-    first = shown[0].find_element(By.TAG_NAME, "a").get_attribute("href").split("#")[1]
-    _wait(lambda: browser.execute_script("return location.hash") == "#" + first)
+    _wait(lambda: _hash(browser) == _note_hash("Dataview.md"))
+    assert browser.find_element(By.CSS_SELECTOR, "#view h2").text == "Dataview"
+    search.send_keys(Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ARROW_UP, Keys.ARROW_DOWN, Keys.ENTER)
+    _wait(lambda: _hash(browser) == _note_hash("Dataview plugin.md"))
+    assert browser.find_element(By.CSS_SELECTOR, "#view h2").text == "Dataview plugin"
 
-    # Follow a backlink from the opened note: the page and the graph move to its source.
-    article = browser.find_element(By.ID, first)
-    backlink = article.find_element(By.CSS_SELECTOR, "a.backlink")
-    source_anchor = backlink.get_attribute("href").split("#")[1]
+    # The hash is a link into the report: opened afresh, it shows that note.
+    _open(browser, url + _note_hash("Query tool.md"))
+    assert browser.find_element(By.CSS_SELECTOR, "#view h2").text == "Query tool"
+    assert browser.find_element(By.ID, "graph-title").text == "Around Query tool (depth 1)"
+
+    # Backlink context: links shown as links with their alias, the backlink's own marked.
+    _open(browser, url + _note_hash("Dataview.md"))
+    quote_block = browser.find_element(By.CSS_SELECTOR, "ul.backlinks blockquote")
+    assert quote_block.text == "Read the plugin with Query tool and a ghost."
+    marked = quote_block.find_element(By.CSS_SELECTOR, "mark a")
+    assert marked.text == "the plugin" and marked.get_attribute("href").endswith(_note_hash("Dataview.md"))
+    others = [a.text for a in quote_block.find_elements(By.CSS_SELECTOR, "a.in-context")]
+    assert others == ["the plugin", "Query tool"]
+    assert quote_block.find_element(By.CSS_SELECTOR, ".in-context.broken").text == "a ghost"
+    assert _severe(browser) == []
+
+
+def test_neighbourhood_depth_one_cap_and_filters(browser, make_vault, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    files = {"Hub.md": "[[Friend]]\n", "Friend.md": "[[Far]]\n", "Far.md": "", "Alone.md": ""}
+    files.update({f"spokes/Spoke {i}.md": "[[Hub]]\n" for i in range(320)})
+    url = _report(make_vault(files), tmp_path / "hub.html")
+    _open(browser, url)
+    whole = _graph(browser)
+    assert whole == {"nodes": 324, "edges": 322, "leftOut": 0, "focus": -1, "error": None}
+    assert "spokes (320)" in browser.find_element(By.ID, "legend").text
+    browser.find_element(By.ID, "filter-orphans").click()
+    _wait(lambda: _graph(browser)["nodes"] == 323)
+    Select(browser.find_element(By.ID, "filter-folder")).select_by_value("spokes")
+    _wait(lambda: _graph(browser)["nodes"] == 320)
+    Select(browser.find_element(By.ID, "filter-folder")).select_by_value("")
+    browser.find_element(By.ID, "filter-orphans").click()
+
+    _open(browser, url + "#/Hub.md")
+    assert browser.find_element(By.ID, "graph-depth").get_attribute("value") == "1"
+    around = _graph(browser)
+    # Depth 1: the hub, Friend and 320 spokes; at most 300 drawn, the rest counted.
+    assert around["nodes"] == 300 and around["leftOut"] == 22
+    assert "22 notes left out" in browser.find_element(By.ID, "graph-note").text
+    _open(browser, url + "#/Friend.md")
+    assert _graph(browser)["nodes"] == 3  # Friend, Hub, Far: not the spokes two steps away
+    Select(browser.find_element(By.ID, "graph-depth")).select_by_value("2")
+    _wait(lambda: _graph(browser)["nodes"] == 300)
+    assert _severe(browser) == []
+
+
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+def test_sample_vault_navigation_graph_and_screenshot(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    _open(browser, _report(NOTES, tmp_path / "report.html"))
+    total = int(browser.find_element(By.ID, "search-count").text.split(" of ")[1].split()[0])
+    assert total >= 40
+    graph = _graph(browser)
+    assert graph["nodes"] == total and graph["edges"] > total and graph["error"] is None
+    browser.find_element(By.ID, "search").send_keys("ketamine\n")
+    _wait(lambda: _hash(browser) == _note_hash("Concepts/Ketamine.md"))
+    # Follow a backlink: the page and the graph move to its source.
+    backlink = browser.find_element(By.CSS_SELECTOR, "#view a.backlink")
+    source = backlink.text
     backlink.click()
-    _wait(lambda: browser.execute_script("return location.hash") == "#" + source_anchor)
-    target = browser.find_element(By.ID, source_anchor)
-    assert target.is_displayed()
-    title = browser.find_element(By.ID, "graph-title").text
-    assert title.startswith("Around ") and target.find_element(By.TAG_NAME, "h2").text in title
-    drawn = int(canvas.get_attribute("data-drawn-nodes"))
-    assert 1 < drawn < total
-
+    _wait(lambda: browser.find_element(By.CSS_SELECTOR, "#view h2").text == source)
+    _wait(lambda: browser.find_element(By.ID, "graph-title").text.startswith("Around " + source))
+    assert 1 < _graph(browser)["nodes"] < total
+    # A claim's verdict and evidence tree; a source's dependent claims.
+    claim = ("Claims/The brain adapts to psychotropic drugs by increasing or decreasing "
+             "neurotransmitter production and receptor density.md")
+    browser.get(browser.current_url.split("#")[0] + _note_hash(claim))
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#view .provenance"))
+    assert browser.find_element(By.CSS_SELECTOR, ".provenance .verdict").text == "sourced-directly"
+    evidence = [a.text for a in browser.find_elements(By.CSS_SELECTOR, ".provenance ul.evidence a")]
+    assert "Whitaker 2010 - Anatomy of an Epidemic" in evidence and "Hyman and Nestler 1996" in evidence
+    browser.find_element(By.LINK_TEXT, "Hyman and Nestler 1996").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#view ul.dependents li"))
+    dependents = browser.find_element(By.CSS_SELECTOR, "#view ul.dependents").text
+    assert claim.split("/")[1][:-3] in dependents
+    browser.find_element(By.CSS_SELECTOR, "header a[href='#broken']").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#broken tbody tr"))
+    browser.find_element(By.CSS_SELECTOR, "header a[href='#tags']").click()
+    _wait(lambda: browser.find_elements(By.CSS_SELECTOR, "#tags dt"))
     browser.find_element(By.ID, "graph-all").click()
-    _wait(lambda: int(canvas.get_attribute("data-drawn-nodes")) == total)
+    _wait(lambda: _graph(browser)["nodes"] == total)
     assert _severe(browser) == []
     shot = tmp_path / "report.png"
     browser.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
     if os.environ.get("VAULTGRAPH_SCREENSHOTS"):
         shutil.copy(shot, os.environ["VAULTGRAPH_SCREENSHOTS"])
-    print(f"screenshot: {shot}")
 
 
 def test_hostile_names_are_shown_as_text(browser, make_vault, tmp_path):
     from selenium.common.exceptions import NoAlertPresentException
     from selenium.webdriver.common.by import By
 
-    root = make_vault({
-        "<img src=x onerror=alert(1)>.md": "<script>alert(2)</script> [[Target]]\n",
-        "Target.md": "# T\n[[</script><script>alert(3)</script>]]\n",
-    })
-    browser.get(_report(root, tmp_path / "hostile.html"))
-    canvas = browser.find_element(By.ID, "graph")
-    _wait(lambda: canvas.get_attribute("data-drawn-nodes"))
+    files = {rel: content for rel, (content, _) in hostile.FILES.items()
+             if len(content) < 2_000 and not rel.startswith(("huge/", "binary/", "deep/"))}
+    files["'><script>alert(3)<!--.md"] = "[[Target|<b>alias</b>]] [[<img src=y>]]\n"
+    root = make_vault(files)
+    _open(browser, _report(root, tmp_path / "hostile.html", "--include-unresolved"))
+    _open(browser, browser.current_url.split("#")[0] + "#/Target.md")
     with pytest.raises(NoAlertPresentException):
         browser.switch_to.alert.text
-    body = browser.find_element(By.TAG_NAME, "body").text
-    assert "<img src=x onerror=alert(1)>" in body
-    assert "</script><script>alert(3)</script>" in body
+    text = browser.execute_script("return document.body.innerText")
+    assert "<img src=x onerror=alert(1)>" in text and "'><script>alert(3)<!--" in text
+    assert "<b>alias</b>" in text and "a ` tick" in text
+    assert "\\x1b" in text and "\x1b" not in text and "\u202e" not in text
+    assert not browser.find_elements(By.CSS_SELECTOR, "#view b, #view img, #view script")
+    browser.find_element(By.ID, "search").send_keys("<img")
+    assert any("<img" in name for name in _listed(browser))
     assert _severe(browser) == []
+
+
+def test_load_time_budget_on_a_generated_vault(browser, tmp_path):
+    """A 5,000-note generated vault: the page is usable (DOMContentLoaded, the note list
+    drawn) within 2 s, and its file stays small."""
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    root = tmp_path / "v5000"
+    generate(5000, 1, root)
+    out = tmp_path / "v5000.html"
+    _open(browser, _report(root, out))
+    assert out.stat().st_size < 8_000_000
+    ready, loaded = browser.execute_script(
+        "return [+document.body.dataset.ready, "
+        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]")
+    assert max(ready, loaded) < 2000, (ready, loaded)
+    assert len(_listed(browser)) < 100  # a virtual list: only the rows in view exist
+    assert _graph(browser)["nodes"] == 2000 and _severe(browser) == []

@@ -483,8 +483,10 @@ def test_html_report_shows_control_characters_and_bidi_overrides(root):
                                       "--format", "html", "--include-unresolved"])
     assert result.exit_code == 0
     assert not RAW_CONTROL.search(result.stdout), RAW_CONTROL.search(result.stdout)
-    assert "<h2>orphan \\x1bc\\u202e</h2>" in result.stdout
-    assert "&lt;img src=x onerror=alert(1)&gt;" in result.stdout and "<img" not in result.stdout
+    # Names reach the page as data for its script (textContent): shown, never markup.
+    data = json.loads(result.stdout.split('id="report-data">')[1].split("</script>")[0])
+    assert "orphan \\x1bc\\u202e" in data["title"]
+    assert "<img src=x onerror=alert(1)>" in data["title"] and "<img" not in result.stdout
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠"])

@@ -396,8 +396,8 @@ def test_the_report_shows_verdicts_trees_and_dependents(make_vault):
     (source,) = data["provenance"]["sources"]
     assert [(r["note"], r["depth"]) for r in source["dependents"]] == [("C.md", 1), ("D.md", 2)]
     page = run(root, "report", "backlinks", "--format", "html").stdout
-    assert '<section id="provenance">' in page and "contested, yet sourced directly" in page
-    assert "Sources and the claims resting on them" in page
+    # (the page draws them from its data: tests/test_browser.py sees them drawn)
+    assert '"verdict":"contested"' in page.replace(" ", "") and '"dependents"' in page
 
 
 @pytest.mark.parametrize("body, expected", [

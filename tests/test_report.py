@@ -110,14 +110,45 @@ def test_html_is_self_contained_and_escaped(hostile_vault):
     parser = _Texts()
     parser.feed(html)
     scripts = [attrs for tag, attrs in parser.tags if tag == "script"]
-    assert len(scripts) == 2 and all("src" not in attrs for attrs in scripts)
+    assert len(scripts) == 3 and all("src" not in attrs for attrs in scripts)
     assert not any(tag in ("link", "img", "iframe") for tag, _ in parser.tags)
     assert not re.search(r"(src|href)=\"(https?:)?//", html)
+    csp = next(a["content"] for t, a in parser.tags if a.get("http-equiv") == "Content-Security-Policy")
+    assert "default-src 'none'" in csp and "connect-src" not in csp and "http" not in csp
     assert "<img" not in html  # the name is never markup...
-    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # ...but always shown
-    assert "\\u003cimg" in html  # and in the script data it cannot open a tag
-    data = json.loads(html.split('id="graph-data">')[1].split("</script>")[0])
-    assert {n["title"] for n in data["nodes"]} >= {"<img src=x onerror=alert(1)>", "Target"}
+    assert "\\u003cimg" in html  # ...and in the script data it cannot open a tag
+    data = json.loads(html.split('id="report-data">')[1].split("</script>")[0])
+    assert set(data["title"]) >= {"<img src=x onerror=alert(1)>", "Target"}
+    assert all("\x1b" not in s and "\u202e" not in s for s in data["strings"])
+
+
+def test_html_data_gives_back_every_context_exactly(hostile_vault, tmp_path):
+    """Contexts are shipped as parts of one text per line: each must read back as it was,
+    on long lines with many links too (windows laid end to end)."""
+    from vaultgraph.escape import visible
+    from vaultgraph.report.html import data
+
+    long_line = " ".join(f"word{i} 🔴 [[Target|alias {i}]] and more text 日本 here" for i in range(40))
+    (hostile_vault.root / "Long.md").write_text(long_line + "\n" + long_line[:300] + "\n")
+    vault = vaultgraph.load(hostile_vault.root)
+    report = build_report(vault, ReportOptions(include_unresolved=True))
+    shipped = data(report)
+    strings, contexts = shipped["strings"], shipped["contexts"]
+
+    def text(k):
+        string, start, end, cut = contexts[4 * k:4 * k + 4]  # offsets in UTF-16 units, as in JS
+        shown = strings[string].encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+        return ("..." if cut & 1 else "") + shown + ("..." if cut & 2 else "")
+
+    checked = 0
+    for i, entry in enumerate(report["notes"]):
+        flat = shipped["backlinks"][i]
+        for k, link in enumerate(entry["backlinks"]):
+            assert text(flat[4 * k + 3]) == visible(link["context"])
+            checked += 1
+    assert checked > 45
+    shipped_lines = sum(len(s) for s in strings if "[[Target|alias" in s)
+    assert len(long_line) < shipped_lines < 1.5 * len(long_line)  # not 40 windows of 240
 
 
 def test_cli_report_writes_atomically_to_a_file(make_vault, tmp_path):

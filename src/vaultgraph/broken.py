@@ -111,10 +111,13 @@ def _squeeze(name: str) -> str:  # link text loses the spaces around '#' and '|'
 
 class BrokenLinks:
     """:func:`why_broken` for the links of one vault, with what it needs of the vault's
-    names worked out once (attachment did-you-mean, file names for unlinkable files)."""
+    names worked out once (attachment did-you-mean, file names for unlinkable files).
+    ``hints=False``: no did-you-mean for unresolved links and attachments (what a caller
+    wanting only each link's code saves: a fuzzy search of every name per broken link)."""
 
-    def __init__(self, vault: Names):
+    def __init__(self, vault: Names, hints: bool = True):
         self.vault = vault
+        self.hints = hints
 
     @cached_property
     def _attachment_names(self) -> "Suggester":
@@ -185,7 +188,7 @@ class BrokenLinks:
         name = posixpath.basename(link.path)
         if is_attachment_link(link):
             return _problem(Code.MISSING_ATTACHMENT, f'no file named "{link.path}"',
-                            self._attachment_names(name))
+                            self._attachment_names(name) if self.hints else [])
         # Aliases never resolve; the hint looks the name up as typed, without its folder
         # (an alias is a name, and "/" in a link is a folder).
         aliased = self.vault.alias_index.get(fold(name), [])
@@ -196,7 +199,7 @@ class BrokenLinks:
         if "://" in link.path:
             return _problem(Code.UNRESOLVED_LINK,
                             "a URL inside [[ ]] is a note name to Obsidian; use [text](url)")
-        suggestions = self.vault.suggest(name)
+        suggestions = self.vault.suggest(name) if self.hints else []
         if link.path.startswith(("./", "../")):
             return _problem(Code.UNRESOLVED_LINK, "no file at this relative path (relative links "
                             "never fall back to a name match)", suggestions)

@@ -40,9 +40,9 @@ class CheckResult:
 
 
 class _Checker:
-    def __init__(self, vault: "Vault"):
+    def __init__(self, vault: "Vault", hints: bool = True):
         self.vault = vault
-        self.why_broken = BrokenLinks(vault)
+        self.why_broken = BrokenLinks(vault, hints)
 
     @staticmethod
     def is_clean(edge: "Edge") -> bool:
@@ -63,12 +63,15 @@ class _Checker:
 
 class LinkStatus:
     """The state of each link as ``check`` sees it: ``resolved``, ``unresolved``,
-    ``missing-heading``, ``missing-block``, ``missing-attachment`` or ``ambiguous``."""
+    ``missing-heading``, ``missing-block``, ``missing-attachment`` or ``ambiguous``.
+    ``hints=False``: the did-you-mean suggestions a status does not show are not sought."""
 
-    def __init__(self, vault: "Vault"):
-        self._checker = _Checker(vault)
+    def __init__(self, vault: "Vault", hints: bool = True):
+        self._checker = _Checker(vault, hints)
 
     def __call__(self, edge: "Edge") -> str:
+        if _Checker.is_clean(edge):
+            return "resolved"
         codes = [d.code for d in self._checker.link(edge) if d.code != Code.CASE_MISMATCH]
         if not codes:
             return "resolved"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..check import LinkStatus
+from ..provenance import ProvenanceConfig, declared_role, has_source_keys, role_of
 from ..queries import wanted
 from ..resolve import fold
 from ..views import backlink_row, link_place_json, report_link_json, tags_view, wanted_json
@@ -36,10 +37,11 @@ class ReportOptions:
 
 
 def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[str, Any]:
-    """Every selected note with its backlinks (source, line, context) and outgoing links
-    (with status), plus the wanted notes, the tag index and a broken-link summary."""
+    """Every selected note with its backlinks (source, line, context), outgoing links
+    (with status) and role (provenance.role_of, the default roles), plus the wanted notes, the tag index and a broken-link summary."""
     options = options or ReportOptions()
-    status = LinkStatus(vault)
+    status = LinkStatus(vault, hints=False)
+    roles = ProvenanceConfig()
     tagged = set(vault.notes_with_tag(options.tag, options.include_excluded)) if options.tag else None
     entries = []
     incoming = vault.backlinks_by_target(options.include_excluded)
@@ -54,6 +56,8 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
         entries.append({
             "path": note.path, "title": note.name, "exists": True,
             "aliases": list(note.aliases), "tags": sorted({t.name for t in note.tags}, key=fold),
+            "role": str(role_of(note.path, declared_role(note), (t.name for t in note.tags),
+                                has_source_keys(note), roles)),
             "backlink_count": len(backlinks), "backlinks": backlinks,
             "outgoing": [report_link_json(e, status(e)) for e in vault.outgoing(note.path)],
         })
@@ -64,10 +68,13 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     not options.path or fnmatchcase(row.name, options.path)) and tagged is None:
                 entries.append({
                     "path": None, "title": row.name, "exists": False, "aliases": [], "tags": [],
+                    "role": "missing",
                     "backlink_count": len(row.links),
                     "backlinks": [{k: v for k, v in link_place_json(link).items() if k != "target"}
                                   for link in row.links],
                     "outgoing": []})
+    section = provenance_section(vault, {e["path"] for e in entries if e["exists"]}, roles)
+    _add_provenance(entries, section)
     if options.sort == "backlinks":
         entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))
     else:
@@ -77,7 +84,7 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
               if link["status"] not in ("resolved", "ambiguous")]
     return {
         "vault": vault.root.name,
-        "provenance": provenance_section(vault, {e["path"] for e in entries if e["exists"]}),
+        "provenance": section,
         "summary": {"notes": sum(e["exists"] for e in entries),
                     "backlinks": sum(e["backlink_count"] for e in entries if e["exists"]),
                     "broken": len(broken), "wanted": len(missing)},
@@ -91,7 +98,8 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
 REPORT_TREE_DEPTH = 4  # steps of each claim's evidence tree the report shows
 
 
-def provenance_section(vault: "Vault", shown: set[str]) -> dict[str, Any]:
+def provenance_section(vault: "Vault", shown: set[str],
+                       config: "ProvenanceConfig | None" = None) -> dict[str, Any]:
     """The report's provenance (docs/provenance.md): each claim among the notes
     ``shown`` with its verdict and evidence tree (``REPORT_TREE_DEPTH`` steps, shared
     subtrees once: ``views.provenance_view``), and each source note with the claims
@@ -101,7 +109,7 @@ def provenance_section(vault: "Vault", shown: set[str]) -> dict[str, Any]:
 
     if not shown:
         return {"claims": [], "sources": []}
-    found = Provenance(vault)
+    found = Provenance(vault, config)
     claims = [provenance_view(found.tree(path, REPORT_TREE_DEPTH))
               for path in sorted(shown) if found.roles.get(path) == Role.CLAIM]
     sources = []
@@ -110,6 +118,19 @@ def provenance_section(vault: "Vault", shown: set[str]) -> dict[str, Any]:
             sources.append({"note": path, "dependents": [
                 dependent_json(row) for row in found.dependents([path], set())]})
     return {"claims": claims, "sources": sources}
+
+
+def _add_provenance(entries: list[dict[str, Any]], section: dict[str, Any]) -> None:
+    """Each claim entry's ``provenance`` (its tree in ``section``, the report's
+    provenance) and each source entry's ``dependents``, for the page to show with the
+    note: the same objects, worked out once."""
+    claims = {claim["note"]: claim for claim in section["claims"]}
+    sources = {source["note"]: source["dependents"] for source in section["sources"]}
+    for entry in entries:
+        if entry["path"] in claims:
+            entry["provenance"] = claims[entry["path"]]
+        elif entry["path"] in sources:
+            entry["dependents"] = sources[entry["path"]]
 
 
 def render(report: dict[str, Any], fmt: str) -> str:

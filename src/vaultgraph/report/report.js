@@ -1,190 +1,537 @@
-// vaultgraph backlink report: search, navigation and a small force-directed graph.
-// Reads only the JSON in #graph-data; writes text with textContent, never HTML.
+// vaultgraph backlink report: the page drawn from the JSON in #report-data (report/html.py).
+// Vault text only ever reaches the page through textContent and attribute values.
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("graph-data").textContent);
-  var items = Array.prototype.slice.call(document.querySelectorAll("#note-list li"));
+  var D = JSON.parse(document.getElementById("report-data").textContent);
+  var S = D.strings, N = D.title.length, V = window.VaultgraphVendor;
+  var ROW = 26;  // px, one row of the note list
+
+  // ---- the model -------------------------------------------------------------------
+  var ghost = {};
+  D.ghost.forEach(function (i) { ghost[i] = true; });
+  function exists(i) { return i >= 0 && i < N && !ghost[i]; }
+  function pathOf(i) {
+    if (i >= N) return S[D.others[i - N]];
+    if (ghost[i]) return null;
+    if (i in D.file) return S[D.file[i]];
+    var folder = S[D.folder[i]];
+    return (folder ? folder + "/" : "") + D.title[i] + ".md";
+  }
+  function titleOf(i) {
+    if (i < N) return D.title[i];
+    var name = pathOf(i).split("/").pop();
+    return /\.md$/i.test(name) ? name.slice(0, -3) : name;
+  }
+  var byPath = {};
+  for (var i = 0; i < N; i++) if (!ghost[i]) byPath[pathOf(i)] = i;
+  function backlinkCount(i) { return D.backlinks[i].length / 4; }
+  function contextText(k) {  // a context as build_report gave it (html.py, _Contexts)
+    var c = D.contexts, cut = c[4 * k + 3];
+    return (cut & 1 ? "..." : "") + S[c[4 * k]].slice(c[4 * k + 1], c[4 * k + 2]) + (cut & 2 ? "..." : "");
+  }
+
+  // ---- small DOM helpers (text only) ------------------------------------------------
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    if (attrs) for (var k in attrs) {
+      if (k === "text") node.textContent = attrs[k];
+      else if (k === "cls") node.className = attrs[k];
+      else node.setAttribute(k, attrs[k]);
+    }
+    (children || []).forEach(function (c) {
+      if (c !== null && c !== undefined) node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+  function noteHash(i) { return "#/" + encodeURIComponent(pathOf(i)); }
+  function noteLink(i, label, cls) {
+    var text = label === undefined ? titleOf(i) : label;
+    if (exists(i)) return el("a", { href: noteHash(i), cls: cls || "", text: text });
+    return el("span", { cls: (cls || "") + " outside", text: text });
+  }
+  function more(list, total, shown, render) {  // a "show more" button under a long list
+    if (shown >= total) return;
+    var button = el("button", { type: "button", cls: "more", text: "Show " + Math.min(500, total - shown) + " more of " + (total - shown) });
+    button.addEventListener("click", function () {
+      button.remove();
+      var until = Math.min(total, shown + 500);
+      for (var k = shown; k < until; k++) list.appendChild(render(k));
+      more(list, total, until, render);
+    });
+    list.parentNode.insertBefore(button, list.nextSibling);
+  }
+  function longList(tag, cls, total, first, render) {
+    var list = el(tag, { cls: cls });
+    for (var k = 0; k < Math.min(total, first); k++) list.appendChild(render(k));
+    return { list: list, rest: function () { more(list, total, Math.min(total, first), render); } };
+  }
+
+  // ---- search -----------------------------------------------------------------------
+  function fold(text) { return text.toLowerCase(); }
+  var folded = D.title.map(fold);
+  var foldedAliases = D.title.map(function (_, i) { return (D.aliases[i] || []).map(function (a) { return fold(S[a]); }); });
+  var haystack = D.title.map(function (_, i) {
+    return [folded[i]].concat(foldedAliases[i], [fold(pathOf(i) || "")]).join(" ");
+  });
+  function fuzzy(query, text) {  // the characters of query in order: lower is better, -1 none
+    var at = -1, gaps = 0;
+    for (var k = 0; k < query.length; k++) {
+      var next = text.indexOf(query[k], at + 1);
+      if (next < 0) return -1;
+      if (at >= 0) gaps += next - at - 1;
+      at = next;
+    }
+    return gaps;
+  }
+  // Exact name, then exact alias, then name prefix, alias prefix, every word in the name,
+  // aliases or path, and last the query's characters in order in the name (fewest gaps).
+  function rank(query) {
+    var q = fold(query.trim()), all = [];
+    if (!q) { for (var n = 0; n < N; n++) all.push(n); return all; }
+    var words = q.split(/\s+/), compact = q.replace(/\s+/g, ""), scored = [];
+    for (var i = 0; i < N; i++) {
+      var t = folded[i], al = foldedAliases[i], tier = -1, score = 0;
+      if (t === q) tier = 0;
+      else if (al.indexOf(q) >= 0) tier = 1;
+      else if (t.lastIndexOf(q, 0) === 0) tier = 2;
+      else if (al.some(function (a) { return a.lastIndexOf(q, 0) === 0; })) tier = 3;
+      else if (words.every(function (w) { return haystack[i].indexOf(w) >= 0; })) {
+        tier = 4; score = t.indexOf(words[0]) < 0 ? 1000 : t.indexOf(words[0]);
+      } else {
+        score = fuzzy(compact, t);
+        if (score >= 0 && score <= 3 * compact.length + 10) tier = 5;
+      }
+      if (tier >= 0) scored.push([tier, score, t.length, i]);
+    }
+    scored.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2] || a[3] - b[3]; });
+    return scored.map(function (s) { return s[3]; });
+  }
+
+  // ---- the virtual note list ---------------------------------------------------------
   var search = document.getElementById("search");
   var counter = document.getElementById("search-count");
-
+  var list = document.getElementById("note-list");
+  var inner = document.getElementById("note-list-inner");
+  var results = [], active = 0, current = -1;
+  function drawList() {
+    inner.style.height = results.length * ROW + "px";
+    var first = Math.max(0, Math.floor(list.scrollTop / ROW) - 10);
+    var last = Math.min(results.length, first + Math.ceil((list.clientHeight || 600) / ROW) + 20);
+    inner.textContent = "";
+    for (var k = first; k < last; k++) {
+      var i = results[k];
+      var row = el("div", { cls: "row" + (k === active ? " active" : "") + (i === current ? " current" : ""),
+        role: "option", "data-note": String(i), "aria-selected": k === active ? "true" : "false" },
+        [exists(i) ? el("a", { href: noteHash(i), text: D.title[i] }) : el("span", { cls: "ghost", text: D.title[i] }),
+         el("span", { cls: "count", text: String(backlinkCount(i)) })]);
+      row.style.top = k * ROW + "px";
+      inner.appendChild(row);
+    }
+  }
   function filter() {
-    var words = search.value.toLowerCase().split(/\s+/).filter(Boolean);
-    var shown = 0;
-    items.forEach(function (li) {
-      var text = li.getAttribute("data-search");
-      var hit = words.every(function (w) { return text.indexOf(w) >= 0; });
-      li.classList.toggle("hidden", !hit);
-      if (hit) shown++;
-    });
-    counter.textContent = shown + " of " + items.length + " notes";
+    results = rank(search.value);
+    active = 0;
+    list.scrollTop = 0;
+    counter.textContent = results.length + " of " + N + " notes";
+    drawList();
+  }
+  function moveActive(step) {
+    if (!results.length) return;
+    active = Math.max(0, Math.min(results.length - 1, active + step));
+    if (active * ROW < list.scrollTop) list.scrollTop = active * ROW;
+    else if ((active + 1) * ROW > list.scrollTop + list.clientHeight) list.scrollTop = (active + 1) * ROW - list.clientHeight;
+    drawList();
   }
   search.addEventListener("input", filter);
   search.addEventListener("keydown", function (event) {
-    if (event.key !== "Enter") return;
-    var first = items.filter(function (li) { return !li.classList.contains("hidden"); })[0];
-    var link = first && first.querySelector("a");
-    if (link) location.hash = link.getAttribute("href");
+    if (event.key === "ArrowDown") { moveActive(1); event.preventDefault(); }
+    else if (event.key === "ArrowUp") { moveActive(-1); event.preventDefault(); }
+    else if (event.key === "Enter") {
+      var i = results[active];
+      if (i !== undefined && exists(i)) location.hash = noteHash(i);
+    }
   });
-  filter();
+  list.addEventListener("scroll", function () { window.requestAnimationFrame(drawList); });
 
-  // ---- graph ------------------------------------------------------------------
-  var canvas = document.getElementById("graph");
-  var context = canvas.getContext("2d");
-  var title = document.getElementById("graph-title");
+  // ---- a note, built when it is opened -------------------------------------------------
+  var view = document.getElementById("view");
+  // The context line with its links shown as links (alias as the label), the backlink's own
+  // link marked.  Each link of the source on that line is looked for by its text.
+  function contextLine(text, source, line, column) {
+    var out = source < N ? D.outgoing[source] : [], parts = [], at = 0;
+    for (var k = 0; k < out.length; k += 5) {
+      if (out[k + 1] !== line) continue;
+      var raw = S[out[k + 3]], found = text.indexOf(raw, at);
+      if (!raw || found < 0) continue;
+      var start, end, label;
+      if (text.slice(found - 2, found) === "[[") {
+        start = found - 2 - (text[found - 3] === "!" ? 1 : 0);
+        end = text.indexOf("]]", found + raw.length);
+        if (end < 0) continue;
+        var rest = text.slice(found + raw.length, end);
+        label = rest.charAt(0) === "|" ? rest.slice(1) : raw.replace("#", " > ");
+        end += 2;
+      } else if (text.slice(found - 2, found) === "](") {
+        start = text.lastIndexOf("[", found - 2);
+        end = text.indexOf(")", found + raw.length);
+        if (start < at || end < 0) continue;
+        start -= text[start - 1] === "!" ? 1 : 0;
+        label = text.slice(text.indexOf("[", start) + 1, found - 2) || raw;
+        end += 1;
+      } else continue;
+      if (start < at) continue;
+      if (start > at) parts.push(text.slice(at, start));
+      var target = out[k], hit = out[k + 2] === column;
+      var link = target >= 0 ? noteLink(target, label, "in-context") : el("span", { cls: "in-context broken", text: label });
+      link.setAttribute("title", text.slice(start, end));
+      parts.push(hit ? el("mark", null, [link]) : link);
+      at = end;
+    }
+    parts.push(text.slice(at));
+    return el("blockquote", null, parts);
+  }
+  function backlinkItem(flat, k) {
+    var source = flat[4 * k], line = flat[4 * k + 1];
+    return el("li", null, [noteLink(source, undefined, "backlink"), " ",
+      el("span", { cls: "muted", text: "line " + line }),
+      contextLine(contextText(flat[4 * k + 3]), source, line, flat[4 * k + 2])]);
+  }
+  // Provenance (build_report: `provenance CLAIM --json`, `provenance --dependents --json`).
+  function nodeLink(node) {
+    if (node.note && node.note in byPath) return noteLink(byPath[node.note], node.title);
+    return el("span", { cls: "outside", text: node.title });
+  }
+  function evidenceList(steps) {
+    return el("ul", { cls: "evidence" }, steps.map(function (step) {
+      var bits = [el("span", { cls: "badge", text: step.via }), " ", nodeLink(step), " ",
+        el("span", { cls: "muted", text: step.role + " · line " + step.line + (step.locator ? " · " + step.locator : "") + (step.cycle ? " · cycle" : "") })];
+      if (step.quote) bits.push(el("blockquote", { text: step.quote }));
+      if (step.rests_on && step.rests_on.length) bits.push(evidenceList(step.rests_on));
+      return el("li", null, bits);
+    }));
+  }
+  function provenanceOf(found) {
+    var box = el("div", { cls: "provenance" });
+    var tree = found.provenance;
+    if (tree) {
+      box.appendChild(el("h3", { text: "Provenance" }));
+      box.appendChild(el("p", null, ["Verdict: ", el("span", { cls: "verdict " + tree.verdict, text: tree.verdict }),
+        tree.depth ? el("span", { cls: "muted", text: " (depth " + tree.depth + ")" }) : null]));
+      if (tree.rests_on.length) box.appendChild(el("p", { cls: "muted", text: "Rests on" }));
+      if (tree.rests_on.length) box.appendChild(evidenceList(tree.rests_on));
+      if (tree.opposed_by.length) { box.appendChild(el("p", { cls: "muted", text: "Opposed by" })); box.appendChild(evidenceList(tree.opposed_by)); }
+    }
+    if (found.dependents) {
+      box.appendChild(el("h3", { text: "Claims resting on this source (" + found.dependents.length + ")" }));
+      box.appendChild(el("ul", { cls: "dependents" }, found.dependents.map(function (row) {
+        return el("li", null, [nodeLink(row), el("span", { cls: "muted", text: " depth " + row.depth })]);
+      })));
+    }
+    return box;
+  }
+  function showNote(i) {
+    view.textContent = "";
+    var article = el("article", { cls: "note", id: "note", "data-note": String(i) });
+    article.appendChild(el("h2", { text: D.title[i] }));
+    article.appendChild(el("p", { cls: "path", text: pathOf(i) || "(no such note)" }));
+    article.appendChild(el("p", { cls: "role" }, ["Role: ", el("span", { cls: "badge", text: D.roles[D.role[i]] })]));
+    if (D.aliases[i]) article.appendChild(el("p", null, ["Aliases: "].concat(
+      D.aliases[i].map(function (a, k) { return el("em", { text: (k ? ", " : "") + S[a] }); }))));
+    if (D.tags_of[i]) article.appendChild(el("p", null, D.tags_of[i].map(function (t) {
+      return el("a", { cls: "tag", href: "#tag/" + encodeURIComponent(S[t]), text: "#" + S[t] });
+    })));
+    if (D.provenance[i]) article.appendChild(provenanceOf(D.provenance[i]));
+    var back = D.backlinks[i], count = back.length / 4;
+    article.appendChild(el("h3", { text: "Backlinks (" + count + ")" }));
+    var backs = longList("ul", "backlinks", count, 200, function (k) { return backlinkItem(back, k); });
+    article.appendChild(backs.list);
+    var out = D.outgoing[i];
+    if (out.length) {
+      article.appendChild(el("h3", { text: "Outgoing (" + out.length / 5 + ")" }));
+      var outs = longList("ul", "outgoing", out.length / 5, 200, function (k) {
+        var target = out[5 * k], status = D.statuses[out[5 * k + 4]];
+        var cls = status === "resolved" ? "ok" : status === "ambiguous" ? "warn" : "bad";
+        return el("li", null, [target >= 0 ? noteLink(target) : el("code", { text: S[out[5 * k + 3]] }), " ",
+          el("span", { cls: "status " + cls, text: status }), " ",
+          el("span", { cls: "muted", text: "line " + out[5 * k + 1] })]);
+      });
+      article.appendChild(outs.list);
+    }
+    view.appendChild(article);
+    backs.rest();
+    if (outs) outs.rest();
+  }
+
+  // ---- tags, wanted notes, broken links: built when asked for --------------------------------
+  function section(id, title, body) {
+    var node = el("section", { id: id }, [el("h2", { text: title })]);
+    view.appendChild(node);
+    body(node);
+    return node;
+  }
+  function showTags(only) {
+    section("tags", only ? "Tag #" + only : "Tags (" + D.tags.length + ")", function (node) {
+      var rows = D.tags.filter(function (row) { return !only || fold(S[row[0]]) === fold(only); });
+      var dl = longList("dl", "", rows.length, 300, function (k) {
+        var row = rows[k], notes = row[2];
+        var dd = el("dd");
+        notes.slice(0, only ? notes.length : 50).forEach(function (n, j) {
+          if (j) dd.appendChild(document.createTextNode(", "));
+          dd.appendChild(noteLink(n));
+        });
+        if (!only && notes.length > 50) dd.appendChild(el("a", { href: "#tag/" + encodeURIComponent(S[row[0]]), text: " … all " + notes.length }));
+        var frag = document.createDocumentFragment();
+        frag.appendChild(el("dt", null, [el("a", { href: "#tag/" + encodeURIComponent(S[row[0]]), text: "#" + S[row[0]] }), " ", el("span", { cls: "count", text: String(row[1]) })]));
+        frag.appendChild(dd);
+        return frag;
+      });
+      node.appendChild(dl.list); dl.rest();
+    });
+  }
+  function showWanted() {
+    section("wanted", "Wanted notes (" + D.wanted.length + ")", function (node) {
+      var ul = longList("ul", "", D.wanted.length, 300, function (k) {
+        var row = D.wanted[k], flat = row[2], li = el("li", null, [el("strong", { text: S[row[0]] }), " ", el("span", { cls: "count", text: String(row[1]) }), " "]);
+        for (var j = 0; j < flat.length && j < 40; j += 4) {
+          if (j) li.appendChild(document.createTextNode(", "));
+          li.appendChild(noteLink(flat[j])); li.appendChild(el("span", { cls: "muted", text: " line " + flat[j + 1] }));
+        }
+        return li;
+      });
+      node.appendChild(ul.list); ul.rest();
+    });
+  }
+  function showBroken() {
+    section("broken", "Broken links (" + D.broken.length / 2 + ")", function (node) {
+      var table = el("table", null, [el("thead", null, [el("tr", null, ["note", "line", "link", "problem"].map(function (h) { return el("th", { text: h }); }))])]);
+      var body = longList("tbody", "", D.broken.length / 2, 300, function (k) {
+        var i = D.broken[2 * k], out = D.outgoing[i], at = 5 * D.broken[2 * k + 1];
+        return el("tr", null, [el("td", null, [noteLink(i)]), el("td", { text: String(out[at + 1]) }),
+          el("td", null, [el("code", { text: S[out[at + 3]] })]), el("td", { text: D.statuses[out[at + 4]] })]);
+      });
+      table.appendChild(body.list); node.appendChild(table); body.rest();
+    });
+  }
+  function showOverview() {
+    view.textContent = "";
+    var s = D.summary;
+    section("overview", "Overview", function (node) {
+      node.appendChild(el("p", { text: s.notes + " notes, " + s.backlinks + " backlinks, " + s.broken + " broken links, " + s.wanted + " wanted notes. Pick a note on the left, or search (Enter opens the first match, arrow keys move)." }));
+      node.appendChild(el("p", null, [el("a", { href: "#tags", text: "Tags" }), " · ", el("a", { href: "#wanted", text: "Wanted notes" }), " · ", el("a", { href: "#broken", text: "Broken links" })]));
+    });
+  }
+
+  // ---- the graph ---------------------------------------------------------------------------
+  var panel = document.getElementById("graph");
+  var graphTitle = document.getElementById("graph-title");
+  var graphNote = document.getElementById("graph-note");
+  var legend = document.getElementById("legend");
   var depthSelect = document.getElementById("graph-depth");
-  var byAnchor = {};
-  var neighbours = data.nodes.map(function () { return []; });
-  data.nodes.forEach(function (node, i) { byAnchor[node.anchor] = i; });
-  data.edges.forEach(function (edge) {
-    neighbours[edge[0]].push(edge[1]);
-    neighbours[edge[1]].push(edge[0]);
-  });
-  var view = { nodes: [], edges: [], focus: -1 };
-
+  var filters = { folder: document.getElementById("filter-folder"), tag: document.getElementById("filter-tag"),
+    role: document.getElementById("filter-role"), orphans: document.getElementById("filter-orphans") };
+  var neighbours = [];
+  for (var n = 0; n < N; n++) neighbours.push([]);
+  (function () {  // undirected, each pair once: the links between existing notes
+    var seen = {};
+    for (var a = 0; a < N; a++) {
+      if (!exists(a)) continue;
+      var out = D.outgoing[a];
+      for (var k = 0; k < out.length; k += 5) {
+        var b = out[k];
+        if (b === a || !exists(b)) continue;
+        var key = a < b ? a * N + b : b * N + a;
+        if (seen[key]) continue;
+        seen[key] = true; neighbours[a].push(b); neighbours[b].push(a);
+      }
+    }
+  })();
+  var PALETTE = ["#6d28d9", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#ca8a04", "#2563eb", "#dc2626", "#0d9488", "#9333ea", "#65a30d", "#c2410c"];
+  var groupOf = [], groupNames = [], groupCount = {};
+  for (n = 0; n < N; n++) {
+    var folder = S[D.folder[n]], top = folder ? folder.split("/")[0] : "(top level)";
+    groupOf.push(top); groupCount[top] = (groupCount[top] || 0) + (exists(n) ? 1 : 0);
+  }
+  groupNames = Object.keys(groupCount).filter(function (g) { return groupCount[g]; })
+    .sort(function (a, b) { return groupCount[b] - groupCount[a] || (a < b ? -1 : 1); });
+  var colourOf = {};
+  groupNames.forEach(function (g, k) { colourOf[g] = k < PALETTE.length - 1 ? PALETTE[k] : "#9ca3af"; });
+  function option(select, value, label) { select.appendChild(el("option", { value: value, text: label })); }
+  option(filters.folder, "", "all"); groupNames.forEach(function (g) { option(filters.folder, g, g); });
+  option(filters.tag, "", "all"); D.tags.forEach(function (row, k) { option(filters.tag, String(k), "#" + S[row[0]]); });
+  option(filters.role, "", "all"); D.roles.forEach(function (r, k) { option(filters.role, String(k), r); });
+  var tagged = null;
+  function passes(i) {
+    if (!exists(i)) return false;
+    if (filters.folder.value && groupOf[i] !== filters.folder.value) return false;
+    if (filters.role.value && D.role[i] !== Number(filters.role.value)) return false;
+    if (filters.orphans.checked && !neighbours[i].length) return false;
+    if (filters.tag.value) {
+      if (!tagged) { tagged = {}; D.tags[Number(filters.tag.value)][2].forEach(function (m) { tagged[m] = true; }); }
+      if (!tagged[i]) return false;
+    }
+    return true;
+  }
+  var renderer = null, layout = null, drawnFocus = null;
   function random(seed) {  // deterministic positions: the same report draws the same graph
     return function () { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
   }
-
   function choose(focus, depth) {
-    var chosen;
+    var chosen, leftOut = 0, limit;
     if (focus < 0) {
-      chosen = data.nodes.map(function (_, i) { return i; });
-      if (chosen.length > data.limit) {
-        chosen.sort(function (a, b) { return data.nodes[b].backlinks - data.nodes[a].backlinks; });
-        chosen = chosen.slice(0, data.limit);
+      chosen = [];
+      for (var i = 0; i < N; i++) if (passes(i)) chosen.push(i);
+      limit = D.limits.graph;
+      if (chosen.length > limit) {
+        chosen.sort(function (a, b) { return neighbours[b].length - neighbours[a].length || a - b; });
+        leftOut = chosen.length - limit; chosen = chosen.slice(0, limit);
       }
-    } else {
-      var seen = {}; seen[focus] = 0; chosen = [focus];
-      for (var step = 0, frontier = [focus]; step < depth; step++) {
+    } else {  // breadth first: the nearest first, and among them the most linked
+      var seen = {}; seen[focus] = true; chosen = [focus];
+      limit = D.limits.neighbourhood;
+      var frontier = [focus], reached = 1;
+      for (var step = 0; step < depth; step++) {
         var next = [];
-        frontier.forEach(function (n) {
-          neighbours[n].forEach(function (m) {
-            if (!(m in seen)) { seen[m] = step + 1; chosen.push(m); next.push(m); }
-          });
+        frontier.forEach(function (m) {
+          neighbours[m].forEach(function (o) { if (!seen[o] && passes(o)) { seen[o] = true; next.push(o); } });
         });
+        reached += next.length;
+        next.sort(function (a, b) { return neighbours[b].length - neighbours[a].length || a - b; });
+        next.forEach(function (o) { if (chosen.length < limit) chosen.push(o); });
         frontier = next;
       }
+      leftOut = reached - chosen.length;
     }
-    var local = {};
-    chosen.forEach(function (n, i) { local[n] = i; });
-    var edges = [];
-    data.edges.forEach(function (e) {
-      if (e[0] in local && e[1] in local) edges.push([local[e[0]], local[e[1]]]);
-    });
-    var rand = random(chosen.length + 7);
-    var nodes = chosen.map(function (n) {
-      return { id: n, x: rand() - 0.5, y: rand() - 0.5, dx: 0, dy: 0, degree: neighbours[n].length };
-    });
-    view = { nodes: nodes, edges: edges, focus: focus < 0 ? -1 : local[focus] };
-    layout(view);
-    draw();
+    return { nodes: chosen, leftOut: leftOut, focus: focus };
   }
-
-  function layout(v) {  // Fruchterman-Reingold in the unit square, cooling as it goes
-    var n = v.nodes.length;
-    if (!n) return;
-    var k = Math.sqrt(1 / n), rounds = n > 600 ? 60 : 220, heat = 0.1, gravity = 2 * k, reach = 9 * k * k * 4;
-    for (var r = 0; r < rounds; r++) {
-      v.nodes.forEach(function (a) { a.dx = 0; a.dy = 0; });
-      for (var i = 0; i < n; i++) {
-        var a = v.nodes[i];
-        for (var j = i + 1; j < n; j++) {
-          var b = v.nodes[j], x = a.x - b.x, y = a.y - b.y, d2 = x * x + y * y + 1e-9;
-          if (d2 > reach) continue;  // only near nodes push: islands are not driven off
-          var force = k * k / d2;
-          a.dx += x * force; a.dy += y * force; b.dx -= x * force; b.dy -= y * force;
-        }
-      }
-      v.edges.forEach(function (e) {
-        var a = v.nodes[e[0]], b = v.nodes[e[1]], x = a.x - b.x, y = a.y - b.y;
-        var d = Math.sqrt(x * x + y * y) + 1e-9, pull = d / k;
-        a.dx -= x * pull; a.dy -= y * pull; b.dx += x * pull; b.dy += y * pull;
+  function draw(focus) {
+    var depth = Number(depthSelect.value), pick = choose(focus, depth);
+    if (layout) { layout.kill(); layout = null; }
+    if (renderer) { renderer.kill(); renderer = null; }
+    var graph = new V.Graph({ type: "undirected", multi: false, allowSelfLoops: false });
+    var inView = {}, rand = random(pick.nodes.length + 7), groupsShown = {};
+    var centres = {};
+    groupNames.forEach(function (g, k) {
+      var angle = 2 * Math.PI * k / groupNames.length;
+      centres[g] = [Math.cos(angle) * 100, Math.sin(angle) * 100];
+    });
+    // Labels by degree: the most linked notes always, the others as zooming gives them room.
+    var labelled = {};
+    pick.nodes.slice().sort(function (a, b) { return neighbours[b].length - neighbours[a].length || a - b; })
+      .slice(0, focus < 0 ? 8 : 12).forEach(function (i) { if (neighbours[i].length) labelled[i] = true; });
+    pick.nodes.forEach(function (i) {
+      var centre = focus >= 0 ? [0, 0] : centres[groupOf[i]], degree = neighbours[i].length;
+      inView[i] = true; groupsShown[groupOf[i]] = (groupsShown[groupOf[i]] || 0) + 1;
+      graph.addNode(String(i), { label: D.title[i], x: centre[0] + (rand() - 0.5) * 60, y: centre[1] + (rand() - 0.5) * 60,
+        size: (i === focus ? 6 : 2) + Math.min(12, Math.sqrt(degree) * 1.4),
+        color: i === focus ? "#111827" : colourOf[groupOf[i]], pinned: i === focus || !!labelled[i] });
+    });
+    var edges = 0;
+    pick.nodes.forEach(function (i) {
+      neighbours[i].forEach(function (m) {
+        if (m > i && inView[m]) { graph.addEdge(String(i), String(m), { color: "#e4e4e7", size: 0.5 }); edges++; }
       });
-      v.nodes.forEach(function (a) {
-        a.dx -= a.x * gravity; a.dy -= a.y * gravity;  // keeps islands near the rest
-        var len = Math.sqrt(a.dx * a.dx + a.dy * a.dy) + 1e-9, step = Math.min(len, heat);
-        a.x += a.dx / len * step; a.y += a.dy / len * step;
+    });
+    graphTitle.textContent = focus < 0 ? "Whole vault" : "Around " + D.title[focus] + " (depth " + depth + ")";
+    graphNote.textContent = pick.nodes.length + " notes, " + edges + " links shown" +
+      (pick.leftOut ? "; " + pick.leftOut + " notes left out (the " + (focus < 0 ? "most linked are shown" : "nearest and most linked are shown") + ")" : "") + ".";
+    legend.textContent = "";
+    Object.keys(groupsShown).sort(function (a, b) { return groupsShown[b] - groupsShown[a]; }).slice(0, 12).forEach(function (g) {
+      var swatch = el("span", { cls: "swatch" }); swatch.style.background = colourOf[g];
+      legend.appendChild(el("li", null, [swatch, g + " (" + groupsShown[g] + ")"]));
+    });
+    panel.setAttribute("data-drawn-nodes", String(pick.nodes.length));
+    panel.setAttribute("data-drawn-edges", String(edges));
+    panel.setAttribute("data-left-out", String(pick.leftOut));
+    panel.setAttribute("data-focus", String(focus));
+    drawnFocus = focus;
+    var settings = V.forceAtlas2.inferSettings(graph);
+    settings.barnesHutOptimize = graph.order > 200;
+    if (graph.order <= 400) {
+      V.forceAtlas2.assign(graph, { iterations: 100, settings: settings });
+      // Node sizes are in graph units: spread the layout so that a few nodes do not fill it.
+      var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+      graph.forEachNode(function (key, a) {
+        minX = Math.min(minX, a.x); maxX = Math.max(maxX, a.x); minY = Math.min(minY, a.y); maxY = Math.max(maxY, a.y);
       });
-      heat *= 0.97;
+      var scale = (60 * Math.sqrt(graph.order) + 60) / Math.max(maxX - minX, maxY - minY, 1e-9);
+      graph.forEachNode(function (key, a) { graph.mergeNodeAttributes(key, { x: a.x * scale, y: a.y * scale }); });
+      panel.setAttribute("data-layout", "settled");
     }
-    if (v.focus >= 0) {
-      var f = v.nodes[v.focus], cx = f.x, cy = f.y;
-      v.nodes.forEach(function (a) { a.x -= cx; a.y -= cy; });
+    try {
+      renderer = new V.Sigma(graph, panel, { labelRenderedSizeThreshold: 6, labelDensity: 0.7,
+        labelGridCellSize: 110, defaultEdgeColor: "#e4e4e7", zIndex: true, minCameraRatio: 0.05, maxCameraRatio: 4,
+        styles: { nodes: [V.DEFAULT_STYLES.nodes, { labelVisibility: { whenState: "isHovered", then: "visible",
+          else: function (attributes) { return attributes.pinned ? "visible" : "auto"; } } }],
+        edges: [V.DEFAULT_STYLES.edges] } });
+      renderer.on("clickNode", function (event) { location.hash = noteHash(Number(event.node)); });
+      renderer.on("enterNode", function () { panel.style.cursor = "pointer"; });
+      renderer.on("leaveNode", function () { panel.style.cursor = ""; });
+      panel.removeAttribute("data-error");
+    } catch (error) {  // no WebGL: say so, keep the rest of the page working
+      panel.textContent = "";
+      panel.appendChild(el("p", { cls: "muted", text: "The graph needs WebGL, which this browser does not offer (" + error.message + ")." }));
+      panel.setAttribute("data-error", "webgl");
     }
-  }
-
-  function screen(v) {
-    var w = canvas.clientWidth || canvas.width, h = canvas.clientHeight || canvas.height;
-    var ratio = window.devicePixelRatio || 1;
-    canvas.width = w * ratio; canvas.height = h * ratio;
-    context.setTransform(ratio, 0, 0, ratio, 0, 0);
-    var xs = v.nodes.map(function (a) { return a.x; }), ys = v.nodes.map(function (a) { return a.y; });
-    var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
-    var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
-    var scale = Math.min((w - 60) / ((maxX - minX) || 1), (h - 40) / ((maxY - minY) || 1));
-    v.nodes.forEach(function (a) {
-      a.sx = 30 + (a.x - minX) * scale + ((w - 60) - (maxX - minX) * scale) / 2;
-      a.sy = 20 + (a.y - minY) * scale + ((h - 40) - (maxY - minY) * scale) / 2;
-      a.r = 3 + Math.min(9, Math.sqrt(a.degree) * 1.6);
-    });
-    return { w: w, h: h };
-  }
-
-  function draw() {
-    var size = screen(view);
-    context.clearRect(0, 0, size.w, size.h);
-    context.strokeStyle = "rgba(109, 40, 217, 0.25)";
-    context.lineWidth = 1;
-    view.edges.forEach(function (e) {
-      var a = view.nodes[e[0]], b = view.nodes[e[1]];
-      context.beginPath(); context.moveTo(a.sx, a.sy); context.lineTo(b.sx, b.sy); context.stroke();
-    });
-    var labelled = view.nodes.length <= 30;
-    view.nodes.forEach(function (a, i) {
-      context.beginPath();
-      context.fillStyle = i === view.focus ? "#db2777" : "#6d28d9";
-      context.arc(a.sx, a.sy, i === view.focus ? a.r + 3 : a.r, 0, 2 * Math.PI);
-      context.fill();
-      if (labelled || i === view.focus || a.degree >= 8) {
-        context.fillStyle = "#1f2937";
-        context.font = "12px system-ui, sans-serif";
-        context.fillText(data.nodes[a.id].title.slice(0, 40), a.sx + a.r + 3, a.sy + 4);
+    if (graph.order > 400) {  // ForceAtlas2 in a web worker, stopped once it has settled
+      panel.setAttribute("data-layout", "running");
+      try {
+        layout = new V.FA2Layout(graph, { settings: settings });
+        layout.start();
+        var running = layout;
+        setTimeout(function () { if (layout === running) { layout.stop(); panel.setAttribute("data-layout", "settled"); } },
+          Math.min(15000, 2000 + graph.order * 2));
+      } catch (error) {
+        V.forceAtlas2.assign(graph, { iterations: 60, settings: settings });
+        panel.setAttribute("data-layout", "settled");
       }
-    });
-    canvas.setAttribute("data-drawn-nodes", String(view.nodes.length));
-    canvas.setAttribute("data-drawn-edges", String(view.edges.length));
+    }
   }
+  function refilter() { tagged = null; draw(drawnFocus === null ? -1 : drawnFocus); }
+  [filters.folder, filters.tag, filters.role, filters.orphans].forEach(function (f) { f.addEventListener("change", refilter); });
+  depthSelect.addEventListener("change", function () { draw(drawnFocus === null ? -1 : drawnFocus); });
+  document.getElementById("graph-all").addEventListener("click", function () { draw(-1); });
 
-  canvas.addEventListener("click", function (event) {
-    var box = canvas.getBoundingClientRect(), x = event.clientX - box.left, y = event.clientY - box.top;
-    var best = -1, bestDistance = 15 * 15;
-    view.nodes.forEach(function (a, i) {
-      var d = (a.sx - x) * (a.sx - x) + (a.sy - y) * (a.sy - y);
-      if (d < bestDistance) { best = i; bestDistance = d; }
-    });
-    if (best >= 0) location.hash = "#" + data.nodes[view.nodes[best].id].anchor;
-  });
-
+  // ---- where the URL hash points ---------------------------------------------------------------
   function follow() {
-    var anchor = location.hash.slice(1);
-    items.forEach(function (li) {
-      var link = li.querySelector("a");
-      li.classList.toggle("current", !!link && link.getAttribute("href") === "#" + anchor);
-    });
-    if (anchor in byAnchor) {
-      title.textContent = "Around " + data.nodes[byAnchor[anchor]].title;
-      choose(byAnchor[anchor], Number(depthSelect.value));
-    } else if (view.focus !== -1 || !view.nodes.length) {
-      title.textContent = "Whole vault (" + Math.min(data.nodes.length, data.limit) + " notes)";
-      choose(-1, 0);
+    var hash = location.hash.slice(1), i = -1;
+    if (hash.charAt(0) === "/") {
+      var path = null;
+      try { path = decodeURIComponent(hash.slice(1)); } catch (error) { path = null; }
+      if (path !== null && path in byPath) i = byPath[path];
     }
+    current = i;
+    if (i >= 0) { showNote(i); later(i); }
+    else {
+      if (hash === "tags") { view.textContent = ""; showTags(null); }
+      else if (hash.lastIndexOf("tag/", 0) === 0) { view.textContent = ""; showTags(decodeURIComponent(hash.slice(4))); }
+      else if (hash === "wanted") { view.textContent = ""; showWanted(); }
+      else if (hash === "broken") { view.textContent = ""; showBroken(); }
+      else showOverview();
+      if (drawnFocus !== -1) later(-1);
+    }
+    drawList();
+    window.scrollTo(0, 0);
   }
-  document.getElementById("graph-all").addEventListener("click", function () {
-    history.pushState(null, "", location.pathname);
-    follow();
-  });
-  depthSelect.addEventListener("change", follow);
   window.addEventListener("hashchange", follow);
-  window.addEventListener("resize", draw);
+  window.addEventListener("resize", drawList);
+
+  // The graph after the page is usable: drawing it never delays the first interaction.
+  var pending = null, loaded = false;
+  function later(focus) {
+    drawnFocus = focus;
+    if (!loaded) return;  // drawn once the page has loaded (below)
+    if (pending !== null) clearTimeout(pending);
+    pending = setTimeout(function () {
+      pending = null;
+      draw(focus);
+      document.body.setAttribute("data-graph-ready", String(Math.round(performance.now())));
+    }, 0);
+  }
+
+  filter();
   follow();
+  document.body.setAttribute("data-ready", String(Math.round(performance.now())));
+  document.addEventListener("DOMContentLoaded", function () {
+    setTimeout(function () { loaded = true; later(drawnFocus); }, 50);
+  });
 })();
