@@ -581,20 +581,6 @@ def check_codes(value: str | None) -> list[str]:
     return codes
 
 
-def check(session: Session, select: str | None, ignore: str | None, unresolved: str,
-          commented: str, include_excluded: bool, roles: Iterable[str],
-          bibliographies: Iterable[str] = ()) -> "CheckResult":
-    """`check`: the findings selected; only the notes whose findings an edit can have
-    changed are checked again (findings.py)."""
-    from .check import select_findings
-    from .findings import vault_findings
-
-    selected, ignored = check_codes(select), check_codes(ignore)
-    config = provenance_config(roles, bibliographies)
-    found, notes = vault_findings(session.vault(), include_excluded, config, session.progress())
-    return select_findings(found, notes, unresolved, selected, ignored, commented)
-
-
 def check_outcome(result: "CheckResult") -> Outcome:
     """Errors end `check` with FINDINGS; warnings do not."""
     return Outcome.FINDINGS if result.errors else Outcome.OK
@@ -844,8 +830,8 @@ def check_options(session: Session, *, fmt: str | None, select: str | None,
 
 
 def lint(session: Session, options: CheckOptions, use_baseline: bool = True) -> "CheckResult":
-    """`check` with its options: the findings gathered as :func:`check` gathers them,
-    then, in this order, inline suppressions (and the ``unused-suppression`` findings
+    """`check` with its options: the findings gathered (findings.vault_findings: only
+    the notes an edit can have changed are checked again), then, in this order, inline suppressions (and the ``unused-suppression`` findings
     they give), ``--select``/``--ignore``/``--unresolved``/``--commented``, PATH and
     ``--exclude``, per-path overrides and the baseline (unless not ``use_baseline``)
     leave out what they leave out (lint.py).  ``notes``: the notes in scope.
