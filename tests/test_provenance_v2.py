@@ -414,6 +414,27 @@ def test_inline_footnotes_are_evidence(make_vault, body, expected):
     assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected
 
 
+@pytest.mark.parametrize("body, expected", [
+    # the definition's next line, indented (pandoc, markdown-it-footnote) or not (lazy)
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial,\n    see [[S]], p. 4.\n",
+     [("S.md", "footnote", "p. 4")]),
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial,\nsee [[S]].\n", [("S.md", "footnote", None)]),
+    # a definition interrupting a paragraph, then one following it
+    ("A claim.[^1]\n[^1]: First,\n  [[S]]\n[^2]: then\n\t[[T]]\n",
+     [("S.md", "footnote", None), ("T.md", "footnote", None)]),
+    # after the definition's paragraph has ended, a link is no footnote's
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial.\n\nSee [[S]].\n", []),
+    # nor inside a list item
+    ("A claim.\n\n- item\n  [^1]: x\n  [[S]]\n", []),
+])
+def test_links_on_a_footnotes_continuation_lines_are_evidence(make_vault, body, expected):
+    root = make_vault({"S.md": SOURCE, "T.md": SOURCE, "C.md": CLAIM + body})
+    tree = json.loads(run(root, "provenance", "C", "--json").stdout)
+    assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected
+    codes = {f[1] for f in check_json(root)}
+    assert ("unsourced-claim" in codes) == (not expected)
+
+
 def test_a_library_read_is_kept_in_the_index_until_it_changes(make_vault, monkeypatch):
     import vaultgraph.bibliography as bibliography
 
