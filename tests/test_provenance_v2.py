@@ -435,6 +435,34 @@ def test_links_on_a_footnotes_continuation_lines_are_evidence(make_vault, body, 
     assert ("unsourced-claim" in codes) == (not expected)
 
 
+@pytest.mark.parametrize("front, expected", [
+    ('sources: "[[A]], [[B]]"', ["A.md", "B.md"]),
+    ("sources: '[[A]]; [[B|the book]] [[C]]'", ["A.md", "B.md", "C.md"]),
+    ('sources:\n  - "[[A]], [[B]]"\n  - "[[C]]"', ["A.md", "B.md", "C.md"]),
+    ('sources: "[[A]]"', ["A.md"]),
+    # text around the links: no link (only wikilinks and separators make links)
+    ('sources: "see [[A]] and [[B]]"', []),
+])
+def test_several_wikilinks_in_one_property_value_are_each_a_link(make_vault, front, expected):
+    root = make_vault({"A.md": SOURCE, "B.md": SOURCE, "C.md": SOURCE,
+                       "Claim.md": f"---\ntype: claim\n{front}\n---\nA claim.\n"})
+    tree = json.loads(run(root, "provenance", "Claim", "--json").stdout)
+    assert [(s["note"], s["via"]) for s in tree["rests_on"]] == \
+        [(note, "property:sources") for note in expected]
+    backlinks = json.loads(run(root, "backlinks", "B", "--json").stdout)
+    assert bool(backlinks["backlinks"]) == ("B.md" in expected)
+
+
+def test_mv_rewrites_each_of_several_links_in_one_property_value(make_vault):
+    root = make_vault({"A.md": SOURCE, "B.md": SOURCE,
+                       "Claim.md": '---\ntype: claim\nsources: "[[A]], [[B]]"\n---\nA claim.\n'})
+    assert run(root, "mv", "B.md", "Books/Bee.md").exit_code == 0
+    assert (root / "Claim.md").read_text(encoding="utf-8").startswith(
+        '---\ntype: claim\nsources: "[[A]], [[Bee]]"\n---')
+    tree = json.loads(run(root, "provenance", "Claim", "--json").stdout)
+    assert [s["note"] for s in tree["rests_on"]] == ["A.md", "Books/Bee.md"]
+
+
 def test_a_library_read_is_kept_in_the_index_until_it_changes(make_vault, monkeypatch):
     import vaultgraph.bibliography as bibliography
 
