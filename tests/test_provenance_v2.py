@@ -259,6 +259,24 @@ def test_sample_vault_contested_claim_and_key_through_the_bibliography():
                                               "invalid-bibliography")]
 
 
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+def test_sample_vault_claims_close_with_the_seeds_sections():
+    """Every claim note ends as the seed note does (notes/Home.md explains it): a rule, a
+    `##### References` section, and `##### Metadata` with `Type: #🔴`, topic links and
+    `Status: #☀️`; the tags agree with the claims the vault holds."""
+    claims = sorted(f"Claims/{path.name}" for path in (NOTES / "Claims").glob("*.md"))
+    for tag in ("🔴", "☀️"):
+        assert json.loads(run(NOTES, "tags", tag, "--json").stdout)["notes"] == claims
+    for claim in claims:
+        text = (NOTES / claim).read_text(encoding="utf-8")
+        references = text.find("\n___\n\n##### References\n\n- ")
+        metadata = text.find("\n##### Metadata\n\nType: #🔴\nTags: [[")
+        assert 0 < references < metadata, claim
+        assert text.endswith("\nStatus: #☀️\n"), claim
+        links = json.loads(run(NOTES, "links", claim, "--json").stdout)["outgoing"]
+        assert any((l["target"] or "").startswith("Topics/") for l in links), claim
+
+
 # -- evidence and roles written the way real vaults write them ---------------------------
 SOURCE = "---\ntype: source\n---\n"
 
