@@ -259,6 +259,24 @@ def test_sample_vault_contested_claim_and_key_through_the_bibliography():
                                               "invalid-bibliography")]
 
 
+@pytest.mark.skipif(not NOTES.is_dir(), reason="sample vault missing")
+def test_sample_vault_claims_close_with_the_seeds_sections():
+    """Every claim note ends as the seed note does (notes/Home.md explains it): a rule, a
+    `##### References` section, and `##### Metadata` with `Type: #🔴`, topic links and
+    `Status: #☀️`; the tags agree with the claims the vault holds."""
+    claims = sorted(f"Claims/{path.name}" for path in (NOTES / "Claims").glob("*.md"))
+    for tag in ("🔴", "☀️"):
+        assert json.loads(run(NOTES, "tags", tag, "--json").stdout)["notes"] == claims
+    for claim in claims:
+        text = (NOTES / claim).read_text(encoding="utf-8")
+        references = text.find("\n___\n\n##### References\n\n- ")
+        metadata = text.find("\n##### Metadata\n\nType: #🔴\nTags: [[")
+        assert 0 < references < metadata, claim
+        assert text.endswith("\nStatus: #☀️\n"), claim
+        links = json.loads(run(NOTES, "links", claim, "--json").stdout)["outgoing"]
+        assert any((l["target"] or "").startswith("Topics/") for l in links), claim
+
+
 # -- evidence and roles written the way real vaults write them ---------------------------
 SOURCE = "---\ntype: source\n---\n"
 
@@ -412,6 +430,55 @@ def test_inline_footnotes_are_evidence(make_vault, body, expected):
     assert "unresolved-link" not in result.stdout  # (no bogus `[[[S]]`)
     tree = json.loads(run(root, "provenance", "C", "--json").stdout)
     assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected
+
+
+@pytest.mark.parametrize("body, expected", [
+    # the definition's next line, indented (pandoc, markdown-it-footnote) or not (lazy)
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial,\n    see [[S]], p. 4.\n",
+     [("S.md", "footnote", "p. 4")]),
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial,\nsee [[S]].\n", [("S.md", "footnote", None)]),
+    # a definition interrupting a paragraph, then one following it
+    ("A claim.[^1]\n[^1]: First,\n  [[S]]\n[^2]: then\n\t[[T]]\n",
+     [("S.md", "footnote", None), ("T.md", "footnote", None)]),
+    # after the definition's paragraph has ended, a link is no footnote's
+    ("A claim.[^1]\n\n[^1]: Smith, for the trial.\n\nSee [[S]].\n", []),
+    # nor inside a list item
+    ("A claim.\n\n- item\n  [^1]: x\n  [[S]]\n", []),
+])
+def test_links_on_a_footnotes_continuation_lines_are_evidence(make_vault, body, expected):
+    root = make_vault({"S.md": SOURCE, "T.md": SOURCE, "C.md": CLAIM + body})
+    tree = json.loads(run(root, "provenance", "C", "--json").stdout)
+    assert [(s["note"], s["via"], s["locator"]) for s in tree["rests_on"]] == expected
+    codes = {f[1] for f in check_json(root)}
+    assert ("unsourced-claim" in codes) == (not expected)
+
+
+@pytest.mark.parametrize("front, expected", [
+    ('sources: "[[A]], [[B]]"', ["A.md", "B.md"]),
+    ("sources: '[[A]]; [[B|the book]] [[C]]'", ["A.md", "B.md", "C.md"]),
+    ('sources:\n  - "[[A]], [[B]]"\n  - "[[C]]"', ["A.md", "B.md", "C.md"]),
+    ('sources: "[[A]]"', ["A.md"]),
+    # text around the links: no link (only wikilinks and separators make links)
+    ('sources: "see [[A]] and [[B]]"', []),
+])
+def test_several_wikilinks_in_one_property_value_are_each_a_link(make_vault, front, expected):
+    root = make_vault({"A.md": SOURCE, "B.md": SOURCE, "C.md": SOURCE,
+                       "Claim.md": f"---\ntype: claim\n{front}\n---\nA claim.\n"})
+    tree = json.loads(run(root, "provenance", "Claim", "--json").stdout)
+    assert [(s["note"], s["via"]) for s in tree["rests_on"]] == \
+        [(note, "property:sources") for note in expected]
+    backlinks = json.loads(run(root, "backlinks", "B", "--json").stdout)
+    assert bool(backlinks["backlinks"]) == ("B.md" in expected)
+
+
+def test_mv_rewrites_each_of_several_links_in_one_property_value(make_vault):
+    root = make_vault({"A.md": SOURCE, "B.md": SOURCE,
+                       "Claim.md": '---\ntype: claim\nsources: "[[A]], [[B]]"\n---\nA claim.\n'})
+    assert run(root, "mv", "B.md", "Books/Bee.md").exit_code == 0
+    assert (root / "Claim.md").read_text(encoding="utf-8").startswith(
+        '---\ntype: claim\nsources: "[[A]], [[Bee]]"\n---')
+    tree = json.loads(run(root, "provenance", "Claim", "--json").stdout)
+    assert [s["note"] for s in tree["rests_on"]] == ["A.md", "Books/Bee.md"]
 
 
 def test_a_library_read_is_kept_in_the_index_until_it_changes(make_vault, monkeypatch):

@@ -48,7 +48,7 @@ def note_to_json(note: Note) -> str:
         [[c.kind, c.value, c.line, c.column, where(c)] for c in note.citations],
         [fields_of(q) for q in note.quotes],
         [fields_of(d) for d in note.diagnostics], [fields_of(h) for h in note.nested_headings],
-        lines, [fields_of(s) for s in note.suppressions],
+        lines, [fields_of(s) for s in note.suppressions], note.footnotes,
     ], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -64,7 +64,7 @@ def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
 
 def note_from_json(path: str, text: str) -> Note:
     (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
-     nested, lines, suppressions) = json.loads(text)
+     nested, lines, suppressions, footnotes) = json.loads(text)
     shown = [LineText(*line) for line in lines]
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],
@@ -73,7 +73,8 @@ def note_from_json(path: str, text: str) -> Note:
                 [Citation(kind, value, line, column, where if where.__class__ is str
                           else shown[where]) for kind, value, line, column, where in citations],
                 [Quote(*q) for q in quotes], [Diagnostic(*d) for d in diagnostics],
-                [Heading(*h) for h in nested], [Suppression(*s) for s in suppressions])
+                [Heading(*h) for h in nested], [Suppression(*s) for s in suppressions],
+                [(first, last) for first, last in footnotes])
 
 
 class DamagedIndex(Exception):

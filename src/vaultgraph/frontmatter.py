@@ -22,6 +22,9 @@ from .syntax import is_valid_tag, split_linktext
 # Kept for callers: the largest number of values a front matter may expand to.
 MAX_NODES = yamldialect.MAX_NODES
 _WHOLE_WIKILINK = re.compile(r"\s*(!?)\[\[([^\[\]\n]+)\]\]\s*")
+# A text value of wikilinks only, separated by commas, semicolons or white space.
+_ONE_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+)\]\]")
+_WIKILINKS_ONLY = re.compile(r"\s*!?\[\[[^\[\]\n]+\]\](?:\s*[,;]?\s*!?\[\[[^\[\]\n]+\]\])+\s*[,;]?\s*")
 _COMMENTED_TAG = re.compile(r"[ \t]+#([^\s#]+)")
 _DEPRECATED = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}
 # Obsidian's list properties (Help [Properties]: tags, aliases, cssclasses; and their
@@ -217,24 +220,36 @@ class _Reader:
                               line, col)
 
     def read_links(self, key: str, node: yaml.Node) -> None:
+        """The property links of property ``key``: each text value that is one wikilink or
+        embed (``"[[A]]"``), or several separated by commas, semicolons or spaces
+        (``"[[A]], [[B]]"``: each is a link, docs/obsidian-rules.md, "Front matter");
+        text around a link (``"see [[A]]"``) makes the value no link."""
         self.unquoted_links(node)
         for scalar in _scalars(node, set()):
-            match = _WHOLE_WIKILINK.fullmatch(str(scalar.value))
-            if not match:
+            value = str(scalar.value)
+            if _WHOLE_WIKILINK.fullmatch(value):
+                found = [_WHOLE_WIKILINK.fullmatch(value)]
+            elif _WIKILINKS_ONLY.fullmatch(value):
+                found = list(_ONE_WIKILINK.finditer(value))
+            else:
                 continue
-            parts = split_linktext(match.group(2))
-            if parts is None:
-                continue
-            line, col = self.position(scalar)
+            line, start = self.position(scalar)
             text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-            found = text.find("[[", col - 1)
-            if found >= 0:
-                col = found + 1
-            self.result.links.append(Link(
-                kind=property_kind(key), raw=parts.raw, path=parts.path,
-                subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                context=LineText(text), embed=bool(match.group(1)),
-            ))
+            cursor = start - 1
+            for match in found:
+                parts = split_linktext(match.group(2))
+                if parts is None:
+                    continue
+                col = start
+                at = text.find("[[" + match.group(2), cursor) if len(found) > 1 \
+                    else text.find("[[", cursor)
+                if at >= 0:
+                    col, cursor = at + 1, at + 2
+                self.result.links.append(Link(
+                    kind=property_kind(key), raw=parts.raw, path=parts.path,
+                    subpath=parts.subpath, alias=parts.alias, line=line, column=col,
+                    context=LineText(text), embed=bool(match.group(1)),
+                ))
 
 
 def read_frontmatter(path: str, content: str, lines: list[str], first_line: int) -> FrontMatter:

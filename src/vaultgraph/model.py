@@ -346,6 +346,9 @@ class Note:
     nested_headings: list[Heading] = field(default_factory=list)
     # Inline ``%% vaultgraph: ignore[...] %%`` comments, in order (check's suppressions).
     suppressions: list[Suppression] = field(default_factory=list)
+    # Footnote definitions ``[^label]: …`` at the top level: (first, last) 1-based lines of
+    # each, its continuation lines included (provenance reads links there as footnotes).
+    footnotes: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def name(self) -> str:

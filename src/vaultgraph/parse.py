@@ -259,6 +259,8 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
                 note.nested_headings.append(heading)
         elif token.type == "inline" and token.map:
             parent = tokens[index - 1].type if index else ""
+            if parent == "paragraph_open" and tokens[index - 1].level == 0 and "[^" in token.content:
+                note.footnotes.extend(footnote_spans(lines, *token.map))
             _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     if "|" in text:
         _report_extra_cells(note, tokens, lines)
@@ -275,6 +277,21 @@ def parse_text(path: str, text: str, scan: bool = True) -> Note:
             note.suppressions = suppressions(lines, spans)
     share_lines(note.links + note.citations)
     return note
+
+
+_FOOTNOTE_DEFINITION = re.compile(r" {0,3}\[\^[^\]\s]+\]:")
+
+
+def footnote_spans(lines: list[str], start: int, end: int) -> list[tuple[int, int]]:
+    """The footnote definitions in a top-level paragraph on ``lines[start:end]`` (0-based,
+    end excluded): (first, last) 1-based lines of each, from its ``[^label]:`` line (up to
+    3 spaces before it; it may interrupt the paragraph) to the line before the next
+    definition or the paragraph's end.  Its continuation lines, indented or not, belong to
+    it as they do in pandoc's footnotes and markdown-it-footnote's (docs/obsidian-rules.md,
+    "Footnotes").  Nothing when no line of the paragraph opens a definition."""
+    starts = [number for number in range(start, end) if _FOOTNOTE_DEFINITION.match(lines[number])]
+    return [(first + 1, (starts[i + 1] if i + 1 < len(starts) else end))
+            for i, first in enumerate(starts)]
 
 
 # Only headings at the top level of the document are headings of the note: Obsidian's

@@ -239,7 +239,8 @@ def is_reference_heading(text: str) -> bool:
 class Sections:
     """For each line of a note, whether it is in a reference section: under a reference
     heading (:func:`is_reference_heading`) or under a subsection of one (a heading of a
-    deeper level), until a heading of the same level or above."""
+    deeper level), until a heading of the same level or above; and whether it is on a
+    footnote definition (:meth:`in_footnote`)."""
 
     def __init__(self, note: "Note"):
         self.lines: list[int] = []
@@ -252,10 +253,17 @@ class Sections:
             stack.append((heading.level, inside))
             self.lines.append(heading.line)
             self.inside.append(inside)
+        self.footnotes = note.footnotes  # (first, last) lines, in note order
 
     def in_references(self, line: int) -> bool:
         index = bisect_right(self.lines, line) - 1
         return index >= 0 and self.inside[index]
+
+    def in_footnote(self, line: int) -> bool:
+        """Whether ``line`` is on a footnote definition, its continuation lines included
+        (:attr:`Note.footnotes`)."""
+        index = bisect_right(self.footnotes, (line, 1 << 62)) - 1
+        return index >= 0 and self.footnotes[index][0] <= line <= self.footnotes[index][1]
 
 
 def _in_inline_footnote(link: "Link") -> bool:
@@ -294,7 +302,8 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
         before = [name for start, name in fields if at < 0 or start < at]
         if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
             return EvidenceKind.FIELD.named(before[-1])
-    if link.context.startswith("[^") and _FOOTNOTE.match(link.context):
+    if sections.in_footnote(link.line) or \
+            (link.context.startswith("[^") and _FOOTNOTE.match(link.context)):
         return EvidenceKind.FOOTNOTE
     if "^[" in link.context and _in_inline_footnote(link):
         return EvidenceKind.FOOTNOTE
