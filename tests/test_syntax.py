@@ -287,3 +287,21 @@ def test_an_identifier_after_code_math_html_or_a_link_is_placed_after_it(text):
     for scan in (True, False):
         citations = [(c.value, c.column) for c in parse_text("n.md", text, scan=scan).citations]
         assert citations[-1] == ("10.1000/abc", len(text) - len("10.1000/abc") + 1)
+
+
+@pytest.mark.parametrize("text", [
+    "- item\n\tlazy [[X]]\n",  # a tab reaches markdown-it as spaces: the link is one column on
+    "- item\n\t\tlazy [[X]] and [[Y]]\n",
+    "1. item\n\tlazy [[X]]\n",
+    "- a\n  - b\n\tlazy [[X]]\n",
+    "> quote\n\tlazy [[X]]\n",
+    "para\n\t  [[X]] lazy\n",
+])
+def test_a_link_on_a_lazy_line_indented_with_a_tab_is_where_it_is_written(text):
+    from vaultgraph.parse import parse_text
+
+    lines = text.split("\n")
+    found = [(link.line, link.column) for link in parse_text("a.md", text).links]
+    written = [(number, index + 1) for number, line in enumerate(lines, 1)
+               for index in range(len(line)) if line.startswith("[[", index)]
+    assert found == written

@@ -184,7 +184,9 @@ class _Locator:
             source = self.lines[number] if number < len(self.lines) else ""
             part = self.parts[index]
             stripped, tail = source.rstrip(), part.rstrip()
-            if tail and stripped.endswith(tail):
+            # (a tab in the indentation may reach the content as spaces: matched without them)
+            core = tail.lstrip(" ")
+            if core and stripped.endswith(core):
                 found = len(stripped) - len(tail)
             else:
                 cursor = self.cursors.get(number, 0)
