@@ -234,14 +234,10 @@ class Vault:
         # read transaction load() began: one snapshot of the index, whatever other runs
         # write meanwhile.
         self.connection: sqlite3.Connection = self._open  # type: ignore[assignment]
-        stats = listing.stats
-        if parsed and index.generation is not None:
-            from .index import generation
-
-            if generation(self.connection) != index.generation:
-                parsed = {}  # another run has changed the index since this one did
+        # (``parsed`` agrees with the snapshot: index.open_updated drops what it parsed
+        # when another run changed the index since, Index.snapshot)
         self._parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, stats.notes, self._parsed)
+        self.notes = StoredNotes(self.connection, listing.stats.notes, self._parsed)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway

@@ -64,24 +64,19 @@ def links_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[
             "backlinks": backlinks_view(vault, path, include_excluded)["backlinks"]}
 
 
-def _display_names(index: dict[str, TagInfo]) -> dict[str, str]:
-    """Folded tag or parent of a nested tag -> the casing first seen in the vault."""
-    from .vault import tag_names
-
-    return tag_names(index)
-
-
 def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
     """Every tag and every parent of a nested tag, sorted; ``count`` = notes carrying
     exactly that tag, ``total`` = notes carrying it or a tag nested under it.
-    ``index``: folded tag -> TagInfo (``Vault.tags()``, or the index's answers)."""
+    ``index``: folded tag -> TagInfo (``Vault.tags()``)."""
+    from .vault import tag_names
+
     nested: dict[str, set[str]] = defaultdict(set)
     for key, info in index.items():
         parts = key.split("/")
         for depth in range(1, len(parts) + 1):
             nested["/".join(parts[:depth])].update(info.notes)
     rows = []
-    for key, name in sorted(_display_names(index).items()):
+    for key, name in sorted(tag_names(index).items()):
         exact = index[key].notes if key in index else []
         rows.append({"tag": name, "count": len(exact), "total": len(nested[key]),
                      "notes": sorted(exact)})
@@ -89,11 +84,11 @@ def tags_view(index: dict[str, TagInfo]) -> dict[str, Any]:
 
 
 def tag_notes_view(index: dict[str, TagInfo], tag: str) -> dict[str, Any]:
-    wanted = tag.strip().lstrip("#").rstrip("/")
-    from .vault import close_tags, notes_with_tag
+    from .vault import close_tags, notes_with_tag, tag_names
 
+    wanted = tag.strip().lstrip("#").rstrip("/")
     notes = notes_with_tag(index, wanted)
-    found = {"tag": _display_names(index).get(fold(wanted), wanted), "notes": notes}
+    found = {"tag": tag_names(index).get(fold(wanted), wanted), "notes": notes}
     return found if notes else {**found, "suggestions": close_tags(index, wanted)}
 
 
