@@ -17,6 +17,7 @@ function that needs them.
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
@@ -586,28 +587,43 @@ def check_outcome(result: "CheckResult") -> Outcome:
     return Outcome.FINDINGS if result.errors else Outcome.OK
 
 
-def vault_path_of(session: Session, text: str) -> str:
-    """A SOURCE or DEST argument -> its vault path (POSIX, relative to the vault).  A
-    relative argument is taken from the current folder when that is inside the vault,
-    else from the vault's folder.  UsageProblem when it lies outside the vault, is the
-    vault itself, or is inside its configuration folder."""
-    import os
-
+def in_vault(session: Session, path: Path) -> str | None:
+    """An absolute filesystem path -> its vault path (POSIX; ``""``: the vault itself),
+    or None when it lies outside the vault.  The folders above it are resolved
+    (symlinks, ``..``: places.is_inside decides by identity); the last component is
+    kept as named, so a symlink inside the vault is the vault's file, wherever it
+    points.  The one rule for SOURCE, DEST (`mv`) and PATH (`check`) arguments."""
     from .places import is_inside
 
     root = os.path.realpath(session.root)
+    if os.path.realpath(path) == root:
+        return ""
+    parent = os.path.realpath(path.parent)
+    full = os.path.join(parent, path.name) if path.name not in ("", ".", "..") \
+        else os.path.realpath(path)
+    try:
+        relative = os.path.relpath(full, root)
+    except ValueError:  # another drive (Windows)
+        return None
+    if relative == ".." or relative.startswith(".." + os.sep) or not is_inside(parent, root):
+        return None
+    return relative.replace(os.sep, "/")
+
+
+def vault_path_of(session: Session, text: str) -> str:
+    """A SOURCE or DEST argument -> its vault path (:func:`in_vault`).  A relative
+    argument is taken from the current folder when that is inside the vault, else from
+    the vault's folder.  UsageProblem when it lies outside the vault, is the vault
+    itself, or is inside its configuration folder."""
+    from .places import is_inside
+
     given = Path(text)
     if not given.is_absolute():
-        base = Path.cwd() if is_inside(Path.cwd(), root) else Path(root)
+        base = Path.cwd() if is_inside(Path.cwd(), session.root) else Path(session.root)
         given = base / given
-    parent = os.path.realpath(os.path.abspath(given.parent))
-    full = os.path.join(parent, given.name) if given.name not in ("", ".", "..") \
-        else os.path.realpath(given)
-    relative = os.path.relpath(full, root)
-    if relative == "." or relative.startswith(".." + os.sep) or relative == ".." \
-            or not is_inside(parent, root):
+    relative = in_vault(session, Path(os.path.abspath(given)))
+    if not relative:
         raise UsageProblem(f"{text}: outside the vault ({session.root})")
-    relative = relative.replace(os.sep, "/")
     if relative.split("/")[0] == session.config_dir:
         raise UsageProblem(f"{text}: inside the vault's {session.config_dir} folder")
     return relative
@@ -769,27 +785,19 @@ def check_config(session: Session, config_file: str | None, isolated: bool):
 
 def check_paths(session: Session, paths: Iterable[str]) -> list[str] | None:
     """``check PATH...`` (files or folders, from the current folder) -> their vault paths
-    (``""``: the vault itself), None when none are given; UsageProblem for a path that
-    does not exist or is not inside the vault."""
-    import os
-
+    (:func:`in_vault`; ``""``: the vault itself), None when none are given; UsageProblem
+    for a path that does not exist or is not inside the vault."""
     paths = list(paths)
     if not paths:
         return None
-    root = os.path.abspath(session.root)
     found = []
     for given in paths:
         if not os.path.lexists(given):
             raise UsageProblem(f"{given}: no such file or folder")
-        full = os.path.abspath(given)
-        relative = os.path.relpath(full, root) if os.path.splitdrive(full)[0] == \
-            os.path.splitdrive(root)[0] else ".."
-        if relative == ".." or relative.startswith(".." + os.sep):
-            real = os.path.relpath(os.path.realpath(given), os.path.realpath(root))
-            if real == ".." or real.startswith(".." + os.sep):
-                raise UsageProblem(f"{given} is not inside the vault {session.root}")
-            relative = real
-        found.append("" if relative == "." else relative.replace(os.sep, "/"))
+        relative = in_vault(session, Path(os.path.abspath(given)))
+        if relative is None:
+            raise UsageProblem(f"{given} is not inside the vault {session.root}")
+        found.append(relative)
     return found
 
 
