@@ -135,3 +135,17 @@ def test_help_imports_nothing_of_vaultgraph_but_cli_app_escape():
     assert run.stderr.strip().splitlines()[-1] == str(
         ["vaultgraph", "vaultgraph.app", "vaultgraph.cli",
          "vaultgraph.escape"])
+
+
+def test_a_throwaway_index_does_not_wait_for_the_disk_and_a_kept_one_does(tmp_path):
+    import vaultgraph
+
+    vault_dir = tmp_path / "vault"
+    vault_dir.mkdir()
+    (vault_dir / "A.md").write_text("[[B]]\n", encoding="utf-8")
+    with vaultgraph.load(vault_dir) as throwaway:
+        assert throwaway.throwaway
+        assert throwaway.connection.execute("PRAGMA synchronous").fetchone()[0] == 0  # OFF
+    with vaultgraph.load(vault_dir, cache=True, cache_dir=tmp_path / "cache") as kept:
+        assert not kept.throwaway
+        assert kept.connection.execute("PRAGMA synchronous").fetchone()[0] != 0

@@ -319,8 +319,10 @@ class Index:
 
     kept = True  # a database file other runs may open (MemoryIndex: not)
 
-    def __init__(self, location: Path):
-        self.location = location
+    def __init__(self, location: Path, throwaway: bool = False):
+        """``throwaway``: made for one run and removed after (``--no-cache``): written
+        without waiting for the disk (``synchronous=OFF``), as nothing outlives a crash."""
+        self.location, self.throwaway = location, throwaway
         self.connection: sqlite3.Connection | None = None
         self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
         self.generation: str | None = None  # meta 'generation' as this run's update left it
@@ -342,6 +344,8 @@ class Index:
             connection = connect(self.location)
             try:
                 connection.execute("PRAGMA journal_mode=WAL")
+                if self.throwaway:
+                    connection.execute("PRAGMA synchronous=OFF")
                 tables = {name for (name,) in connection.execute(
                     "SELECT name FROM sqlite_master WHERE type = 'table'")}
                 if tables and tables != _TABLES:
@@ -722,12 +726,13 @@ SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway in
 def open_updated(root: Path, location: Path | None, stats: FileStats,
                  progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
                  keep: dict[str, Note] | None = None,
-                 figures: dict | None = None) -> Index | None:
+                 figures: dict | None = None, throwaway: bool = False) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
     (``stats``), its connection left in a read transaction over that state
     (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``,
     what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
-    ``location`` None: a new index in memory (:class:`MemoryIndex`).
+    ``location`` None: a new index in memory (:class:`MemoryIndex`); ``throwaway``: an
+    index made for this run alone (:class:`Index`).
 
     None when it cannot be used or written now: locked by another run for too long, a
     folder not writable or not this user's, changed by other runs as often as it was
@@ -736,7 +741,7 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
     :func:`decoded`), or rows of another shape or type than written (``ROW_ERRORS``) --
     it is discarded and made anew in this run; damage found in the new one is raised
     (a fault of ours, not of the index's)."""
-    index = Index(location) if location is not None else MemoryIndex()
+    index = Index(location, throwaway) if location is not None else MemoryIndex()
     if rebuild:
         index.clear()
     try:

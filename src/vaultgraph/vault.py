@@ -554,7 +554,7 @@ def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None
     if folder is not None:
         try:
             index = open_updated(root, folder / "index.sqlite", listing.stats, progress,
-                                 keep=parsed)
+                                 keep=parsed, throwaway=True)
         except BaseException:  # (Ctrl-C during the parse, a fault of ours): nothing left behind
             _remove(folder)
             raise
