@@ -56,6 +56,7 @@ rows = [
  ("start-up: --help", lambda tr: run(tr, ["--help"], caches.get(tr) or fresh(tr))),
  ("cold: index", lambda tr: run(tr, ["index"], fresh(tr))),
  ("cold: index + check", lambda tr: run(tr, ["check", "--format", "json"], fresh(tr))),
+ ("cold: check --no-cache", lambda tr: run(tr, ["--no-cache", "check", "--format", "json"], fresh(tr))),
  ("warm: no change", lambda tr: run(tr, ["index"], caches[tr])),
  ("warm: backlinks of the hub", lambda tr: run(tr, ["backlinks", hub, "--json"], caches[tr])),
  ("after editing one note: index", lambda tr: (edit(), run(tr, ["index"], caches[tr]))[1]),
