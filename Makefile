@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz bench install clean docs docs-check vendor
+.PHONY: demo test test-fast fuzz bench install bytecode clean docs docs-check vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Compiled bytecode for src/, written even where PYTHONDONTWRITEBYTECODE is set: an
+# editable install imports from src/, and without .pyc files every vaultgraph process
+# compiles every module again (0.50 -> 0.28 s wall for a small `backlinks`, measured).
+# compileall skips modules whose .pyc is current, so this costs little when nothing changed.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q src
+
+demo: bytecode
 	$(BIN)/vaultgraph --vault notes check --unresolved warning
 	$(BIN)/vaultgraph --vault notes links "Neuroplasticity"
 	$(BIN)/vaultgraph --vault notes tags
@@ -25,10 +32,10 @@ demo: $(STAMP)
 	$(BIN)/vaultgraph --vault notes provenance --dependents @hyman1996
 	$(BIN)/vaultgraph --vault notes report backlinks --format html -o report.html
 
-test: $(STAMP)
+test: bytecode
 	$(BIN)/python -m pytest
 
-test-fast: $(STAMP)
+test-fast: bytecode
 	$(BIN)/python -m pytest -m "not slow"
 
 # The examples of the pages in DOCS are made by running them (cog; docs/cogcli.py).
@@ -42,7 +49,7 @@ docs-check: $(STAMP)
 
 BENCH_SIZES ?= 1000,10000,100000
 
-bench: $(STAMP)
+bench: bytecode
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES)
 
 fuzz: $(STAMP)

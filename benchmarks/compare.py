@@ -13,6 +13,9 @@ from pathlib import Path
 TREES = {"old": sys.argv[1], "new": sys.argv[2]}
 size = int(sys.argv[3]); reps = int(sys.argv[4]) if len(sys.argv) > 4 else 3
 only = sys.argv[5].split(",") if len(sys.argv) > 5 else None
+for _tree in TREES.values():  # .pyc as an install keeps them (benchmarks/generate.py)
+    subprocess.run([f"{_tree}/.venv/bin/python", "-c", "import compileall, os, vaultgraph; "
+                    "compileall.compile_dir(os.path.dirname(vaultgraph.__file__), quiet=1)"], check=True)
 WORK = Path(tempfile.gettempdir()) / "vaultgraph-compare"
 work = WORK / f"w{size}"
 work.mkdir(parents=True, exist_ok=True)

@@ -153,6 +153,7 @@ def main() -> None:
     parser.add_argument("--vault", action="append", default=[], type=Path)
     parser.add_argument("--work", type=Path)
     args = parser.parse_args()
+    compile_bytecode(sys.executable)
     work = args.work or Path(tempfile.mkdtemp(prefix="vg-report-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     vaults = []

@@ -157,6 +157,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "vaultgraph-bench")
     args = parser.parse_args()
+    compile_bytecode(sys.executable)
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"# vaultgraph benchmark -- {time.strftime('%Y-%m-%d')}, {platform.machine()}, "
           f"{os.cpu_count()} cores, Python {platform.python_version()}")
