@@ -39,7 +39,7 @@ test-fast: bytecode
 	$(BIN)/python -m pytest -m "not slow"
 
 # The examples of the pages in DOCS are made by running them (cog; docs/cogcli.py).
-DOCS := docs/cli.md
+DOCS := docs/cli.md README.md
 
 docs: $(STAMP)
 	$(BIN)/cog -I docs -r $(DOCS)

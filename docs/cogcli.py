@@ -1,4 +1,4 @@
-"""The examples of docs/cli.md, made by running them: cog (https://cog.readthedocs.io)
+"""The examples of docs/cli.md and README.md, made by running them: cog (https://cog.readthedocs.io)
 calls these functions between the ``[[[cog`` and ``[[[end]]]`` markers of the page, and
 writes what they print there.
 
@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-import cog
 from click.testing import CliRunner
 
 from vaultgraph.cli import cli
@@ -34,6 +33,15 @@ _CACHE: list[str] = []  # one cache folder for the run (made on first use)
 # as a user's would be.
 _LOCATION = re.compile(r"(index: |\"location\": \")[^\n\"]*index\.sqlite")
 SHOWN_LOCATION = "/home/me/.cache/vaultgraph/6a0c2a1f3d9e8b47/index.sqlite"
+
+
+def _outl(text: str) -> None:
+    """``cog.outl`` of the cog run now going: cog puts a new ``cog`` module in
+    ``sys.modules`` for each run, so one imported earlier would write to a past run
+    (the second page of one pytest process came out empty)."""
+    import cog
+
+    cog.outl(text)
 
 
 def _cache() -> str:
@@ -73,32 +81,46 @@ def run(command: str, code: int | None = None) -> str:
     return text.rstrip("\n")
 
 
-def on_a_copy(command: str, code: int | None = None) -> str:
-    """:func:`run` for a command that writes into the vault (``mv``, ``check --fix``):
-    run on a copy of ``notes/`` in a temporary folder, with an index of its own, so the
-    sample vault is never changed."""
+def on_a_copy(command: str, code: int | None = None,
+              append: tuple[tuple[str, str], ...] = ()) -> str:
+    """:func:`run` for a command that writes into the vault (``mv``, ``check --fix``) or
+    that needs the vault edited first (``append``: (path in ``notes/``, line) pairs, each
+    line added at the end of that note): run on a copy of ``notes/`` in a temporary
+    folder, with an index of its own, so the sample vault is never changed."""
     with tempfile.TemporaryDirectory(prefix="vaultgraph-docs-") as folder:
         shutil.copytree(ROOT / "notes", Path(folder) / "notes")
+        for path, line in append:
+            with open(Path(folder) / "notes" / path, "a", encoding="utf-8") as note:
+                note.write(line + "\n")
         text, status = _invoke(shlex.split(command), Path(folder), str(Path(folder) / "cache"))
     if code is not None and status != code:
         raise AssertionError(f"vaultgraph {command} exited {status}, not {code}:\n{text}")
     return text.rstrip("\n")
 
 
-def console(command: str, code: int | None = None, writes: bool = False) -> None:
+def console(command: str, code: int | None = None, writes: bool = False,
+            append: tuple[tuple[str, str], ...] = (), head: int | None = None) -> None:
     """A ``console`` block: the command as typed, then what it prints (``writes``: a
-    command that changes the vault, run on a copy of it: :func:`on_a_copy`)."""
-    cog.outl("```console")
-    cog.outl(f"$ vaultgraph {command}")
-    cog.outl(on_a_copy(command, code) if writes else run(command, code))
-    cog.outl("```")
+    command that changes the vault, run on a copy of it: :func:`on_a_copy`; ``append``:
+    lines added to notes of that copy first, shown as the ``echo`` that adds them;
+    ``head``: only the first lines of the output, then ``...``)."""
+    _outl("```console")
+    for path, line in append:
+        _outl(f"$ echo {shlex.quote(line)} >> {shlex.quote('notes/' + path)}")
+    _outl(f"$ vaultgraph {command}")
+    text = (on_a_copy(command, code, append) if writes or append else run(command, code))
+    lines = text.split("\n")
+    if head is not None and len(lines) > head:
+        text = "\n".join(lines[:head] + ["..."])
+    _outl(text)
+    _outl("```")
 
 
 def output(command: str, code: int | None = None) -> None:
     """A plain block of what ``command`` prints (the command itself not shown)."""
-    cog.outl("```")
-    cog.outl(run(command, code))
-    cog.outl("```")
+    _outl("```")
+    _outl(run(command, code))
+    _outl("```")
 
 
 def json_block(command: str, items: int = 2, pick: Callable[[Any], Any] | None = None,
@@ -107,9 +129,9 @@ def json_block(command: str, items: int = 2, pick: Callable[[Any], Any] | None =
     each object of a list on one line, and lists cut after ``items`` objects (``...``
     says how many more there were)."""
     data = json.loads(run(command, code))
-    cog.outl("```json")
-    cog.outl(_compact(pick(data) if pick else data, items))
-    cog.outl("```")
+    _outl("```json")
+    _outl(_compact(pick(data) if pick else data, items))
+    _outl("```")
 
 
 def _deep(value: Any) -> bool:
