@@ -161,6 +161,10 @@ def test_check_options(small):
     assert data["diagnostics"] == []
     bad = CliRunner().invoke(cli, ["--vault", str(small), "check", "--select", "nonsense"])
     assert bad.exit_code == 2 and "unknown code" in bad.stderr
+    assert "did you mean" not in bad.stderr  # nothing is close to "nonsense"
+    typo = CliRunner().invoke(cli, ["--vault", str(small), "check", "--ignore", "unresolved-lnik"])
+    assert typo.exit_code == 2
+    assert 'unresolved-lnik (did you mean "unresolved-link"?)' in typo.stderr
 
 
 def test_unreadable_vault_exits_2(tmp_path):

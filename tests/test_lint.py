@@ -201,6 +201,7 @@ def test_the_vault_config_file_sets_checks_options(make_vault, tmp_path):
     ("[check]\nunresolved = \"warn\"\n", 2, "unresolved must be one of error, warning, ignore"),
     ("[check]\n\nselct = [\"unresolved-link\"]\n", 3, "unknown key 'selct' in [check] (did you mean 'select'?)"),
     ("[check]\nignore = [\"no-such-code\"]\n", 2, "ignore: unknown code(s): no-such-code"),
+    ("[check]\nselect = [\"missing-heding\"]\n", 2, 'select: unknown code(s): missing-heding (did you mean "missing-heading"?)'),
     ("[check]\nexclude = \"a\"\nunresolved = \n", 3, "not TOML: invalid value"),
     ("[check]\nrole = [\"#x=boss\"]\n", 2, "role: "),
     ("[check]\ninclude-excluded = \"yes\"\n", 2, "include-excluded must be true or false"),

@@ -572,14 +572,12 @@ def refuse_output_inside(session: Session, output: str | None) -> None:
 
 def check_codes(value: str | None) -> list[str]:
     """``--select``/``--ignore`` ``a,b`` -> the codes; UsageProblem naming unknown ones."""
-    from .codes import CODES
+    from .codes import read_codes
 
-    codes = [c.strip() for c in (value or "").split(",") if c.strip()]
-    unknown = [c for c in codes if c not in CODES]
-    if unknown:
-        raise UsageProblem(f"unknown code(s): {', '.join(unknown)}; "
-                           f"known: {', '.join(sorted(CODES))}")
-    return codes
+    try:
+        return read_codes([value or ""])
+    except ValueError as error:
+        raise UsageProblem(str(error)) from None
 
 
 def check_outcome(result: "CheckResult") -> Outcome:

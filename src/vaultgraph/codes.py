@@ -76,6 +76,27 @@ class Code(StrEnum):
 CODES: dict[str, Severity] = {code.value: code.severity for code in Code}
 
 
+def read_codes(texts: list[str], known: "list[str] | dict[str, Severity]" = CODES) -> list[str]:
+    """Codes as written in options and config files (``["a,b", "c"]``: each text split
+    at commas, spaces around a code ignored, empty parts dropped) -> the codes, in order.
+    ValueError when one is not in ``known`` (default: every code); its message names
+    each unknown code with the known one closest to it (``did you mean
+    "unresolved-link"?``: difflib's closest match with a ratio >= 0.6), then
+    the known codes."""
+    codes = [code.strip() for text in texts for code in text.split(",") if code.strip()]
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        from difflib import get_close_matches
+
+        names = []
+        for code in unknown:
+            close = get_close_matches(code, list(known), n=1)
+            names.append(f'{code} (did you mean "{close[0]}"?)' if close else code)
+        raise ValueError(f"unknown code(s): {', '.join(names)}; "
+                         f"known: {', '.join(sorted(known))}")
+    return codes
+
+
 # What each code means: docs/cli.md's "Diagnostic codes" table, cell for cell (markdown;
 # tests/test_codes.py keeps the two the same).  ``check --format sarif`` gives each rule
 # this help.

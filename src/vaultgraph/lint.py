@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from .codes import CODES, Code, Severity
+from .codes import CODES, Code, Severity, read_codes
 from .model import Diagnostic, Suppression
 
 if TYPE_CHECKING:
@@ -189,12 +189,10 @@ def _strings(value: Any, fail: Callable[[str], ConfigError]) -> list[str]:
 
 def _codes(value: Any, fail: Callable[[str], ConfigError]) -> list[str]:
     """Codes as a list or a ``"a,b"`` string -> the list; unknown codes are an error."""
-    codes = [code.strip() for item in _strings(value, fail) for code in item.split(",")
-             if code.strip()]
-    unknown = [code for code in codes if code not in CODES]
-    if unknown:
-        raise fail(f"unknown code(s): {', '.join(unknown)}")
-    return codes
+    try:
+        return read_codes(_strings(value, fail))
+    except ValueError as error:
+        raise fail(str(error)) from None
 
 
 def _roles(specs: list[str], fail: Callable[[str], ConfigError]) -> None:
