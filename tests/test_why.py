@@ -30,6 +30,8 @@ CASES = [
      'no note at "f/Real" nor at any path ending with it; did you mean "Real"?'),
     ("URL in brackets", "c/url.md", "[[https://example.org]]", "unresolved-link",
      "a URL inside [[ ]] is a note name to Obsidian"),
+    ("URL in parentheses", "c/url-markdown.md", "[v](<(https://example.org)>)", "unresolved-link",
+     '"(https://example.org)" is a path in the vault to Obsidian, not a URL'),
     ("unlinkable file", "c/unlinkable.md", "[[A#B]]", "unresolved-link",
      '"A#B.md" exists, but its name contains "#"'),
     ("heading missing", "c/heading.md", "[[Real#Nope]]", "missing-heading",

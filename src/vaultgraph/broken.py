@@ -196,6 +196,12 @@ class BrokenLinks:
             owner = self.vault.notes[aliased[0]].name
             return _problem(Code.UNRESOLVED_LINK, f'"{name}" is an alias of "{owner}"; Obsidian '
                             f'does not resolve links through aliases -- write [[{owner}|{name}]]')
+        if "://" in link.path and link.link_kind is LinkKind.MARKDOWN:
+            # [t](<(https://x)>), [t](www://x): the destination does not start with a
+            # scheme (letters, then "://"), so it is a path in the vault, not a URL.
+            return _problem(Code.UNRESOLVED_LINK,
+                            f'"{link.path}" is a path in the vault to Obsidian, not a URL: '
+                            'a URL starts with its scheme (https://...)')
         if "://" in link.path:
             return _problem(Code.UNRESOLVED_LINK,
                             "a URL inside [[ ]] is a note name to Obsidian; use [text](url)")
