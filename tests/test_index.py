@@ -773,3 +773,46 @@ def test_an_edit_that_puts_the_mtime_back_is_seen(tmp_path, monkeypatch):
     assert [l["target"] for l in json.loads(CliRunner().invoke(cli, links).output)["outgoing"]] \
         == ["C.md"]
     assert vaultgraph.load(root, cache=True, cache_dir=cache).notes["A.md"].links[0].path == "C"
+
+
+def test_an_index_written_by_other_code_is_made_anew(tmp_path, monkeypatch):
+    """Parsed notes and kept findings are what the code that wrote them gave: an index
+    from another vaultgraph -- or from this one with other modules -- is rebuilt, never
+    read (code_version covers each module's name, size and modification time)."""
+    from vaultgraph import index as index_module
+
+    vault = tmp_path / "vault"
+    vault.mkdir()
+    (vault / "a.md").write_text("[[b]]\n", encoding="utf-8")
+    args = ["--vault", str(vault), "--cache-dir", str(tmp_path / "cache"), "index", "--json"]
+
+    def run():
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    assert run()["parsed"] == 1
+    assert (run()["parsed"], run()["rebuilt"]) == (0, False)  # same code: kept
+    monkeypatch.setattr(index_module, "code_version", lambda: "0.1.0+another")
+    first = run()
+    assert (first["parsed"], first["rebuilt"]) == (1, True)
+    assert (run()["parsed"], run()["rebuilt"]) == (0, False)
+
+
+def test_code_version_follows_the_modules(tmp_path, monkeypatch):
+    """A module's size or modification time changes the code's version."""
+    from vaultgraph import index as index_module
+
+    package = tmp_path / "vaultgraph"
+    (package / "syntax").mkdir(parents=True)
+    (package / "index.py").write_text("x = 1\n", encoding="utf-8")
+    (package / "syntax" / "rule.py").write_text("y = 1\n", encoding="utf-8")
+    monkeypatch.setattr(index_module, "__file__", str(package / "index.py"))
+    before = index_module.code_version()
+    assert index_module.code_version() == before
+    rule = package / "syntax" / "rule.py"
+    rule.write_text("y = 22\n", encoding="utf-8")
+    assert index_module.code_version() != before
+    changed = index_module.code_version()
+    os.utime(rule, ns=(1, 1))
+    assert index_module.code_version() != changed
