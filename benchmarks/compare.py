@@ -5,6 +5,9 @@ absolute figures of `make bench` to compare across runs.  Each checkout needs it
 `.venv` (make install).  Prints one Markdown table row per measure.
 
     python benchmarks/compare.py OLD_CHECKOUT NEW_CHECKOUT SIZE [REPS] [ROW,...]
+
+Before the rows, the regex floor of benchmarks/floor.py is measured on the same vault (median
+of three, warm page cache); each row then also prints new/floor, the ratio issue 22 tracks.
 """
 import json, os, shutil, subprocess, sys, tempfile, time, statistics
 from collections import Counter
@@ -25,6 +28,11 @@ if not (work / "truth.json").exists():
         f"import sys,json; sys.path.insert(0,'{TREES['new']}/benchmarks'); from generate import generate; "
         f"from pathlib import Path; t=generate({size},1,Path('{vault}')); Path('{work}/truth.json').write_text(json.dumps(t))"], check=True)
 truth = json.loads((work / "truth.json").read_text())
+sys.path.insert(0, str(Path(__file__).parent))
+from floor import floor  # noqa: E402
+floor(vault)  # the page cache warmed, as for the runs
+scan = statistics.median(floor(vault)[1] for _ in range(3))
+print(f"regex floor (read + scan every note, in this process): {scan:.3f} s", flush=True)
 counts = Counter(t for s, t in truth["links"] if t and t != s)
 hub = counts.most_common(1)[0][0]
 edited = vault / truth["links"][0][0]
@@ -55,6 +63,8 @@ edits = iter(range(10**6))
 def edit():
     edited.write_text(edited.read_text() + f"\nOne more line. [[Missing after edit {next(edits)}]]\n")
 
+print("| row | old wall s | new wall s | change | new/old | old/floor | new/floor | old CPU s | new CPU s | CPU change | old RSS MB | new RSS MB | runs |")
+print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 rows = [
  ("start-up: --help", lambda tr: run(tr, ["--help"], caches.get(tr) or fresh(tr))),
  ("cold: index", lambda tr: run(tr, ["index"], fresh(tr))),
@@ -80,5 +90,5 @@ for name, fn in rows:
     o = statistics.median(x[0] for x in res[name]["old"]); n = statistics.median(x[0] for x in res[name]["new"])
     ro = max(x[1] for x in res[name]["old"]); rn = max(x[1] for x in res[name]["new"])
     co = statistics.median(x[2] for x in res[name]["old"]); cn = statistics.median(x[2] for x in res[name]["new"])
-    print(f"| {name:<34} | {o:8.3f} | {n:8.3f} | {100*(n/o-1):+6.1f}% | {co:6.2f} | {cn:6.2f} | {100*(cn/co-1) if co else 0:+6.1f}% | {ro:5d} | {rn:5d} |  old={[round(x[0],3) for x in res[name]['old']]} new={[round(x[0],3) for x in res[name]['new']]}", flush=True)
+    print(f"| {name:<34} | {o:8.3f} | {n:8.3f} | {100*(n/o-1):+6.1f}% | {n/o:5.2f}x | {o/scan:5.1f}x | {n/scan:5.1f}x | {co:6.2f} | {cn:6.2f} | {100*(cn/co-1) if co else 0:+6.1f}% | {ro:5d} | {rn:5d} |  old={[round(x[0],3) for x in res[name]['old']]} new={[round(x[0],3) for x in res[name]['new']]}", flush=True)
 for c in caches.values(): shutil.rmtree(c, ignore_errors=True)

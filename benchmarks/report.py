@@ -37,7 +37,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate  # noqa: E402
+from generate import compile_bytecode, generate  # noqa: E402
 
 CLI = [sys.executable, "-m", "vaultgraph"]
 

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import platform
-import re
 import shutil
 import subprocess
 import sys
@@ -33,26 +32,8 @@ from typing import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generate import generate  # noqa: E402
-
-LINK = re.compile(r"!?\[\[([^\]\n|#]+)|\]\(([^)\s]+)\)")
-TAG = re.compile(r"(?:^|\s)#([^\s#.,:;!?()\[\]\"']+)")
-
-
-def floor(root: Path) -> tuple[float, float]:
-    files = [p for p in root.rglob("*.md")]
-    start = time.perf_counter()
-    size = sum(len(p.read_bytes()) for p in files)
-    read = time.perf_counter() - start
-    assert size > 0
-    start = time.perf_counter()
-    found = 0
-    for p in files:
-        text = p.read_text(encoding="utf-8")
-        found += len(LINK.findall(text)) + len(TAG.findall(text))
-    assert found > 0
-    return read, time.perf_counter() - start
-
+from floor import floor  # noqa: E402
+from generate import compile_bytecode, generate  # noqa: E402
 
 # Runs each measured command and reports its wall time and peak RSS.  A small process of
 # its own, started before the benchmark holds any data: a child's peak RSS counts the
