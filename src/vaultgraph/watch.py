@@ -1,0 +1,574 @@
+"""``vaultgraph watch``: keep one vault's index up to date from file-system events and
+answer the CLI's read-only commands from it at once (docs/cli.md, "watch").
+
+A fresh process cannot answer at 100k notes in a fraction of a second: listing and
+stat'ing the files alone takes half a second.  The watcher lists them once, keeps the
+listing (``files.FileStats``) and the index open (a ``vault.Vault``), and on each
+file-system event (watchfiles: the Rust ``notify`` crate; inotify on Linux) stats only
+the paths the event names, then brings the index up to date through the one update path
+every run takes (``vault.load`` with the listing given: ``index.open_updated``,
+``Index.update``'s change detection).  A folder created, moved or gone, a symlink, a
+special file, the vault's ``app.json`` or a burst of events large enough to have
+overflowed the kernel's queue (:data:`RESCAN_AFTER`; watchfiles does not pass notify's
+overflow signal on) are answered with a full listing, as at the start.
+
+The CLI (``ask.py``) sends its command line, folder, environment and terminal; the
+watcher runs the same click command in-process over its open vault (``app.Session``'s
+``lender``), output captured, and sends the bytes and the exit status back.  No answer
+is stale: before it runs a command the watcher creates a file in a folder of its own
+that it watches with the vault (one inotify queue, in order) and waits for that file's
+event, so every event of a write finished before the client asked has been received;
+it applies them all, then answers.  Only the commands of ``ask.SERVED`` are run, one
+client at a time; a client of another user (``SO_PEERCRED``) is refused.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fcntl
+import gc
+import io
+import itertools
+import json
+import os
+import queue
+import selectors
+import socket
+import stat
+import struct
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from . import app
+from .ask import MAX_REQUEST, MAX_SOCKET_PATH, SOCKET_NAME, served
+from .escape import terminal
+
+if TYPE_CHECKING:
+    import click
+
+    from .files import Listing
+    from .vault import Vault
+
+LOCK_NAME = "watch.lock"
+BARRIER_FOLDER = "watch-barrier"
+BARRIER_SECONDS = 2.0  # a request's own event not seen by then: declined (the client runs it)
+REQUEST_SECONDS = 1.0  # to read a request; to send an answer: SEND_SECONDS
+SEND_SECONDS = 30.0
+STEP_MS = 2  # watchfiles collects events for this long after the last one (and polls its set so often)
+DEBOUNCE_MS = 50  # ... at most this long in a burst
+RESCAN_AFTER = 2000  # distinct paths in one batch: list the whole vault again
+CHUNK = 1 << 20  # bytes of output per frame
+_RESCAN = "rescan"  # on the queue: the watcher failed (watch limit...): list everything
+
+
+class NotServed(Exception):
+    """The request is to run in the client (another vault or index, no index...)."""
+
+
+def peer_uid(connection: socket.socket) -> int | None:
+    """The user id of the process at the other end of a Unix socket (``SO_PEERCRED``:
+    Linux); None where the system cannot tell (there the socket's folder, 0700, and mode,
+    0600, keep others out)."""
+    option = getattr(socket, "SO_PEERCRED", None)
+    if option is None:
+        return None
+    _pid, uid, _gid = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, option,
+                                                                struct.calcsize("3i")))
+    return uid
+
+
+def peer_allowed(uid: int | None, own: int | None = None) -> bool:
+    """Whether a client of user ``uid`` may ask: this user only (None: unknown, trusted
+    to the socket's mode)."""
+    return uid is None or uid == (os.getuid() if own is None else own)
+
+
+def parse_request(data: bytes) -> dict:
+    """A request's JSON -> its fields, checked; ValueError for anything else (a hostile
+    or broken client: the watcher closes the connection and goes on)."""
+    message = json.loads(data.decode("utf-8"))
+    if not isinstance(message, dict):
+        raise ValueError("not an object")
+    argv, cwd, env = message.get("argv"), message.get("cwd"), message.get("env")
+    if not (isinstance(argv, list) and all(isinstance(a, str) for a in argv)):
+        raise ValueError("argv")
+    if not isinstance(cwd, str) or not os.path.isabs(cwd) or "\0" in cwd:
+        raise ValueError("cwd")
+    if not (isinstance(env, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                          and k and "=" not in k and "\0" not in k + v
+                                          for k, v in env.items())):
+        raise ValueError("env")
+    for name in ("stdout", "stderr"):
+        stream = message.get(name)
+        if not (isinstance(stream, dict) and isinstance(stream.get("tty"), bool)
+                and isinstance(stream.get("encoding"), str)
+                and isinstance(stream.get("errors"), str)):
+            raise ValueError(name)
+        codecs.lookup(stream["encoding"])  # (LookupError: a ValueError)
+        codecs.lookup_error(stream["errors"])
+    for name in ("columns", "lines"):
+        if not (isinstance(message.get(name), int) and 0 < message[name] < 100_000):
+            raise ValueError(name)
+    if any("\0" in a for a in argv):
+        raise ValueError("argv")
+    return message
+
+
+def _frame(kind: bytes, payload: bytes = b"") -> bytes:
+    return kind + struct.pack(">I", len(payload)) + payload
+
+
+class _Output(io.BytesIO):
+    """A captured stream: says it is a terminal when the client's is."""
+
+    def __init__(self, tty: bool, frames: list, kind: bytes):
+        super().__init__()
+        self.tty, self.frames, self.kind = tty, frames, kind
+
+    def isatty(self) -> bool:
+        return self.tty
+
+    def flush(self) -> None:  # stdout and stderr in the order written
+        data = self.getvalue()
+        if data:
+            self.frames.append((self.kind, data))
+            self.seek(0)
+            self.truncate()
+
+
+class Watcher:
+    """One vault's watcher: its listing, its open vault, its socket."""
+
+    def __init__(self, session: app.Session, command: "click.Command", poll: bool,
+                 log: Callable[[str], None]):
+        from .index import CacheInsideVault, index_file
+
+        self.session, self.command, self.poll, self.log = session, command, poll, log
+        self.root = Path(os.path.realpath(session.root))
+        if not self.root.is_dir():
+            raise app.UsageProblem(f"vault not found: {session.root}")
+        try:
+            self.location = index_file(self.root, session.cache_dir)
+        except CacheInsideVault as exc:
+            raise app.UsageProblem(str(exc)) from None
+        self.folder = self.location.parent
+        self.socket_path = self.folder / SOCKET_NAME
+        self.barrier = self.folder / BARRIER_FOLDER
+        self.config_dir = session.config_dir
+        self.vault: Vault | None = None
+        self.listing: Listing | None = None
+        self.events: queue.Queue = queue.Queue()
+        self.stop = threading.Event()
+        self.counter = itertools.count(1)
+        self.pending: set[tuple[int, str]] = set()
+        self.server: socket.socket | None = None
+        self.lock_fd: int | None = None
+        self.notify: Any = None
+
+    # -- start and stop -----------------------------------------------------------
+    def claim(self) -> None:
+        """Take the vault's lock (UsageProblem: another watcher holds it) and its socket."""
+        from .places import private_folder, private_umask
+
+        try:
+            private_folder(self.folder)
+        except OSError as exc:
+            raise app.UsageProblem(f"cannot use the index's folder {self.folder}: {exc}") from None
+        if len(os.fsencode(self.socket_path)) > MAX_SOCKET_PATH:
+            raise app.UsageProblem(f"the socket's path {self.socket_path} is too long for a Unix "
+                                   "socket: give a shorter --cache-dir")
+        with private_umask():
+            self.lock_fd = os.open(self.folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self.lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            other = os.pread(self.lock_fd, 32, 0).decode("ascii", "replace").strip()
+            os.close(self.lock_fd)
+            self.lock_fd = None
+            raise app.UsageProblem(f"a watcher is already running for {self.root}"
+                                   + (f" (pid {other})" if other.isdigit() else "")) from None
+        os.ftruncate(self.lock_fd, 0)
+        os.pwrite(self.lock_fd, f"{os.getpid()}\n".encode(), 0)
+        # Ours now (we hold the lock): a socket left by a watcher that died is stale.
+        self.socket_path.unlink(missing_ok=True)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        with private_umask():
+            server.bind(str(self.socket_path))
+        os.chmod(self.socket_path, 0o600)
+        self.server = server
+        self.bound = os.lstat(self.socket_path).st_ino
+        with private_umask():
+            self.barrier.mkdir(mode=0o700, exist_ok=True)
+        for old in os.listdir(self.barrier):
+            (self.barrier / old).unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Stop watching, remove the socket (if still ours), close the index."""
+        self.stop.set()
+        if self.notify is not None:
+            try:
+                self.notify.close()
+            except Exception:
+                pass
+        if self.server is not None:
+            self.server.close()
+            try:
+                if os.lstat(self.socket_path).st_ino == self.bound:
+                    self.socket_path.unlink()
+            except OSError:
+                pass
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # (the lock goes with it; the file stays: see claim)
+
+    def start_notify(self) -> None:
+        """Start watching the vault and the barrier folder (one watcher, one queue);
+        polling when asked, or when the system refuses more watches."""
+        from watchfiles._rust_notify import RustNotify
+
+        paths = [str(self.root), str(self.barrier)]
+        try:
+            self.notify = RustNotify(paths, False, self.poll, 300, True, True)
+        except Exception as exc:  # (the watch limit: OSError, WatchfilesRustInternalError)
+            if self.poll:
+                raise
+            self.log(f"cannot watch with file-system events ({exc}); polling instead")
+            self.poll = True
+            self.notify = RustNotify(paths, False, True, 300, True, True)
+        thread = threading.Thread(target=self._receive, name="vaultgraph-watch", daemon=True)
+        thread.start()
+
+    def _receive(self) -> None:
+        """(thread) Each batch of events onto the queue, and a byte into the wake-up pipe."""
+        while not self.stop.is_set():
+            try:
+                found = self.notify.watch(DEBOUNCE_MS, STEP_MS, 500, self.stop)
+            except Exception as exc:  # an overflow or watch limit the watcher reports
+                self.events.put((_RESCAN, str(exc)))
+                os.write(self.wake_w, b"!")
+                return
+            if isinstance(found, set) and found:
+                self.events.put(found)
+                os.write(self.wake_w, b".")
+
+    # -- the listing and the vault ----------------------------------------------
+    def list_all(self) -> None:
+        """A full listing, the index brought up to date with it, the vault opened."""
+        from .files import list_vault
+        from .index import open_updated
+
+        started = time.monotonic()
+        self.listing = list_vault(self.root, self.config_dir)
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        # (brought up to date first without keeping the notes it parses: a Vault keeps
+        # those of its own update in memory, all of them after a cold build)
+        index = open_updated(self.root, self.location, self.listing.stats,
+                             self.session.progress())
+        if index is not None:
+            index.close()
+        self._open(self.listing)
+        self.log(f"listed {len(self.listing.stats):,} files ({len(self.listing.stats.notes):,} "
+                 f"notes) in {time.monotonic() - started:.2f} s")
+
+    def _open(self, listing: "Listing") -> None:
+        from .vault import VaultError, load
+
+        if self.vault is not None:  # (first: its read transaction would hold the WAL back)
+            self.vault.close()
+            self.vault = None
+        try:
+            self.vault = load(self.root, self.config_dir, progress=self.session.progress(),
+                              cache=True, cache_dir=self.folder.parent, _listing=listing)
+        except VaultError as exc:
+            raise app.UsageProblem(str(exc)) from None
+        if self.vault.throwaway:
+            self.log("the index could not be written now (locked by another run?): "
+                     "answering from a throwaway one")
+
+    def take_events(self, until: str | None = None, timeout: float = 0.0) -> bool:
+        """Move the events received into ``pending``; with ``until`` (a path), wait up to
+        ``timeout`` s for its event.  Whether it came (True without ``until``)."""
+        deadline = time.monotonic() + timeout
+        seen = until is None
+        while True:
+            try:
+                if seen:
+                    batch = self.events.get_nowait()
+                else:
+                    batch = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return seen
+            if isinstance(batch, tuple):  # the watcher failed: start again, list everything
+                self.log(f"file-system events lost ({batch[1]}): listing the vault again")
+                self.pending.add((0, ""))
+                self.notify.close()
+                self.start_notify()
+                continue
+            self.pending |= batch
+            if not seen and any(path == until for _, path in batch):
+                seen = True
+
+    def apply(self) -> None:
+        """Bring the listing and the index up to date with the pending events."""
+        if not self.pending:
+            return
+        started = time.monotonic()
+        changes, self.pending = self.pending, set()
+        paths = {path for _, path in changes if not path.startswith(str(self.barrier))}
+        if not paths:
+            return
+        updated = self._stat(paths)
+        if updated is None:
+            self.list_all()
+            return
+        from .files import FileStats, Listing
+
+        stats = FileStats(sorted(updated.items()), self._taken_at)
+        self.listing = Listing(self.listing.config, stats, self.listing.found)
+        self._open(self.listing)
+        self.log(f"{len(paths)} path{'s' if len(paths) > 1 else ''} changed: index up to date "
+                 f"in {time.monotonic() - started:.3f} s")
+
+    def _stat(self, paths: set[str]) -> dict | None:
+        """The listing with ``paths`` (absolute, as events name them) stat'ed again;
+        None when only a full listing can tell (see the module's docstring)."""
+        from .files import MAX_FOLDER_DEPTH
+
+        if "" in paths or len(paths) >= RESCAN_AFTER:
+            return None
+        self._taken_at = time.time_ns()
+        files = dict(self.listing.stats)
+        top = str(self.root) + os.sep
+        config = self.config_dir.strip("/")
+        known_problems = {d.path for d in self.listing.found}
+        for path in sorted(paths):
+            if not path.startswith(top):
+                continue
+            rel = path[len(top):].replace(os.sep, "/")
+            parts = rel.split("/")
+            if any(part.startswith(".") for part in parts):
+                if rel == f"{config}/app.json":
+                    return None  # the vault's settings: read again with everything
+                continue  # not part of the vault
+            if rel in known_problems or len(parts) > MAX_FOLDER_DEPTH:
+                return None
+            try:
+                rel.encode("utf-8")
+                info = os.lstat(path)
+            except FileNotFoundError:
+                files.pop(rel, None)
+                if any(key.startswith(rel + "/") for key in files):
+                    return None  # a folder gone or moved away
+                continue
+            except (OSError, UnicodeEncodeError):
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                return None  # a folder (new or moved: its files), a symlink, a FIFO...
+            if not os.path.realpath(os.path.dirname(path)).startswith(top):
+                if os.path.dirname(path) != str(self.root):
+                    return None  # under a folder symlink: discover's rules
+            files[rel] = (info.st_size, max(info.st_mtime_ns, info.st_ctime_ns))
+        return files
+
+    # -- serving ------------------------------------------------------------------
+    def lend(self, session: app.Session) -> "Vault":
+        """app.Session.lender: the open vault, for a session of this vault and index."""
+        if not session.use_cache or self.vault is None:
+            raise NotServed("no index")
+        if os.path.realpath(session.root) != str(self.root) or \
+                session.config_dir != self.config_dir:
+            raise NotServed("another vault")
+        from .index import index_file
+
+        if index_file(Path(session.root), session.cache_dir) != self.location:
+            raise NotServed("another index")
+        return self.vault
+
+    def serve_forever(self) -> None:
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        self.start_notify()
+        self.list_all()  # (after the watch began: nothing changed meanwhile is missed)
+        self.take_events()
+        self.apply()
+        gc.enable()
+        gc.collect()
+        gc.freeze()  # (what is resident now is not scanned by every collection)
+        self.server.listen(16)
+        self.log(f"watching {terminal(str(self.root))} ({'polling' if self.poll else 'events'});"
+                 f" answering on {self.socket_path}")
+        selector = selectors.DefaultSelector()
+        selector.register(self.server, selectors.EVENT_READ, "client")
+        selector.register(self.wake_r, selectors.EVENT_READ, "events")
+        while True:
+            for key, _ in selector.select():
+                if key.data == "events":
+                    try:
+                        while os.read(self.wake_r, 4096):
+                            pass
+                    except BlockingIOError:
+                        pass
+                    self.take_events()
+                    self.apply()
+                else:
+                    try:
+                        connection, _ = self.server.accept()
+                    except OSError:
+                        continue
+                    with connection:
+                        self.handle(connection)
+
+    def handle(self, connection: socket.socket) -> None:
+        """One client: its request read (bounded, JSON), the events applied, the command
+        run and its output sent; anything wrong with the client ends its connection only."""
+        try:
+            if not peer_allowed(peer_uid(connection)):
+                self.log("refused a client of another user")
+                return
+            connection.settimeout(REQUEST_SECONDS)
+            head = _receive_exactly(connection, 4)
+            size = struct.unpack(">I", head)[0]
+            if size > MAX_REQUEST:
+                raise ValueError(f"request of {size} bytes")
+            message = parse_request(_receive_exactly(connection, size))
+            connection.sendall(b"A")
+            connection.settimeout(SEND_SECONDS)
+            frames = self.answer(message)
+            connection.sendall(b"".join(frames))
+        except (OSError, ValueError, UnicodeError, RecursionError) as exc:
+            self.log(f"client dropped: {terminal(str(exc)) or type(exc).__name__}")
+
+    def answer(self, message: dict) -> list[bytes]:
+        """The frames answering ``message`` (``N`` when it is to run in the client)."""
+        found = served(message["argv"], message["env"])
+        if found is None:
+            return [_frame(b"N")]
+        barrier = self.barrier / str(next(self.counter))
+        os.close(os.open(barrier, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            if not self.take_events(str(barrier), BARRIER_SECONDS):
+                self.log("events late: the client answers itself")
+                return [_frame(b"N")]
+        finally:
+            barrier.unlink(missing_ok=True)
+        self.apply()
+        return self.run(message)
+
+    def run(self, message: dict) -> list[bytes]:
+        """Run the command of ``message`` in this process over the open vault, as the
+        client's own run would: its folder, environment, terminal; output captured."""
+        from .codec import ROW_ERRORS, DamagedIndex
+        from .process import Interrupted
+
+        captured: list[tuple[bytes, bytes]] = []
+        out, err = message["stdout"], message["stderr"]
+        stdout = io.TextIOWrapper(_Output(out["tty"], captured, b"O"), encoding=out["encoding"],
+                                  errors=out["errors"], write_through=True)
+        stderr = io.TextIOWrapper(_Output(err["tty"], captured, b"E"), encoding=err["encoding"],
+                                  errors=err["errors"], write_through=True)
+        env = dict(message["env"])
+        env.setdefault("COLUMNS", str(message["columns"]))
+        env.setdefault("LINES", str(message["lines"]))
+        saved = sys.stdout, sys.stderr, dict(os.environ), os.getcwd()
+        try:
+            os.chdir(message["cwd"])
+        except OSError:
+            return [_frame(b"N")]
+        os.environ.clear()
+        os.environ.update(env)
+        sys.stdout, sys.stderr = stdout, stderr
+        app.Session.lender = self.lend
+        try:
+            try:
+                self.command.main(args=message["argv"], prog_name="vaultgraph", obj=[])
+                code: Any = 0
+            except SystemExit as exc:
+                code = exc.code
+            except NotServed:
+                return [_frame(b"N")]
+            except Interrupted:
+                raise
+            except (DamagedIndex, *ROW_ERRORS):  # the index proved damaged: made anew
+                self._heal()
+                return [_frame(b"N")]
+            except OSError as exc:
+                where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+                stderr.write(f"vaultgraph: I/O error: {exc.strerror or exc}{where}\n")
+                code = 2
+            except Exception as exc:
+                if env.get("VAULTGRAPH_DEBUG"):
+                    stderr.write(traceback.format_exc())
+                stderr.write(f"vaultgraph: internal error: {type(exc).__name__}: "
+                             f"{terminal(str(exc))} (set VAULTGRAPH_DEBUG=1 for the traceback)\n")
+                code = 3
+            if code is None:
+                code = 0
+            elif not isinstance(code, int):
+                stderr.write(f"{code}\n")
+                code = 1
+            stdout.flush()
+            stderr.flush()
+        finally:
+            app.Session.lender = None
+            sys.stdout, sys.stderr = saved[0], saved[1]
+            os.environ.clear()
+            os.environ.update(saved[2])
+            os.chdir(saved[3])
+        frames = [_frame(kind, data[i:i + CHUNK]) for kind, data in captured
+                  for i in range(0, len(data), CHUNK)]
+        frames.append(_frame(b"X", struct.pack(">i", code)))
+        return frames
+
+    def _heal(self) -> None:
+        from .index import Index
+
+        self.log("the index proved damaged: making it anew")
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        Index(self.location).clear()
+        self._open(self.listing)
+
+
+def _receive_exactly(connection: socket.socket, size: int) -> bytes:
+    chunks, left = [], size
+    while left:
+        chunk = connection.recv(min(left, 1 << 16))
+        if not chunk:
+            raise ValueError("connection closed mid-request")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def serve(session: app.Session, command: "click.Command", poll: bool = False) -> None:
+    """`watch`: run the watcher of ``session``'s vault until interrupted (Ctrl-C:
+    Interrupted, exit 130; the socket removed).  ``command``: the CLI's click group,
+    which runs each request.  UsageProblem (exit 2) for --no-cache, a vault not found, an
+    index inside it, or another watcher running for the vault."""
+    if not session.use_cache:
+        raise app.UsageProblem("--no-cache: a watcher keeps the index; there is none to keep")
+    stderr = sys.stderr
+
+    def log(line: str) -> None:
+        try:
+            stderr.write(f"vaultgraph watch: {line}\n")
+            stderr.flush()
+        except (OSError, ValueError):
+            pass
+
+    watcher = Watcher(session, command, poll, log)
+    watcher.claim()
+    try:
+        watcher.serve_forever()
+    finally:
+        watcher.close()
+        log("stopped")
