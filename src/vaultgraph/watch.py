@@ -108,8 +108,11 @@ def parse_request(data: bytes) -> dict:
                 and isinstance(stream.get("encoding"), str)
                 and isinstance(stream.get("errors"), str)):
             raise ValueError(name)
-        codecs.lookup(stream["encoding"])  # (LookupError: a ValueError)
-        codecs.lookup_error(stream["errors"])
+        try:  # a text encoding (not rot13...) and an error handler Python knows
+            io.TextIOWrapper(io.BytesIO(), encoding=stream["encoding"])
+            codecs.lookup_error(stream["errors"])
+        except LookupError as exc:
+            raise ValueError(name) from exc
     for name in ("columns", "lines"):
         if not (isinstance(message.get(name), int) and 0 < message[name] < 100_000):
             raise ValueError(name)
@@ -440,8 +443,12 @@ class Watcher:
                 raise ValueError(f"request of {size} bytes")
             message = parse_request(_receive_exactly(connection, size))
             connection.sendall(b"A")
+            started = time.monotonic()
             connection.settimeout(SEND_SECONDS)
             frames = self.answer(message)
+            what = " ".join(message["argv"][:3])
+            self.log(("declined" if frames[0][:1] == b"N" else "answered")
+                     + f" `{terminal(what)}` in {time.monotonic() - started:.3f} s")
             connection.sendall(b"".join(frames))
         except (OSError, ValueError, UnicodeError, RecursionError) as exc:
             self.log(f"client dropped: {terminal(str(exc)) or type(exc).__name__}")
