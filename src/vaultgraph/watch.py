@@ -168,6 +168,9 @@ class Watcher:
         self.stop = threading.Event()
         self.counter = itertools.count(1)
         self.pending: set[tuple[int, str]] = set()
+        self.positions: dict[str, int] | None = None
+        self.clients: queue.Queue = queue.Queue()  # (connection, request) admitted
+        self.running = False  # a client's command is running (others are turned away)
         self.server: socket.socket | None = None
         self.lock_fd: int | None = None
         self.notify: Any = None
@@ -218,6 +221,10 @@ class Watcher:
             except Exception:
                 pass
         if self.server is not None:
+            try:
+                self.server.shutdown(socket.SHUT_RDWR)  # (wakes the thread in accept)
+            except OSError:
+                pass
             self.server.close()
             try:
                 if os.lstat(self.socket_path).st_ino == self.bound:
@@ -268,6 +275,7 @@ class Watcher:
 
         started = time.monotonic()
         self.listing = list_vault(self.root, self.config_dir)
+        self.positions = None
         if self.vault is not None:
             self.vault.close()
             self.vault = None
@@ -328,27 +336,57 @@ class Watcher:
         paths = {path for _, path in changes if not path.startswith(str(self.barrier))}
         if not paths:
             return
-        updated = self._stat(paths)
-        if updated is None:
+        changed = self._stat(paths)
+        if changed is None:
             self.list_all()
             return
         from .files import FileStats, Listing
 
-        stats = FileStats(sorted(updated.items()), self._taken_at)
+        stats = self.listing.stats
+        # (a file made and removed at once -- an editor's test file -- changes nothing)
+        changed = {rel: value for rel, value in changed.items() if value is not None or rel in stats}
+        if not changed:
+            return
+        if all(value is not None and rel in stats for rel, value in changed.items()):
+            # the same files, some of them changed: the listing is patched in place (its
+            # paths, notes and order stand; building it anew is most of an edit at 100k)
+            numbers = stats.numbers
+            for rel, value in changed.items():
+                at = self._position(rel) * 2
+                stats[rel] = value
+                numbers[at], numbers[at + 1] = value
+            stats.taken_at = self._taken_at
+        else:
+            files = dict(stats)
+            for rel, value in changed.items():
+                if value is None:
+                    files.pop(rel, None)
+                else:
+                    files[rel] = value
+            stats = FileStats(sorted(files.items()), self._taken_at)
+            self.positions = None
         self.listing = Listing(self.listing.config, stats, self.listing.found)
         self._open(self.listing)
         self.log(f"{len(paths)} path{'s' if len(paths) > 1 else ''} changed: index up to date "
                  f"in {time.monotonic() - started:.3f} s")
 
+    def _position(self, rel: str) -> int:
+        """Where ``rel`` is in the listing (its order: path order)."""
+        if self.positions is None:
+            self.positions = {path: at for at, path in enumerate(self.listing.stats)}
+        return self.positions[rel]
+
     def _stat(self, paths: set[str]) -> dict | None:
-        """The listing with ``paths`` (absolute, as events name them) stat'ed again;
-        None when only a full listing can tell (see the module's docstring)."""
+        """``paths`` (absolute, as events name them) stat'ed again: vault path -> (size,
+        change time), or None for a file gone; None when only a full listing can tell
+        (see the module's docstring)."""
         from .files import MAX_FOLDER_DEPTH
 
         if "" in paths or len(paths) >= RESCAN_AFTER:
             return None
         self._taken_at = time.time_ns()
-        files = dict(self.listing.stats)
+        files = self.listing.stats
+        changed: dict[str, tuple[int, int] | None] = {}
         top = str(self.root) + os.sep
         config = self.config_dir.strip("/")
         known_problems = {d.path for d in self.listing.found}
@@ -367,8 +405,8 @@ class Watcher:
                 rel.encode("utf-8")
                 info = os.lstat(path)
             except FileNotFoundError:
-                files.pop(rel, None)
-                if any(key.startswith(rel + "/") for key in files):
+                changed[rel] = None
+                if rel not in files and any(key.startswith(rel + "/") for key in files):
                     return None  # a folder gone or moved away
                 continue
             except (OSError, UnicodeEncodeError):
@@ -378,8 +416,8 @@ class Watcher:
             if not os.path.realpath(os.path.dirname(path)).startswith(top):
                 if os.path.dirname(path) != str(self.root):
                     return None  # under a folder symlink: discover's rules
-            files[rel] = (info.st_size, max(info.st_mtime_ns, info.st_ctime_ns))
-        return files
+            changed[rel] = (info.st_size, max(info.st_mtime_ns, info.st_ctime_ns))
+        return changed
 
     # -- serving ------------------------------------------------------------------
     def lend(self, session: app.Session) -> "Vault":
@@ -402,47 +440,79 @@ class Watcher:
         self.list_all()  # (after the watch began: nothing changed meanwhile is missed)
         self.take_events()
         self.apply()
-        gc.enable()
+        # The collector stays off while a command runs, as in the CLI (cli.main: a command
+        # makes hundreds of thousands of objects, none in cycles worth scanning for);
+        # what it left is collected after its answer is sent, with what is resident
+        # frozen out of the scan.
+        from . import canvas, parse, render, views  # noqa: F401  (imported now, not by the
+        # first edit or answer)
+
         gc.collect()
-        gc.freeze()  # (what is resident now is not scanned by every collection)
+        gc.freeze()
         self.server.listen(16)
         self.log(f"watching {terminal(str(self.root))} ({'polling' if self.poll else 'events'});"
                  f" answering on {self.socket_path}")
+        threading.Thread(target=self._admit, name="vaultgraph-clients", daemon=True).start()
         selector = selectors.DefaultSelector()
-        selector.register(self.server, selectors.EVENT_READ, "client")
-        selector.register(self.wake_r, selectors.EVENT_READ, "events")
+        selector.register(self.wake_r, selectors.EVENT_READ)
         while True:
-            for key, _ in selector.select():
-                if key.data == "events":
-                    try:
-                        while os.read(self.wake_r, 4096):
-                            pass
-                    except BlockingIOError:
-                        pass
-                    self.take_events()
-                    self.apply()
-                else:
-                    try:
-                        connection, _ = self.server.accept()
-                    except OSError:
-                        continue
-                    with connection:
-                        self.handle(connection)
+            selector.select()
+            try:
+                while os.read(self.wake_r, 4096):
+                    pass
+            except BlockingIOError:
+                pass
+            self.take_events()
+            self.apply()
+            while True:
+                try:
+                    connection, message = self.clients.get_nowait()
+                except queue.Empty:
+                    break
+                with connection:
+                    self.handle(connection, message)
+                gc.collect()
 
-    def handle(self, connection: socket.socket) -> None:
-        """One client: its request read (bounded, JSON), the events applied, the command
-        run and its output sent; anything wrong with the client ends its connection only."""
+    def _admit(self) -> None:
+        """(thread) Each client: refused when of another user; its request read (bounded,
+        JSON) and ``A`` said at once, then queued for the main thread -- unless that is
+        running another client's command: then the connection is closed at once and the
+        client runs its command itself (a watcher busy bringing its index up to date is
+        waited for: that is what the client would do first)."""
+        while not self.stop.is_set():
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                if self.stop.is_set():
+                    return
+                time.sleep(0.01)
+                continue
+            try:
+                if self.running:
+                    connection.close()
+                    continue
+                if not peer_allowed(peer_uid(connection)):
+                    self.log("refused a client of another user")
+                    connection.close()
+                    continue
+                connection.settimeout(REQUEST_SECONDS)
+                head = _receive_exactly(connection, 4)
+                size = struct.unpack(">I", head)[0]
+                if size > MAX_REQUEST:
+                    raise ValueError(f"request of {size} bytes")
+                message = parse_request(_receive_exactly(connection, size))
+                connection.sendall(b"A")
+            except (OSError, ValueError, UnicodeError, RecursionError, MemoryError) as exc:
+                self.log(f"client dropped: {terminal(str(exc)) or type(exc).__name__}")
+                connection.close()
+                continue
+            self.clients.put((connection, message))
+            os.write(self.wake_w, b"c")
+
+    def handle(self, connection: socket.socket, message: dict) -> None:
+        """One client's request: the events applied, the command run, its output sent;
+        anything wrong with the client ends its connection only."""
         try:
-            if not peer_allowed(peer_uid(connection)):
-                self.log("refused a client of another user")
-                return
-            connection.settimeout(REQUEST_SECONDS)
-            head = _receive_exactly(connection, 4)
-            size = struct.unpack(">I", head)[0]
-            if size > MAX_REQUEST:
-                raise ValueError(f"request of {size} bytes")
-            message = parse_request(_receive_exactly(connection, size))
-            connection.sendall(b"A")
             started = time.monotonic()
             connection.settimeout(SEND_SECONDS)
             frames = self.answer(message)
@@ -450,7 +520,7 @@ class Watcher:
             self.log(("declined" if frames[0][:1] == b"N" else "answered")
                      + f" `{terminal(what)}` in {time.monotonic() - started:.3f} s")
             connection.sendall(b"".join(frames))
-        except (OSError, ValueError, UnicodeError, RecursionError) as exc:
+        except OSError as exc:
             self.log(f"client dropped: {terminal(str(exc)) or type(exc).__name__}")
 
     def answer(self, message: dict) -> list[bytes]:
@@ -467,7 +537,11 @@ class Watcher:
         finally:
             barrier.unlink(missing_ok=True)
         self.apply()
-        return self.run(message)
+        self.running = True
+        try:
+            return self.run(message)
+        finally:
+            self.running = False
 
     def run(self, message: dict) -> list[bytes]:
         """Run the command of ``message`` in this process over the open vault, as the
