@@ -834,14 +834,9 @@ def main() -> None:
     the output is flushed the process ends with ``os._exit`` (freeing the vault that
     `check` loads at 100k notes took over a second).
 
-    First of all, a read-only command is asked of the vault's watcher, when one runs
-    (``vaultgraph watch``; ask.py): it answers without listing or reading the vault.
+    (The console script is ``__main__.main``: it asks the vault's watcher first, when
+    one runs -- ``vaultgraph watch``, ask.py -- and calls this when it does not answer.)
     """
-    from .ask import answer_from_watcher
-
-    answered = answer_from_watcher(sys.argv[1:])
-    if answered is not None:
-        os._exit(answered)
     from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
                           guard_stdout, hold_standard_fds, pending, silence_stdout)
 
