@@ -265,3 +265,30 @@ def test_a_second_watcher_is_refused_and_a_killed_one_falls_back(watching, tmp_p
         assert again.answered() == 1
     finally:
         assert again.stop() == 130
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_question_asked_right_after_a_write_sees_it(watching):
+    """No stale answer: a client asking microseconds after a write (no process start in
+    between) gets an answer that counts it -- the watcher waits for its own barrier event,
+    which comes after the write's."""
+    hub = _hub(watching)
+    path = ask.socket_path(str(watching.vault), str(watching.cache))
+    argv = ["--vault", str(watching.vault), "--cache-dir", str(watching.cache),
+            "backlinks", hub, "--json"]
+
+    def backlinks() -> int:
+        frames = ask.ask(path, ask.request(argv), first_byte=5)
+        assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
+        return len(json.loads(b"".join(p for k, p in frames if k == b"O"))["backlinks"])
+
+    count = backlinks()
+    editing = sorted(watching.vault.rglob("*.md"))[10]
+    for i in range(8):
+        with editing.open("a", encoding="utf-8") as f:
+            f.write(f"\n[[{Path(hub).stem}]] edit {i}\n")
+        count += 1
+        assert backlinks() == count, i
+    code, out = watching.run("backlinks", hub, "--json", no_cache=True)
+    assert len(json.loads(out)["backlinks"]) == count
