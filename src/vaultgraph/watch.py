@@ -440,13 +440,13 @@ class Watcher:
         self.list_all()  # (after the watch began: nothing changed meanwhile is missed)
         self.take_events()
         self.apply()
+        from . import parse, render, views  # imported now, not by the first edit or answer
+
+        del parse, render, views
         # The collector stays off while a command runs, as in the CLI (cli.main: a command
         # makes hundreds of thousands of objects, none in cycles worth scanning for);
         # what it left is collected after its answer is sent, with what is resident
         # frozen out of the scan.
-        from . import canvas, parse, render, views  # noqa: F401  (imported now, not by the
-        # first edit or answer)
-
         gc.collect()
         gc.freeze()
         self.server.listen(16)
