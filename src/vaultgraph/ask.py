@@ -115,7 +115,7 @@ def _private_folder(path: str) -> bool:
         info = os.lstat(os.path.dirname(path))
     except OSError:
         return False
-    return (stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid()
+    return (stat.S_ISDIR(info.st_mode) and info.st_uid == getattr(os, "getuid", lambda: -1)()
             and not info.st_mode & 0o077)
 
 
@@ -160,7 +160,8 @@ def _read_exactly(connection: socket.socket, size: int) -> bytes | None:
 def ask(path: str, message: bytes, first_byte: float = FIRST_BYTE_SECONDS) -> list | None:
     """The watcher's answer at ``path`` to ``message``: its frames (kind, payload) up to
     and with ``X``; None when it is to run here (see the module's docstring)."""
-    if len(os.fsencode(path)) > MAX_SOCKET_PATH or not _private_folder(path):
+    if not hasattr(socket, "AF_UNIX") or len(os.fsencode(path)) > MAX_SOCKET_PATH \
+            or not _private_folder(path):
         return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:

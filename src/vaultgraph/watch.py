@@ -25,7 +25,6 @@ client at a time; a client of another user (``SO_PEERCRED``) is refused.
 from __future__ import annotations
 
 import codecs
-import fcntl
 import gc
 import io
 import itertools
@@ -178,6 +177,8 @@ class Watcher:
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
         """Take the vault's lock (UsageProblem: another watcher holds it) and its socket."""
+        import fcntl
+
         from .places import private_folder, private_umask
 
         try:
@@ -637,6 +638,8 @@ def serve(session: app.Session, command: "click.Command", poll: bool = False) ->
     index inside it, or another watcher running for the vault."""
     if not session.use_cache:
         raise app.UsageProblem("--no-cache: a watcher keeps the index; there is none to keep")
+    if not hasattr(socket, "AF_UNIX") or os.name != "posix":
+        raise app.UsageProblem("vaultgraph watch needs Unix sockets (Linux, macOS)")
     stderr = sys.stderr
 
     def log(line: str) -> None:
