@@ -292,3 +292,45 @@ def test_a_question_asked_right_after_a_write_sees_it(watching):
         assert backlinks() == count, i
     code, out = watching.run("backlinks", hub, "--json", no_cache=True)
     assert len(json.loads(out)["backlinks"]) == count
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_served_answer_to_a_closed_pipe_ends_quietly_with_141(watching):
+    served = watching.answered()
+    proc = subprocess.Popen([sys.executable, "-m", "vaultgraph", "check", "--format", "json"],
+                            cwd=watching.vault, env=watching.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader went before a byte was written
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
+    assert watching.answered() == served + 1
+
+
+@posix_only
+@pytest.mark.slow
+def test_ctrl_c_while_waiting_for_a_watcher_ends_with_130(tmp_path):
+    """A watcher that accepts and says nothing; the client, interrupted while it waits,
+    ends with 130 and says nothing."""
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "a.md").write_text("[[b]]\n")
+    path = ask.socket_path(str(vault), str(tmp_path / "cache"))
+    Path(path).parent.mkdir(parents=True, mode=0o700)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    script = ("import sys, time, vaultgraph.ask as a\n"
+              "real = a.ask\n"
+              "a.ask = lambda p, m: (print('asking', flush=True), real(p, m, first_byte=60))[1]\n"
+              "from vaultgraph.__main__ import main\n"
+              "main()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, "tags"], cwd=vault, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"asking\n"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stderr.read() == b""
+    server.close()
