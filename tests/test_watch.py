@@ -334,3 +334,30 @@ def test_ctrl_c_while_waiting_for_a_watcher_ends_with_130(tmp_path):
     assert proc.wait(timeout=30) == 130
     assert proc.stderr.read() == b""
     server.close()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_detached_watcher_answers_until_killed(tmp_path):
+    vault = _generated(tmp_path, 30)
+    env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    start = [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch", "--detach"]
+    started = subprocess.run(start, capture_output=True, text=True, env=env, timeout=120)
+    assert started.returncode == 0, started.stderr
+    pid = int(started.stderr.split(" as pid ")[1].split()[0])
+    try:
+        again = subprocess.run(start, capture_output=True, text=True, env=env, timeout=120)
+        assert again.returncode == 2
+        assert f"a watcher is already running for {vault} (pid {pid})" in again.stderr
+        sock = Path(ask.socket_path(str(vault), str(tmp_path / "cache")))
+        argv = ["--vault", str(vault), "tags", "--cache-dir", str(tmp_path / "cache")]
+        assert ask.ask(str(sock), ask.request(argv[:3]), first_byte=5) is None  # another index
+        frames = ask.ask(str(sock), ask.request(argv), first_byte=5)
+        assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while sock.exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert (sock.parent / "watch.log").read_text().rstrip().endswith("stopped")

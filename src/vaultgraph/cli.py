@@ -775,18 +775,24 @@ def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bo
 @click.option("--poll", is_flag=True,
               help="Look for changes by polling (network and FUSE file systems, which send "
                    "no events) rather than by file-system events.")
+@click.option("--detach", is_flag=True,
+              help="Run in the background: return once it answers, saying its pid and log.")
 @click.pass_obj
-def watch(session: Session, poll: bool) -> None:
+def watch(session: Session, poll: bool, detach: bool) -> None:
     """Keep the vault's index up to date as files change, and answer the read-only
     commands (backlinks, links, tags, check, ...) run meanwhile from it at once.
 
-    Runs in the foreground until Ctrl-C (exit 130). Another watcher of the same vault:
-    exit 2. Commands run elsewhere ask it over a private Unix socket in the index's
-    folder, and run by themselves when it does not answer within 100 ms (docs/cli.md).
+    Runs in the foreground until Ctrl-C (exit 130), or with --detach in the background
+    until `kill PID`. Another watcher of the same vault: exit 2. Commands run elsewhere
+    ask it over a private Unix socket in the index's folder, and run by themselves when
+    it does not answer within 100 ms (docs/cli.md).
     """
-    from .watch import serve
+    from . import watch as watcher
 
-    serve(session, cli, poll)
+    if detach:
+        _tell(watcher.start_detached(session, poll))
+    else:
+        watcher.serve(session, cli, poll)
 
 
 @cli.command(name="mv")

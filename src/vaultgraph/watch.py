@@ -177,8 +177,6 @@ class Watcher:
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
         """Take the vault's lock (UsageProblem: another watcher holds it) and its socket."""
-        import fcntl
-
         from .places import private_folder, private_umask
 
         try:
@@ -191,13 +189,11 @@ class Watcher:
         with private_umask():
             self.lock_fd = os.open(self.folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(self.lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            other = os.pread(self.lock_fd, 32, 0).decode("ascii", "replace").strip()
+            _lock(self.lock_fd, self.root)
+        except app.UsageProblem:
             os.close(self.lock_fd)
             self.lock_fd = None
-            raise app.UsageProblem(f"a watcher is already running for {self.root}"
-                                   + (f" (pid {other})" if other.isdigit() else "")) from None
+            raise
         os.ftruncate(self.lock_fd, 0)
         os.pwrite(self.lock_fd, f"{os.getpid()}\n".encode(), 0)
         # Ours now (we hold the lock): a socket left by a watcher that died is stale.
@@ -620,6 +616,19 @@ class Watcher:
         self._open(self.listing)
 
 
+def _lock(fd: int, root: Path) -> None:
+    """Lock the watcher's lock file ``fd`` (held until it is closed); UsageProblem naming
+    the pid written in it when another watcher holds it."""
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        other = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+        raise app.UsageProblem(f"a watcher is already running for {root}"
+                               + (f" (pid {other})" if other.isdigit() else "")) from None
+
+
 def _receive_exactly(connection: socket.socket, size: int) -> bytes:
     chunks, left = [], size
     while left:
@@ -629,6 +638,56 @@ def _receive_exactly(connection: socket.socket, size: int) -> bytes:
         chunks.append(chunk)
         left -= len(chunk)
     return b"".join(chunks)
+
+
+LOG_NAME = "watch.log"
+
+
+def start_detached(session: app.Session, poll: bool) -> str:
+    """`watch --detach`: start the watcher as a process of its own (a new session: the
+    terminal's Ctrl-C does not reach it; its log in ``watch.log`` beside its socket) and
+    wait until it answers.  The line to tell the user; UsageProblem, with the end of its
+    log, when it ended instead (another watcher running...)."""
+    import subprocess
+
+    from .index import CacheInsideVault, index_file
+    from .places import private_folder, private_umask
+
+    root = Path(session.root).absolute()
+    try:
+        folder = index_file(root, session.cache_dir).parent
+        private_folder(folder)
+    except (CacheInsideVault, OSError) as exc:
+        raise app.UsageProblem(str(exc)) from None
+    argv = [sys.executable, "-m", "vaultgraph", "--vault", str(root),
+            "--config-dir", session.config_dir]
+    if session.cache_dir:
+        argv += ["--cache-dir", str(Path(session.cache_dir).absolute())]
+    argv += ["watch"] + (["--poll"] if poll else [])
+    try:  # (said here, before the log is touched: that watcher writes to it)
+        fd = os.open(folder / LOCK_NAME, os.O_RDONLY)
+    except FileNotFoundError:
+        pass
+    else:
+        try:
+            _lock(fd, root)
+        finally:
+            os.close(fd)  # (the lock taken, if it was, goes with it)
+    log = folder / LOG_NAME
+    with private_umask(), open(log, "wb") as stream:  # (no watcher writes to it now)
+        start = 0
+        child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=stream, start_new_session=True)
+    while True:
+        with open(log, "rb") as stream:
+            stream.seek(start)
+            text = stream.read().decode("utf-8", "replace")
+        if "answering on" in text:
+            return f"watching {root} as pid {child.pid} (stop it with: kill {child.pid}); log: {log}"
+        if child.poll() is not None:
+            last = text.strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
+            raise app.UsageProblem(f"the watcher did not start: {last[0]}")
+        time.sleep(0.05)
 
 
 def serve(session: app.Session, command: "click.Command", poll: bool = False) -> None:
