@@ -61,6 +61,8 @@ STEP_MS = 2  # watchfiles collects events for this long after the last one (and 
 DEBOUNCE_MS = 50  # ... at most this long in a burst
 RESCAN_AFTER = 2000  # distinct paths in one batch: list the whole vault again
 CHUNK = 1 << 20  # bytes of output per frame
+POLL_MS = 300  # with --poll: how often the files are looked at
+START_SECONDS = 30.0  # for the first event to come (the watch set up)
 _RESCAN = "rescan"  # on the queue: the watcher failed (watch limit...): list everything
 
 
@@ -159,7 +161,7 @@ class Watcher:
             raise app.UsageProblem(str(exc)) from None
         self.folder = self.location.parent
         self.socket_path = self.folder / SOCKET_NAME
-        self.barrier = self.folder / BARRIER_FOLDER
+        self.barriers = self.folder / BARRIER_FOLDER
         self.config_dir = session.config_dir
         self.vault: Vault | None = None
         self.listing: Listing | None = None
@@ -172,7 +174,6 @@ class Watcher:
         self.running = False  # a client's command is running (others are turned away)
         self.server: socket.socket | None = None
         self.lock_fd: int | None = None
-        self.notify: Any = None
 
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
@@ -205,18 +206,13 @@ class Watcher:
         self.server = server
         self.bound = os.lstat(self.socket_path).st_ino
         with private_umask():
-            self.barrier.mkdir(mode=0o700, exist_ok=True)
-        for old in os.listdir(self.barrier):
-            (self.barrier / old).unlink(missing_ok=True)
+            self.barriers.mkdir(mode=0o700, exist_ok=True)
+        for old in os.listdir(self.barriers):
+            (self.barriers / old).unlink(missing_ok=True)
 
     def close(self) -> None:
         """Stop watching, remove the socket (if still ours), close the index."""
-        self.stop.set()
-        if self.notify is not None:
-            try:
-                self.notify.close()
-            except Exception:
-                pass
+        self.stop.set()  # (the thread's watch ends within STEP_MS)
         if self.server is not None:
             try:
                 self.server.shutdown(socket.SHUT_RDWR)  # (wakes the thread in accept)
@@ -235,34 +231,49 @@ class Watcher:
             os.close(self.lock_fd)  # (the lock goes with it; the file stays: see claim)
 
     def start_notify(self) -> None:
-        """Start watching the vault and the barrier folder (one watcher, one queue);
-        polling when asked, or when the system refuses more watches."""
-        from watchfiles._rust_notify import RustNotify
-
-        paths = [str(self.root), str(self.barrier)]
-        try:
-            self.notify = RustNotify(paths, False, self.poll, 300, True, True)
-        except Exception as exc:  # (the watch limit: OSError, WatchfilesRustInternalError)
-            if self.poll:
-                raise
-            self.log(f"cannot watch with file-system events ({exc}); polling instead")
-            self.poll = True
-            self.notify = RustNotify(paths, False, True, 300, True, True)
+        """Start watching the vault and the barrier folder, in a thread (one watcher, one
+        queue of events); by polling when asked, or once file-system events failed."""
         thread = threading.Thread(target=self._receive, name="vaultgraph-watch", daemon=True)
         thread.start()
 
     def _receive(self) -> None:
-        """(thread) Each batch of events onto the queue, and a byte into the wake-up pipe."""
-        while not self.stop.is_set():
-            try:
-                found = self.notify.watch(DEBOUNCE_MS, STEP_MS, 500, self.stop)
-            except Exception as exc:  # an overflow or watch limit the watcher reports
-                self.events.put((_RESCAN, str(exc)))
-                os.write(self.wake_w, b"!")
-                return
-            if isinstance(found, set) and found:
-                self.events.put(found)
+        """(thread) Each batch of events onto the queue, and a byte into the wake-up pipe;
+        a failure of the watcher (the system's watch limit...) likewise."""
+        from watchfiles import watch
+
+        try:
+            for changes in watch(self.root, self.barriers, watch_filter=None,
+                                 debounce=DEBOUNCE_MS, step=STEP_MS, stop_event=self.stop,
+                                 rust_timeout=500, raise_interrupt=False,
+                                 force_polling=True if self.poll else None,  # (None: its own
+                                 # choice: WATCHFILES_FORCE_POLLING, WSL)
+                                 poll_delay_ms=POLL_MS,
+                                 ignore_permission_denied=True):
+                self.events.put(changes)
                 os.write(self.wake_w, b".")
+        except Exception as exc:
+            if not self.stop.is_set():
+                self.events.put((_RESCAN, f"{type(exc).__name__}: {exc}"))
+                os.write(self.wake_w, b"!")
+
+    def barrier(self, timeout: float) -> bool:
+        """Make a file in the barrier folder and wait up to ``timeout`` s for its event:
+        whether it came -- then every event of a change made before has come too (one
+        queue, in order) and is in ``pending``."""
+        path = self.barriers / str(next(self.counter))
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        try:
+            return self.take_events(str(path), timeout)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def await_watching(self) -> None:
+        """Wait until the watcher sees changes (its first barrier event); UsageProblem
+        after START_SECONDS."""
+        deadline = time.monotonic() + START_SECONDS
+        while not self.barrier(0.2):
+            if time.monotonic() > deadline:
+                raise app.UsageProblem(f"no file-system event came in {START_SECONDS} s; try --poll")
 
     # -- the listing and the vault ----------------------------------------------
     def list_all(self) -> None:
@@ -314,10 +325,11 @@ class Watcher:
                     batch = self.events.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return seen
-            if isinstance(batch, tuple):  # the watcher failed: start again, list everything
-                self.log(f"file-system events lost ({batch[1]}): listing the vault again")
+            if isinstance(batch, tuple):  # the watcher failed: poll from now on, list everything
+                self.log(f"watching failed ({terminal(batch[1])}): polling from now on, "
+                         "and listing the vault again")
+                self.poll = True
                 self.pending.add((0, ""))
-                self.notify.close()
                 self.start_notify()
                 continue
             self.pending |= batch
@@ -330,7 +342,7 @@ class Watcher:
             return
         started = time.monotonic()
         changes, self.pending = self.pending, set()
-        paths = {path for _, path in changes if not path.startswith(str(self.barrier))}
+        paths = {path for _, path in changes if not path.startswith(str(self.barriers))}
         if not paths:
             return
         changed = self._stat(paths)
@@ -434,6 +446,7 @@ class Watcher:
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         self.start_notify()
+        self.await_watching()
         self.list_all()  # (after the watch began: nothing changed meanwhile is missed)
         self.take_events()
         self.apply()
@@ -525,14 +538,9 @@ class Watcher:
         found = served(message["argv"], message["env"])
         if found is None:
             return [_frame(b"N")]
-        barrier = self.barrier / str(next(self.counter))
-        os.close(os.open(barrier, os.O_CREAT | os.O_WRONLY, 0o600))
-        try:
-            if not self.take_events(str(barrier), BARRIER_SECONDS):
-                self.log("events late: the client answers itself")
-                return [_frame(b"N")]
-        finally:
-            barrier.unlink(missing_ok=True)
+        if not self.barrier(BARRIER_SECONDS):
+            self.log("events late: the client answers itself")
+            return [_frame(b"N")]
         self.apply()
         self.running = True
         try:
