@@ -3,7 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-fast fuzz bench install clean docs docs-check vendor
+.PHONY: demo test test-fast fuzz bench bench-watch install clean docs docs-check vendor
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ BENCH_SIZES ?= 1000,10000,100000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --sizes $(BENCH_SIZES)
+
+# `vaultgraph watch`: whole CLI processes answered by a watcher, against --version.
+bench-watch: $(STAMP)
+	$(BIN)/python benchmarks/watch.py --sizes $(BENCH_SIZES)
 
 fuzz: $(STAMP)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest tests/test_fuzz.py

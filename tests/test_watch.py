@@ -362,3 +362,13 @@ def test_a_detached_watcher_answers_until_killed(tmp_path):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert not sock.exists()
+
+
+@posix_only
+@pytest.mark.slow
+def test_the_vault_as_the_command_names_it(watching):
+    """`--vault .` from inside the vault: the report names the vault as its own run does."""
+    args = ("--vault", ".", "report", "backlinks", "--format", "json")
+    served = watching.answered()
+    assert watching.run(*args) == watching.run(*args, no_cache=True)
+    assert watching.answered() == served + 1

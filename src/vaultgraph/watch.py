@@ -440,6 +440,9 @@ class Watcher:
 
         if index_file(Path(session.root), session.cache_dir) != self.location:
             raise NotServed("another index")
+        # the root as the command names it (`--vault .`: a report's vault name, files read
+        # from the client's folder), as its own run's Vault would have it; given back after
+        self.vault.root = Path(session.root)
         return self.vault
 
     def serve_forever(self) -> None:
@@ -604,6 +607,8 @@ class Watcher:
             stderr.flush()
         finally:
             app.Session.lender = None
+            if self.vault is not None:
+                self.vault.root = self.root
             sys.stdout, sys.stderr = saved[0], saved[1]
             os.environ.clear()
             os.environ.update(saved[2])
