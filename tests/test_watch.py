@@ -54,6 +54,12 @@ def test_only_read_only_commands_are_asked_of_a_watcher(argv, command):
     assert (found[0] if found else None) == command
 
 
+def test_the_wait_for_a_first_byte_is_100_ms_unless_set():
+    assert ask.first_byte_seconds({}) == 0.1
+    assert ask.first_byte_seconds({"VAULTGRAPH_WATCH_WAIT_MS": "2500"}) == 2.5
+    assert ask.first_byte_seconds({"VAULTGRAPH_WATCH_WAIT_MS": "-1"}) == 0.1
+
+
 def test_no_cache_and_completion_from_the_environment_run_here():
     assert ask.served(["tags"], {"VAULTGRAPH_NO_CACHE": "1"}) is None
     assert ask.served(["tags"], {"VAULTGRAPH_NO_CACHE": "0"})[0] == "tags"
@@ -93,6 +99,9 @@ def _request(**changes) -> dict:
     json.dumps(_request(stdout={"tty": True, "encoding": "rot13", "errors": "strict"})).encode(),
     json.dumps(_request(stderr={"tty": True, "encoding": "utf-8", "errors": "nope"})).encode(),
     json.dumps(_request(columns=-1)).encode(),
+    json.dumps(_request(env={"A": "\ud800"})).encode(),
+    json.dumps(_request(argv=["tags", "\ud800"])).encode(),
+    b'{"columns": 1' + b"0" * 5000 + b"}",
 ])
 def test_a_hostile_request_is_refused_not_raised(data):
     with pytest.raises((ValueError, RecursionError)):
@@ -145,7 +154,9 @@ class Watching:
 
     def __init__(self, vault: Path, cache: Path, log: Path):
         self.vault, self.cache, self.log = vault, cache, log
-        self.env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(cache)}
+        # (a loaded machine can take over 100 ms to say a first byte: waited for longer)
+        self.env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(cache),
+                    "VAULTGRAPH_WATCH_WAIT_MS": "5000"}
         self.env.pop("VAULTGRAPH_NO_CACHE", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch"],
@@ -324,7 +335,7 @@ def test_ctrl_c_while_waiting_for_a_watcher_ends_with_130(tmp_path):
     env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
     script = ("import sys, time, vaultgraph.ask as a\n"
               "real = a.ask\n"
-              "a.ask = lambda p, m: (print('asking', flush=True), real(p, m, first_byte=60))[1]\n"
+              "a.ask = lambda p, m, f: (print('asking', flush=True), real(p, m, 60))[1]\n"
               "from vaultgraph.__main__ import main\n"
               "main()\n")
     proc = subprocess.Popen([sys.executable, "-c", script, "tags"], cwd=vault, env=env,

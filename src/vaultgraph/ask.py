@@ -146,6 +146,13 @@ def request(argv: list[str]) -> bytes:
     return struct.pack(">I", len(body)) + body
 
 
+def first_byte_seconds(env=os.environ) -> float:
+    """How long the watcher's first byte is waited for: ``$VAULTGRAPH_WATCH_WAIT_MS``
+    (milliseconds: for a slow or loaded machine), else :data:`FIRST_BYTE_SECONDS`."""
+    given = env.get("VAULTGRAPH_WATCH_WAIT_MS", "")
+    return int(given) / 1000 if given.isdigit() and 0 < int(given) < 600_000 else FIRST_BYTE_SECONDS
+
+
 def _read_exactly(connection: socket.socket, size: int) -> bytes | None:
     chunks, left = [], size
     while left:
@@ -230,7 +237,7 @@ def answer_from_watcher(argv: list[str]) -> int | None:
         if root is None:
             return None
         frames = ask(socket_path(root, cache_dir or os.environ.get("VAULTGRAPH_CACHE_DIR")
-                                 or None), request(argv))
+                                 or None), request(argv), first_byte_seconds())
         return None if frames is None else replay(frames)
     except KeyboardInterrupt:
         os._exit(130)

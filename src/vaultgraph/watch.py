@@ -117,8 +117,10 @@ def parse_request(data: bytes) -> dict:
     for name in ("columns", "lines"):
         if not (isinstance(message.get(name), int) and 0 < message[name] < 100_000):
             raise ValueError(name)
-    if any("\0" in a for a in argv):
-        raise ValueError("argv")
+    for text in (*argv, cwd, *env, *env.values()):
+        if "\0" in text:
+            raise ValueError("a NUL")
+        os.fsencode(text)  # (UnicodeEncodeError, a ValueError: a lone surrogate not from a byte)
     return message
 
 
@@ -465,6 +467,7 @@ class Watcher:
         self.server.listen(16)
         self.log(f"watching {terminal(str(self.root))} ({'polling' if self.poll else 'events'});"
                  f" answering on {self.socket_path}")
+        sys.setswitchinterval(0.001)  # (a client's first byte waits for the thread's turn)
         threading.Thread(target=self._admit, name="vaultgraph-clients", daemon=True).start()
         selector = selectors.DefaultSelector()
         selector.register(self.wake_r, selectors.EVENT_READ)
@@ -571,11 +574,11 @@ class Watcher:
             os.chdir(message["cwd"])
         except OSError:
             return [_frame(b"N")]
-        os.environ.clear()
-        os.environ.update(env)
-        sys.stdout, sys.stderr = stdout, stderr
-        app.Session.lender = self.lend
         try:
+            os.environ.clear()
+            os.environ.update(env)
+            sys.stdout, sys.stderr = stdout, stderr
+            app.Session.lender = self.lend
             try:
                 self.command.main(args=message["argv"], prog_name="vaultgraph", obj=[])
                 code: Any = 0
