@@ -187,7 +187,8 @@ def ask(path: str, message: bytes, first_byte: float = FIRST_BYTE_SECONDS) -> li
             if kind == b"N":
                 return None
             payload = _read_exactly(connection, size)
-            if payload is None or kind not in (b"O", b"E", b"X"):
+            if payload is None or kind not in (b"O", b"E", b"X") or \
+                    (kind == b"X" and len(payload) != 4):
                 return None
             frames.append((kind, payload))
             if kind == b"X":
