@@ -383,3 +383,23 @@ def test_the_vault_as_the_command_names_it(watching):
     served = watching.answered()
     assert watching.run(*args) == watching.run(*args, no_cache=True)
     assert watching.answered() == served + 1
+
+
+@posix_only
+@pytest.mark.slow
+def test_the_vaults_settings_and_a_new_folder_are_listed_again(watching):
+    """A change of `.obsidian/app.json` (excluded files) and a new folder of 2,100 notes
+    are answered by a full listing, as at the start."""
+    vault = watching.vault
+    listed = watching.text().count(": listed ")
+    some = sorted(p.relative_to(vault).parent.as_posix() for p in vault.rglob("*.md"))[0]
+    (vault / ".obsidian" / "app.json").write_text(json.dumps({"userIgnoreFilters": [some + "/"]}))
+    for args in (("orphans", "--json"), ("check", "--format", "json")):
+        assert watching.run(*args) == watching.run(*args, no_cache=True), args
+    assert watching.text().count(": listed ") == listed + 1
+    burst = vault / "burst"
+    burst.mkdir()
+    for i in range(2100):
+        (burst / f"n{i}.md").write_text(f"#burst{i % 7} [[n{i + 1}]]\n")
+    assert watching.run("tags", "--json") == watching.run("tags", "--json", no_cache=True)
+    assert watching.text().count(": listed ") >= listed + 2
