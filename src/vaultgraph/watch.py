@@ -532,7 +532,8 @@ class Watcher:
             started = time.monotonic()
             connection.settimeout(SEND_SECONDS)
             frames = self.answer(message)
-            what = " ".join(message["argv"][:3])
+            what = " ".join(message["argv"])
+            what = what if len(what) <= 100 else what[:99] + "…"
             self.log(("declined" if frames[0][:1] == b"N" else "answered")
                      + f" `{terminal(what)}` in {time.monotonic() - started:.3f} s")
             connection.sendall(b"".join(frames))
