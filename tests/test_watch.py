@@ -152,11 +152,11 @@ def _generated(tmp_path: Path, count: int = 120) -> Path:
 class Watching:
     """A `vaultgraph watch` subprocess over ``vault``, its stderr in a file."""
 
-    def __init__(self, vault: Path, cache: Path, log: Path):
+    def __init__(self, vault: Path, cache: Path, log: Path, env: dict | None = None):
         self.vault, self.cache, self.log = vault, cache, log
         # (a loaded machine can take over 100 ms to say a first byte: waited for longer)
         self.env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(cache),
-                    "VAULTGRAPH_WATCH_WAIT_MS": "5000"}
+                    "VAULTGRAPH_WATCH_WAIT_MS": "5000", **(env or {})}
         self.env.pop("VAULTGRAPH_NO_CACHE", None)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch"],
@@ -403,3 +403,35 @@ def test_the_vaults_settings_and_a_new_folder_are_listed_again(watching):
         (burst / f"n{i}.md").write_text(f"#burst{i % 7} [[n{i + 1}]]\n")
     assert watching.run("tags", "--json") == watching.run("tags", "--json", no_cache=True)
     assert watching.text().count(": listed ") >= listed + 2
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_change_no_event_told_of_is_found_when_idle(tmp_path):
+    """A write through a shared mmap changes a note with no inotify event (like an
+    overflow watchfiles does not report); the idle watcher lists the vault, compares, and
+    answers the change."""
+    import mmap
+
+    vault = _generated(tmp_path, 40)
+    note = sorted(vault.rglob("*.md"))[4]
+    with note.open("a", encoding="utf-8") as f:
+        f.write("\n#before\n")
+    os.utime(note, ns=(time.time_ns() - 10**10,) * 2)  # (an old, trusted mtime)
+    watcher = Watching(vault, tmp_path / "cache", tmp_path / "watch.log",
+                       {"VAULTGRAPH_WATCH_RECONCILE_S": "1"})
+    try:
+        assert "#before" in watcher.run("tags")[1]
+        with note.open("r+b") as f, mmap.mmap(f.fileno(), 0) as mapped:
+            at = mapped.rfind(b"#before")
+            mapped[at:at + 7] = b"#after1"
+            mapped.flush()
+        deadline = time.monotonic() + 30
+        while "differ from what the events told" not in watcher.text():
+            assert time.monotonic() < deadline, watcher.text()
+            time.sleep(0.1)
+        assert watcher.run("tags", "--json") == watcher.run("tags", "--json", no_cache=True)
+        assert "#after1" in watcher.run("tags")[1]
+    finally:
+        watcher.process.kill()
+        watcher.process.wait()

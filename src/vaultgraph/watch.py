@@ -10,7 +10,8 @@ every run takes (``vault.load`` with the listing given: ``index.open_updated``,
 ``Index.update``'s change detection).  A folder created, moved or gone, a symlink, a
 special file, the vault's ``app.json`` or a burst of events large enough to have
 overflowed the kernel's queue (:data:`RESCAN_AFTER`; watchfiles does not pass notify's
-overflow signal on) are answered with a full listing, as at the start.
+overflow signal on) are answered with a full listing, as at the start; so is a difference
+found by the listing an idle watcher makes to compare (:meth:`Watcher.reconcile`).
 
 The CLI (``ask.py``) sends its command line, folder, environment and terminal; the
 watcher runs the same click command in-process over its open vault (``app.Session``'s
@@ -63,6 +64,7 @@ RESCAN_AFTER = 2000  # distinct paths in one batch: list the whole vault again
 CHUNK = 1 << 20  # bytes of output per frame
 POLL_MS = 300  # with --poll: how often the files are looked at
 START_SECONDS = 30.0  # for the first event to come (the watch set up)
+RECONCILE_SECONDS = 300.0  # idle this long: the vault is listed and compared (0.5 s at 100k)
 _RESCAN = "rescan"  # on the queue: the watcher failed (watch limit...): list everything
 
 
@@ -381,6 +383,18 @@ class Watcher:
         self.log(f"{len(paths)} path{'s' if len(paths) > 1 else ''} changed: index up to date "
                  f"in {time.monotonic() - started:.3f} s")
 
+    def reconcile(self) -> None:
+        """(idle) List the vault and compare with the listing the events kept: a change no
+        event told of (an overflow watchfiles does not report, a write through a shared
+        mmap, a network file system) is found here and the vault listed again."""
+        from .files import discover
+
+        stats, _ = discover(self.root)
+        kept = self.listing.stats
+        if stats.path_bytes != kept.path_bytes or stats.numbers != kept.numbers:
+            self.log("the files differ from what the events told: listing the vault again")
+            self.list_all()
+
     def _position(self, rel: str) -> int:
         """Where ``rel`` is in the listing (its order: path order)."""
         if self.positions is None:
@@ -471,8 +485,11 @@ class Watcher:
         threading.Thread(target=self._admit, name="vaultgraph-clients", daemon=True).start()
         selector = selectors.DefaultSelector()
         selector.register(self.wake_r, selectors.EVENT_READ)
+        every = reconcile_seconds()
         while True:
-            selector.select()
+            if not selector.select(every):
+                self.reconcile()
+                continue
             try:
                 while os.read(self.wake_r, 4096):
                     pass
@@ -631,6 +648,14 @@ class Watcher:
             self.vault = None
         Index(self.location).clear()
         self._open(self.listing)
+
+
+def reconcile_seconds(env=os.environ) -> float:
+    """How long an idle watcher waits before it lists the vault to compare
+    (:meth:`Watcher.reconcile`): ``$VAULTGRAPH_WATCH_RECONCILE_S``, else
+    :data:`RECONCILE_SECONDS`."""
+    given = env.get("VAULTGRAPH_WATCH_RECONCILE_S", "")
+    return float(given) if given.isdigit() and int(given) > 0 else RECONCILE_SECONDS
 
 
 def _lock(fd: int, root: Path) -> None:
