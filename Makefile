@@ -62,3 +62,9 @@ clean:
 # tools/report-vendor/package-lock.json; needs node and npm.
 vendor:
 	tools/report-vendor/build.sh
+
+# `vaultgraph watch`: whole CLI processes answered by a watcher, against --version
+# (benchmarks/watch.py; not in `bench`: it keeps a watcher running).
+.PHONY: bench-watch
+bench-watch: $(STAMP)
+	$(BIN)/python benchmarks/watch.py --sizes $(BENCH_SIZES)

@@ -31,7 +31,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("application", ["app", ""]),  # "": the package root (vaultgraph.load, Vault)
     ("views", ["views", "render", "sarif", "export", "report", "report.csv", "report.html",
                "report.json", "report.md"]),
-    ("cli", ["cli", "__main__"]),
+    ("cli", ["ask", "watch", "cli", "__main__"]),
 ]
 LAYER_OF = {module: rank for rank, (_, modules) in enumerate(LAYERS) for module in modules}
 EXEMPT = {("", "__version__")}  # (module, name) pairs any layer may import

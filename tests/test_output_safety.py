@@ -10,8 +10,8 @@ import pytest
 
 import vaultgraph
 from vaultgraph.escape import terminal, visible, xml_chars
-from vaultgraph.index import CacheInsideVault, default_cache_dir, index_file
-from vaultgraph.places import is_inside
+from vaultgraph.index import CacheInsideVault, index_file
+from vaultgraph.places import default_cache_dir, is_inside
 from vaultgraph.report.md import _code, _headings, _link, _text
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import enum
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 
 if TYPE_CHECKING:
     from .check import CheckResult
@@ -183,7 +183,14 @@ class Session:
     ``progress``: called with no argument for a progress callback (or None) each time
     a long step starts; ``say``: given a line to tell the user (which folder is used
     when it is not a vault's).
+
+    ``lender`` (class-wide; set by ``vaultgraph watch`` while it runs a command for a
+    client, watch.py): given the session, the vault a watcher keeps open, which the
+    session uses and does not close; it raises when the session asks for another vault
+    or index than the one it keeps.
     """
+
+    lender: ClassVar[Callable[["Session"], "Vault"] | None] = None
 
     def __init__(self, vault_path: str | None, config_dir: str, cache_dir: str | None,
                  use_cache: bool, progress: Callable[[], Progress | None] = lambda: None,
@@ -196,6 +203,7 @@ class Session:
         self._vault: Vault | None = None
         self._cache_checked = False
         self._healed = False
+        self._lent = False  # the vault is a watcher's (``lender``): not closed here
 
     @property
     def root(self) -> Path:
@@ -222,6 +230,8 @@ class Session:
         """The vault, read through its index brought up to date (a throwaway one with
         ``--no-cache``, or when the index cannot be written now); UsageProblem when it
         cannot be read."""
+        if self._vault is None and Session.lender is not None and not rebuild:
+            self._vault, self._lent = Session.lender(self), True
         if self._vault is None:
             from .vault import VaultError, load
 
@@ -252,7 +262,7 @@ class Session:
         raising one of those costs a rebuild of the index, a cache, and is raised by the
         second run.)  A throwaway index made in this run is not damaged by anyone else:
         its errors are raised."""
-        if self._healed or self._vault is None or self._vault.throwaway:
+        if self._healed or self._vault is None or self._vault.throwaway or self._lent:
             return False
         from .codec import ROW_ERRORS, DamagedIndex
 
@@ -267,9 +277,10 @@ class Session:
         return True
 
     def close(self) -> None:
-        """Close the vault's index (a throwaway one is removed)."""
+        """Close the vault's index (a throwaway one is removed); a watcher's is left open."""
         if self._vault is not None:
-            self._vault.close()
+            if not self._lent:
+                self._vault.close()
             self._vault = None
 
 

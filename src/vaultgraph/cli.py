@@ -771,6 +771,30 @@ def check(session: Session, paths: tuple[str, ...], fmt: str | None, as_json: bo
     sys.exit(EXIT_CODES[app.lint_outcome(result, exit_zero)])
 
 
+@cli.command()
+@click.option("--poll", is_flag=True,
+              help="Look for changes by polling (network and FUSE file systems, which send "
+                   "no events) rather than by file-system events.")
+@click.option("--detach", is_flag=True,
+              help="Run in the background: return once it answers, saying its pid and log.")
+@click.pass_obj
+def watch(session: Session, poll: bool, detach: bool) -> None:
+    """Keep the vault's index up to date as files change, and answer the read-only
+    commands (backlinks, links, tags, check, ...) run meanwhile from it at once.
+
+    Runs in the foreground until Ctrl-C (exit 130), or with --detach in the background
+    until `kill PID`. Another watcher of the same vault: exit 2. Commands run elsewhere
+    ask it over a private Unix socket in the index's folder, and run by themselves when
+    it does not answer within 100 ms (docs/cli.md).
+    """
+    from . import watch as watcher
+
+    if detach:
+        _tell(watcher.start_detached(session, poll))
+    else:
+        watcher.serve(session, cli, poll)
+
+
 @cli.command(name="mv")
 @click.argument("source")
 @click.argument("dest")
@@ -815,6 +839,9 @@ def main() -> None:
     it).  Nor are they freed one by one at the end: the run's Session is kept, and once
     the output is flushed the process ends with ``os._exit`` (freeing the vault that
     `check` loads at 100k notes took over a second).
+
+    (The console script is ``__main__.main``: it asks the vault's watcher first, when
+    one runs -- ``vaultgraph watch``, ask.py -- and calls this when it does not answer.)
     """
     from .process import (Interrupted, OutputClosed, OutputFailed, catch_signals,
                           guard_stdout, hold_standard_fds, pending, silence_stdout)

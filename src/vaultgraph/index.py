@@ -84,31 +84,18 @@ class CacheInsideVault(ValueError):
     """The index would be written inside the vault it indexes."""
 
 
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/vaultgraph``; ``~/.cache/vaultgraph`` when that variable is
-    unset, empty or relative (the XDG Base Directory spec: "If an implementation
-    encounters a relative path in any of these variables it should consider the path
-    invalid and ignore it" -- a relative one would follow the current folder, into a
-    vault)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if not os.path.isabs(base):
-        base = os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vaultgraph"
-
-
 def index_file(vault_root: Path, cache_dir: str | os.PathLike[str] | None = None) -> Path:
-    """``<cache dir>/<hash of the vault's real path>/index.sqlite``; ``cache_dir``
-    (default ``default_cache_dir()``) made absolute.  Raises CacheInsideVault when
-    that folder is inside the vault (``places.is_inside``): vaultgraph never writes
-    there."""
-    from .places import is_inside
+    """``<cache dir>/<hash of the vault's real path>/index.sqlite``
+    (``places.vault_folder``; ``cache_dir`` default ``places.default_cache_dir()``).
+    Raises CacheInsideVault when that folder is inside the vault
+    (``places.is_inside``): vaultgraph never writes there."""
+    from .places import is_inside, vault_folder
 
-    folder = Path(cache_dir).absolute() if cache_dir else default_cache_dir()
+    folder = vault_folder(vault_root, cache_dir).parent
     if is_inside(folder, vault_root):
         raise CacheInsideVault(f"the index's folder {folder} is inside the vault; vaultgraph "
                                "never writes there: give --cache-dir outside it, or --no-cache")
-    key = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
-    return folder / key.hexdigest()[:16] / "index.sqlite"
+    return vault_folder(vault_root, cache_dir) / "index.sqlite"
 
 
 @contextmanager

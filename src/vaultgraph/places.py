@@ -43,6 +43,32 @@ def is_inside(path: str | os.PathLike[str], folder: str | os.PathLike[str]) -> b
         here = parent
 
 
+def default_cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/vaultgraph``; ``~/.cache/vaultgraph`` when that variable is
+    unset, empty or relative (the XDG Base Directory spec: "If an implementation
+    encounters a relative path in any of these variables it should consider the path
+    invalid and ignore it" -- a relative one would follow the current folder, into a
+    vault)."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vaultgraph"
+
+
+def vault_folder(vault_root: str | os.PathLike[str],
+                 cache_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of one vault's own files in the cache: ``<cache dir>/<hash of the
+    vault's real path>`` (its index, ``index.index_file``; a watcher's socket,
+    ``watch.py``), ``cache_dir`` (default :func:`default_cache_dir`) made absolute.
+    Light (stdlib only): the CLI finds a watcher's socket with it before importing
+    anything else."""
+    import hashlib
+
+    folder = Path(cache_dir).absolute() if cache_dir else default_cache_dir()
+    key = hashlib.sha256(os.path.realpath(vault_root).encode("utf-8", "surrogateescape"))
+    return folder / key.hexdigest()[:16]
+
+
 def _ours(info: os.stat_result) -> bool:
     return not hasattr(os, "getuid") or info.st_uid == os.getuid()
 

@@ -1,0 +1,437 @@
+"""`vaultgraph watch` and the CLI asking it (watch.py, ask.py): every answer the watcher
+gives equals a fresh `--no-cache` run's, through edits, renames, deletions and new
+folders; a dead, stale or silent watcher costs the CLI 100 ms at most, never a wrong
+answer; a second watcher of the vault is refused; Ctrl-C stops one cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from vaultgraph import ask
+from vaultgraph.index import index_file
+from vaultgraph.watch import parse_request, peer_allowed
+
+from .conftest import ROOT
+
+posix_only = pytest.mark.skipif(not hasattr(socket, "AF_UNIX"), reason="Unix sockets")
+
+
+# -- what is served (in this process) ---------------------------------------------
+@pytest.mark.parametrize("argv, command", [
+    (["backlinks", "Neuron"], "backlinks"),
+    (["--vault", "v", "links", "Neuron", "--json"], "links"),
+    (["check", "--format", "json", "--vault=v"], "check"),
+    (["check", "--diff"], "check"),
+    (["report", "backlinks"], "report"),
+    (["backlinks", "--", "--fix"], "backlinks"),  # a NOTE named --fix
+    (["check", "--fix"], None),
+    (["check", "--fix-only", "cut-link", "--diff"], None),
+    (["check", "--write-baseline", "b.json"], None),
+    (["report", "backlinks", "-o", "r.md"], None),
+    (["export", "-oout.graphml"], None),
+    (["export", "--output=out.graphml"], None),
+    (["--no-cache", "tags"], None),
+    (["tags", "--help"], None),
+    (["--version"], None),
+    (["mv", "a", "b"], None),
+    (["index"], None),
+    (["watch"], None),
+    (["--vault"], None),
+])
+def test_only_read_only_commands_are_asked_of_a_watcher(argv, command):
+    found = ask.served(argv, {})
+    assert (found[0] if found else None) == command
+
+
+def test_the_wait_for_a_first_byte_is_100_ms_unless_set():
+    assert ask.first_byte_seconds({}) == 0.1
+    assert ask.first_byte_seconds({"VAULTGRAPH_WATCH_WAIT_MS": "2500"}) == 2.5
+    assert ask.first_byte_seconds({"VAULTGRAPH_WATCH_WAIT_MS": "-1"}) == 0.1
+
+
+def test_no_cache_and_completion_from_the_environment_run_here():
+    assert ask.served(["tags"], {"VAULTGRAPH_NO_CACHE": "1"}) is None
+    assert ask.served(["tags"], {"VAULTGRAPH_NO_CACHE": "0"})[0] == "tags"
+    assert ask.served(["tags"], {"_VAULTGRAPH_COMPLETE": "bash_complete"}) is None
+
+
+def test_the_socket_is_in_the_index_folder(tmp_path):
+    assert Path(ask.socket_path(str(tmp_path / "v"), str(tmp_path / "c"))) == \
+        index_file(tmp_path / "v", tmp_path / "c").parent / "watch.sock"
+
+
+def test_a_client_of_another_user_is_refused():
+    assert peer_allowed(1000, own=1000)
+    assert not peer_allowed(1001, own=1000)
+    assert not peer_allowed(0, own=1000)
+    assert peer_allowed(None, own=1000)  # (no SO_PEERCRED: the socket's 0600 decides)
+
+
+def _request(**changes) -> dict:
+    message = {"argv": ["tags"], "cwd": "/", "env": {"HOME": "/root"}, "columns": 80,
+               "lines": 25, "stdout": {"tty": False, "encoding": "utf-8", "errors": "strict"},
+               "stderr": {"tty": False, "encoding": "utf-8", "errors": "strict"}}
+    message.update(changes)
+    return message
+
+
+@pytest.mark.parametrize("data", [
+    b"", b"\xff\xfe", b"[]", b"null", b'"tags"', b"{" * 100_000 + b"}" * 100_000,
+    json.dumps(_request(argv="tags")).encode(),
+    json.dumps(_request(argv=["tags", 3])).encode(),
+    json.dumps(_request(cwd="relative")).encode(),
+    json.dumps(_request(env={"A=B": "c"})).encode(),
+    json.dumps(_request(env={"A": "\0"})).encode(),
+    json.dumps(_request(stdout={"tty": 1, "encoding": "utf-8", "errors": "strict"})).encode(),
+    json.dumps(_request(stdout={"tty": True, "encoding": "no-such-codec",
+                                "errors": "strict"})).encode(),
+    json.dumps(_request(stdout={"tty": True, "encoding": "rot13", "errors": "strict"})).encode(),
+    json.dumps(_request(stderr={"tty": True, "encoding": "utf-8", "errors": "nope"})).encode(),
+    json.dumps(_request(columns=-1)).encode(),
+    json.dumps(_request(env={"A": "\ud800"})).encode(),
+    json.dumps(_request(argv=["tags", "\ud800"])).encode(),
+    b'{"columns": 1' + b"0" * 5000 + b"}",
+])
+def test_a_hostile_request_is_refused_not_raised(data):
+    with pytest.raises((ValueError, RecursionError)):
+        parse_request(data)
+
+
+def test_a_request_as_the_cli_sends_it_is_accepted():
+    message = ask.request(["backlinks", "Neuron"])
+    assert struct.unpack(">I", message[:4])[0] == len(message) - 4
+    assert parse_request(message[4:])["argv"] == ["backlinks", "Neuron"]
+
+
+@posix_only
+def test_a_silent_watcher_is_given_up_after_100_ms(tmp_path):
+    """A server that accepts and never answers (a hung watcher): None (run here) after
+    the first-byte timeout, not later."""
+    folder = tmp_path / "c"
+    folder.mkdir(mode=0o700)
+    path = str(folder / "watch.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    held = []
+    threading.Thread(target=lambda: held.append(server.accept()), daemon=True).start()
+    message = ask.request(["tags"])
+    started = time.monotonic()
+    assert ask.ask(path, message) is None
+    assert 0.1 <= time.monotonic() - started < 0.5
+    server.close()
+    started = time.monotonic()
+    assert ask.ask(path, message) is None  # stale: refused at once
+    assert time.monotonic() - started < 0.1
+
+
+# -- end to end (subprocesses) ------------------------------------------------------
+def _generated(tmp_path: Path, count: int = 120) -> Path:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from generate import generate
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    vault = tmp_path / "vault"
+    generate(count, 7, vault)
+    (vault / ".obsidian").mkdir(exist_ok=True)
+    return vault
+
+
+class Watching:
+    """A `vaultgraph watch` subprocess over ``vault``, its stderr in a file."""
+
+    def __init__(self, vault: Path, cache: Path, log: Path, env: dict | None = None):
+        self.vault, self.cache, self.log = vault, cache, log
+        # (a loaded machine can take over 100 ms to say a first byte: waited for longer)
+        self.env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(cache),
+                    "VAULTGRAPH_WATCH_WAIT_MS": "5000", **(env or {})}
+        self.env.pop("VAULTGRAPH_NO_CACHE", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch"],
+            stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=self.env)
+        deadline = time.monotonic() + 120
+        while "answering on" not in self.text():
+            assert self.process.poll() is None, self.text()
+            assert time.monotonic() < deadline, self.text()
+            time.sleep(0.05)
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def answered(self) -> int:
+        return self.text().count(": answered `")
+
+    def run(self, *args: str, no_cache: bool = False) -> tuple[int, str]:
+        env = dict(self.env)
+        if no_cache:
+            env["VAULTGRAPH_NO_CACHE"] = "1"
+        proc = subprocess.run([sys.executable, "-m", "vaultgraph", *args], cwd=self.vault,
+                              capture_output=True, text=True, env=env, timeout=300)
+        return proc.returncode, proc.stdout + proc.stderr
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+@pytest.fixture
+def watching(tmp_path):
+    vault = _generated(tmp_path)
+    watcher = Watching(vault, tmp_path / "cache", tmp_path / "watch.log")
+    yield watcher
+    if watcher.process.poll() is None:
+        watcher.process.kill()
+        watcher.process.wait()
+
+
+def _hub(watching: Watching) -> str:
+    code, out = watching.run("hubs", "--top", "1", "--json", no_cache=True)
+    return json.loads(out)["hubs"][0]["note"]
+
+
+QUERIES = [("backlinks", "{hub}", "--json"), ("links", "{hub}", "--json"), ("tags", "--json"),
+           ("check", "--format", "json"), ("orphans", "--json"), ("wanted", "--json")]
+
+
+def _same_answers(watching: Watching, hub: str) -> None:
+    for query in QUERIES:
+        args = [part.format(hub=hub) for part in query]
+        served_before = watching.answered()
+        got = watching.run(*args)
+        assert watching.answered() == served_before + 1, (args, watching.text()[-2000:])
+        assert got == watching.run(*args, no_cache=True), args
+
+
+@posix_only
+@pytest.mark.slow
+def test_every_answer_of_a_watcher_is_a_fresh_runs_through_edits(watching):
+    vault = watching.vault
+    hub = _hub(watching)
+    stem = Path(hub).stem
+    _same_answers(watching, hub)
+    notes = sorted(p for p in vault.rglob("*.md"))
+    # an edit, then a new note linking to the hub, read at once
+    notes[3].write_text(notes[3].read_text() + f"\n[[{stem}]] #watched/edit\n")
+    (vault / "Brand new.md").write_text(f"# New\n\n[[{stem}#Nowhere]] [[Not yet]] #watched\n")
+    _same_answers(watching, hub)
+    # a rename and a deletion
+    notes[5].rename(notes[5].with_name("Renamed note.md"))
+    notes[8].unlink()
+    _same_answers(watching, hub)
+    # a new folder with notes, then the folder moved, then an attachment
+    (vault / "New folder").mkdir()
+    (vault / "New folder" / "Inside.md").write_text(f"[[{stem}]] [[Brand new]] #infolder\n")
+    _same_answers(watching, hub)
+    (vault / "New folder").rename(vault / "Moved folder")
+    (vault / "picture.png").write_bytes(b"\x89PNG")
+    _same_answers(watching, hub)
+    # a hostile client does not stop it
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(ask.socket_path(str(vault), str(watching.cache)))
+        client.sendall(struct.pack(">I", 12) + b"not json!!!!")
+        assert client.recv(10) == b""
+    assert watching.run("tags", "--json") == watching.run("tags", "--json", no_cache=True)
+    # Ctrl-C: 130, the socket removed
+    assert watching.stop() == 130
+    assert not Path(ask.socket_path(str(vault), str(watching.cache))).exists()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_second_watcher_is_refused_and_a_killed_one_falls_back(watching, tmp_path):
+    second = subprocess.run([sys.executable, "-m", "vaultgraph", "--vault", str(watching.vault),
+                             "watch"], capture_output=True, text=True, env=watching.env,
+                            timeout=60)
+    assert second.returncode == 2
+    assert "a watcher is already running" in second.stderr
+    hub = _hub(watching)
+    # killed (-9) right after a burst of edits, mid-update: the socket stays, stale
+    for i in range(30):
+        (watching.vault / f"Burst {i}.md").write_text(f"[[{Path(hub).stem}]] #burst\n")
+    watching.process.kill()
+    watching.process.wait()
+    sock = Path(ask.socket_path(str(watching.vault), str(watching.cache)))
+    assert sock.exists()
+    served = watching.answered()
+    for query in QUERIES:
+        args = [part.format(hub=hub) for part in query]
+        assert watching.run(*args) == watching.run(*args, no_cache=True), args
+    assert watching.answered() == served
+    # a new watcher takes the stale socket over
+    again = Watching(watching.vault, watching.cache, tmp_path / "again.log")
+    try:
+        assert again.run("tags", "--json") == again.run("tags", "--json", no_cache=True)
+        assert again.answered() == 1
+    finally:
+        assert again.stop() == 130
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_question_asked_right_after_a_write_sees_it(watching):
+    """No stale answer: a client asking microseconds after a write (no process start in
+    between) gets an answer that counts it -- the watcher waits for its own barrier event,
+    which comes after the write's."""
+    hub = _hub(watching)
+    path = ask.socket_path(str(watching.vault), str(watching.cache))
+    argv = ["--vault", str(watching.vault), "--cache-dir", str(watching.cache),
+            "backlinks", hub, "--json"]
+
+    def backlinks() -> int:
+        frames = ask.ask(path, ask.request(argv), first_byte=5)
+        assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
+        return len(json.loads(b"".join(p for k, p in frames if k == b"O"))["backlinks"])
+
+    count = backlinks()
+    editing = sorted(watching.vault.rglob("*.md"))[10]
+    for i in range(8):
+        with editing.open("a", encoding="utf-8") as f:
+            f.write(f"\n[[{Path(hub).stem}]] edit {i}\n")
+        count += 1
+        assert backlinks() == count, i
+    code, out = watching.run("backlinks", hub, "--json", no_cache=True)
+    assert len(json.loads(out)["backlinks"]) == count
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_served_answer_to_a_closed_pipe_ends_quietly_with_141(watching):
+    served = watching.answered()
+    proc = subprocess.Popen([sys.executable, "-m", "vaultgraph", "check", "--format", "json"],
+                            cwd=watching.vault, env=watching.env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader went before a byte was written
+    assert proc.wait(timeout=120) == 141
+    assert proc.stderr.read() == b""
+    assert watching.answered() == served + 1
+
+
+@posix_only
+@pytest.mark.slow
+def test_ctrl_c_while_waiting_for_a_watcher_ends_with_130(tmp_path):
+    """A watcher that accepts and says nothing; the client, interrupted while it waits,
+    ends with 130 and says nothing."""
+    vault = tmp_path / "vault"
+    (vault / ".obsidian").mkdir(parents=True)
+    (vault / "a.md").write_text("[[b]]\n")
+    path = ask.socket_path(str(vault), str(tmp_path / "cache"))
+    Path(path).parent.mkdir(parents=True, mode=0o700)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    script = ("import sys, time, vaultgraph.ask as a\n"
+              "real = a.ask\n"
+              "a.ask = lambda p, m, f: (print('asking', flush=True), real(p, m, 60))[1]\n"
+              "from vaultgraph.__main__ import main\n"
+              "main()\n")
+    proc = subprocess.Popen([sys.executable, "-c", script, "tags"], cwd=vault, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == b"asking\n"
+    time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=30) == 130
+    assert proc.stderr.read() == b""
+    server.close()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_detached_watcher_answers_until_killed(tmp_path):
+    vault = _generated(tmp_path, 30)
+    env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(tmp_path / "cache")}
+    start = [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch", "--detach"]
+    started = subprocess.run(start, capture_output=True, text=True, env=env, timeout=120)
+    assert started.returncode == 0, started.stderr
+    pid = int(started.stderr.split(" as pid ")[1].split()[0])
+    try:
+        again = subprocess.run(start, capture_output=True, text=True, env=env, timeout=120)
+        assert again.returncode == 2
+        assert f"a watcher is already running for {vault} (pid {pid})" in again.stderr
+        sock = Path(ask.socket_path(str(vault), str(tmp_path / "cache")))
+        argv = ["--vault", str(vault), "tags", "--cache-dir", str(tmp_path / "cache")]
+        assert ask.ask(str(sock), ask.request(argv[:3]), first_byte=5) is None  # another index
+        frames = ask.ask(str(sock), ask.request(argv), first_byte=5)
+        assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
+    finally:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while not (sock.parent / "watch.log").read_text().rstrip().endswith("stopped"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert not sock.exists()
+
+
+@posix_only
+@pytest.mark.slow
+def test_the_vault_as_the_command_names_it(watching):
+    """`--vault .` from inside the vault: the report names the vault as its own run does."""
+    args = ("--vault", ".", "report", "backlinks", "--format", "json")
+    served = watching.answered()
+    assert watching.run(*args) == watching.run(*args, no_cache=True)
+    assert watching.answered() == served + 1
+
+
+@posix_only
+@pytest.mark.slow
+def test_the_vaults_settings_and_a_new_folder_are_listed_again(watching):
+    """A change of `.obsidian/app.json` (excluded files) and a new folder of 2,100 notes
+    are answered by a full listing, as at the start."""
+    vault = watching.vault
+    listed = watching.text().count(": listed ")
+    some = sorted(p.relative_to(vault).parent.as_posix() for p in vault.rglob("*.md"))[0]
+    (vault / ".obsidian" / "app.json").write_text(json.dumps({"userIgnoreFilters": [some + "/"]}))
+    for args in (("orphans", "--json"), ("check", "--format", "json")):
+        assert watching.run(*args) == watching.run(*args, no_cache=True), args
+    assert watching.text().count(": listed ") == listed + 1
+    burst = vault / "burst"
+    burst.mkdir()
+    for i in range(2100):
+        (burst / f"n{i}.md").write_text(f"#burst{i % 7} [[n{i + 1}]]\n")
+    assert watching.run("tags", "--json") == watching.run("tags", "--json", no_cache=True)
+    assert watching.text().count(": listed ") >= listed + 2
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_change_no_event_told_of_is_found_when_idle(tmp_path):
+    """A write through a shared mmap changes a note with no inotify event (like an
+    overflow watchfiles does not report); the idle watcher lists the vault, compares, and
+    answers the change."""
+    import mmap
+
+    vault = _generated(tmp_path, 40)
+    note = sorted(vault.rglob("*.md"))[4]
+    with note.open("a", encoding="utf-8") as f:
+        f.write("\n#before\n")
+    os.utime(note, ns=(time.time_ns() - 10**10,) * 2)  # (an old, trusted mtime)
+    watcher = Watching(vault, tmp_path / "cache", tmp_path / "watch.log",
+                       {"VAULTGRAPH_WATCH_RECONCILE_S": "1"})
+    try:
+        assert "#before" in watcher.run("tags")[1]
+        with note.open("r+b") as f, mmap.mmap(f.fileno(), 0) as mapped:
+            at = mapped.rfind(b"#before")
+            mapped[at:at + 7] = b"#after1"
+            mapped.flush()
+        deadline = time.monotonic() + 30
+        while "differ from what the events told" not in watcher.text():
+            assert time.monotonic() < deadline, watcher.text()
+            time.sleep(0.1)
+        assert watcher.run("tags", "--json") == watcher.run("tags", "--json", no_cache=True)
+        assert "#after1" in watcher.run("tags")[1]
+    finally:
+        watcher.process.kill()
+        watcher.process.wait()
