@@ -39,7 +39,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 def _utf16(text: str) -> int:
     """The length of ``text`` in UTF-16 code units (JavaScript's ``length``)."""
-    return len(text) + len(_ASTRAL.findall(text))
+    return len(text) if text.isascii() else len(text) + len(_ASTRAL.findall(text))
 
 
 def escape(text: str) -> str:

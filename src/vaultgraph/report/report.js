@@ -361,17 +361,21 @@
   var neighbours = [];
   for (var n = 0; n < N; n++) neighbours.push([]);
   (function () {  // undirected, each pair once: the links between existing notes
-    var seen = {};
-    for (var a = 0; a < N; a++) {
+    var mark = new Int32Array(N).fill(-1), outs = [], ins = [], a, k, b;
+    for (a = 0; a < N; a++) { outs.push([]); ins.push([]); }
+    for (a = 0; a < N; a++) {
       if (!exists(a)) continue;
       var out = D.outgoing[a];
-      for (var k = 0; k < out.length; k += W) {
-        var b = out[k];
-        if (b === a || !exists(b)) continue;
-        var key = a < b ? a * N + b : b * N + a;
-        if (seen[key]) continue;
-        seen[key] = true; neighbours[a].push(b); neighbours[b].push(a);
+      for (k = 0; k < out.length; k += W) {
+        b = out[k];
+        if (b === a || !exists(b) || mark[b] === a) continue;
+        mark[b] = a; outs[a].push(b); ins[b].push(a);
       }
+    }
+    mark.fill(-1);
+    for (a = 0; a < N; a++) {
+      var both = outs[a].concat(ins[a]);
+      for (k = 0; k < both.length; k++) if (mark[both[k]] !== a) { mark[both[k]] = a; neighbours[a].push(both[k]); }
     }
   })();
   var PALETTE = ["#6d28d9", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#ca8a04", "#2563eb", "#dc2626", "#92400e", "#475569", "#65a30d", "#c2410c"];
@@ -410,31 +414,44 @@
   function placeLabels(graph, byDegree) {
     if (!renderer || renderer.getGraph() !== graph) return;
     var size = renderer.getDimensions(), most = Math.max(3, Math.floor(size.width * size.height / LABEL_AREA));
-    var placed = [], shown = {};
+    var placed = [], shown = {}, taken = [];  // taken: the boxes of the labels and of the big dots
     measure.font = "12px sans-serif";
+    byDegree.forEach(function (i) {
+      var a = graph.getNodeAttributes(String(i)), r = renderer.scaleSize(a.size);
+      if (r < 7) return;
+      var p = renderer.graphToViewport(a);
+      taken.push([p.x - r, p.y - r, p.x + r, p.y + r, i]);
+    });
     for (var k = 0; k < byDegree.length && placed.length < most; k++) {
       var i = byDegree[k], a = graph.getNodeAttributes(String(i)), p = renderer.graphToViewport(a);
-      if (p.x < 0 || p.y < 0 || p.x > size.width || p.y > size.height) continue;
       var r = renderer.scaleSize(a.size), w = labelWidth[i];
       if (w === undefined) w = labelWidth[i] = measure.measureText(a.label).width;
-      var box = [p.x - r - 2, p.y - 9, p.x + r + 5 + w, p.y + 9], free = true;
-      for (var j = 0; j < placed.length && free; j++) {
-        var o = placed[j].box;
-        free = box[2] <= o[0] || o[2] <= box[0] || box[3] <= o[1] || o[3] <= box[1];
+      // Right of the dot, else left of it: the whole box inside the view, over no other label.
+      var sides = [["right", [p.x - r - 2, p.y - 9, p.x + r + 5 + w, p.y + 9]],
+                   ["left", [p.x - r - 5 - w, p.y - 9, p.x + r + 2, p.y + 9]]];
+      for (var m = 0; m < sides.length; m++) {
+        var box = sides[m][1], free = box[0] >= 0 && box[2] <= size.width && box[1] >= 0 && box[3] <= size.height;
+        for (var j = 0; j < taken.length && free; j++) {
+          var o = taken[j];
+          free = o[4] === i || box[2] <= o[0] || o[2] <= box[0] || box[3] <= o[1] || o[3] <= box[1];
+        }
+        if (free) {
+          placed.push({ node: i, label: a.label, box: box, side: sides[m][0] }); shown[i] = sides[m][0];
+          taken.push(box.concat([i])); break;
+        }
       }
-      if (!free) continue;
-      placed.push({ node: i, label: a.label, box: box }); shown[i] = true;
     }
     labelsPlaced = placed;
     graph.forEachNode(function (key, a) {
-      if (!!shown[key] !== a.labelShown) graph.setNodeAttribute(key, "labelShown", !!shown[key]);
+      var side = shown[key] || false;
+      if (side !== a.labelShown) graph.mergeNodeAttributes(key, { labelShown: side, labelSide: side || a.labelSide });
     });
     panel.setAttribute("data-labels", String(placed.length));
   }
   // For tests and the curious: what the graph shows (window.vaultgraphReport in the console).
   window.vaultgraphReport = {
     renderer: function () { return renderer; },
-    labels: function () { return labelsPlaced.map(function (p) { return { node: p.node, label: p.label, box: p.box.slice() }; }); }
+    labels: function () { return labelsPlaced.map(function (p) { return { node: p.node, label: p.label, box: p.box.slice(), side: p.side }; }); }
   };
   function random(seed) {  // deterministic positions: the same report draws the same graph
     return function () { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
@@ -522,7 +539,8 @@
       renderer = new V.Sigma(graph, panel, { labelRenderedSizeThreshold: 6, labelDensity: 0.7,
         labelGridCellSize: 110, defaultEdgeColor: "#e4e4e7", zIndex: true, minCameraRatio: 0.05, maxCameraRatio: 4,
         styles: { nodes: [V.DEFAULT_STYLES.nodes, { labelVisibility: { whenState: "isHovered", then: "visible",
-          else: function (attributes) { return attributes.labelShown ? "visible" : "hidden"; } } }],
+          else: function (attributes) { return attributes.labelShown ? "visible" : "hidden"; } },
+          labelPosition: function (attributes) { return attributes.labelSide || "right"; } }],
         edges: [V.DEFAULT_STYLES.edges] } });
       renderer.on("clickNode", function (event) { location.hash = noteHash(Number(event.node)); });
       var byDegree = pick.nodes.slice().sort(function (a, b) {
@@ -564,7 +582,7 @@
 
   // ---- where the URL hash points ---------------------------------------------------------------
   function follow() {
-    var hash = location.hash.slice(1), i = -1;
+    var began = performance.now(), hash = location.hash.slice(1), i = -1;
     if (hash.charAt(0) === "/") {
       var path = null;
       try { path = decodeURIComponent(hash.slice(1)); } catch (error) { path = null; }
@@ -582,6 +600,7 @@
     }
     drawList();
     window.scrollTo(0, 0);
+    document.body.setAttribute("data-shown-ms", String(Math.round(performance.now() - began)));
   }
   window.addEventListener("hashchange", follow);
   window.addEventListener("resize", drawList);
