@@ -1,9 +1,11 @@
 """The report as one self-contained HTML file: no network requests, CSS and JS inline.
 
 The page is built in the browser from one compact JSON document (``data``): each
-note once, by number; each path, context, link text, tag and alias once, in a
-table of strings (``strings``), referred to by number.  So the file grows with
-what the vault holds, never with how often a string is repeated, and the page
+note once, by number; each path, context, tag and alias once, in a table of
+strings (``strings``), referred to by number; each link once, with its note --
+backlinks are read off the other notes' links by the page, and a link's text is
+an offset and a length in its context line.  So the file grows with what the
+vault holds, never with how often a string or a link is repeated, and the page
 shows what is asked for: a virtual note list (rows drawn as they scroll into
 view), the note that is open, the tags, wanted notes and broken links when
 opened.  ``report.js`` draws it; the graph is sigma.js (WebGL) with graphology
