@@ -100,6 +100,12 @@ def _graph(driver):
         "error: g.dataset.error || null}")
 
 
+def _drawn_titles(driver):
+    return driver.execute_script(
+        "var g = window.vaultgraphReport.renderer().getGraph();"
+        "return g.mapNodes(function (key, a) { return a.label; }).sort()")
+
+
 SEARCH_VAULT = {
     "Dataview.md": "# Dataview\n",
     "Query tool.md": "---\naliases: [Dataview]\n---\n",
@@ -153,19 +159,31 @@ def test_neighbourhood_depth_one_cap_and_filters(browser, make_vault, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 
-    files = {"Hub.md": "[[Friend]]\n", "Friend.md": "[[Far]]\n", "Far.md": "", "Alone.md": ""}
-    files.update({f"spokes/Spoke {i}.md": "[[Hub]]\n" for i in range(320)})
+    files = {"Hub.md": "[[Friend]]\n", "Friend.md": "---\ntype: claim\n---\n[[Far]]\n",
+             "Far.md": "---\ntype: source\n---\n", "Alone.md": ""}
+    files.update({f"spokes/Spoke {i}.md": ("#alpha " if i < 7 else "") + "[[Hub]]\n" for i in range(320)})
     url = _report(make_vault(files), tmp_path / "hub.html")
     _open(browser, url)
     whole = _graph(browser)
     assert whole == {"nodes": 324, "edges": 322, "leftOut": 0, "focus": -1, "error": None}
     assert "spokes (320)" in browser.find_element(By.ID, "legend").text
+    filters = {name: Select(browser.find_element(By.ID, "filter-" + name)) for name in ("folder", "tag", "role")}
     browser.find_element(By.ID, "filter-orphans").click()
     _wait(lambda: _graph(browser)["nodes"] == 323)
-    Select(browser.find_element(By.ID, "filter-folder")).select_by_value("spokes")
+    filters["folder"].select_by_value("spokes")
     _wait(lambda: _graph(browser)["nodes"] == 320)
-    Select(browser.find_element(By.ID, "filter-folder")).select_by_value("")
+    filters["tag"].select_by_visible_text("#alpha")
+    _wait(lambda: _graph(browser)["nodes"] == 7)
+    filters["folder"].select_by_value("")
+    filters["tag"].select_by_value("")
+    filters["role"].select_by_visible_text("claim")
+    _wait(lambda: _graph(browser)["nodes"] == 1)
+    assert _drawn_titles(browser) == ["Friend"]
+    filters["role"].select_by_visible_text("source")
+    _wait(lambda: _drawn_titles(browser) == ["Far"])
+    filters["role"].select_by_value("")
     browser.find_element(By.ID, "filter-orphans").click()
+    _wait(lambda: _graph(browser)["nodes"] == 324)
 
     _open(browser, url + "#/Hub.md")
     assert browser.find_element(By.ID, "graph-depth").get_attribute("value") == "1"
@@ -177,6 +195,84 @@ def test_neighbourhood_depth_one_cap_and_filters(browser, make_vault, tmp_path):
     assert _graph(browser)["nodes"] == 3  # Friend, Hub, Far: not the spokes two steps away
     Select(browser.find_element(By.ID, "graph-depth")).select_by_value("2")
     _wait(lambda: _graph(browser)["nodes"] == 300)
+    assert _severe(browser) == []
+
+
+def _clustered_vault(folders=("Alpha", "Beta", "Gamma"), size=200):
+    """Notes in folders, each linked mostly to its own folder: a hub every note links
+    to, a ring, a chord; one link in twenty to the next folder."""
+    files = {}
+    for f, folder in enumerate(folders):
+        other = folders[(f + 1) % len(folders)]
+        files[f"{folder}/{folder} hub.md"] = ""
+        for i in range(size):
+            links = [f"{folder} hub", f"{folder} note {(i + 1) % size}", f"{folder} note {(i * 7) % size}"]
+            if i % 20 == 0:
+                links.append(f"{other} note {i}")
+            files[f"{folder}/{folder} note {i}.md"] = " ".join(f"[[{name}]]" for name in links) + "\n"
+    return files
+
+
+def _rgb(colour: str):
+    if colour.startswith("#"):
+        return tuple(int(colour[k:k + 2], 16) for k in (1, 3, 5))
+    return tuple(int(part) for part in colour[colour.index("(") + 1:-1].split(",")[:3])
+
+
+def _overlap(a, b):
+    return not (a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1])
+
+
+def test_whole_vault_clusters_legend_and_labels_with_room(browser, make_vault, tmp_path):
+    """The whole-vault view colours each top folder, says which colour is which, lays the
+    folders out as clusters, and labels only the notes whose label has room -- the most
+    linked first, more as the view zooms in; a hovered note always shows its name."""
+    from selenium.webdriver.common.by import By
+
+    url = _report(make_vault(_clustered_vault()), tmp_path / "clusters.html")
+    _open(browser, url)
+    _wait(lambda: browser.execute_script("return document.getElementById('graph').dataset.layout") == "settled", 30)
+    legend = browser.execute_script(
+        "return Array.from(document.querySelectorAll('#legend li')).map(li => "
+        "[li.textContent, getComputedStyle(li.querySelector('.swatch')).backgroundColor])")
+    assert [text for text, _ in legend] == ["Alpha (201)", "Beta (201)", "Gamma (201)"]
+    swatch = {text.split()[0]: _rgb(colour) for text, colour in legend}
+    assert len(set(swatch.values())) == 3
+    nodes = browser.execute_script(
+        "var r = window.vaultgraphReport.renderer(), g = r.getGraph();"
+        "return g.mapNodes(function (key, a) { var p = r.graphToViewport(a);"
+        "  return [a.label, a.color, p.x, p.y]; })")
+    assert len(nodes) == 603
+    for label, colour, _, _ in nodes:
+        assert _rgb(colour) == swatch[label.split()[0]], label
+    # Clusters: most notes lie nearer the centre of their own folder than of any other.
+    centres = {}
+    for folder in swatch:
+        points = [(x, y) for label, _, x, y in nodes if label.startswith(folder)]
+        centres[folder] = (sum(x for x, _ in points) / len(points), sum(y for _, y in points) / len(points))
+    nearest_own = sum(min(centres, key=lambda f: (centres[f][0] - x) ** 2 + (centres[f][1] - y) ** 2)
+                      == label.split()[0] for label, _, x, y in nodes)
+    assert nearest_own > 0.8 * len(nodes), nearest_own
+
+    def labels():
+        return browser.execute_script(
+            "var r = window.vaultgraphReport.renderer();"
+            "return [window.vaultgraphReport.labels(), Array.from(r.getNodeDisplayedLabels()),"
+            "        [r.getDimensions().width, r.getDimensions().height]]")
+
+    placed, displayed, (width, height) = labels()
+    assert 3 <= len(placed) <= width * height / 14000 and len(placed) < 50
+    assert sorted(int(n) for n in displayed) == sorted(p["node"] for p in placed)  # what sigma draws
+    assert {p["label"] for p in placed} >= {"Alpha hub", "Beta hub", "Gamma hub"}  # most linked first
+    for k, a in enumerate(placed):
+        assert not any(_overlap(a["box"], b["box"]) for b in placed[k + 1:]), a
+    # Zoomed in, the view has room for labels of less linked notes.
+    browser.execute_script("window.vaultgraphReport.renderer().getCamera().setState({ratio: 0.15})")
+    _wait(lambda: {p["node"] for p in labels()[0]} - {p["node"] for p in placed})
+    zoomed = labels()[0]
+    for k, a in enumerate(zoomed):
+        assert not any(_overlap(a["box"], b["box"]) for b in zoomed[k + 1:]), a
+        assert -1 <= a["box"][0] and a["box"][1] >= -10 and a["box"][3] <= height + 10
     assert _severe(browser) == []
 
 
@@ -246,22 +342,43 @@ def test_hostile_names_are_shown_as_text(browser, make_vault, tmp_path):
     assert _severe(browser) == []
 
 
-def test_load_time_budget_on_a_generated_vault(browser, tmp_path):
-    """A 5,000-note generated vault: the page is usable (DOMContentLoaded, the note list
-    drawn) within 2 s, and its file stays small."""
+def _benchmark():
+    """benchmarks/report.py as a module: the same floor page and load measure as the benchmark."""
+    import importlib.util
+
     sys.path.insert(0, str(BENCHMARKS))
     try:
-        from generate import generate
+        spec = importlib.util.spec_from_file_location("vaultgraph_report_benchmark", BENCHMARKS / "report.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
     finally:
         sys.path.remove(str(BENCHMARKS))
-    root = tmp_path / "v5000"
-    generate(5000, 1, root)
-    out = tmp_path / "v5000.html"
-    _open(browser, _report(root, out))
-    assert out.stat().st_size < 8_000_000
-    ready, loaded = browser.execute_script(
-        "return [+document.body.dataset.ready, "
-        "performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd]")
-    assert max(ready, loaded) < 2000, (ready, loaded)
+    return module
+
+
+def test_load_time_budget_on_a_generated_10k_vault(browser, tmp_path):
+    """A 10,000-note generated vault: the page is usable (DOMContentLoaded and the note
+    list drawn) within LOAD_BUDGET times the floor measured in the same browser and run
+    -- a page of the same size whose script only parses the same JSON --, so the page's
+    own work on load stays small next to reading its data, whatever the machine's load.
+    Only the rows in view exist; the whole-vault graph keeps the cap."""
+    import statistics
+
+    bench = _benchmark()
+    root = tmp_path / "v10000"
+    bench.generate(10000, 1, root)
+    out, floor = tmp_path / "v10000.html", tmp_path / "floor.html"
+    _report(root, out)
+    bench._floor_page(out, floor)
+    floor_ms, usable_ms = [], []
+    for _ in range(3):  # interleaved, so that a burst of load hits both alike
+        floor_ms.append(bench._load(browser, floor.as_uri()))
+        usable_ms.append(bench._load(browser, out.as_uri()))
+    floor_ms, usable_ms = statistics.median(floor_ms), statistics.median(usable_ms)
+    assert usable_ms <= LOAD_BUDGET * floor_ms, (usable_ms, floor_ms)
     assert len(_listed(browser)) < 100  # a virtual list: only the rows in view exist
+    _wait(lambda: browser.execute_script("return document.body.getAttribute('data-graph-ready')"), 30)
     assert _graph(browser)["nodes"] == 2000 and _severe(browser) == []
+
+
+LOAD_BUDGET = 4

@@ -122,33 +122,88 @@ def test_html_is_self_contained_and_escaped(hostile_vault):
     assert all("\x1b" not in s and "\u202e" not in s for s in data["strings"])
 
 
-def test_html_data_gives_back_every_context_exactly(hostile_vault, tmp_path):
-    """Contexts are shipped as parts of one text per line: each must read back as it was,
-    on long lines with many links too (windows laid end to end)."""
+def _page_backlinks(shipped):
+    """Each note's backlinks as report.js reads them off the shipped data: the links of
+    the other notes in path order (UTF-16 order, as JavaScript compares), unless given."""
+    n, ghost = len(shipped["title"]), set(shipped["ghost"])
+    strings = shipped["strings"]
+
+    def path(i):
+        if i in shipped["file"]:
+            return strings[shipped["file"][i]]
+        folder = strings[shipped["folder"][i]]
+        return (folder + "/" if folder else "") + shipped["title"][i] + ".md"
+
+    backs = {t: list(shipped["backlinks"].get(t, [])) for t in range(n)}
+    for s in sorted((i for i in range(n) if i not in ghost), key=lambda i: path(i).encode("utf-16-be")):
+        out = shipped["outgoing"][s]
+        for k in range(0, len(out), 6):
+            t = out[k]
+            if 0 <= t < n and t != s and t not in ghost and t not in shipped["backlinks"]:
+                backs[t] += [s] + out[k + 1:k + 4]
+    return backs
+
+
+@pytest.mark.parametrize("options", [ReportOptions(include_unresolved=True), ReportOptions(path="[LT]*")],
+                         ids=["whole", "sources-left-out"])
+def test_html_data_gives_back_every_context_and_link_exactly(hostile_vault, tmp_path, options):
+    """Each link is shipped once, its text as a slice of its line, and the contexts as
+    parts of one text per line: every backlink (source, line, context), every link's
+    text and the backlink's own link in its context must read back as they were, on
+    long lines with many links too (windows laid end to end)."""
     from vaultgraph.escape import visible
     from vaultgraph.report.html import data
 
     long_line = " ".join(f"word{i} 🔴 [[Target|alias {i}]] and more text 日本 here" for i in range(40))
     (hostile_vault.root / "Long.md").write_text(long_line + "\n" + long_line[:300] + "\n")
+    (hostile_vault.root / "Twice.md").write_text("[[Target]] then [[Target]] and [x](Target.md)\n")
     vault = vaultgraph.load(hostile_vault.root)
-    report = build_report(vault, ReportOptions(include_unresolved=True))
+    report = build_report(vault, options)
     shipped = data(report)
     strings, contexts = shipped["strings"], shipped["contexts"]
 
-    def text(k):
-        string, start, end, cut = contexts[4 * k:4 * k + 4]  # offsets in UTF-16 units, as in JS
-        shown = strings[string].encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
-        return ("..." if cut & 1 else "") + shown + ("..." if cut & 2 else "")
+    def utf16(text, start, end):
+        return text.encode("utf-16-le")[2 * start:2 * end].decode("utf-16-le")
+
+    def context(v):  # report.js context(v)
+        if v < 0:
+            return v * -1 - 2, 0, len(strings[-v - 2].encode("utf-16-le")) // 2, 0
+        return tuple(contexts[4 * v:4 * v + 4])
+
+    def text(v):
+        string, start, end, cut = context(v)
+        return ("..." if cut & 1 else "") + utf16(strings[string], start, end) + ("..." if cut & 2 else "")
 
     checked = 0
+    backs = _page_backlinks(shipped)
+    number = {e["path"]: i for i, e in enumerate(report["notes"]) if e["exists"]}
     for i, entry in enumerate(report["notes"]):
-        flat = shipped["backlinks"][i]
+        flat = backs[i]
+        assert len(flat) == 4 * len(entry["backlinks"])
         for k, link in enumerate(entry["backlinks"]):
-            assert text(flat[4 * k + 3]) == visible(link["context"])
+            source, line, v, at = flat[4 * k:4 * k + 4]
+            assert (source, line) == (number.get(link["source"], source), link["line"])
+            assert text(v) == visible(link["context"])
+            if link["source"] in number:  # the backlink's own link, found in its context
+                raw = next(o["raw"] for o in report["notes"][source]["outgoing"]
+                           if (o["line"], o["column"]) == (link["line"], link["column"]))
+                assert utf16(strings[context(v)[0]], at, at + len(raw.encode("utf-16-le")) // 2) == visible(raw)
             checked += 1
+        out = shipped["outgoing"][i]
+        assert len(out) == 6 * len(entry["outgoing"])
+        for k, link in enumerate(entry["outgoing"]):
+            at, length = out[6 * k + 3], out[6 * k + 4]
+            raw = strings[length] if at < 0 else utf16(strings[context(out[6 * k + 2])[0]], at, at + length)
+            assert raw == visible(link["raw"])
+            assert shipped["statuses"][out[6 * k + 5]] == link["status"]
     assert checked > 45
+    if options.path:  # the sources the report leaves out: their links are not shipped
+        assert list(shipped["backlinks"]) == [number["Target.md"]]
+        return
     shipped_lines = sum(len(s) for s in strings if "[[Target|alias" in s)
     assert len(long_line) < shipped_lines < 1.5 * len(long_line)  # not 40 windows of 240
+    assert not any("alias 3" in s and "[[" not in s for s in strings)  # no link text twice
+    assert shipped["backlinks"].keys() <= {i for i, e in enumerate(report["notes"]) if not e["exists"]}
 
 
 def test_cli_report_writes_atomically_to_a_file(make_vault, tmp_path):

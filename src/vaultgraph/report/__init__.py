@@ -73,7 +73,10 @@ def build_report(vault: "Vault", options: ReportOptions | None = None) -> dict[s
                     "backlinks": [{k: v for k, v in link_place_json(link).items() if k != "target"}
                                   for link in row.links],
                     "outgoing": []})
-    section = provenance_section(vault, {e["path"] for e in entries if e["exists"]}, roles)
+    # Only claims and sources have a provenance section: a vault with neither (their roles are
+    # role_of's, as Provenance's) is spared building the provenance model.
+    section = provenance_section(vault, {e["path"] for e in entries if e["exists"]
+                                         and e["role"] in ("claim", "source")}, roles)
     _add_provenance(entries, section)
     if options.sort == "backlinks":
         entries.sort(key=lambda e: (-e["backlink_count"], fold(e["title"])))

@@ -1,9 +1,11 @@
 """The report as one self-contained HTML file: no network requests, CSS and JS inline.
 
 The page is built in the browser from one compact JSON document (``data``): each
-note once, by number; each path, context, link text, tag and alias once, in a
-table of strings (``strings``), referred to by number.  So the file grows with
-what the vault holds, never with how often a string is repeated, and the page
+note once, by number; each path, context, tag and alias once, in a table of
+strings (``strings``), referred to by number; each link once, with its note --
+backlinks are read off the other notes' links by the page, and a link's text is
+an offset and a length in its context line.  So the file grows with what the
+vault holds, never with how often a string or a link is repeated, and the page
 shows what is asked for: a virtual note list (rows drawn as they scroll into
 view), the note that is open, the tags, wanted notes and broken links when
 opened.  ``report.js`` draws it; the graph is sigma.js (WebGL) with graphology
@@ -39,7 +41,7 @@ _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 def _utf16(text: str) -> int:
     """The length of ``text`` in UTF-16 code units (JavaScript's ``length``)."""
-    return len(text) + len(_ASTRAL.findall(text))
+    return len(text) if text.isascii() else len(text) + len(_ASTRAL.findall(text))
 
 
 def escape(text: str) -> str:
@@ -89,16 +91,25 @@ class _Contexts:
     A long line's contexts are windows of it (``model.LineText.context``), each link's
     around its own column: shipped one by one, a line with ten links would be shipped
     ten times over.  Here the windows of one line are laid end to end where they
-    overlap into one text, and each context is (text, start, end, cut) -- offsets in
-    UTF-16 code units, as JavaScript's ``slice`` counts them; ``cut`` 1 when
-    ``...`` comes before, 2 after, 3 both.  Only text the contexts show is shipped,
-    and a context reads back exactly (tests/test_report.py)."""
+    overlap into one text.  A context is shipped as one number ``v``: ``v >= 0`` the
+    record ``contexts[4v:4v+4]`` = (text, start, end, cut) -- offsets in UTF-16 code
+    units, as JavaScript's ``slice`` counts them; ``cut`` 1 when ``...`` comes
+    before, 2 after, 3 both -- and ``v <= -2`` the whole text number ``-v-2``, uncut
+    (a short line, the common case: no record at all).  Only text the contexts show
+    is shipped, and a context reads back exactly (tests/test_report.py).
+
+    A link's own text (``raw``) is a slice of its line: :meth:`locate` finds it in the
+    line's texts, so that it is shipped as an offset and a length, not a string."""
 
     def __init__(self, strings: _Strings) -> None:
         self.strings = strings
         # (source, line) -> {context: the lowest column it is the context of}
         self.wanted: dict[tuple[int, int], dict[str, int]] = {}
         self.refs: dict[tuple[int, int, str], int] = {}
+        # (source, line) -> [(text shown, its string number)]: the texts of the line
+        self.texts: dict[tuple[int, int], list[tuple[str, int]]] = {}
+        # (source, line, context) -> (index in texts, start, end) in characters
+        self.places: dict[tuple[int, int, str], tuple[int, int, int]] = {}
         self.flat: list[int] = []
 
     def want(self, source: int, line: int, column: int, context: str) -> None:
@@ -114,13 +125,6 @@ class _Contexts:
         their overlaps allow; then number the texts."""
         strings, flat, refs = self.strings, self.flat, self.refs
         for (source, line), found in self.wanted.items():
-            if len(found) == 1:  # a short line: its one context, whole
-                ((context, _),) = found.items()
-                shown, cut = _uncut(visible(context))
-                number = strings(shown)
-                refs[(source, line, context)] = len(flat) // 4
-                flat += (number, 0, _utf16(shown), cut)
-                continue
             merged: list[str] = []
             places = []
             for context, _column in sorted(found.items(), key=lambda item: item[1]):
@@ -137,17 +141,47 @@ class _Contexts:
                     start = 0
                 places.append((context, len(merged) - 1, start, start + len(shown), cut))
             numbers = [strings(text) for text in merged]
-            astral = [_ASTRAL.search(text) is not None for text in merged]
+            self.texts[(source, line)] = list(zip(merged, numbers))
             for context, k, start, end, cut in places:
-                if astral[k]:  # offsets in UTF-16 code units, as JavaScript counts them
-                    text = merged[k]
-                    start, end = _utf16(text[:start]), _utf16(text[:start]) + _utf16(text[start:end])
+                self.places[(source, line, context)] = (k, start, end)
+                text = merged[k]
+                if start == 0 and end == len(text) and not cut:
+                    refs[(source, line, context)] = -2 - numbers[k]
+                    continue
+                if _ASTRAL.search(text):  # offsets in UTF-16 code units, as JavaScript counts
+                    start, end = _utf16(text[:start]), _utf16(text[:end])
                 refs[(source, line, context)] = len(flat) // 4
                 flat += (numbers[k], start, end, cut)
 
-    def __call__(self, source: int, line: int, column: int, context: str) -> int:
-        """Second pass: the number of the context (in ``flat``)."""
+    def __call__(self, source: int, line: int, context: str) -> int:
+        """Second pass: the number ``v`` of the context (see the class)."""
         return self.refs[(source, line, context)]
+
+    def locate(self, source: int, line: int, context: str | None, raw: str,
+               after: dict[int, int]) -> tuple[int, int] | None:
+        """Where the link written ``raw`` is in a text of its line: (``v``, offset in
+        UTF-16 units of ``raw`` in that text), or None.  In its own context's text when
+        it has one (``context``), else in any text of the line; the first place at or
+        after ``after[text]`` that the link's syntax opens (``[[``, ``](``), so that the
+        links of a line are found in the order they are written."""
+        texts = self.texts.get((source, line))
+        if not texts or not raw:
+            return None
+        shown = visible(raw)
+        if context is not None:
+            k, low, high = self.places[(source, line, context)]
+            candidates = [(k, low, high, self.refs[(source, line, context)])]
+        else:
+            candidates = [(k, 0, len(text), -2 - number) for k, (text, number) in enumerate(texts)]
+        for k, low, high, ref in candidates:
+            text = texts[k][0]
+            at = text.find(shown, max(low, after.get(k, 0)))
+            while at >= 0 and at + len(shown) <= high:
+                if text[max(0, at - 2):at] in ("[[", "]("):
+                    after[k] = at + len(shown)
+                    return ref, _utf16(text[:at])
+                at = text.find(shown, at + 1)
+        return None
 
 
 def _uncut(shown: str) -> tuple[str, int]:
@@ -181,14 +215,22 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
     ``folder`` (string number), ``file`` (note -> path string number, where the
     path is not ``folder/title.md``), ``ghost`` (notes that do not exist: wanted
     names), ``aliases`` and ``tags`` (note -> string numbers), ``role``
-    (number in ``roles``), ``backlinks`` (flat: source, line, column, context, ...;
-    context k is ``contexts[4k:4k+4]``: string, start, end, cut -- see _Contexts) and ``outgoing`` (flat: target or -1, line, column, link text
-    string, status number in ``statuses``, ...).  ``tags``: [tag string, total,
-    [notes]]; ``wanted``: [name string, notes, [source, line, column, context, ...]];
-    ``broken``: flat [note, index of the link in its outgoing, ...].  The graph is
-    drawn from ``outgoing`` (the links from one existing note to another).
-    ``provenance``: note -> its ``provenance`` (a claim) or ``dependents`` (a source)
-    as build_report gives them."""
+    (number in ``roles``) and ``outgoing``: flat, six numbers a link, in the order
+    written -- target note or -1, line, context ``v`` (see _Contexts) or -1, the
+    offset of the link's text in that context's text and its length (UTF-16 units),
+    or -1 and the link text's string number, and status (number in ``statuses``).
+
+    Each link is shipped once: a note's backlinks are the links of the other notes
+    that lead to it, read off ``outgoing`` by the page (sources in path order, each's
+    links in the order written: ``answers.backlinks``' vault order).  Only a note whose
+    backlinks do not read back so (a canvas's link, a source the report leaves out, a
+    wanted name's) has them in ``backlinks``: note -> flat (source, line, context
+    ``v``, offset of the link's text in it or -1).  ``tags``: [tag string, total,
+    [notes]]; ``wanted``: [name string, notes, [source, line, ...]]; ``broken``: flat
+    [note, index of the link in its outgoing, ...].  The graph is drawn from
+    ``outgoing`` (the links from one existing note to another).  ``provenance``:
+    note -> its ``provenance`` (a claim) or ``dependents`` (a source) as build_report
+    gives them."""
     strings = _Strings()
     entries = report["notes"]
     number = {e["path"]: i for i, e in enumerate(entries) if e["exists"]}
@@ -223,50 +265,70 @@ def data(report: dict[str, Any]) -> dict[str, Any]:
             tags[i] = [strings(t) for t in entry["tags"]]
         role.append(roles.setdefault(entry.get("role", "note"), len(roles)))
     contexts = _Contexts(strings)
+    context_at: dict[tuple[int, int, int], str] = {}  # (source, line, column) -> context
     for entry in entries:
         for link in entry["backlinks"]:
-            contexts.want(note(link["source"]), link["line"], link["column"], link["context"])
-    for row in report["wanted"]:
-        for link in row["links"]:
-            contexts.want(note(link["source"]), link["line"], link["column"], link["context"])
+            source = note(link["source"])
+            contexts.want(source, link["line"], link["column"], link["context"])
+            context_at[(source, link["line"], link["column"])] = link["context"]
     contexts.lay_out()
     provenance = {i: _shown({k: entry[k] for k in ("provenance", "dependents") if k in entry})
                   for i, entry in enumerate(entries) if "provenance" in entry or "dependents" in entry}
-    backlinks, outgoing, broken = [], [], []
+    outgoing, broken = [], []
+    # What the page reads off outgoing as each note's backlinks (see the docstring).
+    derived: dict[int, list[tuple[int, int, int, int]]] = {}
+    places: dict[tuple[int, int, int], tuple[int, int]] = {}  # (source, line, column) -> (v, at)
     broken_keys = {(b["source"], b["line"], b["column"], b["raw"]) for b in report["broken"]}
+    in_path_order = sorted(range(len(entries)), key=lambda i: (entries[i]["path"] or "").encode("utf-16-be"))
     for i, entry in enumerate(entries):
         flat: list[int] = []
-        for link in entry["backlinks"]:
-            source = note(link["source"])
-            flat += (source, link["line"], link["column"],
-                     contexts(source, link["line"], link["column"], link["context"]))
-        backlinks.append(flat)
-        flat = []
+        after: dict[int, dict[int, int]] = {}
         for k, link in enumerate(entry["outgoing"]):
-            target = note(link["target"])
-            flat += (target, link["line"], link["column"], strings(link["raw"]),
-                     statuses.setdefault(link["status"], len(statuses)))
-            if entry["exists"] and (entry["path"], link["line"], link["column"],
-                                    link["raw"]) in broken_keys:
+            target, line = note(link["target"]), link["line"]
+            context = context_at.get((i, line, link["column"]))
+            found = contexts.locate(i, line, context, link["raw"], after.setdefault(line, {}))
+            ref = contexts(i, line, context) if context is not None else -1
+            if found is not None:
+                ref, at = found
+                flat += (target, line, ref, at, _utf16(visible(link["raw"])))
+            else:
+                flat += (target, line, ref, -1, strings(link["raw"]))
+            flat.append(statuses.setdefault(link["status"], len(statuses)))
+            places[(i, line, link["column"])] = (ref, flat[-3])
+            if entry["exists"] and (entry["path"], line, link["column"], link["raw"]) in broken_keys:
                 broken += (i, k)
         outgoing.append(flat)
+    for i in in_path_order:
+        flat = outgoing[i]
+        if not entries[i]["exists"]:
+            continue
+        for k in range(0, len(flat), 6):
+            target = flat[k]
+            if 0 <= target < len(entries) and target != i and entries[target]["exists"]:
+                derived.setdefault(target, []).append((i, flat[k + 1], flat[k + 2], flat[k + 3]))
+    backlinks: dict[int, list[int]] = {}
+    for t, entry in enumerate(entries):
+        rows = []
+        for link in entry["backlinks"]:
+            source = note(link["source"])
+            key = (source, link["line"], link["column"])
+            ref = contexts(source, link["line"], link["context"])
+            rows.append((source, link["line"], ref, places[key][1] if key in places else -1))
+        if rows != derived.get(t, []):
+            backlinks[t] = [n for row in rows for n in row]
     tag_rows = [[strings(row["tag"]), row["total"], [note(p) for p in row["notes"]]]
                 for row in report["tags"]]
-    wanted = []
-    for row in report["wanted"]:
-        flat = []
-        for link in row["links"]:
-            source = note(link["source"])
-            flat += (source, link["line"], link["column"],
-                     contexts(source, link["line"], link["column"], link["context"]))
-        wanted.append([strings(row["name"]), row["notes"], flat])
+    wanted = [[strings(row["name"]), row["notes"],
+               [n for link in row["links"] for n in (note(link["source"]), link["line"])]]
+              for row in report["wanted"]]
     return {
         "vault": visible(report["vault"]), "summary": report["summary"],
         "title": titles, "folder": folders, "file": files_, "ghost": ghosts,
         "aliases": aliases, "tags_of": tags, "role": role, "roles": list(roles),
-        "backlinks": backlinks, "outgoing": outgoing, "statuses": list(statuses),
+        "outgoing": outgoing, "backlinks": backlinks, "statuses": list(statuses),
         "others": others, "tags": tag_rows, "wanted": wanted, "broken": broken,
-        "contexts": contexts.flat, "provenance": provenance, "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
+        "contexts": contexts.flat, "provenance": provenance,
+        "limits": {"graph": GRAPH_LIMIT, "neighbourhood": NEIGHBOURHOOD_LIMIT},
         "strings": strings.items,
     }
 

@@ -24,11 +24,37 @@
   }
   var byPath = {};
   for (var i = 0; i < N; i++) if (!ghost[i]) byPath[pathOf(i)] = i;
-  function backlinkCount(i) { return D.backlinks[i].length / 4; }
-  function contextText(k) {  // a context as build_report gave it (html.py, _Contexts)
-    var c = D.contexts, cut = c[4 * k + 3];
-    return (cut & 1 ? "..." : "") + S[c[4 * k]].slice(c[4 * k + 1], c[4 * k + 2]) + (cut & 2 ? "..." : "");
+  // A context (html.py, _Contexts): [text string, start, end, cut] from its number v.
+  function context(v) {
+    if (v < 0) return [-v - 2, 0, S[-v - 2].length, 0];
+    return D.contexts.slice(4 * v, 4 * v + 4);
   }
+  var W = 6;  // numbers a link in D.outgoing: target, line, context, offset, length, status
+  function rawOf(out, k) {  // the link's text as written: a slice of its context's text
+    var at = out[k + 3];
+    return at < 0 ? S[out[k + 4]] : S[context(out[k + 2])[0]].slice(at, at + out[k + 4]);
+  }
+  // Backlinks: each link is shipped once, in D.outgoing; a note's backlinks are read off the
+  // links of the other notes, sources in path order (as build_report lists them), except
+  // where D.backlinks gives them (a canvas's link, a source the report leaves out).
+  // Four numbers a backlink: source, line, context, offset of the link's text in it (or -1).
+  var backlinksOf = [];
+  (function () {
+    for (var t = 0; t < N; t++) backlinksOf.push(D.backlinks[t] || []);
+    var sources = [];
+    for (var s = 0; s < N; s++) if (!ghost[s]) sources.push(s);
+    var paths = sources.map(pathOf);
+    var order = sources.map(function (_, k) { return k; });
+    order.sort(function (a, b) { return paths[a] < paths[b] ? -1 : paths[a] > paths[b] ? 1 : 0; });
+    order.forEach(function (k) {
+      var s = sources[k], out = D.outgoing[s];
+      for (var j = 0; j < out.length; j += W) {
+        var t = out[j];
+        if (t >= 0 && t < N && t !== s && !ghost[t] && !(t in D.backlinks)) backlinksOf[t].push(s, out[j + 1], out[j + 2], out[j + 3]);
+      }
+    });
+  })();
+  function backlinkCount(i) { return backlinksOf[i].length / 4; }
 
   // ---- small DOM helpers (text only) ------------------------------------------------
   function el(tag, attrs, children) {
@@ -156,45 +182,48 @@
   // ---- a note, built when it is opened -------------------------------------------------
   var view = document.getElementById("view");
   // The context line with its links shown as links (alias as the label), the backlink's own
-  // link marked.  Each link of the source on that line is looked for by its text.
-  function contextLine(text, source, line, column) {
-    var out = source < N ? D.outgoing[source] : [], parts = [], at = 0;
-    for (var k = 0; k < out.length; k += 5) {
-      if (out[k + 1] !== line) continue;
-      var raw = S[out[k + 3]], found = text.indexOf(raw, at);
-      if (!raw || found < 0) continue;
-      var start, end, label;
+  // link marked.  The source's links on that line are where D.outgoing says (offsets into the
+  // context's text); the link syntax around each gives its label.
+  function contextLine(v, source, line, hitAt) {
+    var c = context(v), text = S[c[0]], at = c[1], to = c[2];
+    var out = source < N ? D.outgoing[source] : [], parts = [];
+    if (c[3] & 1) parts.push("...");
+    for (var k = 0; k < out.length; k += W) {
+      var found = out[k + 3];
+      if (out[k + 1] !== line || found < at || out[k + 2] === -1 || context(out[k + 2])[0] !== c[0]) continue;
+      var raw = text.slice(found, found + out[k + 4]), start, end, label;
       if (text.slice(found - 2, found) === "[[") {
         start = found - 2 - (text[found - 3] === "!" ? 1 : 0);
         end = text.indexOf("]]", found + raw.length);
-        if (end < 0) continue;
+        if (end < 0 || end + 2 > to) continue;
         var rest = text.slice(found + raw.length, end);
         label = rest.charAt(0) === "|" ? rest.slice(1) : raw.replace("#", " > ");
         end += 2;
       } else if (text.slice(found - 2, found) === "](") {
         start = text.lastIndexOf("[", found - 2);
         end = text.indexOf(")", found + raw.length);
-        if (start < at || end < 0) continue;
-        start -= text[start - 1] === "!" ? 1 : 0;
+        if (start < at || end < 0 || end + 1 > to) continue;
+        start -= start > at && text[start - 1] === "!" ? 1 : 0;
         label = text.slice(text.indexOf("[", start) + 1, found - 2) || raw;
         end += 1;
       } else continue;
       if (start < at) continue;
       if (start > at) parts.push(text.slice(at, start));
-      var target = out[k], hit = out[k + 2] === column;
+      var target = out[k];
       var link = target >= 0 ? noteLink(target, label, "in-context") : el("span", { cls: "in-context broken", text: label });
       link.setAttribute("title", text.slice(start, end));
-      parts.push(hit ? el("mark", null, [link]) : link);
+      parts.push(found === hitAt ? el("mark", null, [link]) : link);
       at = end;
     }
-    parts.push(text.slice(at));
+    parts.push(text.slice(at, to));
+    if (c[3] & 2) parts.push("...");
     return el("blockquote", null, parts);
   }
   function backlinkItem(flat, k) {
     var source = flat[4 * k], line = flat[4 * k + 1];
     return el("li", null, [noteLink(source, undefined, "backlink"), " ",
       el("span", { cls: "muted", text: "line " + line }),
-      contextLine(contextText(flat[4 * k + 3]), source, line, flat[4 * k + 2])]);
+      contextLine(flat[4 * k + 2], source, line, flat[4 * k + 3])]);
   }
   // Provenance (build_report: `provenance CLAIM --json`, `provenance --dependents --json`).
   function nodeLink(node) {
@@ -241,19 +270,19 @@
       return el("a", { cls: "tag", href: "#tag/" + encodeURIComponent(S[t]), text: "#" + S[t] });
     })));
     if (D.provenance[i]) article.appendChild(provenanceOf(D.provenance[i]));
-    var back = D.backlinks[i], count = back.length / 4;
+    var back = backlinksOf[i], count = back.length / 4;
     article.appendChild(el("h3", { text: "Backlinks (" + count + ")" }));
     var backs = longList("ul", "backlinks", count, 200, function (k) { return backlinkItem(back, k); });
     article.appendChild(backs.list);
     var out = D.outgoing[i];
     if (out.length) {
-      article.appendChild(el("h3", { text: "Outgoing (" + out.length / 5 + ")" }));
-      var outs = longList("ul", "outgoing", out.length / 5, 200, function (k) {
-        var target = out[5 * k], status = D.statuses[out[5 * k + 4]];
+      article.appendChild(el("h3", { text: "Outgoing (" + out.length / W + ")" }));
+      var outs = longList("ul", "outgoing", out.length / W, 200, function (k) {
+        var target = out[W * k], status = D.statuses[out[W * k + 5]];
         var cls = status === "resolved" ? "ok" : status === "ambiguous" ? "warn" : "bad";
-        return el("li", null, [target >= 0 ? noteLink(target) : el("code", { text: S[out[5 * k + 3]] }), " ",
+        return el("li", null, [target >= 0 ? noteLink(target) : el("code", { text: rawOf(out, W * k) }), " ",
           el("span", { cls: "status " + cls, text: status }), " ",
-          el("span", { cls: "muted", text: "line " + out[5 * k + 1] })]);
+          el("span", { cls: "muted", text: "line " + out[W * k + 1] })]);
       });
       article.appendChild(outs.list);
     }
@@ -292,7 +321,7 @@
     section("wanted", "Wanted notes (" + D.wanted.length + ")", function (node) {
       var ul = longList("ul", "", D.wanted.length, 300, function (k) {
         var row = D.wanted[k], flat = row[2], li = el("li", null, [el("strong", { text: S[row[0]] }), " ", el("span", { cls: "count", text: String(row[1]) }), " "]);
-        for (var j = 0; j < flat.length && j < 40; j += 4) {
+        for (var j = 0; j < flat.length && j < 20; j += 2) {
           if (j) li.appendChild(document.createTextNode(", "));
           li.appendChild(noteLink(flat[j])); li.appendChild(el("span", { cls: "muted", text: " line " + flat[j + 1] }));
         }
@@ -305,9 +334,9 @@
     section("broken", "Broken links (" + D.broken.length / 2 + ")", function (node) {
       var table = el("table", null, [el("thead", null, [el("tr", null, ["note", "line", "link", "problem"].map(function (h) { return el("th", { text: h }); }))])]);
       var body = longList("tbody", "", D.broken.length / 2, 300, function (k) {
-        var i = D.broken[2 * k], out = D.outgoing[i], at = 5 * D.broken[2 * k + 1];
+        var i = D.broken[2 * k], out = D.outgoing[i], at = W * D.broken[2 * k + 1];
         return el("tr", null, [el("td", null, [noteLink(i)]), el("td", { text: String(out[at + 1]) }),
-          el("td", null, [el("code", { text: S[out[at + 3]] })]), el("td", { text: D.statuses[out[at + 4]] })]);
+          el("td", null, [el("code", { text: rawOf(out, at) })]), el("td", { text: D.statuses[out[at + 5]] })]);
       });
       table.appendChild(body.list); node.appendChild(table); body.rest();
     });
@@ -332,20 +361,24 @@
   var neighbours = [];
   for (var n = 0; n < N; n++) neighbours.push([]);
   (function () {  // undirected, each pair once: the links between existing notes
-    var seen = {};
-    for (var a = 0; a < N; a++) {
+    var mark = new Int32Array(N).fill(-1), outs = [], ins = [], a, k, b;
+    for (a = 0; a < N; a++) { outs.push([]); ins.push([]); }
+    for (a = 0; a < N; a++) {
       if (!exists(a)) continue;
       var out = D.outgoing[a];
-      for (var k = 0; k < out.length; k += 5) {
-        var b = out[k];
-        if (b === a || !exists(b)) continue;
-        var key = a < b ? a * N + b : b * N + a;
-        if (seen[key]) continue;
-        seen[key] = true; neighbours[a].push(b); neighbours[b].push(a);
+      for (k = 0; k < out.length; k += W) {
+        b = out[k];
+        if (b === a || !exists(b) || mark[b] === a) continue;
+        mark[b] = a; outs[a].push(b); ins[b].push(a);
       }
     }
+    mark.fill(-1);
+    for (a = 0; a < N; a++) {
+      var both = outs[a].concat(ins[a]);
+      for (k = 0; k < both.length; k++) if (mark[both[k]] !== a) { mark[both[k]] = a; neighbours[a].push(both[k]); }
+    }
   })();
-  var PALETTE = ["#6d28d9", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#ca8a04", "#2563eb", "#dc2626", "#0d9488", "#9333ea", "#65a30d", "#c2410c"];
+  var PALETTE = ["#6d28d9", "#0891b2", "#ea580c", "#16a34a", "#db2777", "#ca8a04", "#2563eb", "#dc2626", "#92400e", "#475569", "#65a30d", "#c2410c"];
   var groupOf = [], groupNames = [], groupCount = {};
   for (n = 0; n < N; n++) {
     var folder = S[D.folder[n]], top = folder ? folder.split("/")[0] : "(top level)";
@@ -372,6 +405,54 @@
     return true;
   }
   var renderer = null, layout = null, drawnFocus = null;
+  // Labels only where they have room: the most linked notes first (the open note before all),
+  // each label drawn only if its box (dot and text) overlaps no label already placed, and at
+  // most one label for every LABEL_AREA square pixels of the view -- so zooming in gives room
+  // to more.  Placed again whenever the camera moves and while the layout runs.
+  var LABEL_AREA = 14000, measure = document.createElement("canvas").getContext("2d"), labelWidth = {};
+  var labelsPlaced = [];
+  function placeLabels(graph, byDegree) {
+    if (!renderer || renderer.getGraph() !== graph) return;
+    var size = renderer.getDimensions(), most = Math.max(3, Math.floor(size.width * size.height / LABEL_AREA));
+    var placed = [], shown = {}, taken = [];  // taken: the boxes of the labels and of the big dots
+    measure.font = "12px sans-serif";
+    byDegree.forEach(function (i) {
+      var a = graph.getNodeAttributes(String(i)), r = renderer.scaleSize(a.size);
+      if (r < 7) return;
+      var p = renderer.graphToViewport(a);
+      taken.push([p.x - r, p.y - r, p.x + r, p.y + r, i]);
+    });
+    for (var k = 0; k < byDegree.length && placed.length < most; k++) {
+      var i = byDegree[k], a = graph.getNodeAttributes(String(i)), p = renderer.graphToViewport(a);
+      var r = renderer.scaleSize(a.size), w = labelWidth[i];
+      if (w === undefined) w = labelWidth[i] = measure.measureText(a.label).width;
+      // Right of the dot, else left of it: the whole box inside the view, over no other label.
+      var sides = [["right", [p.x - r - 2, p.y - 9, p.x + r + 5 + w, p.y + 9]],
+                   ["left", [p.x - r - 5 - w, p.y - 9, p.x + r + 2, p.y + 9]]];
+      for (var m = 0; m < sides.length; m++) {
+        var box = sides[m][1], free = box[0] >= 0 && box[2] <= size.width && box[1] >= 0 && box[3] <= size.height;
+        for (var j = 0; j < taken.length && free; j++) {
+          var o = taken[j];
+          free = o[4] === i || box[2] <= o[0] || o[2] <= box[0] || box[3] <= o[1] || o[3] <= box[1];
+        }
+        if (free) {
+          placed.push({ node: i, label: a.label, box: box, side: sides[m][0] }); shown[i] = sides[m][0];
+          taken.push(box.concat([i])); break;
+        }
+      }
+    }
+    labelsPlaced = placed;
+    graph.forEachNode(function (key, a) {
+      var side = shown[key] || false;
+      if (side !== a.labelShown) graph.mergeNodeAttributes(key, { labelShown: side, labelSide: side || a.labelSide });
+    });
+    panel.setAttribute("data-labels", String(placed.length));
+  }
+  // For tests and the curious: what the graph shows (window.vaultgraphReport in the console).
+  window.vaultgraphReport = {
+    renderer: function () { return renderer; },
+    labels: function () { return labelsPlaced.map(function (p) { return { node: p.node, label: p.label, box: p.box.slice(), side: p.side }; }); }
+  };
   function random(seed) {  // deterministic positions: the same report draws the same graph
     return function () { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648; };
   }
@@ -414,16 +495,12 @@
       var angle = 2 * Math.PI * k / groupNames.length;
       centres[g] = [Math.cos(angle) * 100, Math.sin(angle) * 100];
     });
-    // Labels by degree: the most linked notes always, the others as zooming gives them room.
-    var labelled = {};
-    pick.nodes.slice().sort(function (a, b) { return neighbours[b].length - neighbours[a].length || a - b; })
-      .slice(0, focus < 0 ? 8 : 12).forEach(function (i) { if (neighbours[i].length) labelled[i] = true; });
     pick.nodes.forEach(function (i) {
       var centre = focus >= 0 ? [0, 0] : centres[groupOf[i]], degree = neighbours[i].length;
       inView[i] = true; groupsShown[groupOf[i]] = (groupsShown[groupOf[i]] || 0) + 1;
       graph.addNode(String(i), { label: D.title[i], x: centre[0] + (rand() - 0.5) * 60, y: centre[1] + (rand() - 0.5) * 60,
         size: (i === focus ? 6 : 2) + Math.min(12, Math.sqrt(degree) * 1.4),
-        color: i === focus ? "#111827" : colourOf[groupOf[i]], pinned: i === focus || !!labelled[i] });
+        color: i === focus ? "#111827" : colourOf[groupOf[i]], labelShown: false });
     });
     var edges = 0;
     pick.nodes.forEach(function (i) {
@@ -457,13 +534,20 @@
       graph.forEachNode(function (key, a) { graph.mergeNodeAttributes(key, { x: a.x * scale, y: a.y * scale }); });
       panel.setAttribute("data-layout", "settled");
     }
+    var place = function () {};
     try {
       renderer = new V.Sigma(graph, panel, { labelRenderedSizeThreshold: 6, labelDensity: 0.7,
         labelGridCellSize: 110, defaultEdgeColor: "#e4e4e7", zIndex: true, minCameraRatio: 0.05, maxCameraRatio: 4,
         styles: { nodes: [V.DEFAULT_STYLES.nodes, { labelVisibility: { whenState: "isHovered", then: "visible",
-          else: function (attributes) { return attributes.pinned ? "visible" : "auto"; } } }],
+          else: function (attributes) { return attributes.labelShown ? "visible" : "hidden"; } },
+          labelPosition: function (attributes) { return attributes.labelSide || "right"; } }],
         edges: [V.DEFAULT_STYLES.edges] } });
       renderer.on("clickNode", function (event) { location.hash = noteHash(Number(event.node)); });
+      var byDegree = pick.nodes.slice().sort(function (a, b) {
+        return (b === focus) - (a === focus) || neighbours[b].length - neighbours[a].length || a - b; });
+      place = function () { placeLabels(graph, byDegree); };
+      renderer.getCamera().on("updated", function () { window.requestAnimationFrame(place); });
+      place();
       renderer.on("enterNode", function () { panel.style.cursor = "pointer"; });
       renderer.on("leaveNode", function () { panel.style.cursor = ""; });
       panel.removeAttribute("data-error");
@@ -477,11 +561,16 @@
       try {
         layout = new V.FA2Layout(graph, { settings: settings });
         layout.start();
-        var running = layout;
-        setTimeout(function () { if (layout === running) { layout.stop(); panel.setAttribute("data-layout", "settled"); } },
-          Math.min(15000, 2000 + graph.order * 2));
+        var running = layout, placing = setInterval(function () {
+          if (layout === running) place(); else clearInterval(placing);
+        }, 500);
+        setTimeout(function () {
+          clearInterval(placing);
+          if (layout === running) { layout.stop(); place(); panel.setAttribute("data-layout", "settled"); }
+        }, Math.min(15000, 2000 + graph.order * 2));
       } catch (error) {
         V.forceAtlas2.assign(graph, { iterations: 60, settings: settings });
+        place();
         panel.setAttribute("data-layout", "settled");
       }
     }
@@ -493,7 +582,7 @@
 
   // ---- where the URL hash points ---------------------------------------------------------------
   function follow() {
-    var hash = location.hash.slice(1), i = -1;
+    var began = performance.now(), hash = location.hash.slice(1), i = -1;
     if (hash.charAt(0) === "/") {
       var path = null;
       try { path = decodeURIComponent(hash.slice(1)); } catch (error) { path = null; }
@@ -511,6 +600,7 @@
     }
     drawList();
     window.scrollTo(0, 0);
+    document.body.setAttribute("data-shown-ms", String(Math.round(performance.now() - began)));
   }
   window.addEventListener("hashchange", follow);
   window.addEventListener("resize", drawList);
