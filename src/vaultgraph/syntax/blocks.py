@@ -34,7 +34,9 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   keeps the indentation of its later lines);
 - a paragraph's later line indented 4 columns or more that starts as a block could
   (``   - text`` then ``    > quote``): CommonMark keeps it in the paragraph lazily,
-  markdown-it-py ends the list item there and reads an indented code block;
+  markdown-it-py ends the list item there and reads an indented code block; and an
+  indented code block starting with ``>`` (markdown-it-py takes ``    > x`` after a quote
+  for more of the quote);
 - any event this module does not know, and text pyromark cannot take (lone surrogates).
 """
 
@@ -180,14 +182,31 @@ def block_tokens(text: str, md) -> list | None:
     return tokens
 
 
+_CLOSERS: dict = {}  # (type, level, tag) -> its closing token (never changed by a rule)
+
+
+def _closer(type: str, level: int, tag: str = "") -> BlockToken:
+    key = (type, level, tag)
+    token = _CLOSERS.get(key)
+    if token is None:
+        token = _CLOSERS[key] = BlockToken(type, None, level, tag=tag)
+    return token
+
+
 class _Builder:
     """pyromark's events -> markdown-it-py's block tokens."""
 
     def __init__(self, data: bytes, starts: list[int], tokens: list):
         self.data, self.starts, self.tokens = data, starts, tokens
         self.level = 0
+        self.items = 0  # list items open around the event at hand
         self.stack: list[str] = []  # open containers: "quote", "list", "item"
-        self.inline: list | None = None  # (start, end, atom) of the open leaf's events
+        # The open leaf (paragraph, heading, a tight item's text): where the first
+        # event of each of its lines starts, its events' last end; None: no leaf open.
+        self.firsts: list[int] | None = None
+        self.last = 0
+        self.broken = False  # the leaf's last event was a line break
+        self.over = False  # a code span or inline HTML of the leaf runs over a line break
         self.tight = False  # the open leaf is a tight list item's text
         self.literal = False  # in code or an HTML block
         self.heading_tag = ""
@@ -197,10 +216,14 @@ class _Builder:
         return [bisect_right(starts, start) - 1, bisect_right(starts, max(end - 1, start))]
 
     def run(self, events) -> None:
+        data = self.data
         for event, span in events:
             if type(event) is str:
-                if event in ("SoftBreak", "HardBreak"):
-                    self.add_inline(span, False)
+                if event == "SoftBreak" or event == "HardBreak":
+                    if self.firsts is None:
+                        raise _Unknown(event)
+                    self.last = span["end"]
+                    self.broken = True
                 elif event == "Rule":
                     self.close_tight()
                     self.tokens.append(BlockToken("hr", self.lines(span["start"], span["end"]),
@@ -208,45 +231,60 @@ class _Builder:
                 else:
                     raise _Unknown(event)
                 continue
-            ((kind, value),) = event.items()
-            if kind == "Start":
+            for kind in event:
+                break
+            if kind == "Text" or kind == "Code" or kind == "InlineHtml":
+                if self.literal:
+                    continue
+                start, end = span["start"], span["end"]
+                if kind != "Text" and data.find(b"\n", start, end) >= 0:
+                    self.over = True
+                self.inline_at(start, end)
+            elif kind == "Start":
+                value = event["Start"]
                 if _inline_container(value):
-                    self.add_inline(span, False)
+                    self.inline_at(span["start"], span["end"])
                 else:
                     self.start(value, span)
             elif kind == "End":
+                value = event["End"]
                 if not _inline_container(value):
                     self.end(value, span)
-            elif kind in ("Text", "Code", "InlineHtml", "Html"):
-                if not self.literal:
-                    self.add_inline(span, kind in _ATOMS)
+            elif kind == "Html" and self.literal:
+                continue
             else:
                 raise _Unknown(kind)
         self.close_tight()
 
-    def add_inline(self, span: dict, atom: bool) -> None:
-        if self.inline is None:
+    def inline_at(self, start: int, end: int) -> None:
+        firsts = self.firsts
+        if firsts is None:
             if self.literal or not self.stack or self.stack[-1] != "item":
                 raise _Unknown("inline outside a block")
             # a tight list item's text: markdown-it-py gives it a (hidden) paragraph
-            self.inline, self.tight = [], True
-        self.inline.append((span["start"], span["end"], atom))
+            self.firsts, self.tight, self.broken, self.over = [start], True, False, False
+        elif not firsts or self.broken:
+            firsts.append(start)
+            self.broken = False
+        if end > self.last:
+            self.last = end
+
+    def open_leaf(self) -> None:
+        self.firsts, self.last, self.broken, self.over = [], 0, False, False
 
     def close_tight(self) -> None:
         if self.tight:
-            events = self.inline
-            self.inline, self.tight = None, False
-            start = min(s for s, _, _ in events)
-            end = max(e for _, e, _ in events)
-            self.paragraph(events, start, end)
+            firsts = self.firsts
+            self.firsts, self.tight = None, False
+            self.paragraph(firsts, firsts[0], self.last)
 
     def start(self, value, span: dict) -> None:
         self.close_tight()
-        if self.inline is not None or self.literal:
+        if self.firsts is not None or self.literal:
             raise _Unknown(value)  # a block inside a paragraph, a heading or code
         tokens, level = self.tokens, self.level
         if value == "Paragraph":
-            self.inline = []
+            self.open_leaf()
         elif value == "Item":
             tokens.append(BlockToken("list_item_open", self.lines(span["start"], span["end"]),
                                      level, tag="li"))
@@ -256,10 +294,11 @@ class _Builder:
             tokens.append(BlockToken("html_block", self.lines(span["start"], span["end"]),
                                      level))
             self.literal = True
-        elif isinstance(value, dict):
+        elif type(value) is dict:
             ((kind, detail),) = value.items()
             if kind == "Heading":
-                self.inline, self.heading_tag = [], _HEADING_TAGS[detail["level"]]
+                self.open_leaf()
+                self.heading_tag = _HEADING_TAGS[detail["level"]]
             elif kind == "BlockQuote" and detail is None:
                 tokens.append(BlockToken("blockquote_open",
                                          self.lines(span["start"], span["end"]), level,
@@ -274,6 +313,9 @@ class _Builder:
                 self.level += 1
             elif kind == "CodeBlock":
                 name = "code_block" if detail == "Indented" else "fence"
+                if name == "code_block" and self.data[span["start"]:span["start"] + 1] == b">":
+                    # markdown-it-py reads `    > x` after a quote as more of the quote
+                    raise _Unknown("an indented code block that starts as a quote")
                 tokens.append(BlockToken(name, self.lines(span["start"], span["end"]), level))
                 self.literal = True
             else:
@@ -282,54 +324,51 @@ class _Builder:
             raise _Unknown(value)
 
     def end(self, value, span: dict) -> None:
-        if value == "Paragraph" or isinstance(value, dict) and "Heading" in value:
-            if self.inline is None or self.tight:
+        if value == "Paragraph" or type(value) is dict and "Heading" in value:
+            firsts = self.firsts
+            if firsts is None or self.tight:
                 raise _Unknown(value)
-            events, self.inline = self.inline, None
+            self.firsts = None
             if value == "Paragraph":
-                self.paragraph(events, span["start"], span["end"])
+                self.paragraph(firsts, span["start"], span["end"])
             else:
-                self.heading(events, span, self.heading_tag)
+                self.heading(firsts, span, self.heading_tag)
             return
         self.close_tight()
-        if value in ("CodeBlock", "HtmlBlock"):
+        if value == "CodeBlock" or value == "HtmlBlock":
             self.literal = False
         elif value == "Item":
             self.stack.pop()
             self.level -= 1
-            self.tokens.append(BlockToken("list_item_close", None, self.level, tag="li"))
-        elif isinstance(value, dict):
+            self.tokens.append(_closer("list_item_close", self.level, "li"))
+        elif type(value) is dict:
             ((kind, detail),) = value.items()
             self.stack.pop()
             self.level -= 1
             if kind == "BlockQuote":
-                self.tokens.append(BlockToken("blockquote_close", None, self.level,
-                                              tag="blockquote"))
+                self.tokens.append(_closer("blockquote_close", self.level, "blockquote"))
             elif kind == "List":
-                self.tokens.append(BlockToken(
-                    ("ordered_list" if detail else "bullet_list") + "_close", None, self.level))
+                self.tokens.append(_closer(
+                    "ordered_list_close" if detail else "bullet_list_close", self.level))
             else:
                 raise _Unknown(kind)
         else:
             raise _Unknown(value)
 
-    def texts(self, events: list, first: int, last: int) -> list[str]:
-        """The inline text of lines ``first`` to ``last`` (0-based, included): each from
-        where its first event starts (a backslash escape's backslash included) to the
-        line's end."""
+    def texts(self, firsts: list[int], first: int, last: int) -> list[str]:
+        """The inline text of lines ``first`` to ``last`` (0-based, included), given where
+        the first event of each starts: from there (a backslash escape's backslash
+        included) to the line's end."""
+        if self.over:
+            raise _Unknown("an inline element over a line break")
+        if len(firsts) != last - first + 1:
+            raise _Unknown("a line without events")
         data, starts = self.data, self.starts
-        firsts: dict[int, int] = {}
-        for start, end, atom in events:
-            line = bisect_right(starts, start) - 1
-            if line not in firsts or start < firsts[line]:
-                firsts[line] = start
-            if atom and end > start and bisect_right(starts, end - 1) - 1 > line:
-                raise _Unknown("an inline element over a line break")
         parts = []
-        for line in range(first, last + 1):
-            if line not in firsts:
+        for line, begin in enumerate(firsts, first):
+            if not starts[line] <= begin < (starts[line + 1] if line + 1 < len(starts)
+                                            else len(data) + 1):
                 raise _Unknown("a line without events")
-            begin = firsts[line]
             if begin > starts[line] and data[begin - 1] == 0x5C:  # `\`: an escape's
                 begin -= 1
             elif line > first and data[begin] in _INTERRUPTERS:
@@ -340,25 +379,26 @@ class _Builder:
             parts.append(data[begin:stop].decode("utf-8"))
         return parts
 
-    def paragraph(self, events: list, start: int, end: int) -> None:
+    def paragraph(self, firsts: list[int], start: int, end: int) -> None:
         first, stop = self.lines(start, end)
-        content = "\n".join(self.texts(events, first, stop - 1)).strip() if events else ""
+        content = "\n".join(self.texts(firsts, first, stop - 1)).strip() if firsts else ""
         level, append = self.level, self.tokens.append
-        append(BlockToken("paragraph_open", [first, stop], level, tag="p"))
-        append(BlockToken("inline", [first, stop], level + 1, content))
-        append(BlockToken("paragraph_close", None, level, tag="p"))
+        map_ = [first, stop]
+        append(BlockToken("paragraph_open", map_, level, tag="p"))
+        append(BlockToken("inline", map_, level + 1, content))
+        append(_closer("paragraph_close", level, "p"))
 
-    def heading(self, events: list, span: dict, tag: str) -> None:
+    def heading(self, firsts: list[int], span: dict, tag: str) -> None:
         map_ = self.lines(span["start"], span["end"])
-        if events:
-            start = min(s for s, _, _ in events)
-            end = max(e for _, e, _ in events)
-            first = bisect_right(self.starts, start) - 1
-            if bisect_right(self.starts, max(end - 1, start)) - 1 != first:
+        if firsts:
+            if len(firsts) > 1:
                 raise _Unknown("a heading over more than one line")
-            if start > self.starts[first] and self.data[start - 1] == 0x5C:
+            start, end, data = firsts[0], self.last, self.data
+            if data.find(b"\n", start, end) >= 0:
+                raise _Unknown("a heading over more than one line")
+            if start > 0 and data[start - 1] == 0x5C:
                 start -= 1
-            content = self.data[start:end].decode("utf-8").strip()
+            content = data[start:end].decode("utf-8").strip()
             if map_[1] - map_[0] == 1 and "#" in content:  # an ATX heading: a closing
                 # sequence after a tab is one (CommonMark; pulldown-cmark wants a space)
                 content = _CLOSING.sub("", content)
@@ -367,4 +407,4 @@ class _Builder:
         level, append = self.level, self.tokens.append
         append(BlockToken("heading_open", map_, level, tag=tag))
         append(BlockToken("inline", map_, level + 1, content))
-        append(BlockToken("heading_close", None, level, tag=tag))
+        append(_closer("heading_close", level, tag))
