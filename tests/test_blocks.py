@@ -123,6 +123,7 @@ def test_what_the_compiled_pass_reads_otherwise_goes_to_markdown_it_py(text):
     "> a `code\n> b` [[A]]",  # a code span over a quote's line break: where its text starts
     "> a <span\n> q> [[A]]",  # inline HTML likewise
     "Setext\n  two [[A]]\n===",  # markdown-it-py keeps the later line's indentation
+    "\\\ntext [[A]] #tag\n-\t",  # a setext heading opening with a hard break
 ])
 def test_lines_whose_markers_cannot_be_placed_go_to_markdown_it_py(text):
     assert not compiled_is_used(text)

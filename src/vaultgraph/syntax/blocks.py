@@ -222,7 +222,7 @@ class _Builder:
                 if event == "SoftBreak" or event == "HardBreak":
                     if self.firsts is None:
                         raise _Unknown(event)
-                    self.last = span["end"]
+                    self.inline_at(span["start"], span["end"])  # (`\\` opening a line)
                     self.broken = True
                 elif event == "Rule":
                     self.close_tight()
