@@ -198,3 +198,30 @@ def test_without_pyromark_a_parse_fails_loudly(monkeypatch):
             parse_text("n.md", "[[A]]")
     finally:
         blocks._events_with_range.cache_clear()
+
+
+def test_a_panic_inside_pyromark_goes_to_markdown_it_py(monkeypatch):
+    class PanicException(BaseException):  # pyo3's, as pyromark would raise it
+        pass
+
+    def panicking(text, merge_text):
+        raise PanicException("index out of bounds")
+        yield  # a generator, as pyromark's iterator is lazy
+
+    monkeypatch.setattr(blocks, "_events_with_range", lambda: panicking)
+    assert block_tokens("[[A]]", markdown_parser(scan=True)) is None
+    assert parse_text("n.md", "[[A]]") == reference("[[A]]")
+
+
+def test_the_parse_timeout_reaches_the_compiled_pass():
+    """The events are read one by one: SIGALRM stops a long compiled parse between two."""
+    import time
+
+    from vaultgraph.parse import note_from_bytes
+
+    text = "[[A]] b\n" * 120_000  # one paragraph of 120,000 lines, under the size bound
+    assert not needs_reference(text)
+    started = time.monotonic()
+    note = note_from_bytes("n.md", text.encode(), [], seconds=0.05)
+    assert time.monotonic() - started < 5
+    assert [d.code for d in note.diagnostics] == ["parse-timeout"]

@@ -1,6 +1,7 @@
 """One file -> one :class:`~vaultgraph.model.Note`.
 
-markdown-it-py decides what is code, math, HTML or front matter; links, tags,
+markdown-it-py decides what is code, math, HTML or front matter (its block pass run by
+pyromark where syntax/blocks.py gives the same blocks); links, tags,
 headings and block ids are read only from the inline tokens it leaves, and
 every position is mapped back to the line and column in the file.
 """
@@ -218,9 +219,9 @@ def _markdown_link(href: str, embed: bool, line: int, column: int, context: str)
 def parse_text(path: str, text: str, scan: bool = True, compiled: bool = True) -> Note:
     """Parse markdown text (any line endings) into a Note.  ``scan``: plain inline text
     is read by syntax/scan.py, not tokenized; ``compiled``: the block pass runs on
-    markdown-it-pyrs where syntax/blocks.py says it gives markdown-it-py's blocks (the
-    same Note, sooner; ``scan=False, compiled=False`` is markdown-it-py's full parse,
-    the reference the tests compare with)."""
+    pyromark (pulldown-cmark) where syntax/blocks.py says it gives markdown-it-py's
+    blocks (the same Note, sooner; ``scan=False, compiled=False`` is markdown-it-py's
+    full parse, the reference the tests compare with)."""
     text = _normalise(text).replace("\x00", "\ufffd")
     lines = text.split("\n")
     note = Note(path)

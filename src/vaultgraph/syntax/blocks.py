@@ -18,16 +18,19 @@ be trusted to give the same blocks, :func:`block_tokens` returns None and the no
 parsed by markdown-it-py alone, decided by the text before the parse or by the events:
 
 - ``$$`` anywhere: pyromark's math is off (``$$`` blocks are markdown-it-py's plugin);
-- ``]:`` anywhere, as a link reference definition (or a footnote definition, which
-  CommonMark takes for one) has it: definitions change how brackets are read;
+- a line that may open a link reference definition (after any quote or list markers,
+  ``[label]:``, the label possibly over several lines), or a footnote definition, which
+  CommonMark takes for one: definitions change how brackets are read (``[[X]]: text``
+  opens none and stays compiled);
 - a line that could be a table's delimiter row (only ``|``, ``-``, ``:`` and whitespace
   after any quote or list markers, with a ``|`` and a ``-``): tables are markdown-it-py's;
 - a line starting with 80 or more columns of quote or list markers and indentation:
   markdown-it-py stops at :data:`~vaultgraph.syntax.MAX_NESTING` levels and the note gets
   a ``too-deep`` diagnostic; under 80 columns no block is that deep;
-- over :data:`MAX_COMPILED_CHARS` characters: Rust code cannot be interrupted by the
-  parse timeout (SIGALRM), so the compiled pass only gets bounded inputs and a larger note
-  keeps the interruptible parser and its timeout;
+- over :data:`MAX_COMPILED_CHARS` characters: the events are read one by one, so the
+  parse timeout (SIGALRM) is handled between two of them, but not inside the first, which
+  holds pulldown-cmark's whole block pass; the compiled pass only gets bounded inputs,
+  and a larger note keeps markdown-it-py and its timeout;
 - a line of a paragraph or heading that no inline event starts on, or that a code span
   or inline HTML from the line before runs into (its quote or list markers cannot be
   told from its text then), and a setext heading over more than one line (markdown-it-py
@@ -37,7 +40,8 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   markdown-it-py ends the list item there and reads an indented code block; and an
   indented code block starting with ``>`` (markdown-it-py takes ``    > x`` after a quote
   for more of the quote);
-- any event this module does not know, and text pyromark cannot take (lone surrogates).
+- any event this module does not know, text pyromark cannot take (lone surrogates), and
+  a panic inside pyromark.
 """
 
 from __future__ import annotations
@@ -57,12 +61,11 @@ _DEFINITION = re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M)
 _ROW = re.compile(r"^[ \t>*+.)0-9-]*?[|:][ \t|:-]*$", re.M)
 _PREFIX = re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M)
 
+_CLOSING = re.compile(r"[ \t]#+$")  # an ATX heading's closing sequence
 # What may open a block where a paragraph goes on: on a lazy line indented 4 columns or
 # more (under a list item's content column), markdown-it-py lets it end the list item,
 # CommonMark (pulldown-cmark) keeps the line in the paragraph.
-_CLOSING = re.compile(r"[ \t]#+$")
 _INTERRUPTERS = frozenset(b">#`~<-*+_=0123456789")
-_ATOMS = ("Code", "InlineHtml", "Html")  # inline events that may run over a line break
 _INLINE_CONTAINERS = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript",
                                 "Subscript", "Link", "Image"})
 _HEADING_TAGS = {f"H{n}": f"h{n}" for n in range(1, 7)}
@@ -157,10 +160,7 @@ def block_tokens(text: str, md) -> list | None:
             body = "\n" * taken + "\n".join(lines[taken:])
     try:
         data = body.encode("utf-8")
-        # A lazy iterator, read event by event: between two events the parse timeout
-        # (SIGALRM) is handled; the first one holds pulldown-cmark's whole block pass.
-        events = _events_with_range()(body, merge_text=True)
-    except (UnicodeEncodeError, ValueError):
+    except UnicodeEncodeError:  # lone surrogates: pyromark takes none either
         return None
     starts = [0]  # where each line starts, in UTF-8 bytes (the ranges' unit)
     find = data.find
@@ -169,8 +169,15 @@ def block_tokens(text: str, md) -> list | None:
         starts.append(at + 1)
         at = find(b"\n", at + 1)
     try:
+        # A lazy iterator, read event by event: between two events the parse timeout
+        # (SIGALRM) is handled; the first one holds pulldown-cmark's whole block pass.
+        events = _events_with_range()(body, merge_text=True)
         _Builder(data, starts, tokens).run(events)
     except _Unknown:
+        return None
+    except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
         return None
     from markdown_it.rules_core import StateCore
 
