@@ -22,7 +22,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "src" / "vaultgraph"
 LAYERS: list[tuple[str, list[str]]] = [
     ("records", ["codes", "model", "escape", "places", "process", "jstext"]),
     ("syntax", ["identifiers", "yamldialect", "syntax", "syntax.tags", "syntax.wikilinks", "syntax.citations",
-                "syntax.dispatch", "syntax.scan", "syntax.dropped", "frontmatter"]),
+                "syntax.dispatch", "syntax.scan", "syntax.blocks", "syntax.dropped", "frontmatter"]),
     ("files", ["files"]),
     ("parsing", ["parse", "canvas", "bibliography"]),
     ("resolution", ["resolve", "suggest", "lookup", "broken"]),

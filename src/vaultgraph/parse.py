@@ -1,6 +1,7 @@
 """One file -> one :class:`~vaultgraph.model.Note`.
 
-markdown-it-py decides what is code, math, HTML or front matter; links, tags,
+markdown-it-py decides what is code, math, HTML or front matter (its block pass run by
+pyromark where syntax/blocks.py gives the same blocks); links, tags,
 headings and block ids are read only from the inline tokens it leaves, and
 every position is mapped back to the line and column in the file.
 """
@@ -20,6 +21,7 @@ from .frontmatter import read_frontmatter
 from .model import (COMMENTED, ERROR, WARNING, Block, Citation, Diagnostic, Heading, LineText,
                     Link, Note, Quote, Suppression, Tag, share_lines)
 from .syntax import MAX_NESTING, find_block_id, line_context, markdown_parser
+from .syntax.blocks import block_tokens
 from .syntax.scan import backtick_runs, code_span_end
 from .syntax.dropped import CUT_LINK, DROPPED_CODES, dropped_links, extra_cell_links
 from .syntax.citations import (blockquote_attribution, find_identifiers, find_quotes,
@@ -214,13 +216,19 @@ def _markdown_link(href: str, embed: bool, line: int, column: int, context: str)
     )
 
 
-def parse_text(path: str, text: str, scan: bool = True) -> Note:
+def parse_text(path: str, text: str, scan: bool = True, compiled: bool = True) -> Note:
     """Parse markdown text (any line endings) into a Note.  ``scan``: plain inline text
-    is read by syntax/scan.py, not tokenized (the same Note, sooner)."""
+    is read by syntax/scan.py, not tokenized; ``compiled``: the block pass runs on
+    pyromark (pulldown-cmark) where syntax/blocks.py says it gives markdown-it-py's
+    blocks (the same Note, sooner; ``scan=False, compiled=False`` is markdown-it-py's
+    full parse, the reference the tests compare with)."""
     text = _normalise(text).replace("\x00", "\ufffd")
     lines = text.split("\n")
     note = Note(path)
-    tokens = markdown_parser(scan=scan).parse(text)
+    md = markdown_parser(scan=scan)
+    tokens = block_tokens(text, md) if compiled else None
+    if tokens is None:
+        tokens = md.parse(text)
     cursors: dict[int, int] = {}
     # An opening `---` followed by a property but never closed: front matter gone wrong
     # (a note may also just start with a horizontal rule).

@@ -116,6 +116,19 @@ def _not_footnotes(rule):
     return wrapped
 
 
+def _at_document_start(rule):
+    """Front matter only where the note starts: mdit-py-plugins' rule also fires inside a
+    list item on the first line (``- |---|`` hid that line's links).  Obsidian reads
+    properties only from a ``---`` on the note's first line (Help [Properties])."""
+
+    def wrapped(state, start_line: int, end_line: int, silent: bool) -> bool:
+        if state.bMarks[start_line] + state.tShift[start_line] != 0:
+            return False
+        return rule(state, start_line, end_line, silent)
+
+    return wrapped
+
+
 # Deeper blocks (quotes in quotes in lists...) are not read: markdown-it stops there, which
 # keeps Python's recursion limit safe; parse.py reports a note that reaches it.
 MAX_NESTING = 100
@@ -155,6 +168,8 @@ def markdown_parser(dispatch: bool = True, scan: bool = False,
 
     md = MarkdownIt("commonmark", {"html": True, "maxNesting": MAX_NESTING}).enable("table")
     md.use(front_matter_plugin)
+    rules = dict(zip(md.block.ruler.get_active_rules(), md.block.ruler.getRules("")))
+    md.block.ruler.at("front_matter", _at_document_start(rules["front_matter"]))
     md.block.ruler.at("reference", _not_footnotes(reference))
     md.use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True)
     # Destinations are kept as written (no percent-encoding, no scheme filter).

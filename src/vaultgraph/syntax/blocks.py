@@ -1,0 +1,417 @@
+"""The block pass on pyromark: the block tokens markdown-it-py would give, sooner.
+
+pyromark wraps pulldown-cmark (the CommonMark parser of Rust's documentation tools); it
+finds a note's blocks -- headings, paragraphs, quotes, lists, code, HTML, rules -- and
+gives each event with its source range.  The events are turned here into the flat block
+tokens :func:`vaultgraph.parse.parse_text` reads (``heading_open``, ``inline``,
+``blockquote_open``...: type, line map, inline content, nesting level); the inline text
+is sliced from the note by those ranges (UTF-8 byte offsets) and read by markdown-it-py's
+own inline rules and ours, as before: markdown-it-py decides links, tags, code spans and
+math everywhere, pyromark only where blocks start and end.  Front matter is found here by
+mdit-py-plugins' rule (as ``syntax.markdown_parser`` keeps it: the note's first line
+only), never by pyromark's metadata option, which takes any later ``---`` block for
+metadata.
+
+markdown-it-py's full parse is the reference, and the tests compare the two on every
+note of the corpora and on generated text (tests/test_blocks.py).  Where pyromark cannot
+be trusted to give the same blocks, :func:`block_tokens` returns None and the note is
+parsed by markdown-it-py alone, decided by the text before the parse or by the events:
+
+- ``$$`` anywhere: pyromark's math is off (``$$`` blocks are markdown-it-py's plugin);
+- a line that may open a link reference definition (after any quote or list markers,
+  ``[label]:``, the label possibly over several lines), or a footnote definition, which
+  CommonMark takes for one: definitions change how brackets are read (``[[X]]: text``
+  opens none and stays compiled);
+- a line that could be a table's delimiter row (only ``|``, ``-``, ``:`` and whitespace
+  after any quote or list markers, with a ``|`` and a ``-``): tables are markdown-it-py's;
+- a line starting with 80 or more columns of quote or list markers and indentation:
+  markdown-it-py stops at :data:`~vaultgraph.syntax.MAX_NESTING` levels and the note gets
+  a ``too-deep`` diagnostic; under 80 columns no block is that deep;
+- over :data:`MAX_COMPILED_CHARS` characters: the events are read one by one, so the
+  parse timeout (SIGALRM) is handled between two of them, but not inside the first, which
+  holds pulldown-cmark's whole block pass; the compiled pass only gets bounded inputs,
+  and a larger note keeps markdown-it-py and its timeout;
+- a line of a paragraph or heading that no inline event starts on, or that a code span
+  or inline HTML from the line before runs into (its quote or list markers cannot be
+  told from its text then), and a setext heading over more than one line (markdown-it-py
+  keeps the indentation of its later lines);
+- a paragraph's later line indented 4 columns or more that starts as a block could
+  (``   - text`` then ``    > quote``): CommonMark keeps it in the paragraph lazily,
+  markdown-it-py ends the list item there and reads an indented code block; and an
+  indented code block starting with ``>`` (markdown-it-py takes ``    > x`` after a quote
+  for more of the quote);
+- any event this module does not know, text pyromark cannot take (lone surrogates), and
+  a panic inside pyromark.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from functools import cache
+
+MAX_COMPILED_CHARS = 1_000_000
+MAX_PREFIX_COLUMNS = 80
+
+_MATH = "$$"
+# A line that may open a link reference (or footnote) definition: after any quote or list
+# markers, a bracketed label (no unescaped bracket in it; it may run over lines) and `:`.
+_DEFINITION = re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M)
+# After optional quote/list markers: a would-be delimiter row (checked for | and - below).
+_ROW = re.compile(r"^[ \t>*+.)0-9-]*?[|:][ \t|:-]*$", re.M)
+_PREFIX = re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M)
+
+_CLOSING = re.compile(r"[ \t]#+$")  # an ATX heading's closing sequence
+# What may open a block where a paragraph goes on: on a lazy line indented 4 columns or
+# more (under a list item's content column), markdown-it-py lets it end the list item,
+# CommonMark (pulldown-cmark) keeps the line in the paragraph.
+_INTERRUPTERS = frozenset(b">#`~<-*+_=0123456789")
+_INLINE_CONTAINERS = frozenset({"Emphasis", "Strong", "Strikethrough", "Superscript",
+                                "Subscript", "Link", "Image"})
+_HEADING_TAGS = {f"H{n}": f"h{n}" for n in range(1, 7)}
+
+
+class BlockToken:
+    """The fields of a markdown-it-py token that the parse reads."""
+
+    __slots__ = ("type", "tag", "map", "level", "content", "children", "meta")
+
+    def __init__(self, type: str, map: list[int] | None, level: int, content: str = "",
+                 tag: str = ""):
+        self.type, self.map, self.level, self.content, self.tag = type, map, level, content, tag
+        self.children = None
+        self.meta: dict = {}
+
+
+@cache
+def _events_with_range():
+    from pyromark import events_with_range
+
+    return events_with_range
+
+
+def needs_reference(text: str) -> bool:
+    """True when the note must be read by markdown-it-py alone (the module's list)."""
+    if len(text) > MAX_COMPILED_CHARS or _MATH in text:
+        return True
+    if "]:" in text and _DEFINITION.search(text):
+        return True
+    if "|" in text:
+        for match in _ROW.finditer(text):
+            row = match.group()
+            if "|" in row and "-" in row:
+                return True
+    for match in _PREFIX.finditer(text):
+        if len(match.group().expandtabs(4)) >= MAX_PREFIX_COLUMNS:
+            return True
+    return False
+
+
+def front_matter(lines: list[str]) -> tuple[str, int] | None:
+    """(content, lines it takes) of the front matter opening the note, by mdit-py-plugins'
+    rule at the note's start: a first line starting with 3 or more ``-``, closed by a line
+    of at least as many ``-`` (indented under 4 columns, then only spaces or tabs) or by
+    ``...`` at the first column; None when there is none or it is never closed."""
+    first = lines[0]
+    count = len(first) - len(first.lstrip("-"))
+    if count < 3:
+        return None
+    for number in range(1, len(lines)):
+        line = lines[number]
+        body = line.lstrip(" \t")
+        if line.startswith("...") and not line[3:].strip(" \t"):
+            break
+        if not body.startswith("-"):
+            continue
+        if len(line[:len(line) - len(body)].expandtabs(4)) >= 4:
+            continue
+        dashes = len(body) - len(body.lstrip("-"))
+        if dashes >= count and not body[dashes:].strip(" \t"):
+            break
+    else:
+        return None
+    return "\n".join(lines[1:number]), number + 1
+
+
+def _inline_container(value) -> bool:
+    return (value in _INLINE_CONTAINERS if type(value) is str
+            else next(iter(value)) in _INLINE_CONTAINERS)
+
+
+class _Unknown(Exception):
+    """Events this module does not turn into markdown-it-py's tokens."""
+
+
+def block_tokens(text: str, md) -> list | None:
+    """The tokens of markdown-it-py's ``md.parse(text)`` for normalised ``text`` (no CR,
+    no NUL), block pass by pyromark and inline pass by ``md``'s core rules; None when the
+    note must be read by markdown-it-py alone (see the module docstring)."""
+    if needs_reference(text):
+        return None
+    tokens: list = []
+    body = text
+    if text.startswith("---"):
+        lines = text.split("\n")
+        found = front_matter(lines)
+        if found is not None:
+            content, taken = found
+            tokens.append(BlockToken("front_matter", [0, taken], 0, content))
+            # the same lines, blank: pyromark sees no `---` there, and offsets keep lines
+            body = "\n" * taken + "\n".join(lines[taken:])
+    try:
+        data = body.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates: pyromark takes none either
+        return None
+    starts = [0]  # where each line starts, in UTF-8 bytes (the ranges' unit)
+    find = data.find
+    at = find(b"\n")
+    while at >= 0:
+        starts.append(at + 1)
+        at = find(b"\n", at + 1)
+    try:
+        # A lazy iterator, read event by event: between two events the parse timeout
+        # (SIGALRM) is handled; the first one holds pulldown-cmark's whole block pass.
+        events = _events_with_range()(body, merge_text=True)
+        _Builder(data, starts, tokens).run(events)
+    except _Unknown:
+        return None
+    except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
+        if type(exc).__name__ != "PanicException":
+            raise
+        return None
+    from markdown_it.rules_core import StateCore
+
+    state = StateCore(text, md, {})
+    state.tokens = tokens
+    for name, rule in zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules("")):
+        if name not in ("normalize", "block"):
+            rule(state)
+    return tokens
+
+
+_CLOSERS: dict = {}  # (type, level, tag) -> its closing token (never changed by a rule)
+
+
+def _closer(type: str, level: int, tag: str = "") -> BlockToken:
+    key = (type, level, tag)
+    token = _CLOSERS.get(key)
+    if token is None:
+        token = _CLOSERS[key] = BlockToken(type, None, level, tag=tag)
+    return token
+
+
+class _Builder:
+    """pyromark's events -> markdown-it-py's block tokens."""
+
+    def __init__(self, data: bytes, starts: list[int], tokens: list):
+        self.data, self.starts, self.tokens = data, starts, tokens
+        self.level = 0
+        self.items = 0  # list items open around the event at hand
+        self.stack: list[str] = []  # open containers: "quote", "list", "item"
+        # The open leaf (paragraph, heading, a tight item's text): where the first
+        # event of each of its lines starts, its events' last end; None: no leaf open.
+        self.firsts: list[int] | None = None
+        self.last = 0
+        self.broken = False  # the leaf's last event was a line break
+        self.over = False  # a code span or inline HTML of the leaf runs over a line break
+        self.tight = False  # the open leaf is a tight list item's text
+        self.literal = False  # in code or an HTML block
+        self.heading_tag = ""
+
+    def lines(self, start: int, end: int) -> list[int]:
+        starts = self.starts
+        return [bisect_right(starts, start) - 1, bisect_right(starts, max(end - 1, start))]
+
+    def run(self, events) -> None:
+        data = self.data
+        for event, span in events:
+            if type(event) is str:
+                if event == "SoftBreak" or event == "HardBreak":
+                    if self.firsts is None:
+                        raise _Unknown(event)
+                    self.inline_at(span["start"], span["end"])  # (`\\` opening a line)
+                    self.broken = True
+                elif event == "Rule":
+                    self.close_tight()
+                    self.tokens.append(BlockToken("hr", self.lines(span["start"], span["end"]),
+                                                  self.level, tag="hr"))
+                else:
+                    raise _Unknown(event)
+                continue
+            for kind in event:
+                break
+            if kind == "Text" or kind == "Code" or kind == "InlineHtml":
+                if self.literal:
+                    continue
+                start, end = span["start"], span["end"]
+                if kind != "Text" and data.find(b"\n", start, end) >= 0:
+                    self.over = True
+                self.inline_at(start, end)
+            elif kind == "Start":
+                value = event["Start"]
+                if _inline_container(value):
+                    self.inline_at(span["start"], span["end"])
+                else:
+                    self.start(value, span)
+            elif kind == "End":
+                value = event["End"]
+                if not _inline_container(value):
+                    self.end(value, span)
+            elif kind == "Html" and self.literal:
+                continue
+            else:
+                raise _Unknown(kind)
+        self.close_tight()
+
+    def inline_at(self, start: int, end: int) -> None:
+        firsts = self.firsts
+        if firsts is None:
+            if self.literal or not self.stack or self.stack[-1] != "item":
+                raise _Unknown("inline outside a block")
+            # a tight list item's text: markdown-it-py gives it a (hidden) paragraph
+            self.firsts, self.tight, self.broken, self.over = [start], True, False, False
+        elif not firsts or self.broken:
+            firsts.append(start)
+            self.broken = False
+        if end > self.last:
+            self.last = end
+
+    def open_leaf(self) -> None:
+        self.firsts, self.last, self.broken, self.over = [], 0, False, False
+
+    def close_tight(self) -> None:
+        if self.tight:
+            firsts = self.firsts
+            self.firsts, self.tight = None, False
+            self.paragraph(firsts, firsts[0], self.last)
+
+    def start(self, value, span: dict) -> None:
+        self.close_tight()
+        if self.firsts is not None or self.literal:
+            raise _Unknown(value)  # a block inside a paragraph, a heading or code
+        tokens, level = self.tokens, self.level
+        if value == "Paragraph":
+            self.open_leaf()
+        elif value == "Item":
+            tokens.append(BlockToken("list_item_open", self.lines(span["start"], span["end"]),
+                                     level, tag="li"))
+            self.stack.append("item")
+            self.level += 1
+        elif value == "HtmlBlock":
+            tokens.append(BlockToken("html_block", self.lines(span["start"], span["end"]),
+                                     level))
+            self.literal = True
+        elif type(value) is dict:
+            ((kind, detail),) = value.items()
+            if kind == "Heading":
+                self.open_leaf()
+                self.heading_tag = _HEADING_TAGS[detail["level"]]
+            elif kind == "BlockQuote" and detail is None:
+                tokens.append(BlockToken("blockquote_open",
+                                         self.lines(span["start"], span["end"]), level,
+                                         tag="blockquote"))
+                self.stack.append("quote")
+                self.level += 1
+            elif kind == "List":
+                name = "bullet_list" if detail is None else "ordered_list"
+                tokens.append(BlockToken(name + "_open", self.lines(span["start"], span["end"]),
+                                         level))
+                self.stack.append("list")
+                self.level += 1
+            elif kind == "CodeBlock":
+                name = "code_block" if detail == "Indented" else "fence"
+                if name == "code_block" and self.data[span["start"]:span["start"] + 1] == b">":
+                    # markdown-it-py reads `    > x` after a quote as more of the quote
+                    raise _Unknown("an indented code block that starts as a quote")
+                tokens.append(BlockToken(name, self.lines(span["start"], span["end"]), level))
+                self.literal = True
+            else:
+                raise _Unknown(kind)
+        else:
+            raise _Unknown(value)
+
+    def end(self, value, span: dict) -> None:
+        if value == "Paragraph" or type(value) is dict and "Heading" in value:
+            firsts = self.firsts
+            if firsts is None or self.tight:
+                raise _Unknown(value)
+            self.firsts = None
+            if value == "Paragraph":
+                self.paragraph(firsts, span["start"], span["end"])
+            else:
+                self.heading(firsts, span, self.heading_tag)
+            return
+        self.close_tight()
+        if value == "CodeBlock" or value == "HtmlBlock":
+            self.literal = False
+        elif value == "Item":
+            self.stack.pop()
+            self.level -= 1
+            self.tokens.append(_closer("list_item_close", self.level, "li"))
+        elif type(value) is dict:
+            ((kind, detail),) = value.items()
+            self.stack.pop()
+            self.level -= 1
+            if kind == "BlockQuote":
+                self.tokens.append(_closer("blockquote_close", self.level, "blockquote"))
+            elif kind == "List":
+                self.tokens.append(_closer(
+                    "ordered_list_close" if detail else "bullet_list_close", self.level))
+            else:
+                raise _Unknown(kind)
+        else:
+            raise _Unknown(value)
+
+    def texts(self, firsts: list[int], first: int, last: int) -> list[str]:
+        """The inline text of lines ``first`` to ``last`` (0-based, included), given where
+        the first event of each starts: from there (a backslash escape's backslash
+        included) to the line's end."""
+        if self.over:
+            raise _Unknown("an inline element over a line break")
+        if len(firsts) != last - first + 1:
+            raise _Unknown("a line without events")
+        data, starts = self.data, self.starts
+        parts = []
+        for line, begin in enumerate(firsts, first):
+            if not starts[line] <= begin < (starts[line + 1] if line + 1 < len(starts)
+                                            else len(data) + 1):
+                raise _Unknown("a line without events")
+            if begin > starts[line] and data[begin - 1] == 0x5C:  # `\`: an escape's
+                begin -= 1
+            elif line > first and data[begin] in _INTERRUPTERS:
+                prefix = data[starts[line]:begin].decode("utf-8").expandtabs(4)
+                if len(prefix) - len(prefix.rstrip(" ")) >= 4:
+                    raise _Unknown("a lazy line that could open a block")
+            stop = starts[line + 1] - 1 if line + 1 < len(starts) else len(data)
+            parts.append(data[begin:stop].decode("utf-8"))
+        return parts
+
+    def paragraph(self, firsts: list[int], start: int, end: int) -> None:
+        first, stop = self.lines(start, end)
+        content = "\n".join(self.texts(firsts, first, stop - 1)).strip() if firsts else ""
+        level, append = self.level, self.tokens.append
+        map_ = [first, stop]
+        append(BlockToken("paragraph_open", map_, level, tag="p"))
+        append(BlockToken("inline", map_, level + 1, content))
+        append(_closer("paragraph_close", level, "p"))
+
+    def heading(self, firsts: list[int], span: dict, tag: str) -> None:
+        map_ = self.lines(span["start"], span["end"])
+        if firsts:
+            if len(firsts) > 1:
+                raise _Unknown("a heading over more than one line")
+            start, end, data = firsts[0], self.last, self.data
+            if data.find(b"\n", start, end) >= 0:
+                raise _Unknown("a heading over more than one line")
+            if start > 0 and data[start - 1] == 0x5C:
+                start -= 1
+            content = data[start:end].decode("utf-8").strip()
+            if map_[1] - map_[0] == 1 and "#" in content:  # an ATX heading: a closing
+                # sequence after a tab is one (CommonMark; pulldown-cmark wants a space)
+                content = _CLOSING.sub("", content)
+        else:
+            content = ""
+        level, append = self.level, self.tokens.append
+        append(BlockToken("heading_open", map_, level, tag=tag))
+        append(BlockToken("inline", map_, level + 1, content))
+        append(_closer("heading_close", level, tag))
