@@ -34,7 +34,7 @@ from .process import held, let_through
 from .suggest import FORMAT as SUGGESTION_FORMAT
 from .suggest import best
 
-SCHEMA = 21  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 22  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 
 
 def code_version() -> str:
