@@ -297,7 +297,8 @@ def test_recent_files_are_hash_checked(tmp_path):
 
 @pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table",
                                     "listing-garbage", "listing-gone", "note-row",
-                                    "findings-row", "suggestion-row", "note-row-gone"])
+                                    "findings-row", "suggestion-row", "note-row-gone",
+                                    "note-blob"])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
@@ -730,7 +731,7 @@ DAMAGED_RUNS = [["links", "A", "--json"], ["backlinks", "B", "--json"], ["tags",
 
 
 @pytest.mark.parametrize("damage", ["pages", "files-page", "undecodable-message", "deep-json",
-                                    "wrong-shape"])
+                                    "wrong-shape", "bad-blob", "deep-blob"])
 def test_damage_met_after_opening_is_healed_in_the_same_run(tmp_path, damage):
     """Any error from the index, at any moment, means: discard it, build it anew in the
     same run and answer as a fresh parse does (never exit 3); the next run finds it sound."""

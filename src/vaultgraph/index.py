@@ -34,7 +34,7 @@ from .process import held, let_through
 from .suggest import FORMAT as SUGGESTION_FORMAT
 from .suggest import best
 
-SCHEMA = 21  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 22  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
@@ -43,8 +43,10 @@ RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha1 TEXT NOT NULL, note TEXT NOT NULL
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha1 TEXT NOT NULL, note BLOB NOT NULL
 );
+-- `note`: the parsed note as codec.note_to_json wrote it (UTF-8 JSON as a BLOB, or
+-- ASCII JSON as TEXT for the few notes orjson cannot write).
 -- Comparing files with their rows reads this, not the notes' JSON (ten times less).  A
 -- file's change time is kept in `listing`, not here: only the listing is compared.
 CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, sha1);
