@@ -18,13 +18,12 @@ import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
 from itertools import chain, groupby
-from typing import TYPE_CHECKING, Callable, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
 from .model import LineText, Link, Note, Suppression, TagInfo, note_name
-from .resolve import (Resolution, Resolver, fold, keys_matching, lookup_key,
-                      resolved_per_folder)
+from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
 
 if TYPE_CHECKING:
     from .suggest import NoteName
@@ -96,7 +95,7 @@ _INDEXES = re.findall(r"(CREATE INDEX IF NOT EXISTS (\w+) ON [^;]+);", SCHEMA_SQ
 # The tables holding one note's rows, and the column naming the note.
 _NOTE_TABLES = {"names": "path", "aliases": "path", "edges": "source", "tags": "path",
                 "headings": "path", "blocks": "path", "citations": "path", "properties": "path",
-                "diagnostics": "path", "lines": "path", "suppressions": "path"}  # (note_rows' order)
+                "diagnostics": "path", "lines": "path", "suppressions": "path"}
 # From this many notes parsed in one run on, links are resolved against the
 # file list in memory (one pass over every file) rather than by SQL lookups.
 IN_MEMORY_RESOLVER = 1_000
@@ -128,42 +127,6 @@ def index_resolver(connection: sqlite3.Connection) -> Resolver:
         Lookup(connection, "SELECT path FROM vault_files WHERE name_key = ? ORDER BY path"))
 
 
-def note_rows(note: Note, resolve: Callable[[str, str], Resolution]) -> tuple[list[tuple], ...]:
-    """The answers' rows of a parsed note, one list per table in ``_NOTE_TABLES``'s
-    order; its links resolved by ``resolve`` (link path, source -> Resolution).  Plain
-    tuples: made in the worker processes, written by the main one as they are."""
-    path = note.path
-    names = [] if is_canvas(path) else [(path, note.name, fold(note.name))]  # (a canvas: no name)
-    lines = {}  # line -> the LineText written for it
-    for record in chain(note.links, note.citations):
-        if record.where.__class__ is not str:
-            lines.setdefault(record.line, record.where)
-
-    def context(record) -> str | None:  # NULL: the one of its line and column
-        return None if lines.get(record.line) is record.where else record.context
-
-    return (
-        names,
-        [(path, i, a, fold(a)) for i, a in enumerate(note.aliases)],
-        [(path, seq, resolve(link.path, path).target, link.path, lookup_key(link.path, path),
-          link.raw, link.line, link.column, link.kind, context(link), link.embed, link.node)
-         for seq, link in enumerate(note.links)],
-        [(path, i, t.name, t.line, t.column, t.source, fold(t.name))
-         for i, t in enumerate(note.tags)],
-        [(path, i, h.text, h.level, h.line) for i, h in enumerate(note.headings)],
-        [(path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks)],
-        [(path, i, c.kind, c.value, c.line, c.column, context(c))
-         for i, c in enumerate(note.citations)],
-        [(path, key, json.dumps(value, ensure_ascii=False))
-         for key, value in note.frontmatter.items()],
-        [(path, i, d.line, d.column, d.severity, d.code, d.message)
-         for i, d in enumerate(note.diagnostics)],
-        [(path, number, shown.start, shown.length, shown.text) for number, shown in lines.items()],
-        [(path, i, s.line, s.column, s.first, s.last, json.dumps(s.codes, ensure_ascii=False))
-         for i, s in enumerate(note.suppressions)],
-    )
-
-
 class AnswerWriter:
     """Brings the answers up to date, inside the caller's write transaction.
 
@@ -186,7 +149,6 @@ class AnswerWriter:
         connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
-        self.many = many  # (links resolved against the file list in memory)
         self.resolver = Resolver(files) if many else index_resolver(connection)
         self.resolve = resolved_per_folder(self.resolver)
         self.written: set[str] = set()
@@ -223,19 +185,44 @@ class AnswerWriter:
 
     def note(self, note: Note) -> None:
         """Rows for a note parsed now, in place of any it had."""
-        self.add(note.path, note_rows(note, self.resolve))
-
-    def add(self, path: str, rows: tuple[list[tuple], ...]) -> None:
-        """A note's rows (:func:`note_rows`: made in the worker process that parsed it,
-        with :attr:`resolve`), in place of any it had."""
+        path = note.path
         if not self.empty:
-            self.changed_names |= self._aliases(path) ^ {row[3] for row in rows[1]}
+            self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
             self.forget(path, gone=False)
         self.written.add(path)
-        for pending, more in zip(self.pending.values(), rows):
-            if more:
-                pending.extend(more)
-        if len(self.pending["edges"]) > 10_000:
+        resolve, rows = self.resolve, self.pending
+        if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
+            rows["names"].append((path, note.name, fold(note.name)))
+        rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
+        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
+                            for i, t in enumerate(note.tags))
+        rows["headings"].extend((path, i, h.text, h.level, h.line)
+                                for i, h in enumerate(note.headings))
+        rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
+        lines = {}  # line -> the LineText written for it
+        for record in chain(note.links, note.citations):
+            if record.where.__class__ is not str:
+                lines.setdefault(record.line, record.where)
+
+        def context(record) -> str | None:  # NULL: the one of its line and column
+            return None if lines.get(record.line) is record.where else record.context
+
+        rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
+                             for number, shown in lines.items())
+        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, context(c))
+                                 for i, c in enumerate(note.citations))
+        rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
+                                  for key, value in note.frontmatter.items())
+        rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
+                                   for i, d in enumerate(note.diagnostics))
+        rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
+                                     json.dumps(s.codes, ensure_ascii=False))
+                                    for i, s in enumerate(note.suppressions))
+        rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
+                              lookup_key(link.path, path), link.raw, link.line, link.column,
+                              link.kind, context(link), link.embed, link.node)
+                             for seq, link in enumerate(note.links))
+        if len(rows["edges"]) > 10_000:
             self.flush()
 
     def flush(self) -> None:

@@ -213,44 +213,24 @@ def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, No
     return path, sha1, from_bytes(path, data, problems)
 
 
-# How worker processes resolve links, to write each note's answer rows themselves
-# (answers.note_rows): parse_files sets it just before it forks them, and they inherit
-# it.  Workers started otherwise (not forked) find None, and send no rows: the main
-# process makes them.
-_worker_resolve: Callable | None = None
-
-
-def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple]:
-    """Worker: (path, sha1, note as JSON, its answer rows or None) for a batch of paths.
-    JSON, not pickled notes: the index stores it anyway, and decoding it is the
-    cheaper half; the rows as plain tuples, written as they are."""
-    from .answers import note_rows
-
-    resolve = _worker_resolve
+def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, str]]:
+    """Worker: (path, sha1, note as JSON) for a batch of paths.  JSON, not pickled
+    notes: the index stores it anyway, and decoding it is the cheaper half."""
     with gc_paused():
-        return [(path, sha1, note_to_json(note),
-                 None if resolve is None else note_rows(note, resolve))
+        return [(path, sha1, note_to_json(note))
                 for path, sha1, note in (_parse_one(Path(root), p, digest) for p in paths)]
 
 
 def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None,
-                digest: bool = False, resolve: Callable | None = None,
-                decode: bool = True) -> Iterable[tuple[str, str | None, Note | None, bytes | str,
-                                                       tuple | None]]:
-    """(path, sha1 if ``digest``, note, note as JSON, its answer rows) for each path; in
-    worker processes when there are many.  With ``resolve`` (answers.AnswerWriter's,
-    over the file list in memory), the workers make each note's answer rows
-    (answers.note_rows) -- else, and for notes parsed here, the rows are None; without
-    ``decode``, a note whose rows were made is not decoded (None): only its rows and
-    JSON are written."""
-    global _worker_resolve
-
+                digest: bool = False) -> Iterable[tuple[str, str | None, Note, str]]:
+    """(path, sha1 if ``digest``, note, note as JSON) for each path; in worker
+    processes when there are many."""
     total = len(paths)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2:
         for done, path in enumerate(paths, 1):
             path, sha1, note = _parse_one(root, path, digest)
-            yield path, sha1, note, note_to_json(note), None
+            yield path, sha1, note, note_to_json(note)
             if progress:
                 progress(done, total)
         return
@@ -261,16 +241,11 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
     done = 0
     with worker_pool(workers) as pool:  # (stopped at once when this generator is)
         with signals_blocked():  # the workers are forked now
-            _worker_resolve = resolve
-            try:
-                results = pool.map(_parse_batch, [str(root)] * len(batches), batches,
-                                   [digest] * len(batches))
-            finally:
-                _worker_resolve = None
+            results = pool.map(_parse_batch, [str(root)] * len(batches), batches,
+                               [digest] * len(batches))
         for batch in results:
-            for path, sha1, text, rows in batch:
-                note = note_from_json(path, text) if decode or rows is None else None
-                yield path, sha1, note, text, rows
+            for path, sha1, text in batch:
+                yield path, sha1, note_from_json(path, text), text
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -552,10 +527,9 @@ class Index:
             if keep is None:
                 self.stats["parsed"] = 0
             else:
-                keep.update((path, note)
-                            for path, _, note, _, _ in parse_files(root, stale, progress))
+                keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
-        parsed = None
+        parsed = parse_files(root, stale, progress, digest=True)
         stopped: list[int] = []  # the signal that stopped the parse, if one did
         try:
             # Readers see all of it or none.  A signal is held while a note's rows are
@@ -565,9 +539,6 @@ class Index:
             with held(), self._transaction() as connection:
                 answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
-                parsed = parse_files(root, stale, progress, digest=True,
-                                     resolve=answers.resolve if answers.many else None,
-                                     decode=keep is not None)
                 reused = []
                 for path, (old, digest) in moved.items():  # read before the old rows go
                     (text,) = connection.execute("SELECT note FROM files WHERE path = ?",
@@ -575,19 +546,15 @@ class Index:
                     note = decoded(note_from_json, path, text)
                     for diagnostic in note.diagnostics:
                         diagnostic.path = path
-                    reused.append((path, digest, note, note_to_json(note), None))
+                    reused.append((path, digest, note, note_to_json(note)))
                 for path in removed:
                     connection.execute("DELETE FROM files WHERE path = ?", (path,))
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ? WHERE path = ?", touched)
                 files: list[tuple] = []  # rows of `files` not yet written
-                for path, digest, note, text, rows in let_through(chain(reused, parsed),
-                                                                  stopped):
+                for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     files.append((path, stats[path][0], digest or "", text))
-                    if rows is None:
-                        answers.note(note)
-                    else:
-                        answers.add(path, rows)
+                    answers.note(note)
                     if keep is not None:
                         keep[path] = note
                     if len(files) >= 1000:
@@ -614,14 +581,11 @@ class Index:
                     if fingerprint:
                         connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
         except DamagedIndex:  # not to be trusted: open_updated() makes it anew
-            if parsed is not None:
-                parsed.close()
+            parsed.close()
             raise
         except sqlite3.Error:
             # Locked by another run for too long: parse what is left; this run's answers stand.
-            if parsed is None:
-                parsed = parse_files(root, stale, progress)
-            for path, _, note, _, _ in parsed:
+            for path, _, note, _ in parsed:
                 if keep is not None:
                     keep[path] = note
             return False
