@@ -297,7 +297,8 @@ def test_recent_files_are_hash_checked(tmp_path):
 
 @pytest.mark.parametrize("damage", ["garbage", "empty", "old-schema", "missing-table",
                                     "listing-garbage", "listing-gone", "note-row",
-                                    "findings-row", "suggestion-row", "note-row-gone"])
+                                    "findings-row", "suggestion-row", "note-row-gone",
+                                    "note-blob"])
 def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     root.mkdir()
@@ -321,6 +322,12 @@ def test_a_damaged_index_is_rebuilt_never_trusted(tmp_path, damage):
                 # (as many rows as the listing says: the files are not all compared again)
                 db.execute("UPDATE files SET path = 'Gone.md' WHERE path = 'A.md'")
                 db.execute("DELETE FROM checked")
+            elif damage == "note-blob":  # JSON bytes cut short
+                assert db.execute("UPDATE files SET note = substr(note, 1, 9) "
+                                  "WHERE path = 'B.md'").rowcount
+                assert db.execute("SELECT typeof(note) FROM files").fetchall() == [("blob",)] * 2
+                db.execute("DELETE FROM meta WHERE key = 'fresh'")
+                (root / "A.md").write_text("[[B]] [[Gone]] [[Gone too]] #t")
             elif damage.endswith("-row"):  # a row that is not the JSON written
                 table, column = {"note": ("files", "note"), "findings": ("checked", "findings"),
                                  "suggestion": ("suggestions", "answer")}[damage[:-4]]
@@ -701,6 +708,9 @@ def _damage(location, damage: str) -> None:
             db.execute("PRAGMA writable_schema = ON")
             db.execute("UPDATE sqlite_master SET name = CAST(x'7461677361ff' AS TEXT), "
                        "sql = CAST(x'435245415445e2' AS TEXT) WHERE name = 'tags_by_key'")
+        elif damage in ("bad-blob", "deep-blob"):  # a note's JSON bytes not UTF-8 / too deep
+            blob = b'[{"a":"\xff\xfe"}' if damage == "bad-blob" else DEEP.encode()
+            assert db.execute("UPDATE files SET note = ?", (blob,)).rowcount
         elif damage == "deep-json":
             db.execute("UPDATE files SET note = ?", (DEEP,))
             db.execute("UPDATE checked SET findings = ?", (DEEP,))
@@ -721,7 +731,7 @@ DAMAGED_RUNS = [["links", "A", "--json"], ["backlinks", "B", "--json"], ["tags",
 
 
 @pytest.mark.parametrize("damage", ["pages", "files-page", "undecodable-message", "deep-json",
-                                    "wrong-shape"])
+                                    "wrong-shape", "bad-blob", "deep-blob"])
 def test_damage_met_after_opening_is_healed_in_the_same_run(tmp_path, damage):
     """Any error from the index, at any moment, means: discard it, build it anew in the
     same run and answer as a fresh parse does (never exit 3); the next run finds it sound."""
@@ -816,3 +826,102 @@ def test_code_version_follows_the_modules(tmp_path, monkeypatch):
     changed = index_module.code_version()
     os.utime(rule, ns=(1, 1))
     assert index_module.code_version() != changed
+
+
+def _builds(location):
+    return sorted(p.name for p in location.parent.iterdir() if p.name.endswith(".new"))
+
+
+@pytest.mark.parametrize("before", ["none", "old"])
+def test_a_new_index_is_built_apart_and_put_in_place_whole(make_vault, tmp_path, monkeypatch,
+                                                           before):
+    """While a new index is written (none was there, or `index --rebuild`), another run
+    finds the old index whole, or none (it never opens one half built); once written
+    it is in place, private, in WAL mode, with nothing left beside it."""
+    root = make_vault({f"n{i}.md": f"# N{i}\n[[n{i + 1}]] #t\n" for i in range(5)})
+    cache = tmp_path / "cache"
+    location = index_file(root, cache)
+    base = ["--vault", str(root), "--cache-dir", str(cache)]
+    if before == "old":
+        assert CliRunner().invoke(cli, [*base, "index"]).exit_code == 0
+        (root / "n5.md").write_text("[[n0]]\n")
+    seen = []
+    real = index_answers.AnswerWriter.note
+
+    def note(self, parsed):
+        # What another run would open now: the old index, whole and as it was, or none.
+        if location.exists():
+            with sqlite3.connect(location) as db:
+                seen.append((db.execute("PRAGMA journal_mode").fetchone()[0],
+                             db.execute("SELECT count(*) FROM files").fetchone()[0]))
+            db.close()
+        else:
+            seen.append(None)
+        seen.append(_builds(location))
+        return real(self, parsed)
+
+    monkeypatch.setattr(index_answers.AnswerWriter, "note", note)
+    args = ["index", "--rebuild"] if before == "old" else ["index"]
+    result = CliRunner().invoke(cli, [*base, *args])
+    assert result.exit_code == 0, result.output
+    assert seen and set(map(str, seen[::2])) == {"None" if before == "none" else "('wal', 5)"}
+    assert all(names == [f"index.sqlite.{os.getpid()}.new"] for names in seen[1::2])
+    assert location.stat().st_mode & 0o777 == 0o600
+    assert location.parent.stat().st_mode & 0o777 == 0o700
+    assert _builds(location) == []
+    with sqlite3.connect(location) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT count(*) FROM files").fetchone()[0] == 5 + (before == "old")
+    db.close()
+    monkeypatch.undo()
+    backlinks = CliRunner().invoke(cli, [*base, "backlinks", "n1", "--json"])
+    assert [row["source"] for row in json.loads(backlinks.stdout)["backlinks"]] == ["n0.md"]
+    assert update_index(root, cache)["parsed"] == 0
+
+
+def test_an_interrupted_build_leaves_no_stray_file(make_vault, tmp_path, monkeypatch):
+    """A build stopped by an error leaves nothing beside the index; one stopped by a
+    signal puts what it committed in place (the next run parses the rest); the file of
+    a build whose process was killed is removed by the next build."""
+    root = make_vault({f"n{i}.md": f"[[n{i + 1}]]\n" for i in range(6)})
+    cache = tmp_path / "cache"
+    location = index_file(root, cache)
+    calls = []
+    real = index_answers.AnswerWriter.note
+
+    def failing(self, parsed):
+        calls.append(parsed.path)
+        if len(calls) == 3:
+            raise OSError("disk gone")
+        return real(self, parsed)
+
+    monkeypatch.setattr(index_answers.AnswerWriter, "note", failing)
+    with pytest.raises(OSError):
+        vaultgraph.load(root, cache=True, cache_dir=cache)
+    assert not location.exists() and _builds(location) == []
+
+    import signal
+
+    from vaultgraph import process
+
+    def interrupted(self, parsed):
+        calls.append(parsed.path)
+        if len(calls) == 6:
+            process._held = signal.SIGINT  # as if Ctrl-C came during the parse
+        return real(self, parsed)
+
+    calls.clear()
+    monkeypatch.setattr(index_answers.AnswerWriter, "note", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        vaultgraph.load(root, cache=True, cache_dir=cache)
+    monkeypatch.undo()
+    assert location.exists() and _builds(location) == []
+    done = update_index(root, cache)
+    assert done["parsed"] + done["reused"] == 6 and done["parsed"] < 6
+
+    stray = location.with_name(f"{location.name}.999999999.new")  # a killed run's build
+    stray.write_bytes(b"half an index")
+    (location.parent / f"{stray.name}-journal").write_bytes(b"")
+    assert update_index(root, cache, rebuild=True)["parsed"] == 6
+    assert _builds(location) == []
+    assert not (location.parent / f"{stray.name}-journal").exists()

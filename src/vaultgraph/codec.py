@@ -4,6 +4,12 @@ Notes are stored as JSON (never pickle), so a tampered index cannot run code; a 
 that does not decode to what was written raises :class:`DamagedIndex`
 (:func:`decoded`), as does every statement on a damaged index
 (index.GuardedConnection).  Lowest module of the store: it imports only the records.
+
+The JSON is orjson's (UTF-8 bytes, stored as a BLOB: no text conversion either way;
+encoding a note takes a fifth of the standard library's time, in the worker processes).
+The few notes orjson cannot write -- text with lone surrogates (a canvas's ``\udcff``
+escape), integers past 64 bits -- are written by the standard library as ASCII text
+(a TEXT row) and read back by it (docs/performance.md, "Store and cold build").
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import json
 from sys import intern
 from typing import Callable
+
+import orjson
 
 from .model import (Block, Citation, Diagnostic, Heading, LineText, Link, Note, Quote,
                     Suppression, Tag)
@@ -22,10 +30,11 @@ def fields_of(record) -> list:
     return [getattr(record, name) for name in record.__slots__]
 
 
-def note_to_json(note: Note) -> str:
+def note_to_json(note: Note) -> bytes | str:
     """The note as JSON: its fields, then its lines (``[text, start, length]`` of each
     LineText its links and citations show their context from; a link or citation holds
-    the index of its line there, or its context as text)."""
+    the index of its line there, or its context as text).  UTF-8 bytes (orjson); ASCII
+    text (``json``) for a note orjson cannot write."""
     lines: list[list] = []
     numbers: dict[int, int] = {}  # id of a LineText -> its index in lines
 
@@ -39,7 +48,7 @@ def note_to_json(note: Note) -> str:
             lines.append([shown.text, shown.start, shown.length])
         return number
 
-    return json.dumps([
+    fields = [
         note.frontmatter, note.aliases,
         [fields_of(t) for t in note.tags],
         [[l.kind, l.raw, l.path, l.subpath, l.alias, l.line, l.column, where(l), l.embed,
@@ -49,7 +58,11 @@ def note_to_json(note: Note) -> str:
         [fields_of(q) for q in note.quotes],
         [fields_of(d) for d in note.diagnostics], [fields_of(h) for h in note.nested_headings],
         lines, [fields_of(s) for s in note.suppressions], note.footnotes,
-    ], ensure_ascii=False, separators=(",", ":"))
+    ]
+    try:
+        return orjson.dumps(fields)
+    except TypeError:  # lone surrogates, integers past 64 bits, nesting over 254 deep
+        return json.dumps(fields, separators=(",", ":"))
 
 
 def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
@@ -62,9 +75,12 @@ def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
             in rows]
 
 
-def note_from_json(path: str, text: str) -> Note:
+def note_from_json(path: str, text: bytes | str) -> Note:
+    """The note :func:`note_to_json` wrote (ROW_ERRORS for anything else: see
+    :func:`decoded`)."""
     (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
-     nested, lines, suppressions, footnotes) = json.loads(text)
+     nested, lines, suppressions, footnotes) = \
+        orjson.loads(text) if text.__class__ is bytes else json.loads(text)
     shown = [LineText(*line) for line in lines]
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],

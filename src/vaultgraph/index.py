@@ -34,7 +34,7 @@ from .process import held, let_through
 from .suggest import FORMAT as SUGGESTION_FORMAT
 from .suggest import best
 
-SCHEMA = 22  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 23  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 
 
 def code_version() -> str:
@@ -53,6 +53,8 @@ def code_version() -> str:
                 stat = entry.stat()
                 digest.update(f"{entry.path[len(package):]}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
     return f"{__version__}+{digest.hexdigest()}"
+
+
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
@@ -61,8 +63,10 @@ RACY_NS = 2_000_000_000
 _SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS files (
-    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha1 TEXT NOT NULL, note TEXT NOT NULL
+    path TEXT PRIMARY KEY, size INTEGER NOT NULL, sha1 TEXT NOT NULL, note BLOB NOT NULL
 );
+-- `note`: the parsed note as codec.note_to_json wrote it (UTF-8 JSON as a BLOB, or
+-- ASCII JSON as TEXT for the few notes orjson cannot write).
 -- Comparing files with their rows reads this, not the notes' JSON (ten times less).  A
 -- file's change time is kept in `listing`, not here: only the listing is compared.
 CREATE INDEX IF NOT EXISTS files_stats ON files (path, size, sha1);
@@ -76,6 +80,7 @@ CREATE TABLE IF NOT EXISTS listing (
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
 """
+_INSERT_FILES = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)"
 _TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)",
                          _SCHEMA_SQL + ANSWERS_SQL + FINDINGS_SQL))
 
@@ -318,6 +323,17 @@ def _rows(connection: sqlite3.Connection, paths: list[str] | None):
             yield row[0], row[1:]
 
 
+def _running(pid: int) -> bool:
+    """Whether a process ``pid`` runs (one of another user's counts as running)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 # -- the index ---------------------------------------------------------------------
 class Index:
     """Parsed notes of one vault, kept between runs."""
@@ -331,24 +347,102 @@ class Index:
         self.connection: sqlite3.Connection | None = None
         self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
         self.generation: str | None = None  # meta 'generation' as this run's update left it
+        # While a new index is built (see open): the file it is built in, beside
+        # ``location``; and whether a transaction of it was committed.
+        self.building: Path | None = None
+        self.built = False
+        self.anew = False  # build a new index apart even where one is (a rebuild)
 
     def open(self) -> None:
-        """Open the index, or start a fresh one if it cannot be trusted."""
+        """Open the index, or start a fresh one if it cannot be trusted.  When there is
+        none, a new one is built in a file of its own beside ``location``
+        (``index.sqlite.<pid>.new``), without a journal or syncs -- nothing in it is
+        to be kept safe yet: a crash leaves a file no run reads, removed by the next
+        build -- and renamed into place once written (:meth:`put_in_place`): another
+        run sees the old index or none, never one half built."""
         from .places import private_files, private_folder, private_umask
 
         try:
             private_folder(self.location.parent)  # 0700, and ours
+            self.building = None
+            if self.anew or not os.path.lexists(self.location):
+                self._build_apart()
+            self.built = False
             with private_umask():  # the database, and so its -wal and -shm, 0600
                 self.connection = self._connect()
-            private_files(self.location)
+            private_files(self.building or self.location)
         except (OSError, sqlite3.Error, DamagedIndex):
+            self.close()
+            self._remove_building()
             self.connection = None  # no cache this time: everything is parsed
+
+    def _build_apart(self) -> None:
+        """Build a new index in a file of its own (see open)."""
+        self._remove_stray_builds()
+        self.building = self.location.with_name(f"{self.location.name}.{os.getpid()}.new")
+        self._remove_building(forget=False)  # (one this process left, if any)
+
+    def _remove_building(self, forget: bool = True) -> None:
+        """Remove the file a new index is built in (and forget it)."""
+        if self.building is not None:
+            for suffix in ("", "-journal", "-wal", "-shm"):
+                Path(f"{self.building}{suffix}").unlink(missing_ok=True)
+        if forget:
+            self.building = None
+
+    def _remove_stray_builds(self) -> None:
+        """Remove the files of builds whose run has gone (killed while it built)."""
+        prefix = f"{self.location.name}."
+        try:
+            names = os.listdir(self.location.parent)
+        except OSError:
+            return
+        for name in names:
+            pid = name[len(prefix):].partition(".new")[0]
+            if name.startswith(prefix) and ".new" in name and pid.isdigit() and \
+                    int(pid) != os.getpid() and not _running(int(pid)):
+                (self.location.parent / name).unlink(missing_ok=True)
+
+    def put_in_place(self) -> bool:
+        """A new index built (a transaction of it committed) renamed into place, and
+        opened there (in WAL mode, as every kept index); one not committed is
+        removed.  False when no index is open now (it could not be put in place).
+        Nothing to do for an index not built apart."""
+        building = self.building
+        if building is None:
+            return self.connection is not None
+        connection, self.connection = self.connection, None
+        try:
+            if connection is not None and self.built:
+                connection.execute("PRAGMA journal_mode=WAL")  # (kept in the file)
+                connection.close()
+                connection = None
+                # The -wal and -shm of an index another run put in place meanwhile: of
+                # no database once it is replaced, never to be replayed into this one.
+                for suffix in ("-wal", "-shm"):
+                    Path(f"{self.location}{suffix}").unlink(missing_ok=True)
+                os.replace(building, self.location)
+                if self.anew:
+                    self.stats["rebuilt"] = True
+                self.building, self.anew = None, False
+                self.open()
+                return self.connection is not None
+        except (OSError, sqlite3.Error, DamagedIndex):
+            pass
+        if connection is not None:
+            connection.close()
+        self._remove_building()
+        return False
 
     def _connect(self) -> sqlite3.Connection:
         for attempt in (1, 2):
-            connection = connect(self.location)
+            connection = connect(self.building or self.location)
             try:
-                connection.execute("PRAGMA journal_mode=WAL")
+                if self.building is not None:  # (nothing to keep safe yet: see open)
+                    connection.execute("PRAGMA journal_mode=OFF")
+                    connection.execute("PRAGMA synchronous=OFF")
+                else:
+                    connection.execute("PRAGMA journal_mode=WAL")
                 if self.throwaway:
                     connection.execute("PRAGMA synchronous=OFF")
                 tables = {name for (name,) in connection.execute(
@@ -372,6 +466,8 @@ class Index:
                 if attempt == 2:
                     raise
                 self._discard()
+                if self.kept and self.building is None:
+                    self._build_apart()
             except BaseException:  # unusable now (locked, read-only...): no index this run
                 connection.close()
                 raise
@@ -463,16 +559,23 @@ class Index:
                     connection.execute("DELETE FROM files WHERE path = ?", (path,))
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ? WHERE path = ?", touched)
+                files: list[tuple] = []  # rows of `files` not yet written
                 for path, digest, note, text in let_through(chain(reused, parsed), stopped):
-                    connection.execute("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)",
-                                       (path, stats[path][0], digest or "", text))
+                    files.append((path, stats[path][0], digest or "", text))
                     answers.note(note)
                     if keep is not None:
                         keep[path] = note
+                    if len(files) >= 1000:
+                        connection.executemany(_INSERT_FILES, files)
+                        files.clear()
+                connection.executemany(_INSERT_FILES, files)
                 parsed.close()  # (the workers go now when the parse was stopped)
                 answers.finish(every_note_written=answers.empty or (
                     not stopped and len(stale) + len(moved) == len(notes)), complete=not stopped)
                 forget_findings(connection, answers)
+                if self.building is not None:  # (two runs' new indexes: two generations)
+                    connection.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)",
+                                       (str(int.from_bytes(os.urandom(6), "big")),))
                 self.generation = _count(connection, "generation")
                 if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
@@ -524,6 +627,7 @@ class Index:
         statement would otherwise be its own, synced, transaction)."""
         with write_transaction(self.connection):
             yield self.connection
+        self.built = True
 
     def snapshot(self, stats: FileStats) -> bool:
         """Begin a read transaction (ended by :meth:`close`) over the index as this
@@ -544,6 +648,7 @@ class Index:
 
     def clear(self) -> None:
         self.close()
+        self._remove_building()
         self._discard()
 
     def close(self) -> None:
@@ -748,8 +853,10 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
     it is discarded and made anew in this run; damage found in the new one is raised
     (a fault of ours, not of the index's)."""
     index = Index(location, throwaway) if location is not None else MemoryIndex()
-    if rebuild:
-        index.clear()
+    if rebuild:  # (built apart: other runs read the old index until the new one is in place)
+        index.anew = index.kept
+        if not index.kept:
+            index.clear()
     try:
         for attempt in (1, 2):
             index.open()
@@ -757,18 +864,24 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
                 with gc_paused():
                     for _ in range(SNAPSHOT_TRIES):
                         if index.connection is None or \
-                                not index.update(root, stats, progress, keep):
+                                not index.update(root, stats, progress, keep) or \
+                                not index.put_in_place():
                             break
                         if index.snapshot(stats):
                             return index
                         if keep is not None:  # parsed before the other run's update: older
                             keep.clear()
                 index.close()
+                index.put_in_place()  # (a new index not written is removed)
                 return None
             except (DamagedIndex, *ROW_ERRORS):
                 index.clear()
                 if attempt == 2:
                     raise
+            except BaseException:  # stopped by a signal: what was committed is kept
+                index.put_in_place()
+                index.close()
+                raise
         raise AssertionError("unreachable")
     finally:
         if figures is not None:
