@@ -101,19 +101,59 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
     edges = vault.outgoing_of(paths)
-    broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
-              if not e.resolved and not is_attachment_link(e.link)]
-    if broken:
-        vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
-    checks = []
-    for path, found in edges.items():
+    wanting = {path: [posixpath.basename(e.link.path) for e in found
+                      if not e.resolved and not is_attachment_link(e.link)]
+               for path, found in edges.items()}
+    broken = [name for names in wanting.values() for name in names]
+    checks: dict[str, NoteCheck] = {}
+
+    def check(path: str) -> None:
         read = vault.canvases if is_canvas(path) else vault.notes
-        checks.append(check_note(checker, read[path], found))
-        if progress and len(checks) % 1000 == 0:
+        checks[path] = check_note(checker, read[path], edges[path])
+        if progress and scoring is None and len(checks) % 1000 == 0:
             progress(len(checks), len(edges), "Checking notes")
+
+    scoring = None
+    if broken:
+        # The did-you-mean names of the broken links are scored in a thread (rapidfuzz
+        # lets go of the GIL), while the notes without such a link are checked here.
+        scoring = _Background(vault.suggester.prime, broken, store=vault.suggestion_store(),
+                              progress=progress)
+        for path, names in wanting.items():
+            if not names:
+                check(path)
+        scoring.join()
+        scoring = None
+    for path in edges:
+        if path not in checks:
+            check(path)
     if progress:
         progress(len(checks), len(edges), "Checking notes")
-    return checks
+    return [checks[path] for path in edges]
+
+
+class _Background:
+    """``function(*args, **kwargs)`` run in a thread; :meth:`join` waits for it and
+    raises what it raised."""
+
+    def __init__(self, function, *args, **kwargs):
+        import threading
+
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                function(*args, **kwargs)
+            except BaseException as exc:  # (raised again in the caller's thread)
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
 from . import identifiers as ids
@@ -224,6 +225,7 @@ def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: b
 _NOT_WORDS = re.compile(r"[^\w\s&]+")
 
 
+@lru_cache(maxsize=65536)  # a vault repeats its headings ("Notes", "References"...)
 def is_reference_heading(text: str) -> bool:
     """Whether a heading names a reference section: one of :data:`REFERENCE_HEADINGS`
     once emoji, numbering and punctuation are dropped (``## 📚 References``, ``#####
@@ -294,6 +296,12 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
     if link.property_name is not None:
         name = fold(link.property_name)
         return EvidenceKind.PROPERTY.named(name) if name in _EVIDENCE_NAMES else None
+    where = link.where  # the context, or the part of its line the context is cut from:
+    shown = where if where.__class__ is str else where.text  # (what is not there, is not)
+    if "::" not in shown and "^[" not in shown and "[^" not in shown:  # (most links)
+        if sections.in_footnote(link.line):
+            return EvidenceKind.FOOTNOTE
+        return EvidenceKind.REFERENCE if sections.in_references(link.line) else None
     context = link.context  # (worked out from its line on each reading)
     if "::" in context:
         fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(context)]
