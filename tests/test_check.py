@@ -171,6 +171,37 @@ def test_names_too_long_or_short_to_score_are_the_only_ones_skipped():
         _every_hit(queries, owners, by_owner=True)
 
 
+def test_notes_checked_while_names_are_scored_lose_no_finding(make_vault):
+    """check scores did-you-mean names in a thread while it checks the notes without a
+    broken link: every note's findings are reported, in order, the misspelt links
+    with their suggestions (more of them than are scored one by one), the others with
+    theirs (a missing heading, with its own suggestion; an ambiguous link)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from vaultgraph.cli import cli
+
+    files = {f"Topic {i:02} notes.md": f"# Topic {i:02} notes\n## Method\n" for i in range(40)}
+    files.update({"a/Twin.md": "", "b/Twin.md": ""})
+    for i in range(40):
+        body = (f"[[Topic {i:02} ntoes]]" if i % 2 else f"[[Topic {i:02} notes#Methods]] [[Twin]]")
+        files[f"Writer {i:02}.md"] = f"Text.\n{body}\n"
+    root = make_vault(files)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "check", "--format", "json"])
+    found = [(d["path"], d["code"], d["suggestions"][:1])  # (the best one)
+             for d in json.loads(result.output)["diagnostics"]]
+    expected = []
+    for i in range(40):
+        if i % 2:
+            expected.append((f"Writer {i:02}.md", "unresolved-link", [f"Topic {i:02} notes"]))
+        else:
+            expected += [(f"Writer {i:02}.md", "missing-heading", ["Method"]),
+                         (f"Writer {i:02}.md", "ambiguous-link", [])]
+    assert found == expected
+    assert len(expected) - 40 > FEW_QUERIES
+
+
 def test_checking_many_notes_reports_its_progress(make_vault):
     root = make_vault({f"Note {i}.md": f"[[Note {i + 1}]] [[Nowhere {i}]]" for i in range(40)})
     calls = []
