@@ -140,7 +140,9 @@ class Suggester:
         import numpy as np
 
         # Each block of queries of one length is scored only against the names whose
-        # length allows the cutoff (length_window): at 100k notes, most pairs are not.
+        # length allows the cutoff (length_window).  The names come first: rapidfuzz
+        # scores many short strings of its first argument at once (SIMD), half the CPU
+        # of the other way round; the ratio is symmetric.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         by_length = [texts[i] for i in order]
         lengths = [len(text) for text in by_length]
@@ -150,14 +152,18 @@ class Suggester:
             shortest, longest = length_window(length)
             low, high = bisect_left(lengths, shortest), bisect_right(lengths, longest)
             names = by_length[low:high]
-            for start in range(0, len(group), 256):
-                block = group[start:start + 256]
+            for start in range(0, len(group), 128):  # (a table of 128 x the names)
+                block = group[start:start + 128]
                 if names:
-                    table = process.cdist(block, names, scorer=fuzz.ratio, dtype=np.uint8,
+                    table = process.cdist(names, block, scorer=fuzz.ratio, dtype=np.uint8,
                                           score_cutoff=SUGGESTION_CUTOFF, workers=-1)
-                    for query, row in zip(block, table):
-                        found[query] = best(((int(row[i]), keys[order[low + i]])
-                                             for i in np.flatnonzero(row)), limit, by_owner)
+                    hits: list[Scored] = [[] for _ in block]
+                    rows, columns = np.nonzero(table)
+                    for row, column, score in zip(rows.tolist(), columns.tolist(),
+                                                  table[rows, columns].tolist()):
+                        hits[column].append((score, keys[order[low + row]]))
+                    for query, scored in zip(block, hits):
+                        found[query] = best(scored, limit, by_owner)
                 done += len(block)
                 if progress:
                     progress(done, len(queries), "Finding did-you-mean names")
