@@ -330,16 +330,19 @@ class NameLookup(Mapping):
         return NoteName(*row)
 
     @cached_property
-    def _all(self) -> dict[str, "NoteName"]:
-        from .suggest import NoteName, alias_key
+    def _all(self) -> dict[str, None]:
+        """Every key, in the order of a dict of them all (names in path order, then alias
+        keys): keys only -- the answers are looked up by :meth:`__getitem__`, for the few
+        keys did-you-mean answers with (at 100k notes, an object per key was 30 MB)."""
+        from .suggest import alias_key
 
-        names = {fold(name): NoteName(name)
-                 for (name,) in self.connection.execute("SELECT name FROM names ORDER BY path")}
+        keys = dict.fromkeys(fold(name) for (name,) in self.connection.execute(
+            "SELECT name FROM names ORDER BY path"))
         for name, alias in self.connection.execute(
                 "SELECT name, alias FROM aliases JOIN names USING (path) "
                 "ORDER BY path DESC, seq"):
-            names.setdefault(alias_key(fold(alias), fold(name)), NoteName(name, alias))
-        return names
+            keys.setdefault(alias_key(fold(alias), fold(name)))
+        return keys
 
     def __iter__(self):
         return iter(self._all)
