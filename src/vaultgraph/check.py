@@ -100,18 +100,21 @@ def check_notes(vault: "Vault", paths: Iterable[str],
                 progress: Progress | None = None) -> list[NoteCheck]:
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
-    edges = vault.outgoing_of(paths)
-    wanting = {path: [posixpath.basename(e.link.path) for e in found
-                      if not e.resolved and not is_attachment_link(e.link)]
-               for path, found in edges.items()}
+    paths = list(dict.fromkeys(paths))
+    # Each note's links (Edges) are made when it is checked and let go after (made
+    # once more for this first look: cheaper than holding them all).
+    wanting = {path: names for path, found in vault.outgoing_each(paths)
+               if (names := [posixpath.basename(e.link.path) for e in found
+                             if not e.resolved and not is_attachment_link(e.link)])}
     broken = [name for names in wanting.values() for name in names]
     checks: dict[str, NoteCheck] = {}
 
-    def check(path: str) -> None:
-        read = vault.canvases if is_canvas(path) else vault.notes
-        checks[path] = check_note(checker, read[path], edges[path])
-        if progress and scoring is None and len(checks) % 1000 == 0:
-            progress(len(checks), len(edges), "Checking notes")
+    def check(these: list[str]) -> None:
+        for path, edges in vault.outgoing_each(these):
+            read = vault.canvases if is_canvas(path) else vault.notes
+            checks[path] = check_note(checker, read[path], edges)
+            if progress and scoring is None and len(checks) % 1000 == 0:
+                progress(len(checks), len(paths), "Checking notes")
 
     scoring = None
     if broken:
@@ -119,17 +122,13 @@ def check_notes(vault: "Vault", paths: Iterable[str],
         # lets go of the GIL), while the notes without such a link are checked here.
         scoring = _Background(vault.suggester.prime, broken, store=vault.suggestion_store(),
                               progress=progress)
-        for path, names in wanting.items():
-            if not names:
-                check(path)
+        check([path for path in paths if path not in wanting])
         scoring.join()
         scoring = None
-    for path in edges:
-        if path not in checks:
-            check(path)
+    check([path for path in paths if path not in checks])
     if progress:
-        progress(len(checks), len(edges), "Checking notes")
-    return [checks[path] for path in edges]
+        progress(len(checks), len(paths), "Checking notes")
+    return [checks[path] for path in paths]
 
 
 class _Background:

@@ -323,9 +323,18 @@ class Vault:
 
     def outgoing_of(self, paths: Iterable[str]) -> dict[str, list[Edge]]:
         """path -> :meth:`outgoing` for each note or canvas of ``paths``."""
+        paths = list(paths)
+        found = {}
+        for path, edges in self.outgoing_each(paths):
+            found[path] = self._outgoing[path] = edges
+        return found
+
+    def outgoing_each(self, paths: list[str]) -> Iterator[tuple[str, list[Edge]]]:
+        """(path, :meth:`outgoing`) for each note or canvas of ``paths``, made as it is
+        asked for and not kept (check reads each note's links and lets them go: at 100k
+        notes, 800,000 Edges held at once were 70 MB)."""
         from .answers import IN_MEMORY_RESOLVER
 
-        paths = list(paths)
         if not self._many and len(paths) + len(self._outgoing) >= IN_MEMORY_RESOLVER:
             # Many notes asked for, at once or one by one: each decoded in one pass over
             # the rows, each link resolved in memory (not a query per note and per link).
@@ -333,7 +342,6 @@ class Vault:
             self.notes.load_all()
             self.canvases.load_all()
         resolver = self.resolver if self._many else self._index_resolver
-        found = {}
         for path in paths:
             edges = self._outgoing.get(path)
             if edges is None:
@@ -341,9 +349,7 @@ class Vault:
                 links = [] if note is None else note.links
                 edges = [Edge(path, link, resolution) for link, resolution in zip(
                     links, resolver.resolve_all([link.path for link in links], path))]
-                self._outgoing[path] = edges
-            found[path] = edges
-        return found
+            yield path, edges
 
     def outgoing(self, path: str) -> list[Edge]:
         """The links written in the note or canvas ``path``, in the order written
