@@ -133,6 +133,75 @@ def test_a_few_queries_score_as_many_do():
     assert sum(bool(hits) for hits in many.values()) > len(queries) // 2
 
 
+def _every_hit(queries, keys, by_owner=False):
+    """Did-you-mean without any shortcut: rapidfuzz's ratio of every query and every key."""
+    from rapidfuzz import fuzz
+
+    from vaultgraph.suggest import SUGGESTION_CUTOFF, best, scored_text
+
+    found = {}
+    for query in queries:
+        hits = [(int(score + 0.5), key) for key in keys
+                if (score := fuzz.ratio(query, scored_text(key) if by_owner else key))
+                >= SUGGESTION_CUTOFF]
+        found[query] = best(hits, 10_000, by_owner)
+    return found
+
+
+def test_names_too_long_or_short_to_score_are_the_only_ones_skipped():
+    """Many queries are scored by length (a name much longer or shorter than the query
+    cannot reach the cutoff, and is not scored): the names at the very edge of what can
+    still score are found -- the query's first letters (ratio exactly 75 and above) and
+    the query with letters added (down to 75) -- for queries of every length from 1
+    to 60, non-ASCII ones too; for note names, an alias is measured without its owner."""
+    from vaultgraph.suggest import alias_key, length_window
+
+    queries = [("éabcdefghijklmnopqrstuvwxyzàbcdefghijklmnopqrstuvwxyzâbcdefgh"[:n])
+               for n in range(1, 61)]
+    keys = sorted({q[:cut] for q in queries for cut in range(1, len(q) + 1)}
+                  | {q + "z" * more for q in queries for more in range(1, len(q) + 2)})
+    many = Suggester.scores(queries, keys, 10_000)
+    assert many == _every_hit(queries, keys)
+    edges = {n: length_window(n) for n in (4, 12, 40)}
+    assert edges == {4: (3, 6), 12: (8, 20), 40: (24, 68)}
+    found = {len(key) for _, key in many[queries[39]]}  # 40 letters: 24 to 66 score 75+
+    assert {24, 66} <= found and not found & {23, 67}
+    owners = sorted({alias_key(key, f"owner of {key} " + "o" * 90) for key in keys})
+    assert Suggester.scores(queries, owners, 10_000, by_owner=True) == \
+        _every_hit(queries, owners, by_owner=True)
+
+
+def test_notes_checked_while_names_are_scored_lose_no_finding(make_vault):
+    """check scores did-you-mean names in a thread while it checks the notes without a
+    broken link: every note's findings are reported, in order, the misspelt links
+    with their suggestions (more of them than are scored one by one), the others with
+    theirs (a missing heading, with its own suggestion; an ambiguous link)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from vaultgraph.cli import cli
+
+    files = {f"Topic {i:02} notes.md": f"# Topic {i:02} notes\n## Method\n" for i in range(40)}
+    files.update({"a/Twin.md": "", "b/Twin.md": ""})
+    for i in range(40):
+        body = (f"[[Topic {i:02} ntoes]]" if i % 2 else f"[[Topic {i:02} notes#Methods]] [[Twin]]")
+        files[f"Writer {i:02}.md"] = f"Text.\n{body}\n"
+    root = make_vault(files)
+    result = CliRunner().invoke(cli, ["--vault", str(root), "check", "--format", "json"])
+    found = [(d["path"], d["code"], d["suggestions"][:1])  # (the best one)
+             for d in json.loads(result.output)["diagnostics"]]
+    expected = []
+    for i in range(40):
+        if i % 2:
+            expected.append((f"Writer {i:02}.md", "unresolved-link", [f"Topic {i:02} notes"]))
+        else:
+            expected += [(f"Writer {i:02}.md", "missing-heading", ["Method"]),
+                         (f"Writer {i:02}.md", "ambiguous-link", [])]
+    assert found == expected
+    assert len(expected) - 40 > FEW_QUERIES
+
+
 def test_checking_many_notes_reports_its_progress(make_vault):
     root = make_vault({f"Note {i}.md": f"[[Note {i + 1}]] [[Nowhere {i}]]" for i in range(40)})
     calls = []

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
 from .model import LineText, Link, Note, Suppression, TagInfo, note_name
-from .resolve import Resolver, fold, keys_matching, lookup_key, resolved_per_folder
+from .resolve import Resolver, fold, keys_matching, lookup_key, resolver_over
 
 if TYPE_CHECKING:
     from .suggest import NoteName
@@ -149,8 +149,8 @@ class AnswerWriter:
         connection.executemany("DELETE FROM vault_files WHERE path = ?", ((p,) for p in self.gone))
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
-        self.resolver = Resolver(files) if many else index_resolver(connection)
-        self.resolve = resolved_per_folder(self.resolver)
+        self.resolver = resolver_over(files) if many else index_resolver(connection)
+        self.keys: dict[str, str] = {}  # link path -> lookup_key (of a path not relative)
         self.written: set[str] = set()
         # Folded names of the notes and attachments that came or went, and aliases that
         # did (what did-you-mean and "is an alias of" answer from), after a first build.
@@ -190,7 +190,7 @@ class AnswerWriter:
             self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
             self.forget(path, gone=False)
         self.written.add(path)
-        resolve, rows = self.resolve, self.pending
+        rows = self.pending
         if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
             rows["names"].append((path, note.name, fold(note.name)))
         rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
@@ -218,12 +218,24 @@ class AnswerWriter:
         rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
                                      json.dumps(s.codes, ensure_ascii=False))
                                     for i, s in enumerate(note.suppressions))
-        rows["edges"].extend((path, seq, resolve(link.path, path).target, link.path,
-                              lookup_key(link.path, path), link.raw, link.line, link.column,
-                              link.kind, context(link), link.embed, link.node)
-                             for seq, link in enumerate(note.links))
+        links = note.links
+        if links:
+            resolved = self.resolver.resolve_all([link.path for link in links], path)
+            rows["edges"].extend((path, seq, resolution.target, link.path,
+                                  self._lookup_key(link.path, path), link.raw, link.line,
+                                  link.column, link.kind, context(link), link.embed, link.node)
+                                 for seq, (link, resolution) in enumerate(zip(links, resolved)))
         if len(rows["edges"]) > 10_000:
             self.flush()
+
+    def _lookup_key(self, linkpath: str, source: str) -> str:
+        """resolve.lookup_key, once per link path (but a relative one, per note)."""
+        key = self.keys.get(linkpath)
+        if key is None:
+            key = lookup_key(linkpath, source)
+            if not linkpath.lstrip().startswith(("./", "../")):
+                self.keys[linkpath] = key
+        return key
 
     def flush(self) -> None:
         """Write the rows gathered so far: one statement per table, not per note."""
@@ -318,16 +330,19 @@ class NameLookup(Mapping):
         return NoteName(*row)
 
     @cached_property
-    def _all(self) -> dict[str, "NoteName"]:
-        from .suggest import NoteName, alias_key
+    def _all(self) -> dict[str, None]:
+        """Every key, in the order of a dict of them all (names in path order, then alias
+        keys): keys only -- the answers are looked up by :meth:`__getitem__`, for the few
+        keys did-you-mean answers with (at 100k notes, an object per key was 30 MB)."""
+        from .suggest import alias_key
 
-        names = {fold(name): NoteName(name)
-                 for (name,) in self.connection.execute("SELECT name FROM names ORDER BY path")}
+        keys = dict.fromkeys(fold(name) for (name,) in self.connection.execute(
+            "SELECT name FROM names ORDER BY path"))
         for name, alias in self.connection.execute(
                 "SELECT name, alias FROM aliases JOIN names USING (path) "
                 "ORDER BY path DESC, seq"):
-            names.setdefault(alias_key(fold(alias), fold(name)), NoteName(name, alias))
-        return names
+            keys.setdefault(alias_key(fold(alias), fold(name)))
+        return keys
 
     def __iter__(self):
         return iter(self._all)

@@ -100,20 +100,59 @@ def check_notes(vault: "Vault", paths: Iterable[str],
                 progress: Progress | None = None) -> list[NoteCheck]:
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
-    edges = vault.outgoing_of(paths)
-    broken = [posixpath.basename(e.link.path) for found in edges.values() for e in found
-              if not e.resolved and not is_attachment_link(e.link)]
+    paths = list(dict.fromkeys(paths))
+    # Each note's links (Edges) are made when it is checked and let go after (made
+    # once more for this first look: cheaper than holding them all).
+    wanting = {path: names for path, found in vault.outgoing_each(paths)
+               if (names := [posixpath.basename(e.link.path) for e in found
+                             if not e.resolved and not is_attachment_link(e.link)])}
+    broken = [name for names in wanting.values() for name in names]
+    checks: dict[str, NoteCheck] = {}
+
+    def check(these: list[str]) -> None:
+        for path, edges in vault.outgoing_each(these):
+            read = vault.canvases if is_canvas(path) else vault.notes
+            checks[path] = check_note(checker, read[path], edges)
+            if progress and scoring is None and len(checks) % 1000 == 0:
+                progress(len(checks), len(paths), "Checking notes")
+
+    scoring = None
     if broken:
-        vault.suggester.prime(broken, store=vault.suggestion_store(), progress=progress)
-    checks = []
-    for path, found in edges.items():
-        read = vault.canvases if is_canvas(path) else vault.notes
-        checks.append(check_note(checker, read[path], found))
-        if progress and len(checks) % 1000 == 0:
-            progress(len(checks), len(edges), "Checking notes")
+        # The did-you-mean names of the broken links are scored in a thread (rapidfuzz
+        # lets go of the GIL), while the notes without such a link are checked here.
+        scoring = _Background(vault.suggester.prime, broken, store=vault.suggestion_store(),
+                              progress=progress)
+        check([path for path in paths if path not in wanting])
+        scoring.join()
+        scoring = None
+    check([path for path in paths if path not in checks])
     if progress:
-        progress(len(checks), len(edges), "Checking notes")
-    return checks
+        progress(len(checks), len(paths), "Checking notes")
+    return [checks[path] for path in paths]
+
+
+class _Background:
+    """``function(*args, **kwargs)`` run in a thread; :meth:`join` waits for it and
+    raises what it raised."""
+
+    def __init__(self, function, *args, **kwargs):
+        import threading
+
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                function(*args, **kwargs)
+            except BaseException as exc:  # (raised again in the caller's thread)
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:

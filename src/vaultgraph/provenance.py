@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Iterable
 
 from . import identifiers as ids
@@ -84,6 +85,7 @@ ROLES = (Role.CLAIM, Role.EVIDENCE, Role.CONCEPT, Role.SOURCE, Role.QUESTION)
 RESTS_ON = frozenset({"source", "sources", "evidence", "derived_from", "derived-from",
                       "based_on", "based-on", "cites", "references", "citation", "citations"})
 SUPPORTS, OPPOSES = EvidenceKind.SUPPORTS, EvidenceKind.OPPOSES
+_EVIDENCE_NAMES = RESTS_ON | {SUPPORTS, OPPOSES}  # properties and fields whose links are evidence
 REFERENCE_HEADINGS = frozenset({"references", "reference", "sources", "source", "bibliography",
                                 "citations", "works cited", "literature"})
 SOURCE_KEYS = ("doi", "url", "isbn")
@@ -223,6 +225,7 @@ def role_of(path: str, declared: str | None, tags: Iterable[str], source_keys: b
 _NOT_WORDS = re.compile(r"[^\w\s&]+")
 
 
+@lru_cache(maxsize=65536)  # a vault repeats its headings ("Notes", "References"...)
 def is_reference_heading(text: str) -> bool:
     """Whether a heading names a reference section: one of :data:`REFERENCE_HEADINGS`
     once emoji, numbering and punctuation are dropped (``## 📚 References``, ``#####
@@ -266,11 +269,10 @@ class Sections:
         return index >= 0 and self.footnotes[index][0] <= line <= self.footnotes[index][1]
 
 
-def _in_inline_footnote(link: "Link") -> bool:
+def _in_inline_footnote(link: "Link", context: str) -> bool:
     """Whether a link is written inside an inline footnote ``^[See [[S]], p. 4]``
-    (pandoc's and Obsidian's inline footnote): a ``^[`` before it on its line whose
-    bracket is still open where the link starts."""
-    context = link.context
+    (pandoc's and Obsidian's inline footnote): a ``^[`` before it on its line (its
+    ``context``) whose bracket is still open where the link starts."""
     at = context.find("[[" + link.raw) if link.kind != LinkKind.MARKDOWN else context.find(link.raw)
     if at < 0:
         return False
@@ -293,19 +295,25 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
     written in alone; None for other links."""
     if link.property_name is not None:
         name = fold(link.property_name)
-        return EvidenceKind.PROPERTY.named(name) if name in RESTS_ON | {SUPPORTS, OPPOSES} \
-            else None
-    if "::" in link.context:
-        fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(link.context)]
-        at = link.context.find("[[" + link.raw) if link.kind != LinkKind.MARKDOWN \
-            else link.context.find(link.raw)
+        return EvidenceKind.PROPERTY.named(name) if name in _EVIDENCE_NAMES else None
+    where = link.where  # the context, or the part of its line the context is cut from:
+    shown = where if where.__class__ is str else where.text  # (what is not there, is not)
+    if "::" not in shown and "^[" not in shown and "[^" not in shown:  # (most links)
+        if sections.in_footnote(link.line):
+            return EvidenceKind.FOOTNOTE
+        return EvidenceKind.REFERENCE if sections.in_references(link.line) else None
+    context = link.context  # (worked out from its line on each reading)
+    if "::" in context:
+        fields = [(m.start(), fold(m.group(1))) for m in _FIELD.finditer(context)]
+        at = context.find("[[" + link.raw) if link.kind != LinkKind.MARKDOWN \
+            else context.find(link.raw)
         before = [name for start, name in fields if at < 0 or start < at]
-        if before and before[-1] in RESTS_ON | {SUPPORTS, OPPOSES}:
+        if before and before[-1] in _EVIDENCE_NAMES:
             return EvidenceKind.FIELD.named(before[-1])
     if sections.in_footnote(link.line) or \
-            (link.context.startswith("[^") and _FOOTNOTE.match(link.context)):
+            (context.startswith("[^") and _FOOTNOTE.match(context)):
         return EvidenceKind.FOOTNOTE
-    if "^[" in link.context and _in_inline_footnote(link):
+    if "^[" in context and _in_inline_footnote(link, context):
         return EvidenceKind.FOOTNOTE
     if sections.in_references(link.line):
         return EvidenceKind.REFERENCE

@@ -16,7 +16,9 @@ every layer above resolution may use it.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from functools import cached_property
+from itertools import groupby
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from .resolve import fold
@@ -86,6 +88,17 @@ def best(hits: Iterable[tuple[int, str]], limit: int, by_owner: bool = True) -> 
     return chosen
 
 
+def length_window(length: int) -> tuple[int, int]:
+    """The shortest and longest names that can score SUGGESTION_CUTOFF against a text of
+    ``length`` characters (code points, as rapidfuzz counts them).  rapidfuzz's ratio is
+    ``100 * (1 - d / (a + b))`` for lengths ``a`` and ``b``, ``d`` the insertions and
+    deletions turning one into the other, at least ``|a - b|``: so it is at most
+    ``200 * min(a, b) / (a + b)``.  The window is one point wider than the cutoff (a
+    score rounded up to it)."""
+    floor = SUGGESTION_CUTOFF - 1  # 200 * min(a, b) >= floor * (a + b), solved for b:
+    return -(-floor * length // (200 - floor)), (200 - floor) * length // floor
+
+
 class Suggester:
     """Did-you-mean answers from a fixed set of names (folded -> as written).
 
@@ -126,15 +139,34 @@ class Suggester:
             return found
         import numpy as np
 
-        for start in range(0, len(queries), 256):
-            block = queries[start:start + 256]
-            table = process.cdist(block, texts, scorer=fuzz.ratio, dtype=np.uint8,
-                                  score_cutoff=SUGGESTION_CUTOFF, workers=-1)
-            for query, row in zip(block, table):
-                found[query] = best(((int(row[i]), keys[i]) for i in np.flatnonzero(row)), limit,
-                                    by_owner)
-            if progress:
-                progress(start + len(block), len(queries), "Finding did-you-mean names")
+        # Each block of queries of one length is scored only against the names whose
+        # length allows the cutoff (length_window).  The names come first: rapidfuzz
+        # scores many short strings of its first argument at once (SIMD), half the CPU
+        # of the other way round; the ratio is symmetric.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        by_length = [texts[i] for i in order]
+        lengths = [len(text) for text in by_length]
+        done = 0
+        for length, group in groupby(sorted(queries, key=len), key=len):
+            group = list(group)
+            shortest, longest = length_window(length)
+            low, high = bisect_left(lengths, shortest), bisect_right(lengths, longest)
+            names = by_length[low:high]
+            for start in range(0, len(group), 128):  # (a table of 128 x the names)
+                block = group[start:start + 128]
+                if names:
+                    table = process.cdist(names, block, scorer=fuzz.ratio, dtype=np.uint8,
+                                          score_cutoff=SUGGESTION_CUTOFF, workers=-1)
+                    hits: list[Scored] = [[] for _ in block]
+                    rows, columns = np.nonzero(table)
+                    for row, column, score in zip(rows.tolist(), columns.tolist(),
+                                                  table[rows, columns].tolist()):
+                        hits[column].append((score, keys[order[low + row]]))
+                    for query, scored in zip(block, hits):
+                        found[query] = best(scored, limit, by_owner)
+                done += len(block)
+                if progress:
+                    progress(done, len(queries), "Finding did-you-mean names")
         return found
 
     def prime(self, texts: Iterable[str], limit: int = 3, store=None,
