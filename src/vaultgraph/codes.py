@@ -101,7 +101,7 @@ def read_codes(texts: list[str], known: "list[str] | dict[str, Severity]" = CODE
 # tests/test_codes.py keeps the two the same).  ``check --format sarif`` gives each rule
 # this help.
 HELP: dict[str, str] = {
-    'unresolved-link': 'no file matches the link (also: a link written with an alias, a URL inside `[[ ]]`, a relative path that does not exist, a file whose name holds `#^\\|[]` and so cannot be linked). `no note named "X"` for a bare name; `no note at "F/X" nor at any path ending with it` for a link with a folder (a note `X` elsewhere does not match it)',
+    'unresolved-link': 'no file matches the link (also: a link written with an alias, a URL inside `[[ ]]`, a markdown link whose destination only looks like a URL (`[t](<(https://x)>)`: it does not start with its scheme, so it is a path), a relative path that does not exist, a file whose name holds `#^\\|[]` and so cannot be linked). `no note named "X"` for a bare name; `no note at "F/X" nor at any path ending with it` for a link with a folder (a note `X` elsewhere does not match it)',
     'missing-heading': 'the note exists but has no such heading (chained `#A#B` included)',
     'missing-block': 'the note exists but has no such `^block` id',
     'missing-attachment': 'a link to a file type Obsidian opens (image, audio, video, PDF, canvas, base) that is not in the vault',
