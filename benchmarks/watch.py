@@ -98,28 +98,20 @@ def bench(vault: Path, cache: Path, repeat: int) -> list[tuple[str, float, float
                          wall, cpu))
             rows.append(("  of which in the watcher", _inside(log, repeat), float("nan")))
         editing = vault / sorted(p for p in counts if p not in (small, hub))[0]
-        edits = []
-        for i in range(repeat):
-            before = len(json.loads(_run([*base, "backlinks", small, "--json"], env)[2])["backlinks"])
-            with editing.open("a", encoding="utf-8") as f:
-                f.write(f"\n[[{Path(small).stem}]] edit {i}\n")
-            wall, cpu, out = _run([*base, "backlinks", small, "--json"], env)
-            assert len(json.loads(out)["backlinks"]) == before + 1, "edit not seen"
-            edits.append((wall, cpu))
-        rows.append(("watcher: `backlinks` right after an edit linking to it",
-                     statistics.median(e[0] for e in edits), statistics.median(e[1] for e in edits)))
-        edits, inside = [], []
-        for i in range(repeat):  # the hub's answer made anew after each edit
-            before = len(json.loads(_run([*base, "backlinks", hub, "--json"], env)[2])["backlinks"])
-            with editing.open("a", encoding="utf-8") as f:
-                f.write(f"\n[[{Path(hub).stem}]] edit {i}\n")
-            wall, cpu, out = _run([*base, "backlinks", hub, "--json"], env)
-            assert len(json.loads(out)["backlinks"]) == before + 1, "edit not seen"
-            edits.append((wall, cpu))
-            inside.append(_inside(log, 1))
-        rows.append(("watcher: `backlinks` of the hub right after an edit linking to it",
-                     statistics.median(e[0] for e in edits), statistics.median(e[1] for e in edits)))
-        rows.append(("  of which in the watcher", statistics.median(inside), float("nan")))
+        for name, note in (("", small), ("of the hub ", hub)):  # (the answer made anew)
+            edits, inside = [], []
+            for i in range(repeat):
+                before = len(json.loads(_run([*base, "backlinks", note, "--json"], env)[2])["backlinks"])
+                with editing.open("a", encoding="utf-8") as f:
+                    f.write(f"\n[[{Path(note).stem}]] edit {i}\n")
+                wall, cpu, out = _run([*base, "backlinks", note, "--json"], env)
+                assert len(json.loads(out)["backlinks"]) == before + 1, "edit not seen"
+                edits.append((wall, cpu))
+                inside.append(_inside(log, 1))
+            rows.append((f"watcher: `backlinks` {name}right after an edit linking to it",
+                         statistics.median(e[0] for e in edits),
+                         statistics.median(e[1] for e in edits)))
+            rows.append(("  of which in the watcher", statistics.median(inside), float("nan")))
         served = log.read_text().count(": answered `")
         idle, peak = rss_mb(watcher.pid)
         rows.append((f"watcher RSS idle, MB (peak {peak:.0f}; {served} answers served)", idle, 0.0))

@@ -403,7 +403,9 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
     One statement reads the edges with their lines (``lines``: the text of a link's
     context, when the index keeps it per line); each row is a Backlink made from the
     row's tuple (``tuple.__new__``), its context worked out in this loop: a hub's
-    35,000 backlinks at 100k notes make 35,000 tuples, nothing else per row."""
+    35,000 backlinks at 100k notes make 35,000 tuples, nothing else per row.  The rows
+    are read a page at a time (index.GuardedCursor): the lines' text they carry is
+    dropped as they are, not held for every link of the vault at once."""
     if target is None:
         where, parameters = "e.target IS NOT NULL AND e.target != e.source", ()
     else:
@@ -418,7 +420,7 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
                 f"CASE WHEN l.length - l.start <= {_JOINED_LINE_CHARS} THEN l.text END, "
                 "l.start, l.length FROM edges AS e LEFT JOIN lines AS l "
                 "ON e.context IS NULL AND l.path = e.source AND l.line = e.line "
-                f"WHERE {where} ORDER BY e.target, e.source, e.seq", parameters).fetchall():
+                f"WHERE {where} ORDER BY e.target, e.source, e.seq", parameters):
         if context is not None:
             pass
         elif text is not None:
