@@ -20,7 +20,7 @@ import pytest
 
 from vaultgraph import ask
 from vaultgraph.index import index_file
-from vaultgraph.watch import parse_request, peer_allowed
+from vaultgraph.watch import AnswerCache, kept_key, parse_request, peer_allowed
 
 from .conftest import ROOT
 
@@ -135,6 +135,23 @@ def test_a_silent_watcher_is_given_up_after_100_ms(tmp_path):
     assert ask.ask(path, message) is None  # stale: refused at once
     assert time.monotonic() - started < 0.1
 
+
+
+def test_kept_answers_go_with_their_generation_and_stay_within_their_bytes():
+    kept = AnswerCache(limit=100)
+    kept.put("a", 1, [b"x" * 40])
+    kept.put("b", 1, [b"y" * 40])
+    assert kept.get("a", 1) == [b"x" * 40]  # (a used last: b goes first)
+    kept.put("c", 1, [b"z" * 30])
+    assert kept.get("b", 1) is None and kept.get("a", 1) and kept.get("c", 1)
+    assert kept.size == 70
+    kept.put("huge", 1, [b"h" * 101])  # larger than all: not kept, nothing dropped
+    assert kept.get("huge", 1) is None and kept.size == 70
+    assert kept.get("a", 2) is None  # the index changed: everything kept goes
+    assert kept.answers == {} and kept.size == 0
+    message = {"argv": ["backlinks", "X"], "cwd": "/", "env": {"A": "1"}}
+    assert kept_key("backlinks", message) != kept_key("backlinks", {**message, "env": {"A": "2"}})
+    assert kept_key("check", message) is None
 
 # -- end to end (subprocesses) ------------------------------------------------------
 def _generated(tmp_path: Path, count: int = 120) -> Path:
@@ -279,6 +296,17 @@ def test_a_second_watcher_is_refused_and_a_killed_one_falls_back(watching, tmp_p
         assert again.stop() == 130
 
 
+
+def _asked_backlinks(watching: Watching, hub: str) -> bytes:
+    """`backlinks HUB --json` asked of the watcher over its socket, from this process (no
+    process start between a write and the question): its stdout."""
+    argv = ["--vault", str(watching.vault), "--cache-dir", str(watching.cache),
+            "backlinks", hub, "--json"]
+    frames = ask.ask(ask.socket_path(str(watching.vault), str(watching.cache)),
+                     ask.request(argv), first_byte=5)
+    assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
+    return b"".join(payload for kind, payload in frames if kind == b"O")
+
 @posix_only
 @pytest.mark.slow
 def test_a_question_asked_right_after_a_write_sees_it(watching):
@@ -286,14 +314,9 @@ def test_a_question_asked_right_after_a_write_sees_it(watching):
     between) gets an answer that counts it -- the watcher waits for its own barrier event,
     which comes after the write's."""
     hub = _hub(watching)
-    path = ask.socket_path(str(watching.vault), str(watching.cache))
-    argv = ["--vault", str(watching.vault), "--cache-dir", str(watching.cache),
-            "backlinks", hub, "--json"]
 
     def backlinks() -> int:
-        frames = ask.ask(path, ask.request(argv), first_byte=5)
-        assert frames is not None and frames[-1] == (b"X", struct.pack(">i", 0))
-        return len(json.loads(b"".join(p for k, p in frames if k == b"O"))["backlinks"])
+        return len(json.loads(_asked_backlinks(watching, hub))["backlinks"])
 
     count = backlinks()
     editing = sorted(watching.vault.rglob("*.md"))[10]
@@ -305,6 +328,31 @@ def test_a_question_asked_right_after_a_write_sees_it(watching):
     code, out = watching.run("backlinks", hub, "--json", no_cache=True)
     assert len(json.loads(out)["backlinks"]) == count
 
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_kept_answer_is_given_again_until_the_vault_changes(watching):
+    """The same request twice: the second answer is the one kept (not run again); an edit
+    right after it drops it -- the next answer counts the edit."""
+    hub = _hub(watching)
+
+    def backlinks() -> bytes:
+        return _asked_backlinks(watching, hub)
+
+    first = backlinks()
+    assert backlinks() == first
+    assert watching.text().count("the answer kept from the last same request") == 1
+    editing = sorted(watching.vault.rglob("*.md"))[10]
+    with editing.open("a", encoding="utf-8") as f:
+        f.write(f"\n[[{Path(hub).stem}]] after the kept answer\n")
+    after = backlinks()
+    assert len(json.loads(after)["backlinks"]) == len(json.loads(first)["backlinks"]) + 1
+    assert watching.text().count("the answer kept from the last same request") == 1
+    assert backlinks() == after  # kept again, for the new index
+    assert watching.text().count("the answer kept from the last same request") == 2
+    code, out = watching.run("backlinks", hub, "--json", no_cache=True)
+    assert out.encode() == after
 
 @posix_only
 @pytest.mark.slow

@@ -93,7 +93,9 @@ def emit_json(data: Any) -> None:
     """Indented on a terminal; one line when piped (json writes it in C then: a hub's
     backlinks in a large vault run to megabytes)."""
     indent = 2 if sys.stdout.isatty() else None
-    click.echo(json.dumps(data, ensure_ascii=False, indent=indent, default=str))
+    written = getattr(data, "json_text", None)  # a view that writes its own (views.BacklinksAnswer)
+    click.echo(written(indent) if written is not None
+               else json.dumps(data, ensure_ascii=False, indent=indent, default=str))
 
 
 def _show(as_json: bool, data: Any, renderer: str, *args: Any) -> None:
@@ -326,10 +328,10 @@ def links(session: Session, note: str, as_json: bool, include_excluded: bool) ->
 @click.pass_obj
 def backlinks(session: Session, note: str, as_json: bool, include_excluded: bool) -> None:
     """Notes linking to NOTE, with the line each link is on."""
-    from .views import backlinks_view
+    from .views import backlinks_answer
 
     found = app.note_links(session, note)
-    data = backlinks_view(found.vault, found.path, include_excluded)
+    data = backlinks_answer(found.vault, found.path, include_excluded)
     _show(as_json, data, "backlinks", data)
 
 

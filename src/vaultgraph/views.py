@@ -8,8 +8,9 @@ these dicts as JSON, or hands them to ``render`` for people; the backlink report
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .resolve import fold
 from .model import TagInfo
@@ -35,10 +36,64 @@ def backlink_row(row: "Backlink") -> dict[str, Any]:
     return shown
 
 
+class BacklinksAnswer(NamedTuple):
+    """`backlinks`' answer as the index gives it: the note's path (``note``) and its
+    backlinks (``rows``: answers.Backlink tuples, in vault order).  Its JSON is
+    :meth:`as_dict`'s; :meth:`json_text` writes it without a dict per row (a hub's
+    answer at 100k notes is 35,000 rows, 11 MB), and ``render.backlinks`` reads the
+    rows as they are."""
+
+    note: str
+    rows: list[Backlink]
+
+    def as_dict(self) -> dict[str, Any]:
+        """`backlinks --json`: the note's path and its backlinks (docs/cli.md)."""
+        return {"note": self.note, "backlinks": [backlink_row(row) for row in self.rows]}
+
+    def json_text(self, indent: int | None = None) -> str:
+        """``json.dumps(self.as_dict(), ensure_ascii=False, indent=indent,
+        default=str)``, character for character (cli.emit_json's call); on one line
+        (``indent`` None) written from the rows: each string quoted by json's own C
+        quoting (``encode_basestring``), a source path quoted once for its rows."""
+        if indent is None:
+            try:
+                return _backlinks_line(self.note, self.rows)
+            except (TypeError, ValueError):  # a value no row of an index has (json decides)
+                pass
+        return json.dumps(self.as_dict(), ensure_ascii=False, indent=indent, default=str)
+
+
+def _backlinks_line(note: str, rows: list[Backlink]) -> str:
+    """:meth:`BacklinksAnswer.json_text` on one line; TypeError or ValueError for a value
+    that is not a str (an int for ``line`` and ``column``; a str or None for ``node``)."""
+    from json.encoder import encode_basestring as quote
+
+    parts: list[str] = []
+    add = parts.append
+    last = shown = None
+    kinds: dict[str, str] = {}
+    for _, source, _, line, column, kind, context, node in rows:
+        if source != last or last is None:
+            last, shown = source, quote(source)
+        kind_shown = kinds.get(kind) or kinds.setdefault(kind, quote(kind))
+        if kind == "canvas":
+            add(f'{{"source": {shown}, "line": {line:d}, "column": {column:d}, '
+                f'"kind": {kind_shown}, "context": {quote(context)}, '
+                f'"node": {"null" if node is None else quote(node)}}}')
+        else:
+            add(f'{{"source": {shown}, "line": {line:d}, "column": {column:d}, '
+                f'"kind": {kind_shown}, "context": {quote(context)}}}')
+    return f'{{"note": {quote(note)}, "backlinks": [{", ".join(parts)}]}}'
+
+
+def backlinks_answer(vault: Vault, path: str, include_excluded: bool = False) -> BacklinksAnswer:
+    """`backlinks`: the note's path and its backlinks (BacklinksAnswer)."""
+    return BacklinksAnswer(path, vault.backlink_rows(path, include_excluded))
+
+
 def backlinks_view(vault: Vault, path: str, include_excluded: bool = False) -> dict[str, Any]:
     """`backlinks --json`: the note's path and its backlinks."""
-    return {"note": path,
-            "backlinks": [backlink_row(row) for row in vault.backlink_rows(path, include_excluded)]}
+    return backlinks_answer(vault, path, include_excluded).as_dict()
 
 
 def outgoing_json(edge: Edge) -> dict[str, Any]:

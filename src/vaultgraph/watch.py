@@ -66,6 +66,12 @@ POLL_MS = 300  # with --poll: how often the files are looked at
 START_SECONDS = 30.0  # for the first event to come (the watch set up)
 RECONCILE_SECONDS = 300.0  # idle this long: the vault is listed and compared (0.5 s at 100k)
 _RESCAN = "rescan"  # on the queue: the watcher failed (watch limit...): list everything
+# Commands whose answer is the index's alone (with the request: its arguments, folder,
+# environment, terminal): an answer of theirs is kept and given again to the same request
+# until the index changes (AnswerCache).  Not `check` (it reads .vaultgraph.toml, which no
+# event reports), nor the commands reading other files (provenance, report, export).
+KEPT_COMMANDS = frozenset({"backlinks", "links", "tags"})
+KEPT_BYTES = 64 << 20  # the most the kept answers hold, in bytes of frames
 
 
 class NotServed(Exception):
@@ -148,6 +154,54 @@ class _Output(io.BytesIO):
             self.truncate()
 
 
+class AnswerCache:
+    """Answers served (their frames), by request, for one generation of the index:
+    ``generation`` changes whenever the watcher applies a change, and every kept answer
+    goes with it.  Safe because the watcher answers only after applying every event
+    received before the request (its barrier): a request meets the generation that
+    includes every change made before it.  At most ``limit`` bytes; the answer used
+    least recently goes first."""
+
+    def __init__(self, limit: int = KEPT_BYTES):
+        self.limit, self.generation, self.size = limit, 0, 0
+        self.answers: dict[str, list[bytes]] = {}
+
+    def _meet(self, generation: int) -> None:
+        if generation != self.generation:
+            self.answers.clear()
+            self.generation, self.size = generation, 0
+
+    def get(self, key: str, generation: int) -> list[bytes] | None:
+        """The frames kept for ``key`` in ``generation``; None when there are none."""
+        self._meet(generation)
+        frames = self.answers.pop(key, None)
+        if frames is not None:
+            self.answers[key] = frames  # (used last: goes last)
+        return frames
+
+    def put(self, key: str, generation: int, frames: list[bytes]) -> None:
+        """Keep ``frames``, the answer to ``key`` made in ``generation`` (not when larger
+        than the limit)."""
+        self._meet(generation)
+        size = sum(map(len, frames))
+        if size > self.limit:
+            return
+        old = self.answers.pop(key, None)
+        self.size -= sum(map(len, old)) if old else 0
+        while self.answers and self.size + size > self.limit:
+            self.size -= sum(map(len, self.answers.pop(next(iter(self.answers)))))
+        self.answers[key] = frames
+        self.size += size
+
+
+def kept_key(command: str, message: dict) -> str | None:
+    """The key an answer to ``message`` is kept under (the whole request), or None when
+    its command's answer is not kept (KEPT_COMMANDS)."""
+    if command not in KEPT_COMMANDS:
+        return None
+    return json.dumps(message, sort_keys=True, ensure_ascii=False)
+
+
 class Watcher:
     """One vault's watcher: its listing, its open vault, its socket."""
 
@@ -178,6 +232,8 @@ class Watcher:
         self.running = False  # a client's command is running (others are turned away)
         self.server: socket.socket | None = None
         self.lock_fd: int | None = None
+        self.generation = 0  # raised whenever the vault is opened again (a change applied)
+        self.kept = AnswerCache()
 
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
@@ -304,6 +360,7 @@ class Watcher:
     def _open(self, listing: "Listing") -> None:
         from .vault import VaultError, load
 
+        self.generation += 1  # (first: no answer kept from now on is of the old index)
         if self.vault is not None:  # (first: its read transaction would hold the WAL back)
             self.vault.close()
             self.vault = None
@@ -566,11 +623,22 @@ class Watcher:
             self.log("events late: the client answers itself")
             return [_frame(b"N")]
         self.apply()
+        key = kept_key(found[0], message)
+        if key is not None:
+            kept = self.kept.get(key, self.generation)
+            if kept is not None:
+                self.log("the answer kept from the last same request:")
+                return kept
+        generation = self.generation
         self.running = True
         try:
-            return self.run(message)
+            frames = self.run(message)
         finally:
             self.running = False
+        if key is not None and frames[-1] == _frame(b"X", struct.pack(">i", 0)) \
+                and generation == self.generation:
+            self.kept.put(key, generation, frames)
+        return frames
 
     def run(self, message: dict) -> list[bytes]:
         """Run the command of ``message`` in this process over the open vault, as the
