@@ -169,14 +169,15 @@ def _generated(tmp_path: Path, count: int = 120) -> Path:
 class Watching:
     """A `vaultgraph watch` subprocess over ``vault``, its stderr in a file."""
 
-    def __init__(self, vault: Path, cache: Path, log: Path, env: dict | None = None):
+    def __init__(self, vault: Path, cache: Path, log: Path, env: dict | None = None,
+                 options: tuple[str, ...] = ()):
         self.vault, self.cache, self.log = vault, cache, log
         # (a loaded machine can take over 100 ms to say a first byte: waited for longer)
         self.env = {**os.environ, "VAULTGRAPH_CACHE_DIR": str(cache),
                     "VAULTGRAPH_WATCH_WAIT_MS": "5000", **(env or {})}
         self.env.pop("VAULTGRAPH_NO_CACHE", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch"],
+            [sys.executable, "-m", "vaultgraph", "--vault", str(vault), "watch", *options],
             stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=self.env)
         deadline = time.monotonic() + 120
         while "answering on" not in self.text():
@@ -483,3 +484,71 @@ def test_a_change_no_event_told_of_is_found_when_idle(tmp_path):
     finally:
         watcher.process.kill()
         watcher.process.wait()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_file_name_that_is_not_utf8_leaves_no_stale_answer(watching):
+    """watchfiles stops on a path it cannot decode (the watcher then polls): every answer
+    after it still counts every write -- polling answers after a listing of the vault."""
+    hub = _hub(watching)
+    (watching.vault / os.fsdecode(b"caf\xe9.md")).write_text("x\n", encoding="utf-8")
+    watching.run("backlinks", hub)
+    editing = sorted(watching.vault.rglob("*.md"))[10]
+    original = editing.read_text(encoding="utf-8")
+    for i in range(6):
+        link = f"[[{Path(hub).stem}]]" if i % 2 else "[[Nowhere]]"
+        editing.write_text(f"{original}\n{link} {i}\n", encoding="utf-8")
+        served_before = watching.answered()
+        got = watching.run("backlinks", hub, "--json")
+        assert watching.answered() == served_before + 1, watching.text()[-2000:]
+        assert got == watching.run("backlinks", hub, "--json", no_cache=True), i
+    assert "polling from now on" in watching.text()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_polling_watcher_sees_a_rewrite_keeping_size_and_mtime(tmp_path):
+    """rsync -a and cp -p rewrite a file and keep its size and modification time:
+    polling (which compares mtimes) misses it, the listing before each answer does not
+    (it compares the change time too)."""
+    vault = _generated(tmp_path, 40)
+    note = sorted(vault.rglob("*.md"))[4]
+    with note.open("a", encoding="utf-8") as f:
+        f.write("\n#before\n")
+    watcher = Watching(vault, tmp_path / "cache", tmp_path / "watch.log", options=("--poll",))
+    try:
+        assert "#before" in watcher.run("tags")[1]
+        info = note.stat()
+        note.write_bytes(note.read_bytes().replace(b"#before", b"#after1"))
+        os.utime(note, ns=(info.st_atime_ns, info.st_mtime_ns))
+        assert note.stat().st_size == info.st_size
+        served_before = watcher.answered()
+        got = watcher.run("tags", "--json")
+        assert watcher.answered() == served_before + 1, watcher.text()[-2000:]
+        assert got == watcher.run("tags", "--json", no_cache=True)
+        assert '"after1"' in got[1]
+    finally:
+        watcher.process.kill()
+        watcher.process.wait()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_vault_folder_renamed_or_replaced_ends_the_watcher(watching):
+    """The watcher watches one folder: moved away (or replaced by a new folder of that
+    name), its answers would be the old vault's; it declines, stops (exit 2, socket
+    removed), and the command answers by itself."""
+    hub = _hub(watching)
+    assert watching.run("backlinks", hub)[0] == 0
+    moved = watching.vault.with_name("moved")
+    watching.vault.rename(moved)
+    watching.vault.mkdir()
+    (watching.vault / "A.md").write_text("[[B]]\n", encoding="utf-8")
+    asked = ("--vault", str(watching.vault), "orphans", "--json")
+    code, out = watching.run(*asked)
+    assert (code, out) == watching.run(*asked, no_cache=True)
+    assert json.loads(out.splitlines()[0])["orphans"] == ["A.md"], out
+    assert watching.process.wait(timeout=60) == 2
+    assert "gone or replaced" in watching.text()
+    assert not any(watching.cache.rglob("watch.sock"))

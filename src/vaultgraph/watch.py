@@ -213,6 +213,8 @@ class Watcher:
         self.root = Path(os.path.realpath(session.root))
         if not self.root.is_dir():
             raise app.UsageProblem(f"vault not found: {session.root}")
+        self.root_id = _identity(self.root)  # the folder watched: renamed or replaced, it ends
+        self.ended = False  # the vault's folder went: no more answers, the watcher stops
         try:
             self.location = index_file(self.root, session.cache_dir)
         except CacheInsideVault as exc:
@@ -545,6 +547,10 @@ class Watcher:
         every = reconcile_seconds()
         while True:
             if not selector.select(every):
+                if _identity(self.root) != self.root_id:
+                    self.log("the vault's folder is gone or replaced: stopping")
+                    self.ended = True
+                    return
                 self.reconcile()
                 continue
             try:
@@ -562,6 +568,8 @@ class Watcher:
                 with connection:
                     self.handle(connection, message)
                 gc.collect()
+                if self.ended:
+                    return
 
     def _admit(self) -> None:
         """(thread) Each client: refused when of another user; its request read (bounded,
@@ -619,7 +627,21 @@ class Watcher:
         found = served(message["argv"], message["env"])
         if found is None:
             return [_frame(b"N")]
-        if not self.barrier(BARRIER_SECONDS):
+        if _identity(self.root) != self.root_id:
+            # renamed, removed or replaced by another folder of the same name: events of
+            # the folder now at that path never reach this watcher
+            self.log("the vault's folder is gone or replaced: stopping")
+            self.ended = True
+            return [_frame(b"N")]
+        if self.poll:
+            # Polling gives no order between the barrier folder and the vault (a write may
+            # be found after the barrier's file) and compares modification times only (a
+            # rewrite keeping size and mtime, as rsync -a does, goes by): every answer
+            # follows a listing of the vault, compared with size and change time.
+            self.take_events()
+            self.apply()
+            self.reconcile()
+        elif not self.barrier(BARRIER_SECONDS):
             self.log("events late: the client answers itself")
             return [_frame(b"N")]
         self.apply()
@@ -716,6 +738,15 @@ class Watcher:
             self.vault = None
         Index(self.location).clear()
         self._open(self.listing)
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of ``folder``, None when it is gone or not a folder."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return (info.st_dev, info.st_ino) if stat.S_ISDIR(info.st_mode) else None
 
 
 def reconcile_seconds(env=os.environ) -> float:
@@ -825,3 +856,5 @@ def serve(session: app.Session, command: "click.Command", poll: bool = False) ->
     finally:
         watcher.close()
         log("stopped")
+    if watcher.ended:
+        raise app.UsageProblem(f"the vault's folder is gone or replaced: {session.root}")
