@@ -552,3 +552,11 @@ def test_a_vault_folder_renamed_or_replaced_ends_the_watcher(watching):
     assert watching.process.wait(timeout=60) == 2
     assert "gone or replaced" in watching.text()
     assert not any(watching.cache.rglob("watch.sock"))
+
+
+def test_a_terminal_that_says_its_size_is_zero_is_taken_as_80_by_25(monkeypatch):
+    """A pseudo-terminal may say 0 x 0 (`script`): the request then carries 80 x 25, as
+    rich assumes, not a size the watcher refuses (it would answer nothing)."""
+    monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 0)))
+    assert ask._terminal_size() == (80, 25)
+    assert parse_request(ask.request(["backlinks", "x"])[4:])["columns"] == 80

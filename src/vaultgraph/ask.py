@@ -120,12 +120,14 @@ def _private_folder(path: str) -> bool:
 
 
 def _terminal_size() -> tuple[int, int]:
+    """The terminal's (columns, lines), 80 and 25 for what it does not tell (no terminal,
+    or one that says 0, as a pseudo-terminal made by `script` may: rich takes those too)."""
     for fd in (1, 2, 0):
         try:
             size = os.get_terminal_size(fd)
-            return size.columns, size.lines
         except OSError:
             continue
+        return size.columns or 80, size.lines or 25
     return 80, 25
 
 
