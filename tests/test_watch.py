@@ -560,3 +560,14 @@ def test_a_terminal_that_says_its_size_is_zero_is_taken_as_80_by_25(monkeypatch)
     monkeypatch.setattr(os, "get_terminal_size", lambda fd: os.terminal_size((0, 0)))
     assert ask._terminal_size() == (80, 25)
     assert parse_request(ask.request(["backlinks", "x"])[4:])["columns"] == 80
+
+
+@posix_only
+@pytest.mark.slow
+def test_the_index_folder_however_it_is_written(watching):
+    """`--cache-dir` with `..` in it names the watcher's own index folder: answered."""
+    roundabout = str(watching.cache.parent / watching.vault.name / ".." / watching.cache.name)
+    served_before = watching.answered()
+    got = watching.run("--cache-dir", roundabout, "tags", "--json")
+    assert watching.answered() == served_before + 1, watching.text()[-1000:]
+    assert got == watching.run("tags", "--json", no_cache=True)

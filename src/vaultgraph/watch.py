@@ -513,7 +513,9 @@ class Watcher:
             raise NotServed("another vault")
         from .index import index_file
 
-        if index_file(Path(session.root), session.cache_dir) != self.location:
+        # (the same folder however it is written: `--cache-dir ../c`, `./c/../c`, a symlink)
+        if os.path.realpath(index_file(Path(session.root), session.cache_dir)) != \
+                os.path.realpath(self.location):
             raise NotServed("another index")
         # the root as the command names it (`--vault .`: a report's vault name, files read
         # from the client's folder), as its own run's Vault would have it; given back after
