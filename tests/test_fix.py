@@ -77,3 +77,13 @@ def test_select_and_ignore_limit_the_fixes_too(make_vault):
     assert (root / "a.md").read_bytes() == before.replace(b"tag: x", b"tags: x")
     run(root, "check", "--fix", "--ignore", "unresolved-link,missing-attachment")
     assert (root / "a.md").read_bytes() == before.replace(b"tag: x", b"tags: x")
+
+
+def test_a_note_whose_alias_is_its_own_name_is_one_answer(make_vault):
+    """After `mv Synapse.md "Synaptic cleft.md"` the note may keep the alias "Synaptic
+    cleft": name and alias are one note, so a typo of it is fixed (it was left)."""
+    root = make_vault({"Synaptic cleft.md": "---\naliases: [Synaptic cleft]\n---\nx\n",
+                       "a.md": "Typo [[Synaptc cleft]]\n"})
+    result = run(root, "check", "--fix")
+    assert "fixed 1 finding" in result.output, result.output
+    assert (root / "a.md").read_text() == "Typo [[Synaptic cleft]]\n"

@@ -718,12 +718,10 @@ def plan_fixes(vault: "Vault", findings: Iterable, codes: Iterable[str] = FIXABL
                 name, bar, alias_of = good[0].partition("|")
                 named = resolver.by_name.get(fold(name) + ".md", ())
                 aliased = set(vault.alias_index.get(fold(name), ())) if not bar else set()
-                if len(named) == 1 and not aliased:
-                    target, alias = named[0], alias_of or None
-                elif len(aliased) == 1 and not named:
-                    target, alias = aliased.pop(), name
-                else:
+                targets = set(named) | aliased  # (a note whose alias is its own name: one)
+                if len(targets) != 1:
                     continue
+                target, alias = targets.pop(), alias_of or (None if named else name)
         if target is None:
             continue
         new = link_text(link, target, finding.path, resolver, vault.config.new_link_format)
