@@ -66,5 +66,5 @@ vendor:
 # `vaultgraph watch`: whole CLI processes answered by a watcher, against --version
 # (benchmarks/watch.py; not in `bench`: it keeps a watcher running).
 .PHONY: bench-watch
-bench-watch: $(STAMP)
+bench-watch: bytecode
 	$(BIN)/python benchmarks/watch.py --sizes $(BENCH_SIZES)
