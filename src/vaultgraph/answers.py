@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
-from .model import (CONTEXT_CHARS, LineText, Link, Note, Suppression, TagInfo, line_context,
+from .model import (LineText, Link, Note, Suppression, TagInfo, line_context,
                     note_name)
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolver_over
 
@@ -436,12 +436,9 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
                 "l.start, l.length FROM edges AS e LEFT JOIN lines AS l "
                 "ON e.context IS NULL AND l.path = e.source AND l.line = e.line "
                 f"WHERE {where} ORDER BY e.target, e.source, e.seq", parameters):
-        if context is not None:
-            pass
-        elif text is not None:
-            context = text.strip() if length <= CONTEXT_CHARS else \
-                line_context(text, start, length, column)
-        else:  # a line longer than a row carries, or none (EdgeContexts: DamagedIndex)
+        if context is None and text is not None:
+            context = line_context(text, start, length, column)
+        elif context is None:  # a line longer than a row carries, or none (DamagedIndex)
             if long_lines is None:
                 long_lines = EdgeContexts(connection)
             context = long_lines(source, line, column, None)
