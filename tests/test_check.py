@@ -171,6 +171,23 @@ def test_names_too_long_or_short_to_score_are_the_only_ones_skipped():
         _every_hit(queries, owners, by_owner=True)
 
 
+def test_did_you_mean_tables_are_read_as_numpy_reads_them():
+    """The scored tables are read 8 cells at a time: the same cells as numpy.nonzero,
+    in its order, whatever the shape (a size not a multiple of 8, a single cell) and
+    however many cells scored (none, a few, all)."""
+    import numpy as np
+
+    from vaultgraph.suggest import _nonzero
+
+    rng = np.random.default_rng(5)
+    for shape in [(1, 1), (3, 5), (7, 9), (200, 128), (13, 3), (1000, 17), (2, 4)]:
+        for density in (0, 0.01, 0.5, 1):
+            table = (rng.random(shape) < density) * rng.integers(1, 255, shape)
+            table = table.astype(np.uint8)
+            assert [a.tolist() for a in _nonzero(table)] == \
+                [a.tolist() for a in np.nonzero(table)], (shape, density)
+
+
 def test_notes_checked_while_names_are_scored_lose_no_finding(make_vault):
     """check scores did-you-mean names in a thread while it checks the notes without a
     broken link: every note's findings are reported, in order, the misspelt links

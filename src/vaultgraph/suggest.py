@@ -99,6 +99,21 @@ def length_window(length: int) -> tuple[int, int]:
     return -(-floor * length // (200 - floor)), (200 - floor) * length // floor
 
 
+def _nonzero(table: Any) -> tuple[Any, Any]:
+    """``numpy.nonzero`` of a 2-D C-contiguous uint8 table, read 8 cells at a time: a
+    did-you-mean table is almost all zeros (no name scores the cutoff), and numpy's own
+    nonzero, cell by cell, took 3.5 times rapidfuzz's scoring at 100k notes (200,000 names
+    x 128 queries a table).  Returns (rows, columns), in row-major order, as nonzero does."""
+    import numpy as np
+
+    flat = table.reshape(-1)
+    whole = flat.size - flat.size % 8
+    words = np.flatnonzero(flat[:whole].view(np.uint64))
+    within_rows, within = np.nonzero(flat[:whole].reshape(-1, 8)[words])
+    cells = np.concatenate((words[within_rows] * 8 + within, np.flatnonzero(flat[whole:]) + whole))
+    return np.divmod(cells, table.shape[1])
+
+
 class Suggester:
     """Did-you-mean answers from a fixed set of names (folded -> as written).
 
@@ -158,7 +173,7 @@ class Suggester:
                     table = process.cdist(names, block, scorer=fuzz.ratio, dtype=np.uint8,
                                           score_cutoff=SUGGESTION_CUTOFF, workers=-1)
                     hits: list[Scored] = [[] for _ in block]
-                    rows, columns = np.nonzero(table)
+                    rows, columns = _nonzero(table)
                     for row, column, score in zip(rows.tolist(), columns.tolist(),
                                                   table[rows, columns].tolist()):
                         hits[column].append((score, keys[order[low + row]]))
