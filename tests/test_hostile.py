@@ -684,3 +684,30 @@ def test_the_index_grows_with_the_text_not_with_links_times_context(tmp_path):
     assert rows[100]["context"] == "..." + line[rows[100]["column"] - 81:][:240].strip() + "..."
     size = sum(f.stat().st_size for f in cache.rglob("index.sqlite*"))
     assert size < 40 * len(hostile.FILES[rel][0])  # 71 times when each link kept its context
+
+
+def test_a_read_that_gives_part_of_what_was_asked_reads_on():
+    """files._read_up_to reads until it has the bytes asked for or the file ends: a read
+    may give fewer bytes than asked (here, a pipe written in two parts)."""
+    import threading
+    import time
+
+    from vaultgraph.files import _read_up_to
+
+    read_end, write_end = os.pipe()
+    os.write(write_end, b"abc")
+
+    def rest():
+        time.sleep(0.2)
+        os.write(write_end, b"defgh")
+        os.close(write_end)
+
+    writer = threading.Thread(target=rest)
+    writer.start()
+    try:
+        assert _read_up_to(read_end, 6) == b"abcdef"
+        assert _read_up_to(read_end, 6) == b"gh"
+        assert _read_up_to(read_end, 6) == b""
+    finally:
+        writer.join()
+        os.close(read_end)

@@ -67,6 +67,19 @@ def open_regular(path: str | os.PathLike[str]) -> tuple[int, os.stat_result]:
     return fd, info
 
 
+def _read_up_to(fd: int, size: int) -> bytes:
+    """Up to ``size`` bytes from ``fd``: fewer only at the end of the file."""
+    data = os.read(fd, size)
+    if len(data) in (0, size):
+        return data
+    parts = [data]
+    while size := size - len(data):
+        if not (data := os.read(fd, size)):
+            break
+        parts.append(data)
+    return b"".join(parts)
+
+
 def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) -> bytes:
     """The bytes of the regular file at ``path``, reading at most ``limit`` + 1 bytes:
     the one way vaultgraph reads a file of the vault (notes, ``app.json``, canvases).
@@ -77,18 +90,21 @@ def read_bounded(path: str | os.PathLike[str], limit: int, cut: bool = False) ->
     say 0 and can give without end, or block).  Raises :class:`NotRegularFile` for a
     FIFO, socket, device or folder, OSError when the file cannot be read."""
     fd, info = open_regular(path)
-    with open(fd, "rb") as handle:  # (closes the descriptor)
+    try:
         if info.st_size == 0:
             return b""
         if info.st_size > limit and not cut:
             raise TooLarge(info.st_size, limit)
         # As many bytes as the size says, and one more to see a file that grew since; a
         # read of ``limit`` + 1 at once would allocate (and give back) ``limit`` bytes for
-        # every note, which cost more than reading it.
+        # every note, which cost more than reading it.  os.read on the descriptor: a
+        # buffered file object around it cost more than the read itself.
         want = min(info.st_size, limit) + 1
-        data = handle.read(want)
+        data = _read_up_to(fd, want)
         if len(data) == want and want <= limit:  # it grew: read on, up to the limit
-            data += handle.read(limit + 1 - want)
+            data += _read_up_to(fd, limit + 1 - want)
+    finally:
+        os.close(fd)
     if len(data) > limit and not cut:
         raise TooLarge(len(data), limit)
     return data

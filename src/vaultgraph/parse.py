@@ -8,6 +8,7 @@ every position is mapped back to the line and column in the file.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import threading
@@ -100,7 +101,7 @@ def read_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:
     (:func:`~vaultgraph.files.read_bounded`): a note swapped for a FIFO or a device
     after discovery is reported, not waited on or read without end."""
     try:
-        return read_bounded(root / path, MAX_NOTE_BYTES), []
+        return read_bounded(os.path.join(root, path), MAX_NOTE_BYTES), []
     except TooLarge as exc:
         return None, [Diagnostic(
             path, 1, 1, WARNING, "too-large",
