@@ -135,6 +135,27 @@ def test_slow_parse_is_cut_off_by_the_time_guard(tmp_path):
     assert [d.code for d in note.diagnostics] == ["parse-timeout"] and note.links == []
 
 
+def test_the_time_guard_holds_for_every_note_of_a_batch(tmp_path):
+    """A worker installs the timeout's SIGALRM handler once for its batch
+    (parse.alarms_kept): each slow note is still cut off, a quick one after it is read
+    whole, and the handler there before is back afterwards."""
+    import signal
+
+    from vaultgraph.parse import alarms_kept
+
+    (tmp_path / "slow.md").write_text("[[a]] [[b " * 50_000)
+    (tmp_path / "quick.md").write_text("[[a]] [[b]]")
+    before = signal.getsignal(signal.SIGALRM)
+    with alarms_kept():
+        assert signal.getsignal(signal.SIGALRM) is not before
+        for _ in range(2):
+            note = read_note(tmp_path, "slow.md", seconds=0.05)
+            assert [d.code for d in note.diagnostics] == ["parse-timeout"]
+            assert [link.path for link in read_note(tmp_path, "quick.md", 0.05).links] == ["a", "b"]
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_unreadable_file_and_folder(make_vault, monkeypatch):
     root = make_vault({"ok.md": "[[locked]]", "locked.md": "x", "sealed/n.md": "x"})
     real_open, real_scandir = os.open, os.scandir

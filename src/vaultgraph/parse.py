@@ -71,28 +71,57 @@ class ParseTimeout(Exception):
     pass
 
 
+def _on_alarm(signum, frame):
+    # Re-arm first: an exception raised inside a gc callback or a __del__ is
+    # swallowed by Python, so keep raising until one lands in the parser.
+    signal.setitimer(signal.ITIMER_REAL, 0.05)
+    raise ParseTimeout
+
+
+_alarm_kept = False  # alarms_kept() installed _on_alarm: time_limit only sets the timer
+
+
+def _alarms_usable() -> bool:
+    return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+
+
 @contextmanager
-def time_limit(seconds: float | None):
-    """Raise ParseTimeout after ``seconds`` (POSIX main thread only; elsewhere no limit)."""
-    usable = (seconds and hasattr(signal, "setitimer")
-              and threading.current_thread() is threading.main_thread())
-    if not usable:
+def alarms_kept():
+    """Within it, SIGALRM's handler is the parse timeout's, installed once for many
+    :func:`time_limit` calls (installing and restoring it for each note cost more than
+    the timer itself); the handler before is restored on leaving."""
+    global _alarm_kept
+    if _alarm_kept or not _alarms_usable():
         yield
         return
-
-    def on_alarm(signum, frame):
-        # Re-arm first: an exception raised inside a gc callback or a __del__ is
-        # swallowed by Python, so keep raising until one lands in the parser.
-        signal.setitimer(signal.ITIMER_REAL, 0.05)
-        raise ParseTimeout
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    _alarm_kept = True
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
+        _alarm_kept = False
         signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Raise ParseTimeout after ``seconds`` (POSIX main thread only; elsewhere no limit)."""
+    if not seconds or not _alarms_usable():
+        yield
+        return
+    if _alarm_kept:
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        return
+    with alarms_kept():
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            yield
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def read_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:
