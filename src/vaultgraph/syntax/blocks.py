@@ -49,6 +49,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
+from itertools import accumulate, count
+from operator import add
 
 MAX_COMPILED_CHARS = 1_000_000
 MAX_PREFIX_COLUMNS = 80
@@ -166,12 +168,11 @@ def block_tokens(text: str, md) -> list | None:
         data = body.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: pyromark takes none either
         return None
-    starts = [0]  # where each line starts, in UTF-8 bytes (the ranges' unit)
-    find = data.find
-    at = find(b"\n")
-    while at >= 0:
-        starts.append(at + 1)
-        at = find(b"\n", at + 1)
+    # where each line starts, in UTF-8 bytes (the ranges' unit): after the lines before
+    # it and their line breaks
+    lengths = data.split(b"\n")
+    lengths.pop()
+    starts = [0, *map(add, accumulate(map(len, lengths)), count(1))]
     try:
         # A lazy iterator, read event by event: between two events the parse timeout
         # (SIGALRM) is handled; the first one holds pulldown-cmark's whole block pass.
@@ -183,14 +184,41 @@ def block_tokens(text: str, md) -> list | None:
         if type(exc).__name__ != "PanicException":
             raise
         return None
-    from markdown_it.rules_core import StateCore
-
-    state = StateCore(text, md, {})
+    state_core, rules = _core_rules(md)
+    state = state_core(text, md, {})
     state.tokens = tokens
-    for name, rule in zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules("")):
-        if name not in ("normalize", "block"):
-            rule(state)
+    for rule in rules:
+        rule(state)
     return tokens
+
+
+@cache
+def _core_rules(md) -> tuple:
+    """markdown-it-py's StateCore, and ``md``'s core rules after its block pass, in
+    order (a parser of ``syntax.markdown_parser`` is made once, its rules never changed
+    after); its ``text_join`` given only the inline tokens with children."""
+    from markdown_it.rules_core import StateCore, text_join
+
+    rules = [_joining(rule) if rule is text_join else rule
+             for name, rule in zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules(""))
+             if name not in ("normalize", "block")]
+    return StateCore, tuple(rules)
+
+
+def _joining(text_join):
+    """``text_join`` run on the inline tokens with children alone: it changes no other
+    token (it joins the text children of inline tokens); most have none here, their
+    text read by syntax/scan.py."""
+
+    def wrapped(state) -> None:
+        tokens = state.tokens
+        state.tokens = [token for token in tokens if token.children and token.type == "inline"]
+        try:
+            text_join(state)
+        finally:
+            state.tokens = tokens
+
+    return wrapped
 
 
 _CLOSERS: dict = {}  # (type, level, tag) -> its closing token (never changed by a rule)
@@ -206,7 +234,8 @@ def _closer(type: str, level: int, tag: str = "") -> BlockToken:
 
 def _lines(starts: list[int], start: int, end: int) -> list[int]:
     """The line map ([first, after last], 0-based) of the bytes ``start`` to ``end``."""
-    return [bisect_right(starts, start) - 1, bisect_right(starts, end - 1 if end > start else start)]
+    return [bisect_right(starts, start) - 1,
+            bisect_right(starts, end - 1 if end > start else start)]
 
 
 def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
