@@ -135,6 +135,29 @@ def test_slow_parse_is_cut_off_by_the_time_guard(tmp_path):
     assert [d.code for d in note.diagnostics] == ["parse-timeout"] and note.links == []
 
 
+def test_a_worker_batch_sets_the_alarm_handler_once_and_still_cuts_a_slow_parse(
+        tmp_path, monkeypatch):
+    """index._parse_batch puts the timeout's SIGALRM handler in place once for its notes
+    (parse.alarm_handler); each note's time_limit then only arms its timer: a slow note
+    is still cut off, the next one is read, and the handler before is back after."""
+    import signal
+
+    from vaultgraph import parse
+    from vaultgraph.index import _parse_batch
+
+    (tmp_path / "slow.md").write_text("[[a]] [[b " * 50_000)
+    (tmp_path / "ok.md").write_text("[[A]]")
+    before = signal.getsignal(signal.SIGALRM)
+    monkeypatch.setattr(parse.note_from_bytes, "__defaults__", (0.05,))  # its `seconds`
+    rows = _parse_batch(str(tmp_path), ["slow.md", "ok.md", "slow.md"], False)
+    assert [b"parse-timeout" in row[2] for row in rows] == [True, False, True]
+    assert b'"A"' in rows[1][2]
+    assert signal.getsignal(signal.SIGALRM) == before
+    with parse.time_limit(5):  # alone, it sets the handler and puts the one before back
+        assert signal.getsignal(signal.SIGALRM) != before
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
 def test_unreadable_file_and_folder(make_vault, monkeypatch):
     root = make_vault({"ok.md": "[[locked]]", "locked.md": "x", "sealed/n.md": "x"})
     real_open, real_scandir = os.open, os.scandir

@@ -223,7 +223,9 @@ def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, No
 def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, str]]:
     """Worker: (path, sha1, note as JSON) for a batch of paths.  JSON, not pickled
     notes: the index stores it anyway, and decoding it is the cheaper half."""
-    with gc_paused():
+    from .parse import alarm_handler
+
+    with gc_paused(), alarm_handler():  # (set once for the batch: parse.time_limit)
         return [(path, sha1, note_to_json(note))
                 for path, sha1, note in (_parse_one(Path(root), p, digest) for p in paths)]
 
