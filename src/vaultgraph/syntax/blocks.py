@@ -295,11 +295,8 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
                     if value == "Paragraph":
                         firsts, last, broken, over = [], 0, False, False
                     elif value == "Item":
-                        append(BlockToken("list_item_open",
-                                          _lines(starts, span["start"], span["end"]), level,
-                                          tag="li"))
-                        stack.append("item")
-                        level += 1
+                        level = _opened(append, stack, "item", "list_item_open", starts, span,
+                                        level, "li")
                     elif value == "HtmlBlock":
                         append(BlockToken("html_block",
                                           _lines(starts, span["start"], span["end"]), level))
@@ -321,17 +318,12 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
                         firsts, last, broken, over = [], 0, False, False
                         heading_tag = _HEADING_TAGS[detail["level"]]
                     elif name == "BlockQuote" and detail is None:
-                        append(BlockToken("blockquote_open",
-                                          _lines(starts, span["start"], span["end"]), level,
-                                          tag="blockquote"))
-                        stack.append("quote")
-                        level += 1
+                        level = _opened(append, stack, "quote", "blockquote_open", starts, span,
+                                        level, "blockquote")
                     elif name == "List":
-                        append(BlockToken("bullet_list_open" if detail is None
-                                          else "ordered_list_open",
-                                          _lines(starts, span["start"], span["end"]), level))
-                        stack.append("list")
-                        level += 1
+                        level = _opened(append, stack, "list", "bullet_list_open"
+                                        if detail is None else "ordered_list_open", starts, span,
+                                        level)
                     elif name == "CodeBlock":
                         start = span["start"]
                         if detail == "Indented":
@@ -415,6 +407,14 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
             last = end
     if tight:
         _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+
+
+def _opened(append, stack: list[str], container: str, type: str, starts: list[int],
+            span: dict, level: int, tag: str = "") -> int:
+    """A container's opening token appended, ``container`` on the stack; the level inside."""
+    append(BlockToken(type, _lines(starts, span["start"], span["end"]), level, tag=tag))
+    stack.append(container)
+    return level + 1
 
 
 def _texts(data: bytes, starts: list[int], firsts: list[int], first: int, last: int,
