@@ -5,6 +5,7 @@ quotes, front matter, diagnostics, and every position -- must be equal."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from hypothesis import given, strategies as st
@@ -92,6 +93,42 @@ def test_a_mid_note_dashed_block_is_not_metadata():
     assert note == reference(text)
     assert [link.path for link in note.links] == ["Hidden"]
     assert front_matter(text.split("\n")) == ("a: 1", 3)
+
+
+# The tests of needs_reference as first written: each line's start by `^` under re.M.
+_BY_LINE = (re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M),
+            re.compile(r"^[ \t>*+.)0-9-]*?[|:][ \t|:-]*$", re.M),
+            re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M))
+
+
+def needs_reference_by_line(text: str) -> bool:
+    definition, row, prefix = _BY_LINE
+    return (len(text) > blocks.MAX_COMPILED_CHARS or "$$" in text
+            or bool(definition.search(text))
+            or any("|" in m.group() and "-" in m.group() for m in row.finditer(text))
+            or any(len(m.group().expandtabs(4)) >= blocks.MAX_PREFIX_COLUMNS
+                   for m in prefix.finditer(text)))
+
+
+_PIECE = st.sampled_from(["\n", "\n", " ", "\t", "> ", ">", "- ", "1. ", "2)", "  " * 10,
+                          ">" * 20, "\t" * 10, "- " * 10, "[a]:", "[", "]", "]:", "[^1]:",
+                          "\\", "|", "-", ":", "|---|", "x", "$", "[[X]]"])
+
+
+@given(st.lists(_PIECE, max_size=40).map("".join))
+def test_needs_reference_tests_every_line_as_its_rule_reads(text):
+    """needs_reference looks for a line's start after a line break (the first line's
+    too), not by `^`: the same lines must be found."""
+    assert needs_reference(text) == needs_reference_by_line(text)
+
+
+@pytest.mark.parametrize("text", [
+    "[a]: /u", "x\n[a]: /u", "|-", "x\n|-", "x\n|-\n", ">" * 80, "x\n" + ">" * 80,
+    "\t" * 20, "x\n" + "\t" * 19 + " " * 4, "x\n" + ">" * 79 + "\nx", "> [a\nb]: /u",
+])
+def test_needs_reference_finds_a_rule_on_the_first_line_and_later_ones(text):
+    assert needs_reference(text) == needs_reference_by_line(text)
+    assert needs_reference(text) is (text != "x\n" + ">" * 79 + "\nx")
 
 
 @pytest.mark.parametrize("text", [

@@ -135,25 +135,27 @@ def test_slow_parse_is_cut_off_by_the_time_guard(tmp_path):
     assert [d.code for d in note.diagnostics] == ["parse-timeout"] and note.links == []
 
 
-def test_the_time_guard_holds_for_every_note_of_a_batch(tmp_path):
-    """A worker installs the timeout's SIGALRM handler once for its batch
-    (parse.alarms_kept): each slow note is still cut off, a quick one after it is read
-    whole, and the handler there before is back afterwards."""
+def test_a_worker_batch_sets_the_alarm_handler_once_and_still_cuts_a_slow_parse(
+        tmp_path, monkeypatch):
+    """index._parse_batch puts the timeout's SIGALRM handler in place once for its notes
+    (parse.alarm_handler); each note's time_limit then only arms its timer: a slow note
+    is still cut off, the next one is read, and the handler before is back after."""
     import signal
 
-    from vaultgraph.parse import alarms_kept
+    from vaultgraph import parse
+    from vaultgraph.index import _parse_batch
 
     (tmp_path / "slow.md").write_text("[[a]] [[b " * 50_000)
-    (tmp_path / "quick.md").write_text("[[a]] [[b]]")
+    (tmp_path / "ok.md").write_text("[[A]]")
     before = signal.getsignal(signal.SIGALRM)
-    with alarms_kept():
-        assert signal.getsignal(signal.SIGALRM) is not before
-        for _ in range(2):
-            note = read_note(tmp_path, "slow.md", seconds=0.05)
-            assert [d.code for d in note.diagnostics] == ["parse-timeout"]
-            assert [link.path for link in read_note(tmp_path, "quick.md", 0.05).links] == ["a", "b"]
-    assert signal.getsignal(signal.SIGALRM) is before
-    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    monkeypatch.setattr(parse.note_from_bytes, "__defaults__", (0.05,))  # its `seconds`
+    rows = _parse_batch(str(tmp_path), ["slow.md", "ok.md", "slow.md"], False)
+    assert [b"parse-timeout" in row[2] for row in rows] == [True, False, True]
+    assert b'"A"' in rows[1][2]
+    assert signal.getsignal(signal.SIGALRM) == before
+    with parse.time_limit(5):  # alone, it sets the handler and puts the one before back
+        assert signal.getsignal(signal.SIGALRM) != before
+    assert signal.getsignal(signal.SIGALRM) == before
 
 
 def test_unreadable_file_and_folder(make_vault, monkeypatch):

@@ -191,6 +191,17 @@ def test_links_on_a_line_share_it_once_with_the_same_contexts(line):
     assert len(on_line[0].text) <= min(len(line), 240 * len(on_line))
 
 
+def test_links_in_a_table_rows_cells_share_its_line_once():
+    """A row's cells are read apart (one LineText each as read); the links of a short
+    line end with one, the whole line."""
+    text = "| a | b |\n|---|---|\n| [[X]] | [[Y]] [[W]] |\n"
+    note = parse_text("n.md", text)
+    records = note.links + note.citations
+    assert [r.line for r in records] == [3, 3, 3]
+    assert len({id(r.where) for r in records}) == 1
+    assert {r.context for r in records} == {"| [[X]] | [[Y]] [[W]] |"}
+
+
 def test_crlf_and_lone_cr_line_endings_keep_lines():
     note = parse_text("n.md", "a\r\n[[X]]\rb #t\r\n")
     assert [(l.path, l.line) for l in note.links] == [("X", 2)]

@@ -223,10 +223,10 @@ def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, No
 def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, str | None, str]]:
     """Worker: (path, sha1, note as JSON) for a batch of paths.  JSON, not pickled
     notes: the index stores it anyway, and decoding it is the cheaper half."""
-    from .parse import alarms_kept
+    from .parse import alarm_handler
 
     folder = Path(root)
-    with gc_paused(), alarms_kept():
+    with gc_paused(), alarm_handler():  # (set once for the batch: parse.time_limit)
         return [(path, sha1, note_to_json(note))
                 for path, sha1, note in (_parse_one(folder, p, digest) for p in paths)]
 

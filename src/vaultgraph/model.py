@@ -95,6 +95,9 @@ def share_lines(records: list["Link | Citation"]) -> None:
             found[2] = record.column
     shared = {}
     for line, (where, low, high) in columns.items():  # (a window moves with its column)
+        if where.length <= CONTEXT_CHARS and not where.start and len(where.text) == where.length:
+            shared[line] = where  # a short line, whole: every context shows all of it
+            continue
         start, end = where.span(low)[0], where.span(high)[1]
         shared[line] = LineText(where.text[start - where.start:end - where.start], start,
                                 where.length)

@@ -78,50 +78,58 @@ def _on_alarm(signum, frame):
     raise ParseTimeout
 
 
-_alarm_kept = False  # alarms_kept() installed _on_alarm: time_limit only sets the timer
+_handler_set = False  # alarm_handler has put _on_alarm in place (signal.getsignal
+# would say so in 5 us, a ValueError raised and caught inside)
 
 
-def _alarms_usable() -> bool:
+def _timers() -> bool:
     return hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
 
 
+class time_limit:
+    """Raise ParseTimeout after ``seconds`` (POSIX main thread only; elsewhere no limit).
+
+    The SIGALRM handler is put in place for the block and the one before it put back
+    after, unless it is in place already (:func:`alarm_handler` around a batch of
+    notes: two ``sigaction`` calls a note fewer, a seventh of a small note's parse)."""
+
+    __slots__ = ("seconds", "previous")
+
+    def __init__(self, seconds: float | None):
+        self.seconds, self.previous = seconds, None
+
+    def __enter__(self) -> None:
+        if not (self.seconds and _timers()):
+            self.seconds = None
+            return
+        if not _handler_set:
+            self.previous = (signal.signal(signal.SIGALRM, _on_alarm),)
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc_info) -> bool:
+        if self.seconds:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            if self.previous is not None:
+                signal.signal(signal.SIGALRM, self.previous[0])
+        return False
+
+
 @contextmanager
-def alarms_kept():
-    """Within it, SIGALRM's handler is the parse timeout's, installed once for many
-    :func:`time_limit` calls (installing and restoring it for each note cost more than
-    the timer itself); the handler before is restored on leaving."""
-    global _alarm_kept
-    if _alarm_kept or not _alarms_usable():
+def alarm_handler():
+    """The parse timeout's SIGALRM handler in place for the block (main thread only), the
+    one before it put back after: :func:`time_limit` inside it only arms and disarms its
+    timer (between two notes none is armed, so no SIGALRM comes)."""
+    global _handler_set
+    if not _timers() or _handler_set:
         yield
         return
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    _alarm_kept = True
+    _handler_set = True
     try:
         yield
     finally:
-        _alarm_kept = False
+        _handler_set = False
         signal.signal(signal.SIGALRM, previous)
-
-
-@contextmanager
-def time_limit(seconds: float | None):
-    """Raise ParseTimeout after ``seconds`` (POSIX main thread only; elsewhere no limit)."""
-    if not seconds or not _alarms_usable():
-        yield
-        return
-    if _alarm_kept:
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        return
-    with alarms_kept():
-        signal.setitimer(signal.ITIMER_REAL, seconds)
-        try:
-            yield
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def read_bytes(root: Path, path: str) -> tuple[bytes | None, list[Diagnostic]]:
@@ -277,19 +285,30 @@ def parse_text(path: str, text: str, scan: bool = True, compiled: bool = True) -
     quote_depth = 0
     containers: list[str] = []  # the blocks holding the token at hand, outermost first
     for index, token in enumerate(tokens):
-        if token.type in _CONTAINERS:
+        kind = token.type
+        if kind == "inline":
+            if token.map:
+                parent = tokens[index - 1].type if index else ""
+                if (parent == "paragraph_open" and tokens[index - 1].level == 0
+                        and "[^" in token.content):
+                    note.footnotes.extend(footnote_spans(lines, *token.map))
+                _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
+            continue
+        if kind not in _WALKED:  # (paragraphs' own tokens, lists, code...: one test)
+            continue
+        if kind in _CONTAINERS:
             containers.append(_container_name(tokens, index))
-        elif token.type in _CONTAINERS_CLOSE:
+        elif kind in _CONTAINERS_CLOSE:
             containers.pop()
-        if token.type in ("blockquote_open", "blockquote_close"):
-            quote_depth += 1 if token.type == "blockquote_open" else -1
-        elif token.type == "front_matter":
+        if kind in ("blockquote_open", "blockquote_close"):
+            quote_depth += 1 if kind == "blockquote_open" else -1
+        elif kind == "front_matter":
             fm = read_frontmatter(path, token.content, lines, token.map[0] + 2)
             note.frontmatter, note.aliases = fm.data, fm.aliases
             note.links.extend(fm.links)
             note.tags.extend(fm.tags)
             note.diagnostics.extend(fm.diagnostics)
-        elif token.type == "heading_open":
+        elif kind == "heading_open":
             heading = Heading(tokens[index + 1].content.strip(), int(token.tag[1:]),
                               token.map[0] + 1)
             if token.level == 0:
@@ -297,11 +316,6 @@ def parse_text(path: str, text: str, scan: bool = True, compiled: bool = True) -
             else:  # see _CONTAINERS
                 heading.container = containers[0] if containers else "container"
                 note.nested_headings.append(heading)
-        elif token.type == "inline" and token.map:
-            parent = tokens[index - 1].type if index else ""
-            if parent == "paragraph_open" and tokens[index - 1].level == 0 and "[^" in token.content:
-                note.footnotes.extend(footnote_spans(lines, *token.map))
-            _read_inline(note, token, parent, quote_depth > 0, lines, cursors)
     if "|" in text:
         _report_extra_cells(note, tokens, lines)
     if "%%" in text:
@@ -340,6 +354,8 @@ def footnote_spans(lines: list[str], start: int, end: int) -> list[tuple[int, in
 # Switcher++, #195).  Code, HTML blocks and front matter hold no heading tokens at all.
 _CONTAINERS = {"blockquote_open": "quote", "list_item_open": "list item"}
 _CONTAINERS_CLOSE = {"blockquote_close", "list_item_close"}
+# The block tokens parse_text does something with, but for inline ones.
+_WALKED = frozenset({*_CONTAINERS, *_CONTAINERS_CLOSE, "front_matter", "heading_open"})
 _CALLOUT = re.compile(r"\[![^\]\n]+\]")
 
 

@@ -49,17 +49,22 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from functools import cache
+from itertools import accumulate, count
+from operator import add
 
 MAX_COMPILED_CHARS = 1_000_000
 MAX_PREFIX_COLUMNS = 80
 
 _MATH = "$$"
+# The tests of a line's start are searched for in "\n" + text, each pattern opening with
+# that line break: a literal is found fast, where `^` under re.M is tried at every
+# character (a fifth of the test's time then).
 # A line that may open a link reference (or footnote) definition: after any quote or list
 # markers, a bracketed label (no unescaped bracket in it; it may run over lines) and `:`.
-_DEFINITION = re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M)
+_DEFINITION = re.compile(r"\n[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:")
 # After optional quote/list markers: a would-be delimiter row (checked for | and - below).
-_ROW = re.compile(r"^[ \t>*+.)0-9-]*?[|:][ \t|:-]*$", re.M)
-_PREFIX = re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M)
+_ROW = re.compile(r"\n[ \t>*+.)0-9-]*?[|:][ \t|:-]*(?=\n|\Z)")
+_PREFIX = re.compile(r"\n[ \t>*+.)0-9-]{20,}")
 
 _CLOSING = re.compile(r"[ \t]#+$")  # an ATX heading's closing sequence
 # What may open a block where a paragraph goes on: on a lazy line indented 4 columns or
@@ -94,15 +99,16 @@ def needs_reference(text: str) -> bool:
     """True when the note must be read by markdown-it-py alone (the module's list)."""
     if len(text) > MAX_COMPILED_CHARS or _MATH in text:
         return True
-    if "]:" in text and _DEFINITION.search(text):
+    lines = "\n" + text  # each line, the first too, after a line break
+    if "]:" in text and _DEFINITION.search(lines):
         return True
     if "|" in text:
-        for match in _ROW.finditer(text):
+        for match in _ROW.finditer(lines):
             row = match.group()
             if "|" in row and "-" in row:
                 return True
-    for match in _PREFIX.finditer(text):
-        if len(match.group().expandtabs(4)) >= MAX_PREFIX_COLUMNS:
+    for match in _PREFIX.finditer(lines):  # (the line break counts one column: 1 +)
+        if len(match.group().expandtabs(4)) >= 1 + MAX_PREFIX_COLUMNS:
             return True
     return False
 
@@ -162,31 +168,57 @@ def block_tokens(text: str, md) -> list | None:
         data = body.encode("utf-8")
     except UnicodeEncodeError:  # lone surrogates: pyromark takes none either
         return None
-    starts = [0]  # where each line starts, in UTF-8 bytes (the ranges' unit)
-    find = data.find
-    at = find(b"\n")
-    while at >= 0:
-        starts.append(at + 1)
-        at = find(b"\n", at + 1)
+    # where each line starts, in UTF-8 bytes (the ranges' unit): after the lines before
+    # it and their line breaks
+    lengths = data.split(b"\n")
+    lengths.pop()
+    starts = [0, *map(add, accumulate(map(len, lengths)), count(1))]
     try:
         # A lazy iterator, read event by event: between two events the parse timeout
         # (SIGALRM) is handled; the first one holds pulldown-cmark's whole block pass.
         events = _events_with_range()(body, merge_text=True)
-        _Builder(data, starts, tokens).run(events)
+        _build(data, starts, tokens, events)
     except _Unknown:
         return None
     except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
         if type(exc).__name__ != "PanicException":
             raise
         return None
-    from markdown_it.rules_core import StateCore
-
-    state = StateCore(text, md, {})
+    state_core, rules = _core_rules(md)
+    state = state_core(text, md, {})
     state.tokens = tokens
-    for name, rule in zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules("")):
-        if name not in ("normalize", "block"):
-            rule(state)
+    for rule in rules:
+        rule(state)
     return tokens
+
+
+@cache
+def _core_rules(md) -> tuple:
+    """markdown-it-py's StateCore, and ``md``'s core rules after its block pass, in
+    order (a parser of ``syntax.markdown_parser`` is made once, its rules never changed
+    after); its ``text_join`` given only the inline tokens with children."""
+    from markdown_it.rules_core import StateCore, text_join
+
+    rules = [_joining(rule) if rule is text_join else rule
+             for name, rule in zip(md.core.ruler.get_active_rules(), md.core.ruler.getRules(""))
+             if name not in ("normalize", "block")]
+    return StateCore, tuple(rules)
+
+
+def _joining(text_join):
+    """``text_join`` run on the inline tokens with children alone: it changes no other
+    token (it joins the text children of inline tokens); most have none here, their
+    text read by syntax/scan.py."""
+
+    def wrapped(state) -> None:
+        tokens = state.tokens
+        state.tokens = [token for token in tokens if token.children and token.type == "inline"]
+        try:
+            text_join(state)
+        finally:
+            state.tokens = tokens
+
+    return wrapped
 
 
 _CLOSERS: dict = {}  # (type, level, tag) -> its closing token (never changed by a rule)
@@ -200,218 +232,249 @@ def _closer(type: str, level: int, tag: str = "") -> BlockToken:
     return token
 
 
-class _Builder:
-    """pyromark's events -> markdown-it-py's block tokens."""
+def _lines(starts: list[int], start: int, end: int) -> list[int]:
+    """The line map ([first, after last], 0-based) of the bytes ``start`` to ``end``."""
+    return [bisect_right(starts, start) - 1,
+            bisect_right(starts, end - 1 if end > start else start)]
 
-    def __init__(self, data: bytes, starts: list[int], tokens: list):
-        self.data, self.starts, self.tokens = data, starts, tokens
-        self.level = 0
-        self.items = 0  # list items open around the event at hand
-        self.stack: list[str] = []  # open containers: "quote", "list", "item"
-        # The open leaf (paragraph, heading, a tight item's text): where the first
-        # event of each of its lines starts, its events' last end; None: no leaf open.
-        self.firsts: list[int] | None = None
-        self.last = 0
-        self.broken = False  # the leaf's last event was a line break
-        self.over = False  # a code span or inline HTML of the leaf runs over a line break
-        self.tight = False  # the open leaf is a tight list item's text
-        self.literal = False  # in code or an HTML block
-        self.heading_tag = ""
 
-    def lines(self, start: int, end: int) -> list[int]:
-        starts = self.starts
-        return [bisect_right(starts, start) - 1, bisect_right(starts, max(end - 1, start))]
+def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
+    """pyromark's events -> markdown-it-py's block tokens, appended to ``tokens``.
 
-    def run(self, events) -> None:
-        data = self.data
-        for event, span in events:
-            if type(event) is str:
-                if event == "SoftBreak" or event == "HardBreak":
-                    if self.firsts is None:
-                        raise _Unknown(event)
-                    self.inline_at(span["start"], span["end"])  # (`\\` opening a line)
-                    self.broken = True
-                elif event == "Rule":
-                    self.close_tight()
-                    self.tokens.append(BlockToken("hr", self.lines(span["start"], span["end"]),
-                                                  self.level, tag="hr"))
-                else:
+    One loop, its state in local variables (the events of a paragraph's text are most
+    of them, and cost a comparison or two each); raises _Unknown where the module
+    docstring says the note is markdown-it-py's."""
+    append = tokens.append
+    level = 0
+    stack: list[str] = []  # open containers: "quote", "list", "item"
+    # The open leaf (paragraph, heading, a tight item's text): where the first event of
+    # each of its lines starts, its events' last end; None: no leaf open.
+    firsts: list[int] | None = None
+    last = 0
+    broken = False  # the leaf's last event was a line break
+    over = False  # a code span or inline HTML of the leaf runs over a line break
+    tight = False  # the open leaf is a tight list item's text
+    literal = False  # in code or an HTML block
+    heading_tag = ""
+    for event, span in events:
+        if type(event) is str:
+            if event == "SoftBreak" or event == "HardBreak":
+                if firsts is None:
                     raise _Unknown(event)
-                continue
-            for kind in event:
-                break
-            if kind == "Text" or kind == "Code" or kind == "InlineHtml":
-                if self.literal:
-                    continue
-                start, end = span["start"], span["end"]
-                if kind != "Text" and data.find(b"\n", start, end) >= 0:
-                    self.over = True
-                self.inline_at(start, end)
-            elif kind == "Start":
-                value = event["Start"]
-                if _inline_container(value):
-                    self.inline_at(span["start"], span["end"])
-                else:
-                    self.start(value, span)
-            elif kind == "End":
-                value = event["End"]
-                if not _inline_container(value):
-                    self.end(value, span)
-            elif kind == "Html" and self.literal:
-                continue
+                if broken or not firsts:  # (`\\` opening a line)
+                    firsts.append(span["start"])
+                end = span["end"]
+                if end > last:
+                    last = end
+                broken = True
+            elif event == "Rule":
+                if tight:
+                    _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+                    firsts, tight = None, False
+                append(BlockToken("hr", _lines(starts, span["start"], span["end"]), level,
+                                  tag="hr"))
             else:
-                raise _Unknown(kind)
-        self.close_tight()
-
-    def inline_at(self, start: int, end: int) -> None:
-        firsts = self.firsts
+                raise _Unknown(event)
+            continue
+        for kind in event:
+            break
+        if kind == "Text":
+            if literal:
+                continue
+        elif kind == "Start":
+            value = event["Start"]
+            if type(value) is str:
+                if value in _INLINE_CONTAINERS:
+                    pass  # its text: on to the leaf below
+                else:
+                    if tight:
+                        _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+                        firsts, tight = None, False
+                    if firsts is not None or literal:
+                        raise _Unknown(value)  # a block inside a paragraph, a heading or code
+                    if value == "Paragraph":
+                        firsts, last, broken, over = [], 0, False, False
+                    elif value == "Item":
+                        level = _opened(append, stack, "item", "list_item_open", starts, span,
+                                        level, "li")
+                    elif value == "HtmlBlock":
+                        append(BlockToken("html_block",
+                                          _lines(starts, span["start"], span["end"]), level))
+                        literal = True
+                    else:
+                        raise _Unknown(value)
+                    continue
+            else:
+                for name in value:
+                    break
+                if name not in _INLINE_CONTAINERS:
+                    detail = value[name]
+                    if tight:
+                        _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+                        firsts, tight = None, False
+                    if firsts is not None or literal:
+                        raise _Unknown(value)
+                    if name == "Heading":
+                        firsts, last, broken, over = [], 0, False, False
+                        heading_tag = _HEADING_TAGS[detail["level"]]
+                    elif name == "BlockQuote" and detail is None:
+                        level = _opened(append, stack, "quote", "blockquote_open", starts, span,
+                                        level, "blockquote")
+                    elif name == "List":
+                        level = _opened(append, stack, "list", "bullet_list_open"
+                                        if detail is None else "ordered_list_open", starts, span,
+                                        level)
+                    elif name == "CodeBlock":
+                        start = span["start"]
+                        if detail == "Indented":
+                            if data[start:start + 1] == b">":
+                                # markdown-it-py reads `    > x` after a quote as more of it
+                                raise _Unknown("an indented code block that starts as a quote")
+                            block = "code_block"
+                        else:
+                            block = "fence"
+                        append(BlockToken(block, _lines(starts, start, span["end"]), level))
+                        literal = True
+                    else:
+                        raise _Unknown(name)
+                    continue
+        elif kind == "End":
+            value = event["End"]
+            if type(value) is str:
+                if value == "Paragraph":
+                    if firsts is None or tight:
+                        raise _Unknown(value)
+                    _paragraph(append, data, starts, firsts, span["start"], span["end"], level,
+                               over)
+                    firsts = None
+                elif value in _INLINE_CONTAINERS:
+                    pass
+                else:
+                    if tight:
+                        _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+                        firsts, tight = None, False
+                    if value == "CodeBlock" or value == "HtmlBlock":
+                        literal = False
+                    elif value == "Item":
+                        stack.pop()
+                        level -= 1
+                        append(_closer("list_item_close", level, "li"))
+                    else:
+                        raise _Unknown(value)
+                continue
+            for name in value:
+                break
+            if name == "Heading":
+                if firsts is None or tight:
+                    raise _Unknown(value)
+                _heading(append, data, starts, firsts, span, heading_tag, last, level)
+                firsts = None
+            elif name not in _INLINE_CONTAINERS:
+                if tight:
+                    _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
+                    firsts, tight = None, False
+                stack.pop()
+                level -= 1
+                if name == "BlockQuote":
+                    append(_closer("blockquote_close", level, "blockquote"))
+                elif name == "List":
+                    append(_closer("ordered_list_close" if value[name] else "bullet_list_close",
+                                   level))
+                else:
+                    raise _Unknown(name)
+            continue
+        elif kind == "Code" or kind == "InlineHtml":
+            if literal:
+                continue
+            if data.find(b"\n", span["start"], span["end"]) >= 0:
+                over = True
+        elif kind == "Html" and literal:
+            continue
+        else:
+            raise _Unknown(kind)
+        # Text, a code span, inline HTML, the start of an inline container: in the leaf
+        start = span["start"]
         if firsts is None:
-            if self.literal or not self.stack or self.stack[-1] != "item":
+            if literal or not stack or stack[-1] != "item":
                 raise _Unknown("inline outside a block")
             # a tight list item's text: markdown-it-py gives it a (hidden) paragraph
-            self.firsts, self.tight, self.broken, self.over = [start], True, False, False
-        elif not firsts or self.broken:
+            firsts, tight, broken, over = [start], True, False, False
+        elif broken or not firsts:
             firsts.append(start)
-            self.broken = False
-        if end > self.last:
-            self.last = end
+            broken = False
+        end = span["end"]
+        if end > last:
+            last = end
+    if tight:
+        _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
 
-    def open_leaf(self) -> None:
-        self.firsts, self.last, self.broken, self.over = [], 0, False, False
 
-    def close_tight(self) -> None:
-        if self.tight:
-            firsts = self.firsts
-            self.firsts, self.tight = None, False
-            self.paragraph(firsts, firsts[0], self.last)
+def _opened(append, stack: list[str], container: str, type: str, starts: list[int],
+            span: dict, level: int, tag: str = "") -> int:
+    """A container's opening token appended, ``container`` on the stack; the level inside."""
+    append(BlockToken(type, _lines(starts, span["start"], span["end"]), level, tag=tag))
+    stack.append(container)
+    return level + 1
 
-    def start(self, value, span: dict) -> None:
-        self.close_tight()
-        if self.firsts is not None or self.literal:
-            raise _Unknown(value)  # a block inside a paragraph, a heading or code
-        tokens, level = self.tokens, self.level
-        if value == "Paragraph":
-            self.open_leaf()
-        elif value == "Item":
-            tokens.append(BlockToken("list_item_open", self.lines(span["start"], span["end"]),
-                                     level, tag="li"))
-            self.stack.append("item")
-            self.level += 1
-        elif value == "HtmlBlock":
-            tokens.append(BlockToken("html_block", self.lines(span["start"], span["end"]),
-                                     level))
-            self.literal = True
-        elif type(value) is dict:
-            ((kind, detail),) = value.items()
-            if kind == "Heading":
-                self.open_leaf()
-                self.heading_tag = _HEADING_TAGS[detail["level"]]
-            elif kind == "BlockQuote" and detail is None:
-                tokens.append(BlockToken("blockquote_open",
-                                         self.lines(span["start"], span["end"]), level,
-                                         tag="blockquote"))
-                self.stack.append("quote")
-                self.level += 1
-            elif kind == "List":
-                name = "bullet_list" if detail is None else "ordered_list"
-                tokens.append(BlockToken(name + "_open", self.lines(span["start"], span["end"]),
-                                         level))
-                self.stack.append("list")
-                self.level += 1
-            elif kind == "CodeBlock":
-                name = "code_block" if detail == "Indented" else "fence"
-                if name == "code_block" and self.data[span["start"]:span["start"] + 1] == b">":
-                    # markdown-it-py reads `    > x` after a quote as more of the quote
-                    raise _Unknown("an indented code block that starts as a quote")
-                tokens.append(BlockToken(name, self.lines(span["start"], span["end"]), level))
-                self.literal = True
-            else:
-                raise _Unknown(kind)
-        else:
-            raise _Unknown(value)
 
-    def end(self, value, span: dict) -> None:
-        if value == "Paragraph" or type(value) is dict and "Heading" in value:
-            firsts = self.firsts
-            if firsts is None or self.tight:
-                raise _Unknown(value)
-            self.firsts = None
-            if value == "Paragraph":
-                self.paragraph(firsts, span["start"], span["end"])
-            else:
-                self.heading(firsts, span, self.heading_tag)
-            return
-        self.close_tight()
-        if value == "CodeBlock" or value == "HtmlBlock":
-            self.literal = False
-        elif value == "Item":
-            self.stack.pop()
-            self.level -= 1
-            self.tokens.append(_closer("list_item_close", self.level, "li"))
-        elif type(value) is dict:
-            ((kind, detail),) = value.items()
-            self.stack.pop()
-            self.level -= 1
-            if kind == "BlockQuote":
-                self.tokens.append(_closer("blockquote_close", self.level, "blockquote"))
-            elif kind == "List":
-                self.tokens.append(_closer(
-                    "ordered_list_close" if detail else "bullet_list_close", self.level))
-            else:
-                raise _Unknown(kind)
-        else:
-            raise _Unknown(value)
-
-    def texts(self, firsts: list[int], first: int, last: int) -> list[str]:
-        """The inline text of lines ``first`` to ``last`` (0-based, included), given where
-        the first event of each starts: from there (a backslash escape's backslash
-        included) to the line's end."""
-        if self.over:
-            raise _Unknown("an inline element over a line break")
-        if len(firsts) != last - first + 1:
+def _texts(data: bytes, starts: list[int], firsts: list[int], first: int, last: int,
+           over: bool) -> list[str]:
+    """The inline text of lines ``first`` to ``last`` (0-based, included), given where
+    the first event of each starts: from there (a backslash escape's backslash
+    included) to the line's end."""
+    if over:
+        raise _Unknown("an inline element over a line break")
+    if len(firsts) != last - first + 1:
+        raise _Unknown("a line without events")
+    count = len(starts)
+    parts = []
+    for line, begin in enumerate(firsts, first):
+        following = line + 1 < count
+        if not starts[line] <= begin < (starts[line + 1] if following else len(data) + 1):
             raise _Unknown("a line without events")
-        data, starts = self.data, self.starts
-        parts = []
-        for line, begin in enumerate(firsts, first):
-            if not starts[line] <= begin < (starts[line + 1] if line + 1 < len(starts)
-                                            else len(data) + 1):
-                raise _Unknown("a line without events")
-            if begin > starts[line] and data[begin - 1] == 0x5C:  # `\`: an escape's
-                begin -= 1
-            elif line > first and data[begin] in _INTERRUPTERS:
-                prefix = data[starts[line]:begin].decode("utf-8").expandtabs(4)
-                if len(prefix) - len(prefix.rstrip(" ")) >= 4:
-                    raise _Unknown("a lazy line that could open a block")
-            stop = starts[line + 1] - 1 if line + 1 < len(starts) else len(data)
-            parts.append(data[begin:stop].decode("utf-8"))
-        return parts
+        if begin > starts[line] and data[begin - 1] == 0x5C:  # `\`: an escape's
+            begin -= 1
+        elif line > first and data[begin] in _INTERRUPTERS:
+            prefix = data[starts[line]:begin].decode("utf-8").expandtabs(4)
+            if len(prefix) - len(prefix.rstrip(" ")) >= 4:
+                raise _Unknown("a lazy line that could open a block")
+        parts.append(data[begin:starts[line + 1] - 1 if following else len(data)]
+                     .decode("utf-8"))
+    return parts
 
-    def paragraph(self, firsts: list[int], start: int, end: int) -> None:
-        first, stop = self.lines(start, end)
-        content = "\n".join(self.texts(firsts, first, stop - 1)).strip() if firsts else ""
-        level, append = self.level, self.tokens.append
-        map_ = [first, stop]
-        append(BlockToken("paragraph_open", map_, level, tag="p"))
-        append(BlockToken("inline", map_, level + 1, content))
-        append(_closer("paragraph_close", level, "p"))
 
-    def heading(self, firsts: list[int], span: dict, tag: str) -> None:
-        map_ = self.lines(span["start"], span["end"])
-        if firsts:
-            if len(firsts) > 1:
-                raise _Unknown("a heading over more than one line")
-            start, end, data = firsts[0], self.last, self.data
-            if data.find(b"\n", start, end) >= 0:
-                raise _Unknown("a heading over more than one line")
-            if start > 0 and data[start - 1] == 0x5C:
-                start -= 1
-            content = data[start:end].decode("utf-8").strip()
-            if map_[1] - map_[0] == 1 and "#" in content:  # an ATX heading: a closing
-                # sequence after a tab is one (CommonMark; pulldown-cmark wants a space)
-                content = _CLOSING.sub("", content)
-        else:
-            content = ""
-        level, append = self.level, self.tokens.append
-        append(BlockToken("heading_open", map_, level, tag=tag))
-        append(BlockToken("inline", map_, level + 1, content))
-        append(_closer("heading_close", level, tag))
+def _paragraph(append, data: bytes, starts: list[int], firsts: list[int], start: int,
+               end: int, level: int, over: bool) -> None:
+    map_ = _lines(starts, start, end)
+    first, stop = map_
+    if not firsts:
+        content = ""
+    elif len(firsts) == 1:
+        content = _texts(data, starts, firsts, first, stop - 1, over)[0].strip()
+    else:
+        content = "\n".join(_texts(data, starts, firsts, first, stop - 1, over)).strip()
+    append(BlockToken("paragraph_open", map_, level, tag="p"))
+    append(BlockToken("inline", map_, level + 1, content))
+    append(_closer("paragraph_close", level, "p"))
+
+
+def _heading(append, data: bytes, starts: list[int], firsts: list[int], span: dict, tag: str,
+             last: int, level: int) -> None:
+    map_ = _lines(starts, span["start"], span["end"])
+    if firsts:
+        if len(firsts) > 1:
+            raise _Unknown("a heading over more than one line")
+        start = firsts[0]
+        if data.find(b"\n", start, last) >= 0:
+            raise _Unknown("a heading over more than one line")
+        if start > 0 and data[start - 1] == 0x5C:
+            start -= 1
+        content = data[start:last].decode("utf-8").strip()
+        if map_[1] - map_[0] == 1 and "#" in content:  # an ATX heading: a closing
+            # sequence after a tab is one (CommonMark; pulldown-cmark wants a space)
+            content = _CLOSING.sub("", content)
+    else:
+        content = ""
+    append(BlockToken("heading_open", map_, level, tag=tag))
+    append(BlockToken("inline", map_, level + 1, content))
+    append(_closer("heading_close", level, tag))
