@@ -582,3 +582,21 @@ def test_one_walk_reads_random_front_matter_as_the_passes():
     rng = random.Random(22)
     for _ in range(1_500):
         _reads_alike("\n".join(_random_front_matter(rng)))
+
+
+@pytest.mark.parametrize("text", [
+    "", "~", "null", "Null", "NULL", "nULL", "nul", "true", "True", "TRUE", "tRUE", "truee",
+    "false", "False", "FALSE", "fals", "tags", "no", "yes", "0", "-1", "+.5", ".inf", "-.Inf",
+    ".nan", "0o17", "0x1F", "1e3", "1_000", "2024-01-01", "~a", "n", "t", "f", ". ", "+"])
+def test_the_core_schema_shortcuts_read_as_its_patterns(text):
+    """_core tells null and booleans by a table and numbers by their first character:
+    the same as matching every pattern of the schema."""
+    value = yamldialect._core(text)
+    if yamldialect._CORE_NULL.fullmatch(text):
+        assert value is None
+    elif yamldialect._CORE_BOOL.fullmatch(text):
+        assert value is (text[0] in "tT")
+    elif not yamldialect._CORE_ANY.fullmatch(text):
+        assert value == text
+    else:
+        assert isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -242,8 +242,9 @@ class _Reader:
             scalars = _scalars(node, set())
         for scalar in scalars:
             value = scalar.value
-            if _WHOLE_WIKILINK.fullmatch(value):
-                found = [_WHOLE_WIKILINK.fullmatch(value)]
+            whole = _WHOLE_WIKILINK.fullmatch(value)
+            if whole:
+                found = [whole]
             elif _WIKILINKS_ONLY.fullmatch(value):
                 found = list(_ONE_WIKILINK.finditer(value))
             else:

@@ -65,6 +65,12 @@ _CORE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in (
     _CORE_NULL, _CORE_BOOL, _CORE_OCT, _CORE_INT, _CORE_HEX, _CORE_NAN_INF, _CORE_EXP, _CORE_FLOAT)))
 # The first characters any of them can start with: a text starting otherwise is text.
 _CORE_FIRST = frozenset("~nNtTfF0123456789+-.")
+# Every text _CORE_NULL and _CORE_BOOL match, and its value; the other patterns are
+# numbers, which start with one of _NUMBER_FIRST.
+_CORE_WORDS = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
+               "true": True, "True": True, "TRUE": True,
+               "false": False, "False": False, "FALSE": False}
+_NUMBER_FIRST = frozenset("0123456789+-.")
 
 # libyaml composes in C, ten times faster, but recurses on the C stack (a crash
 # near 30,000 levels).  Every level opens with one of these characters, so below
@@ -274,9 +280,18 @@ class _PythonLoader(_Reader, _Scanner, yaml.parser.Parser, _Composer, _Resolver)
 _CParser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
 if _CParser:
     class _CLoader(_CParser, _Resolver):
+        """No path resolvers are ever added (BaseResolver's own are none), so the
+        resolver's path state is neither set up nor followed: the C parser calls
+        descend/ascend at every node."""
+
         def __init__(self, stream):
             _CParser.__init__(self, stream)
-            _Resolver.__init__(self)
+
+        def descend_resolver(self, current_node, current_index):
+            pass
+
+        def ascend_resolver(self):
+            pass
 else:  # PyYAML built without libyaml
     _CLoader = None
 
@@ -506,12 +521,10 @@ def _js_integer(value: int | float) -> int | float:
 
 
 def _core(text: str) -> Any:
-    if not _CORE_ANY.fullmatch(text):
+    if text in _CORE_WORDS:
+        return _CORE_WORDS[text]
+    if text[0] not in _NUMBER_FIRST or not _CORE_ANY.fullmatch(text):
         return text
-    if _CORE_NULL.fullmatch(text):
-        return None
-    if _CORE_BOOL.fullmatch(text):
-        return text[0] in "tT"
     if _CORE_OCT.fullmatch(text):
         return _js_integer(int(text[2:], 8))
     if _CORE_INT.fullmatch(text):
