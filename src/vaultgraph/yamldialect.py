@@ -756,7 +756,6 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
 def _load(content: str, tree_walk: bool) -> tuple[yaml.Node | None, Any, Rejection | None]:
     """:func:`load`; ``tree_walk=False`` always runs the separate passes (the reference
     that tests hold the one-walk reading of alias-free documents, _tree_value, to)."""
-    last_line = content.rstrip("\n").count("\n")  # marks past the text point at its end
     if not content.endswith("\n"):
         content += "\n"  # a block scalar (`|`) at the end keeps its line break, as in yaml 2.x
     hidden = _hide_foreign_breaks(content)
@@ -782,15 +781,21 @@ def _load(content: str, tree_walk: bool) -> tuple[yaml.Node | None, Any, Rejecti
             _AliasCounter().run(root)
         return root, _construct(root), None
     except _Rejected as exc:
-        mark = exc.mark
+        mark, last_line = exc.mark, _last_line(content)
         return None, None, Rejection(str(exc), min(mark.line, last_line) if mark else 0,
                                      mark.column if mark else 0,
                                      exc.earlier.line if exc.earlier else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        last_line = _last_line(content)
         return None, None, Rejection(f"invalid YAML: {problem}",
                                      min(mark.line, last_line) if mark else -1,
                                      mark.column if mark else 0)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         return None, None, Rejection(f"invalid YAML: {type(exc).__name__}", -1, 0)
+
+
+def _last_line(content: str) -> int:
+    """The 0-based number of the text's last line (marks past the text point at its end)."""
+    return content.rstrip("\n").count("\n")
