@@ -250,3 +250,21 @@ def test_a_tag_written_as_a_yaml_comment_is_reported(yaml_text, tags, warned):
              if d.code == "invalid-tag"]
     assert found == warned
     assert all(d.code != "invalid-frontmatter" for d in fm.diagnostics)
+
+
+def test_list_items_give_their_links_and_tags_once_each_in_order():
+    """A list's text items are read one by one (frontmatter.py reads a list of texts
+    without walking it as a tree): an item met twice through an alias is one link, as
+    in any other value; text around a link makes no link; a tag item is trimmed."""
+    n = note('r: &r "[[A]]"\nlinks: [x, "[[B]]", *r, *r, "[[C]], [[D]]", 1]\n'
+             'more:\n  - *r\n  - [y, "[[E]]"]\ntags: [ a b , " c ", "", "#d"]')
+    assert [(l.kind, l.path, l.line, l.column) for l in n.links] == [
+        ("property:r", "A", 2, 8), ("property:links", "B", 3, 13), ("property:links", "A", 2, 8),
+        ("property:links", "C", 3, 30), ("property:links", "D", 3, 37),
+        ("property:more", "A", 2, 8), ("property:more", "E", 6, 10)]
+    assert [(t.name, t.line, t.column) for t in n.tags] == [("c", 7, 15), ("d", 7, 26)]
+    assert [(d.code, d.line, d.column) for d in n.diagnostics] == [("invalid-tag", 7, 9)]
+    n = note('tags: [[x]]\nlinks: [[[A]], "[[B]]"]')
+    assert [(l.path, l.line, l.column) for l in n.links] == [("B", 3, 17)]
+    assert [(d.code, d.line, d.column) for d in n.diagnostics] == [
+        ("unquoted-link", 2, 7), ("unquoted-link", 3, 9)]

@@ -538,3 +538,65 @@ def test_random_front_matter_agrees_with_the_js_package():
                 and _plain(value) != _js_plain(result["value"])):
             differing.append(text)
     assert differing == []
+
+
+# Alias-free documents are read in one walk (_tree_value) and, where it finds a fault,
+# again by the separate passes that word it: the two must read every text alike.
+_ONE_WALK = [
+    "1: a\n1.0: b", "1: a\n'1': b", "~: a\n'': b", "null: 1\n~: 2", "true: a\n'true': b",
+    ".nan: 1\n.NaN: 2", "0x10: a\n16: b", "1e3: a\n1000: b", "a: 1\nA: 2",
+    "{a: 1}: x\n{a: 1}: y", "{a: 1, a: 2}: x", "? [a, [b, b]]\n: c", "? \"a\n  b\"\n: c",
+    "a:\n  ? \"x\n  y\"\n  : z", "a:\n  ? \"x\n   y\"\n  : z",
+    "a:\n  b: [x,\n  y]", "a:\n  b: [x,\n   y]", "a:\n  - \"x\n  y\"", "a:\n  - \"x\n   y\"",
+    "- [a,\n b]", "a: {b: [c,\nd]}", "a:\n  b: {c: d,\n  }", "a:\n  b: [c,\n  ]",
+    "created: {{date}}\ncreated2: {{date}}", "a: !!int 1\nb: !!int x\nc: !!bool yes",
+    "a: !!float 1\nb: !!null ''\nc: !!str 1", "- 9007199254740993\n- 0o777\n- 0xFF\n- -0.0",
+] + ["a: " + "[" * k + "x" + "]" * k for k in range(yamldialect.MAX_DEPTH - 3,
+                                                    yamldialect.MAX_DEPTH + 2)] \
+  + ["a:\n" + "".join("  " * (i + 1) + "k:\n" for i in range(k)) + "  " * (k + 1) + "v"
+     for k in range(yamldialect.MAX_DEPTH - 3, yamldialect.MAX_DEPTH + 2)]
+
+
+def _reading(result):
+    root, value, rejection = result
+    return root is None, repr(value), rejection
+
+
+def _reads_alike(text):
+    assert _reading(load(text)) == _reading(yamldialect._load(text, tree_walk=False)), text
+
+
+@pytest.mark.parametrize("text", _ONE_WALK + [c[0] for c in CASES] + [b[0] for b in BIG],
+                         ids=range(len(_ONE_WALK) + len(CASES) + len(BIG)))
+def test_one_walk_reads_as_the_passes(text):
+    _reads_alike(text)
+
+
+@given(st.lists(YAML_PIECES, max_size=40).map("".join))
+def test_one_walk_reads_any_text_as_the_passes(text):
+    _reads_alike(text)
+
+
+def test_one_walk_reads_random_front_matter_as_the_passes():
+    import random
+    rng = random.Random(22)
+    for _ in range(1_500):
+        _reads_alike("\n".join(_random_front_matter(rng)))
+
+
+@pytest.mark.parametrize("text", [
+    "", "~", "null", "Null", "NULL", "nULL", "nul", "true", "True", "TRUE", "tRUE", "truee",
+    "false", "False", "FALSE", "fals", "tags", "no", "yes", "0", "-1", "+.5", ".inf", "-.Inf",
+    ".nan", "0o17", "0x1F", "1e3", "1_000", "2024-01-01", "~a", "n", "t", "f", ". ", "+"])
+def test_the_core_schema_shortcuts_read_as_its_patterns(text):
+    """_core tells null and booleans by a table and numbers by their first character:
+    the same as matching every pattern of the schema."""
+    value = yamldialect._core(text)
+    if yamldialect._CORE_NULL.fullmatch(text):
+        assert value is None
+    elif yamldialect._CORE_BOOL.fullmatch(text):
+        assert value is (text[0] in "tT")
+    elif not yamldialect._CORE_ANY.fullmatch(text):
+        assert value == text
+    else:
+        assert isinstance(value, (int, float)) and not isinstance(value, bool)

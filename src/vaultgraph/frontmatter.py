@@ -68,13 +68,14 @@ def _item_text(value: Any) -> str | None:
 
 
 def _scalars(node: yaml.Node, seen: set[int]):
-    """Every text scalar node under ``node`` (mapping values, not keys), each shared
+    """Every scalar node under ``node`` (mapping values, not keys) whose text holds
+    ``[[`` (so its value is text: no number, null or boolean holds a ``[``), each shared
     node once."""
     if id(node) in seen:
         return
     seen.add(id(node))
     if isinstance(node, yaml.ScalarNode):
-        if isinstance(yamldialect.scalar_value(node), str):
+        if "[[" in node.value:
             yield node
     elif isinstance(node, yaml.SequenceNode):
         for child in node.value:
@@ -185,7 +186,11 @@ class _Reader:
             value = yamldialect.scalar_value(value_node)
             if value is None:
                 self.commented_tag(line, col)
-            for name in list_items(value if value_node is node else [value], split_spaces=True):
+            if value_node is not node and isinstance(value, str):  # a list's text item
+                names = [value.strip()] if value.strip() else []
+            else:
+                names = list_items(value if value_node is node else [value], split_spaces=True)
+            for name in names:
                 name = name.lstrip("#")
                 if is_valid_tag(name):
                     self.result.tags.append(Tag(name, line, col, "frontmatter"))
@@ -224,11 +229,22 @@ class _Reader:
         embed (``"[[A]]"``), or several separated by commas, semicolons or spaces
         (``"[[A]], [[B]]"``: each is a link, docs/obsidian-rules.md, "Front matter");
         text around a link (``"see [[A]]"``) makes the value no link."""
-        self.unquoted_links(node)
-        for scalar in _scalars(node, set()):
-            value = str(scalar.value)
-            if _WHOLE_WIKILINK.fullmatch(value):
-                found = [_WHOLE_WIKILINK.fullmatch(value)]
+        if isinstance(node, yaml.ScalarNode):  # most values: no list inside, one text
+            scalars = (node,) if "[[" in node.value else ()
+        elif isinstance(node, yaml.SequenceNode) and all(
+                isinstance(item, yaml.ScalarNode) for item in node.value):
+            # A list of texts holds no list (so no unquoted link); an item written
+            # twice through an alias is read once, as _scalars does.
+            scalars = list({id(item): item for item in node.value if "[[" in item.value}
+                           .values())
+        else:
+            self.unquoted_links(node)
+            scalars = _scalars(node, set())
+        for scalar in scalars:
+            value = scalar.value
+            whole = _WHOLE_WIKILINK.fullmatch(value)
+            if whole:
+                found = [whole]
             elif _WIKILINKS_ONLY.fullmatch(value):
                 found = list(_ONE_WIKILINK.finditer(value))
             else:

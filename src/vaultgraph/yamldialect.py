@@ -49,6 +49,7 @@ MAX_ALIAS_COUNT = 100  # yaml 2.x's maxAliasCount default
 PLAIN = "!vaultgraph/plain"  # a plain scalar without an explicit tag: resolved here
 _STR, _NULL, _BOOL = "tag:yaml.org,2002:str", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 _INT, _FLOAT = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_SEQ, _MAP = BaseResolver.DEFAULT_SEQUENCE_TAG, BaseResolver.DEFAULT_MAPPING_TAG
 
 # yaml 2.x core schema (dist/schema/core/*.js, common/null.js), tried in this order.
 _CORE_NULL = re.compile(r"(?:~|[Nn]ull|NULL)?")
@@ -62,6 +63,14 @@ _CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)")
 # Any of them: most values are words, told apart from every number with one match.
 _CORE_ANY = re.compile("|".join(f"(?:{p.pattern})" for p in (
     _CORE_NULL, _CORE_BOOL, _CORE_OCT, _CORE_INT, _CORE_HEX, _CORE_NAN_INF, _CORE_EXP, _CORE_FLOAT)))
+# The first characters any of them can start with: a text starting otherwise is text.
+_CORE_FIRST = frozenset("~nNtTfF0123456789+-.")
+# Every text _CORE_NULL and _CORE_BOOL match, and its value; the other patterns are
+# numbers, which start with one of _NUMBER_FIRST.
+_CORE_WORDS = {"": None, "~": None, "null": None, "Null": None, "NULL": None,
+               "true": True, "True": True, "TRUE": True,
+               "false": False, "False": False, "FALSE": False}
+_NUMBER_FIRST = frozenset("0123456789+-.")
 
 # libyaml composes in C, ten times faster, but recurses on the C stack (a crash
 # near 30,000 levels).  Every level opens with one of these characters, so below
@@ -104,7 +113,8 @@ class _Resolver(BaseResolver):
     def resolve(self, kind, value, implicit):
         if kind is yaml.ScalarNode:
             return PLAIN if implicit[0] else _STR
-        return super().resolve(kind, value, implicit)
+        # BaseResolver's answer without its path resolvers (none are added).
+        return _SEQ if kind is yaml.SequenceNode else _MAP
 
 
 class _Scanner(yaml.scanner.Scanner):
@@ -270,16 +280,27 @@ class _PythonLoader(_Reader, _Scanner, yaml.parser.Parser, _Composer, _Resolver)
 _CParser = getattr(getattr(yaml, "_yaml", None), "CParser", None)
 if _CParser:
     class _CLoader(_CParser, _Resolver):
+        """No path resolvers are ever added (BaseResolver's own are none), so the
+        resolver's path state is neither set up nor followed: the C parser calls
+        descend/ascend at every node."""
+
         def __init__(self, stream):
             _CParser.__init__(self, stream)
-            _Resolver.__init__(self)
+
+        def descend_resolver(self, current_node, current_index):
+            pass
+
+        def ascend_resolver(self):
+            pass
 else:  # PyYAML built without libyaml
     _CLoader = None
 
 
 def _compose(content: str) -> yaml.Node | None:
-    if (_CLoader and len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS
-            and not _GLUED_COMMENT.search(content) and not _NON_SPECIFIC_TAG.search(content)):
+    if (_CLoader and (len(content) <= _C_LOADER_MAX_OPENERS
+                      or len(_OPENERS.findall(content)) <= _C_LOADER_MAX_OPENERS)
+            and not ("#" in content and _GLUED_COMMENT.search(content))
+            and not ("!" in content and _NON_SPECIFIC_TAG.search(content))):
         loader = _CLoader(content)
         try:
             return loader.get_single_node()
@@ -472,16 +493,19 @@ def number_text(value: float | int) -> str:
 def _scalar(node: yaml.ScalarNode) -> Any:
     """A scalar's value under the 1.2 core schema (explicit core tags that do not fit
     the text, and unknown tags, give the text)."""
-    text = node.value
-    if node.tag == _STR:
+    text, tag = node.value, node.tag
+    if tag == _STR:
         return text
-    if node.tag not in (PLAIN, _NULL, _BOOL, _INT, _FLOAT):
+    if tag == PLAIN:
+        return text if text and text[0] not in _CORE_FIRST else _core(text)
+    wanted = _CORE_TYPES.get(tag)
+    if wanted is None:
         return text
-    value = _core(text) if node.tag == PLAIN or text else text
-    wanted = {_NULL: type(None), _BOOL: bool, _INT: int, _FLOAT: float}.get(node.tag)
-    if wanted is not None and type(value) is not wanted:
-        return text
-    return value
+    value = _core(text) if text else text
+    return value if type(value) is wanted else text
+
+
+_CORE_TYPES = {_NULL: type(None), _BOOL: bool, _INT: int, _FLOAT: float}
 
 
 def _js_integer(value: int | float) -> int | float:
@@ -497,12 +521,10 @@ def _js_integer(value: int | float) -> int | float:
 
 
 def _core(text: str) -> Any:
-    if not _CORE_ANY.fullmatch(text):
+    if text in _CORE_WORDS:
+        return _CORE_WORDS[text]
+    if text[0] not in _NUMBER_FIRST or not _CORE_ANY.fullmatch(text):
         return text
-    if _CORE_NULL.fullmatch(text):
-        return None
-    if _CORE_BOOL.fullmatch(text):
-        return text[0] in "tT"
     if _CORE_OCT.fullmatch(text):
         return _js_integer(int(text[2:], 8))
     if _CORE_INT.fullmatch(text):
@@ -629,6 +651,66 @@ def _construct(root: yaml.Node) -> Any:
     return built[id(root)]
 
 
+_QUOTED = ("'", '"')
+
+
+def _tree_value(root: yaml.Node, lines: list[str]) -> Any:
+    """What ``_check_shape`` then ``_construct`` give for a document without aliases (a
+    tree: no node is met twice), in one walk; raises ``_Rejected`` where one of their
+    checks might fire (not worded: the caller runs those passes again to say it as they
+    do).  Front matter is shallow, so the walk recurses (at most MAX_DEPTH levels)."""
+    if isinstance(root, yaml.ScalarNode):
+        return _plain_number(_scalar(root))
+    return _tree(root, 1, None, lines)
+
+
+def _tree(node: yaml.Node, depth: int, indent: int | None, lines: list[str]) -> Any:
+    """A collection's value (see _tree_value); ``depth``: its level (the root is 1);
+    ``indent``: the column of the block collection it is inside, if any."""
+    if node.value and depth >= MAX_DEPTH:
+        raise _Rejected("too deep")
+    if indent is not None and node.flow_style and node.end_mark.line > node.start_mark.line:
+        _check_flow_indent(node, indent, lines)
+    inner = None if node.flow_style else node.start_mark.column
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for child in node.value:
+            if isinstance(child, yaml.ScalarNode):
+                if (inner is not None and child.style in _QUOTED
+                        and child.end_mark.line > child.start_mark.line):
+                    _check_flow_indent(child, inner, lines)
+                value = _scalar(child)
+                items.append(value if isinstance(value, str) else _plain_number(value))
+            else:
+                items.append(_tree(child, depth + 1, inner, lines))
+        return items
+    built: dict[str, Any] = {}
+    for key, child in node.value:
+        if isinstance(key, yaml.ScalarNode):
+            if (inner is not None and key.style in _QUOTED
+                    and key.end_mark.line > key.start_mark.line):
+                _check_flow_indent(key, inner, lines)
+            text = _scalar(key)
+            if not isinstance(text, str):
+                text = _key_text(key)
+        else:
+            _tree(key, depth + 1, inner, lines)
+            text = _flow_text(key)
+        # Keys written twice (_key_identity) give the same text; keys that only share
+        # their text (`1` and "1") are sorted out by the passes.
+        if text in built:
+            raise _Rejected("a key written twice, maybe")
+        if isinstance(child, yaml.ScalarNode):
+            if (inner is not None and child.style in _QUOTED
+                    and child.end_mark.line > child.start_mark.line):
+                _check_flow_indent(child, inner, lines)
+            value = _scalar(child)
+            built[text] = value if isinstance(value, str) else _plain_number(value)
+        else:
+            built[text] = _tree(child, depth + 1, inner, lines)
+    return built
+
+
 def _expanded_size(root: yaml.Node) -> int:
     """How many values the document holds once every alias is expanded (capped)."""
     sizes: dict[int, int] = {}
@@ -648,7 +730,7 @@ _RESTORE = str.maketrans({v: k for k, v in _FOREIGN_BREAKS.items()})
 def _hide_foreign_breaks(content: str) -> str | None:
     """``content`` with NEL, LS and PS swapped (same length), or None when it has none
     (or already holds a stand-in)."""
-    if not any(ch in content for ch in _FOREIGN_BREAKS):
+    if content.isascii() or not any(ch in content for ch in _FOREIGN_BREAKS):
         return None
     if any(ch in content for ch in _FOREIGN_BREAKS.values()):
         return None
@@ -668,7 +750,12 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
     dict (str keys), list, str, int, float, bool and None, the root node None for an
     empty document -- or ``(None, None, Rejection)`` when it rejects it.  Never raises
     for any input text; time and memory stay bounded (see the module docstring)."""
-    last_line = content.rstrip("\n").count("\n")  # marks past the text point at its end
+    return _load(content, tree_walk=True)
+
+
+def _load(content: str, tree_walk: bool) -> tuple[yaml.Node | None, Any, Rejection | None]:
+    """:func:`load`; ``tree_walk=False`` always runs the separate passes (the reference
+    that tests hold the one-walk reading of alias-free documents, _tree_value, to)."""
     if not content.endswith("\n"):
         content += "\n"  # a block scalar (`|`) at the end keeps its line break, as in yaml 2.x
     hidden = _hide_foreign_breaks(content)
@@ -681,6 +768,11 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
             return None, None, None
         if hidden is not None:
             _restore_foreign_breaks(root)
+        if tree_walk and "*" not in content:  # no alias: a tree
+            try:
+                return root, _tree_value(root, lines), None
+            except (_Rejected, RecursionError):
+                pass  # the passes below find it again and say what it is
         _check_shape(root, lines)
         if "*" in content:  # an alias: `*`
             if _expanded_size(root) > MAX_NODES:
@@ -689,15 +781,21 @@ def load(content: str) -> tuple[yaml.Node | None, Any, Rejection | None]:
             _AliasCounter().run(root)
         return root, _construct(root), None
     except _Rejected as exc:
-        mark = exc.mark
+        mark, last_line = exc.mark, _last_line(content)
         return None, None, Rejection(str(exc), min(mark.line, last_line) if mark else 0,
                                      mark.column if mark else 0,
                                      exc.earlier.line if exc.earlier else None)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        last_line = _last_line(content)
         return None, None, Rejection(f"invalid YAML: {problem}",
                                      min(mark.line, last_line) if mark else -1,
                                      mark.column if mark else 0)
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as exc:
         return None, None, Rejection(f"invalid YAML: {type(exc).__name__}", -1, 0)
+
+
+def _last_line(content: str) -> int:
+    """The 0-based number of the text's last line (marks past the text point at its end)."""
+    return content.rstrip("\n").count("\n")
