@@ -133,6 +133,50 @@ def test_scanned_inline_text_reads_as_markdown_it_reads_it(text):
     assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
 
 
+# Markdown links in and just out of reach of syntax/scan.py: each part of
+# `[text](destination "title")` drawn from forms it reads (text with tags and line breaks,
+# a destination without spaces or parentheses, a simple title) or, for one part at a time,
+# from near misses that markdown-it reads otherwise (brackets, code, escapes, entities,
+# `<`, spaces, parentheses, titles not closed or not spaced, a `]` no `(` follows...),
+# with text around them.
+LINK_PARTS = [  # (what the scanner reads, near misses)
+    (["[", "!["], ["!", "[[", "\\[", "`[", "![[", "[ ["]),
+    (["t", "", " ", "#a", "a #b#c", "x\ny", "#a\n#b", "!", "10.1000/x", "https://e.org/x", "a(b)",
+      "*e*", "_e_", "a\n"],
+     ["a [b]", "[", "`c`", "a]b", "&amp;", "\\]", "<b>", "$m$", "[[W]]", "a\\", "&"]),
+    (["]("], ["] (", "]", "][x]", "]\n(", "][", "]]("]),
+    (["x", "Note%20a.md", "a/b.md#h", "", " ", "\n", "x\n", "https://e.org/10.1000/a", 'a"b"',
+      "#h", "a#^b", "a>b", "a\u00a0b", "a'b'", "a!b", "a#b", "a*b"],
+     ["a b", "a(b)", "a(b", "<a b>", "<a>", "\tx", "a\\)b", "a&amp;b", "a&b", "a]b", "a[b",
+      "a`b", "a\x01", "a\x7f", "a$b", "a<b", "a\tb"]),
+    (["", ' "t"', " 't'", " (t)", ' ""', '\n"t"\n', " 'a\"b'", ' "a)b"', '\t"t"'],
+     [' "t', ' "a"b', " 't\"", ' "a\nb"', " (a(b))", ' "`"', ' "\\""', " t", ' "&amp;"', '"t"',
+      " (a]b)", ' "a[b"', "(t)", "'t'"]),
+    ([")", " )", "\n)", "\t)"], ["", "))", "\n\n)", "x)"]),
+]
+
+
+@st.composite
+def _link_like(draw):
+    # the part drawn from near misses, if any (none half of the time)
+    broken = draw(st.integers(0, 2 * len(LINK_PARTS)))
+    return "".join(draw(st.sampled_from(missed if index == broken else read)) for index, (read, missed)
+                   in enumerate(LINK_PARTS))
+
+
+AROUND = st.sampled_from([" ", "", "\n", "*", "_", "**", " #t ", "#t", "`", "``", " [ ] ", "[x] ",
+                          "<", " & ", "\\", "$", "]", "(", ")", "[[A]]", " 10.1000/y ", "!",
+                          "\n\n[x]: /u\n\n", "\n\n", "<b>", "&amp;", "- [ ] ", "a", "[", "]("])
+LINKISH = st.lists(st.one_of(_link_like(), AROUND), min_size=1, max_size=8).map("".join)
+
+
+@given(st.tuples(st.sampled_from(["", "", "> ", "- ", "# ", "| a | "]), LINKISH).map("".join))
+def test_markdown_links_read_by_the_scanner_read_as_markdown_it_reads_them(text):
+    from vaultgraph.parse import parse_text
+
+    assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+
+
 @given(st.lists(st.lists(st.text(), min_size=1, max_size=3), max_size=5))
 def test_lines_written_directly_are_what_rich_prints(lines):
     """check's text output skips rich where rich would print a line as it is: the

@@ -1,19 +1,23 @@
-"""Inline text read without markdown-it, when it holds only words, wikilinks and tags.
+"""Inline text read without markdown-it, when it holds only words, links and tags.
 
 markdown-it-py builds a token for every run of text, line break, link and tag of
 every paragraph, heading and table cell; most inline text in a vault (nine in
 ten paragraphs of a large real vault) holds nothing else.  In such text the
 rules in play reduce to: :func:`~.wikilinks.wikilink_at` at every ``[[`` or
-``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline, and
-code spans (a run of backticks up to the next run of as many: nothing is read in
-it; a run that no such run follows is text).
+``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline, code
+spans (a run of backticks up to the next run of as many: nothing is read in it;
+a run that no such run follows is text), and markdown links and images of the
+simple form :func:`markdown_link_at` reads (``[text](destination "title")``: text
+with no brackets or code, a destination with no spaces or parentheses; CommonMark
+0.31 "Links", as markdown-it-py's link and image rules read them).
 :func:`scan_inline` applies those same functions from left to right, as
 markdown-it would, without tokens.  Text holding any other syntax (math, HTML,
-entities, escapes, or a ``[`` that may open a markdown link) is left to
+entities, escapes, or a ``[`` that may open a markdown link of another form) is left to
 markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
-and the note defines no link references, a markdown link (a task's ``[ ]``, a
-``[1]``) is text, as markdown-it's link rules find.  tests/test_corpora.py and
-tests/test_fuzz.py compare the notes read both ways.
+or its ``]`` is followed by no ``(``, and the note defines no link references, a
+markdown link (a task's ``[ ]``, a ``[1]``) is text, as markdown-it's link rules
+find.  tests/test_corpora.py, tests/test_syntax.py and tests/test_fuzz.py compare
+the notes read both ways.
 """
 
 from __future__ import annotations
@@ -50,9 +54,79 @@ def code_span_end(src: str, pos: int, runs: dict[int, list[int]]) -> int | None:
     return None if closer == len(starts) else starts[closer] + length
 
 
+# A link's text holding no syntax but tags and line breaks; its `]` is the first one.
+_LABEL = re.compile(r"\[([^\[\]`<\\&$]*)\]")
+# What follows it in an inline link: `(`, a destination with no space, parenthesis,
+# control character, escape, entity, `<` or bracket (as written: markdown-it's
+# parseLinkDestination reads it unchanged), then maybe a title after a space, then `)`;
+# or `()` with nothing but spaces in it (a link to nothing).  Spaces there are ` `, tab
+# and line break (markdown-it's isStrSpace and "\n").
+_INLINE_LINK_REST = re.compile(
+    r"\([ \t\n]*(?:([^\x00-\x20\x7f()<\\&$`\[\]]+)"
+    r"(?:[ \t\n]+(?:\"[^\"\n<\\&$`\[\]]*\"|'[^'\n<\\&$`\[\]]*'|\([^()\n<\\&$`\[\]]*\)))?"
+    r"[ \t\n]*)?\)")
+_IN_LABEL = re.compile(r"[\n#]")
+
+
+def markdown_link_at(src: str, pos: int) -> tuple[int, int, str, int] | None:
+    """The inline link ``[text](destination "title")`` or image ``![text](...)`` opening
+    at ``pos`` when it has the simple form markdown-it reads exactly so (see
+    :data:`_LABEL`, :data:`_INLINE_LINK_REST`): (where its text starts, where it ends,
+    its destination as written, just after its ``)``); None for any other text,
+    whether or not markdown-it reads a link there."""
+    start = pos + 1 if src[pos] == "!" else pos
+    label = _LABEL.match(src, start)
+    if label is None:
+        return None
+    rest = _INLINE_LINK_REST.match(src, label.end())
+    if rest is None:
+        return None
+    return start + 1, label.end() - 1, rest.group(1) or "", rest.end()
+
+
+def _text_bracket(src: str, pos: int) -> bool:
+    """The ``[`` (or ``![``) at ``pos`` opens a link text with no syntax in it whose
+    ``]`` no ``(`` follows: in a note that defines no link references, no link (the
+    ``[ ]`` of a task, a ``[1]``, ``[a][b]``: markdown-it's link rule tries a reference
+    only when the note defines some)."""
+    label = _LABEL.match(src, pos + 1 if src[pos] == "!" else pos)
+    return label is not None and not src.startswith("(", label.end())
+
+
+def _read_label(src: str, start: int, end: int, elements: list[tuple]) -> None:
+    """The elements of a link's text ``src[start:end]`` (tags and line breaks only, as
+    :data:`_LABEL` allows), appended as markdown-it reads them between the link's
+    ``link_open`` and ``link_close``: its text as ``("label", offset, text)`` (no plain
+    text of the note: syntax/dropped.py looks at none of it)."""
+    text_start = pos = start
+    tag_end = -1
+    while True:
+        match = _IN_LABEL.search(src, pos, end)
+        if match is None:
+            break
+        pos = match.start()
+        if src[pos] == "\n":
+            if pos > text_start:
+                elements.append(("label", text_start, src[text_start:pos]))
+            text_start = pos = pos + 1
+            continue
+        name = tag_at(src, pos, end, after_tag=pos == tag_end)
+        if name is None:
+            pos += 1
+            continue
+        if pos > text_start:
+            elements.append(("label", text_start, src[text_start:pos]))
+        elements.append(("tag", pos, name))
+        text_start = pos = tag_end = pos + 1 + len(name)
+    if end > text_start:
+        elements.append(("label", text_start, src[text_start:end]))
+
+
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     """The elements of inline text in order -- ``("wikilink", offset, LinkText, embed)``,
-    ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks) --
+    ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks),
+    ``("link", offset, destination, is_image)`` for a markdown link or image, followed by
+    a link's own text as ``("label", offset, text)`` and tags (split as text is) --
     or None when the text holds syntax that markdown-it must read.  ``references``:
     the note defines link references (``[label]: url``)."""
     if _PLAIN.fullmatch(src) is None:
@@ -101,9 +175,20 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
             continue
         link = wikilink_at(src, pos, end, find)
         if link is None:  # `[` or `![` opening no wikilink: markdown links' turn
-            if references or last_link_middle >= pos:
-                return None
-            pos += 1  # no link can open here: text
+            found = markdown_link_at(src, pos)
+            if found is None:
+                if references or (last_link_middle >= pos and not _text_bracket(src, pos)):
+                    return None
+                pos += 1  # no link opens here: text
+                continue
+            if pos > text_start:
+                elements.append(("text", text_start, src[text_start:pos]))
+            label_start, label_end, href, text_start = found
+            image = src[pos] == "!"
+            elements.append(("link", pos, href, image))
+            if not image:  # (an image's text is its own, not the note's)
+                _read_label(src, label_start, label_end, elements)
+            pos = text_start
             continue
         if pos > text_start:
             elements.append(("text", text_start, src[text_start:pos]))
