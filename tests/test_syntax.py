@@ -253,6 +253,14 @@ def test_decode_binary_and_bom():
     "[a][b](c) [x]", "[t](x)#t [u](https://e.org/10.1000/abc) [10.1000/x](y)", "[t](x)^id",
     "![#a](p.png) #b", "[a](b)[c](d)", "[t](x)](y)", "[a]\n(b)", "- [ ] [t](x)", "[t](\"x\")", "[t](x\"a\")",
     "[t](\nx)", "[t](\n x \"y\"\n) #t", "[a\nb](\tx\t'y'\t)", "[t](x'a')",
+    # math, HTML tags and `&` that opens no entity: nothing in a span is read, the rest is
+    "$[[m]]$ #t", "$x$ and $$y [[A]]$$ #t", "5$x$ #t", "$ x$ #t", "$x $ #t", "$x$5 #t", "$$$$ #t",
+    "$$a$ b$$ #t", "#t $x", "$x$ $", "a$", "1 $x$ 2", "$x$\n#t", "$a\n[[b]]$ [[c]]", "[[a$b]]$ #t",
+    "$[[A]]$ 5", "a $$$$[[A]]$$", "$a [[A]] $ b", "a $[[A]]$5", "a $$[[A]]$ $$", "$ [[A]]$",
+    "a $\u00a0[[A]]$", "a $[[A]]\u3000$", "a $$$[[A]]$$",
+    "<b>[[A]]</b>", '<span class="a">[[A]]</span> #t', "<br> <br/> </b >#t", "a < b > c #t",
+    "<3 [[A]]", "<a\nhref='x'>t</a> #t", '<a title="`">` x', "A & B [[A]] &", "<b [[A]]",
+    "x <b>", "<", "<b title='[[A]]'> #t", "[t](x) <i>y</i>", "`<b>` <b>`</b>`",
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -264,7 +272,8 @@ def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
 @pytest.mark.parametrize("text", [
     # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
     "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)",
-    "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
+    "\\[[A]]", "&#35;t [[A]]", "&amp; [[A]]", "&x [[A]]", "<https://e.org> [[A]]", "<a@b.c> #t",
+    "<!-- c --> [[A]]", "<?x?> [[A]]", "<!DOCTYPE x> #t", "<a href='x:y'>#t", "a \\$b$ #t",
     # markdown links but the simplest: a space, parentheses or `<` in the destination,
     # brackets or code in the text, a title not closed, an escape or an entity
     "[t](a b)", "[t](a(b))", "[t](<a b>)", "[a [b]](x)", "[`a`](x)", "[t](x \"y)", "[t](x 'y)",

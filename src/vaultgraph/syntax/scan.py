@@ -24,13 +24,18 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cache
 
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
 
-# What only markdown-it reads: math, escapes, autolinks and HTML, entities.
-_PLAIN = re.compile(r"[^$\\<&]*")
-_MAY_OPEN = re.compile(r"[\n#!\[`]")
+# What only markdown-it reads: escapes and entities (an `&` before a letter, digit or `#`).
+_SYNTAX = re.compile(r"\\|&[A-Za-z0-9#]")
+_MAY_OPEN = re.compile(r"[\n#!\[`$<]")
+# markdown-it's isWhiteSpace: what may not follow a math span's opening `$` or precede
+# its closing one (mdit-py-plugins' dollarmath with allow_space=False)
+_MATH_SPACE = frozenset("\t\n\x0b\x0c\r \xa0\u1680\u202f\u205f\u3000") | frozenset(
+    map(chr, range(0x2000, 0x200B)))
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -122,6 +127,57 @@ def _read_label(src: str, start: int, end: int, elements: list[tuple]) -> None:
         elements.append(("label", text_start, src[text_start:end]))
 
 
+def math_end(src: str, pos: int) -> int:
+    """Just after the inline math span (``$...$``, ``$$...$$``) opening at the ``$`` at
+    ``pos``, or ``pos`` when there is none (the ``$`` is text): mdit-py-plugins' dollarmath
+    rule as markdown_parser enables it (no space inside either ``$``, no digit before
+    the opening one or after the closing one, not empty), for text without backslashes
+    (no ``$`` is escaped).  ``src[pos - 1]`` at ``pos`` 0 is the text's last character,
+    as in the plugin."""
+    if pos + 1 >= len(src) or src[pos + 1] in _MATH_SPACE or src[pos - 1].isdigit():
+        return pos
+    if src[pos + 1] == "$":  # `$$`: up to the first `$` another follows
+        end = src.find("$$", pos + 2) + 1
+        if end <= pos + 3:  # none, or nothing inside
+            return pos
+    else:
+        end = src.find("$", pos + 1)
+        if end < 0 or src[end - 1] in _MATH_SPACE:
+            return pos
+    if end + 1 < len(src) and src[end + 1].isdigit():
+        return pos
+    return end + 1
+
+
+@cache
+def _html_tag() -> re.Pattern[str]:
+    """markdown-it's own patterns of an HTML open or close tag (its html_inline rule)."""
+    from markdown_it.common.html_re import close_tag, open_tag
+
+    return re.compile(f"(?:{open_tag}|{close_tag})")
+
+
+def html_end(src: str, pos: int) -> int | None:
+    """Just after the HTML open or close tag (``<span class="x">``, ``</span>``, ``<br/>``)
+    at the ``<`` at ``pos``; ``pos`` itself when the ``<`` is text (no tag, comment,
+    declaration or autolink can start there); None when markdown-it must decide (a
+    comment, a processing instruction, a declaration, or a ``<...>`` holding a ``:``
+    or ``@``: maybe an autolink)."""
+    close = src.find(">", pos + 1)
+    if close >= 0:
+        other = src.find("<", pos + 1, close)
+        inside = src[pos + 1:close]
+        if other < 0 and (":" in inside or "@" in inside):
+            return None  # markdown-it's autolink rule may read it
+    after = src[pos + 1:pos + 2]
+    if after in ("!", "?"):
+        return None
+    if not (after == "/" or ("a" <= after.lower() <= "z" and after.isascii())):
+        return pos
+    match = _html_tag().match(src, pos)
+    return pos if match is None else match.end()
+
+
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     """The elements of inline text in order -- ``("wikilink", offset, LinkText, embed)``,
     ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks),
@@ -129,7 +185,7 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     a link's own text as ``("label", offset, text)`` and tags (split as text is) --
     or None when the text holds syntax that markdown-it must read.  ``references``:
     the note defines link references (``[label]: url``)."""
-    if _PLAIN.fullmatch(src) is None:
+    if _SYNTAX.search(src) is not None:
         return None
     find = NextIndex(src)
     end = len(src)
@@ -167,6 +223,17 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
                 pos = _BACKTICKS.match(src, pos).end()
                 continue
             if pos > text_start:  # the code span's content is not read
+                elements.append(("text", text_start, src[text_start:pos]))
+            text_start = pos = span_end
+            continue
+        if char == "$" or char == "<":
+            span_end = math_end(src, pos) if char == "$" else html_end(src, pos)
+            if span_end is None:
+                return None
+            if span_end == pos:  # text
+                pos += 1
+                continue
+            if pos > text_start:  # nothing in math or a tag is read
                 elements.append(("text", text_start, src[text_start:pos]))
             text_start = pos = span_end
             continue
