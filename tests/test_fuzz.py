@@ -121,13 +121,60 @@ PLAIN_PIECES = st.sampled_from([
     "#t", "#a#b", "_#x_", "**#y**", "#1", "word", "Ann", " ", "  ", "\n", "\t", "|", "^id",
     "doi:10.1000/abc", "10.1234/x.y", "ISBN 978-0-306-40615-7", "https://e.org/a", "@key",
     "\"the words\" said Ann Smith", "-- Ann Smith", "> ", "- ", "# ",
+    # math, HTML and `&`: spans the scanner skips, or text, or left to markdown-it
+    "$", "$$", "$x$", "$$y$$", "5", " $ ", "$a $", "<b>", "</b>", "<", ">", "<b title='[[A]] #t'>",
+    "<br/>", "<!-- c -->", "<a@b.c>", "<https://e.org>", "&", " & ", "&amp;", "&#35;", "\\",
 ])
 PLAINISH = st.lists(PLAIN_PIECES, min_size=1, max_size=25).map("".join)
 
 
 @given(st.one_of(PLAINISH, DOCUMENT,
-                 st.text(alphabet="[]()!#|^ \n\tab1-_*:./@\"`", max_size=80)))
+                 st.text(alphabet="[]()!#|^ \n\tab1-_*:./@\"`$<>&", max_size=80)))
 def test_scanned_inline_text_reads_as_markdown_it_reads_it(text):
+    from vaultgraph.parse import parse_text
+
+    assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)
+
+
+# Markdown links in and just out of reach of syntax/scan.py: each part of
+# `[text](destination "title")` drawn from forms it reads (text with tags and line breaks,
+# a destination without spaces or parentheses, a simple title) or, for one part at a time,
+# from near misses that markdown-it reads otherwise (brackets, code, escapes, entities,
+# `<`, spaces, parentheses, titles not closed or not spaced, a `]` no `(` follows...),
+# with text around them.
+LINK_PARTS = [  # (what the scanner reads, near misses)
+    (["[", "!["], ["!", "[[", "\\[", "`[", "![[", "[ ["]),
+    (["t", "", " ", "#a", "a #b#c", "x\ny", "#a\n#b", "!", "10.1000/x", "https://e.org/x", "a(b)",
+      "*e*", "_e_", "a\n"],
+     ["a [b]", "[", "`c`", "a]b", "&amp;", "\\]", "<b>", "$m$", "[[W]]", "a\\", "&"]),
+    (["]("], ["] (", "]", "][x]", "]\n(", "][", "]]("]),
+    (["x", "Note%20a.md", "a/b.md#h", "", " ", "\n", "x\n", "https://e.org/10.1000/a", 'a"b"',
+      "#h", "a#^b", "a>b", "a\u00a0b", "a'b'", "a!b", "a#b", "a*b"],
+     ["a b", "a(b)", "a(b", "<a b>", "<a>", "\tx", "a\\)b", "a&amp;b", "a&b", "a]b", "a[b",
+      "a`b", "a\x01", "a\x7f", "a$b", "a<b", "a\tb"]),
+    (["", ' "t"', " 't'", " (t)", ' ""', '\n"t"\n', " 'a\"b'", ' "a)b"', '\t"t"'],
+     [' "t', ' "a"b', " 't\"", ' "a\nb"', " (a(b))", ' "`"', ' "\\""', " t", ' "&amp;"', '"t"',
+      " (a]b)", ' "a[b"', "(t)", "'t'"]),
+    ([")", " )", "\n)", "\t)"], ["", "))", "\n\n)", "x)"]),
+]
+
+
+@st.composite
+def _link_like(draw):
+    # the part drawn from near misses, if any (none half of the time)
+    broken = draw(st.integers(0, 2 * len(LINK_PARTS)))
+    return "".join(draw(st.sampled_from(missed if index == broken else read)) for index, (read, missed)
+                   in enumerate(LINK_PARTS))
+
+
+AROUND = st.sampled_from([" ", "", "\n", "*", "_", "**", " #t ", "#t", "`", "``", " [ ] ", "[x] ",
+                          "<", " & ", "\\", "$", "]", "(", ")", "[[A]]", " 10.1000/y ", "!",
+                          "\n\n[x]: /u\n\n", "\n\n", "<b>", "&amp;", "- [ ] ", "a", "[", "]("])
+LINKISH = st.lists(st.one_of(_link_like(), AROUND), min_size=1, max_size=8).map("".join)
+
+
+@given(st.tuples(st.sampled_from(["", "", "> ", "- ", "# ", "| a | "]), LINKISH).map("".join))
+def test_markdown_links_read_by_the_scanner_read_as_markdown_it_reads_them(text):
     from vaultgraph.parse import parse_text
 
     assert parse_text("n.md", text) == parse_text("n.md", text, scan=False)

@@ -152,6 +152,19 @@ def test_url_forms_agree(scheme, host, path, upper_host, default_port, fragment)
     assert ids.url(found) == found
 
 
+URL_PIECES = st.sampled_from(["http", "https", "HTTPS", "://", ":", "//", "/", "a", "Z", "0", ".",
+                              "-", "_", "~", "?", "#", "%2f", "%", "%zz", "@", ":80", ":443",
+                              ":8080", "[", "]", " ", "\t", "\\", "&", "=", "+", "(", ")", "é", "'",
+                              "!", "*", ",", ";", "$", "\"", "<", "^", "|", "\x01", "\n"])
+
+
+@given(st.tuples(st.sampled_from(["http://", "https://", "HTTP://e.org", "https://a.b/"]),
+                 st.lists(URL_PIECES, max_size=12).map("".join)).map("".join))
+def test_a_plain_url_reads_as_urlsplit_reads_it(written):
+    """identifiers.url reads most URLs without urlsplit: the same form either way."""
+    assert ids.url(written) == ids._split_url(written.strip())
+
+
 # -- locators: a number inside an identifier or a name is no page ---------------------
 @pytest.mark.parametrize("text, expected", [
     ("Am J Psychiatry, doi:10.1176/ajp.153.2.151", None),

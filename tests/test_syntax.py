@@ -257,6 +257,21 @@ def test_decode_binary_and_bom():
     "`[[code]]` [[A]]", "`x`#t #u`y`", "``a ` b`` #t", "` unclosed [[A]] #t", "`` x ` [[A]]",
     "`a\nb` [[A]]", "[[a `b]] c`", "`a [[b` c]]", "#t`x` `#u`", "`[t](x)` [a]", "a ```\n[[A]]",
     "a ``` b ``` [[C]]",
+    # the simple markdown links and images: text without brackets or code, a destination
+    # without spaces or parentheses, maybe a title; brackets no `(` follows are text
+    "[t](x) [[A]]", "![i](p.png)", "[ ] then [t](x)", "`x` [t](x)", "[t](Note%20name.md#h)",
+    "[#a #b#c\n#d](x) #e", "[](x) [t]() [t]( ) ![]()", "[t](x \"y\") [u]( y\n'z' ) [v](z (w))",
+    "[a][b](c) [x]", "[t](x)#t [u](https://e.org/10.1000/abc) [10.1000/x](y)", "[t](x)^id",
+    "![#a](p.png) #b", "[a](b)[c](d)", "[t](x)](y)", "[a]\n(b)", "- [ ] [t](x)", "[t](\"x\")", "[t](x\"a\")",
+    "[t](\nx)", "[t](\n x \"y\"\n) #t", "[a\nb](\tx\t'y'\t)", "[t](x'a')",
+    # math, HTML tags and `&` that opens no entity: nothing in a span is read, the rest is
+    "$[[m]]$ #t", "$x$ and $$y [[A]]$$ #t", "5$x$ #t", "$ x$ #t", "$x $ #t", "$x$5 #t", "$$$$ #t",
+    "$$a$ b$$ #t", "#t $x", "$x$ $", "a$", "1 $x$ 2", "$x$\n#t", "$a\n[[b]]$ [[c]]", "[[a$b]]$ #t",
+    "$[[A]]$ 5", "a $$$$[[A]]$$", "$a [[A]] $ b", "a $[[A]]$5", "a $$[[A]]$ $$", "$ [[A]]$",
+    "a $\u00a0[[A]]$", "a $[[A]]\u3000$", "a $$$[[A]]$$",
+    "<b>[[A]]</b>", '<span class="a">[[A]]</span> #t', "<br> <br/> </b >#t", "a < b > c #t",
+    "<3 [[A]]", "<a\nhref='x'>t</a> #t", '<a title="`">` x', "A & B [[A]] &", "<b [[A]]",
+    "x <b>", "<", "<b title='[[A]]'> #t", "[t](x) <i>y</i>", "`<b>` <b>`</b>`",
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -267,8 +282,15 @@ def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
 
 @pytest.mark.parametrize("text", [
     # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
-    "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)", "[t](x) [[A]]",
-    "![i](p.png)", "[ ] then [t](x)", "`x` [t](x)", "$[[m]]$ #t", "<b>[[A]]</b>", "\\[[A]]", "&#35;t [[A]]",
+    "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)",
+    "\\[[A]]", "&#35;t [[A]]", "&amp; [[A]]", "&x [[A]]", "<https://e.org> [[A]]", "<a@b.c> #t",
+    "<!-- c --> [[A]]", "<?x?> [[A]]", "<!DOCTYPE x> #t", "<a href='x:y'>#t", "a \\$b$ #t",
+    # markdown links but the simplest: a space, parentheses or `<` in the destination,
+    # brackets or code in the text, a title not closed, an escape or an entity
+    "[t](a b)", "[t](a(b))", "[t](<a b>)", "[a [b]](x)", "[`a`](x)", "[t](x \"y)", "[t](x 'y)",
+    "[t](x \"a\" b)", "[t](x\\)y)", "[t](x&amp;y)", "[t]( x", "![i](p .png)",
+    "[t](x)(y) [a [b](c)", "[t](x \"a\nb\")", "[ ] then [t](x y)", "[t](x(t))", "[t](x (a(b)))",
+    "[t](x (a]b))", "[t](x \"a\" \"b\")",
 ])
 def test_other_inline_syntax_is_left_to_markdown_it(text):
     from vaultgraph.syntax.scan import scan_inline

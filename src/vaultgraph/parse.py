@@ -542,6 +542,8 @@ def _report_dropped(note: Note, token, parent: str, scanned: list | None, locate
     (syntax/dropped.py: a wikilink cut by a table's ``|`` or a line break...)."""
     content = token.content
     if scanned is not None:
+        if not any("[[" in e[2] or "](" in e[2] for e in scanned if e[0] == "text"):
+            return  # (dropped_links looks for would-be links in plain text only)
         plain = [(e[1], e[1] + len(e[2])) for e in scanned if e[0] == "text"]
     else:
         plain = _plain_spans(token.children or [], len(content))

@@ -1,32 +1,41 @@
-"""Inline text read without markdown-it, when it holds only words, wikilinks and tags.
+"""Inline text read without markdown-it, when it holds only words, links and tags.
 
 markdown-it-py builds a token for every run of text, line break, link and tag of
 every paragraph, heading and table cell; most inline text in a vault (nine in
 ten paragraphs of a large real vault) holds nothing else.  In such text the
 rules in play reduce to: :func:`~.wikilinks.wikilink_at` at every ``[[`` or
-``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline, and
-code spans (a run of backticks up to the next run of as many: nothing is read in
-it; a run that no such run follows is text).
+``![[``, :func:`~.tags.tag_at` at every ``#``, a break at every newline, code
+spans (a run of backticks up to the next run of as many: nothing is read in it;
+a run that no such run follows is text), and markdown links and images of the
+simple form :func:`markdown_link_at` reads (``[text](destination "title")``: text
+with no brackets or code, a destination with no spaces or parentheses; CommonMark
+0.31 "Links", as markdown-it-py's link and image rules read them).
 :func:`scan_inline` applies those same functions from left to right, as
 markdown-it would, without tokens.  Text holding any other syntax (math, HTML,
-entities, escapes, or a ``[`` that may open a markdown link) is left to
+entities, escapes, or a ``[`` that may open a markdown link of another form) is left to
 markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
-and the note defines no link references, a markdown link (a task's ``[ ]``, a
-``[1]``) is text, as markdown-it's link rules find.  tests/test_corpora.py and
-tests/test_fuzz.py compare the notes read both ways.
+or its ``]`` is followed by no ``(``, and the note defines no link references, a
+markdown link (a task's ``[ ]``, a ``[1]``) is text, as markdown-it's link rules
+find.  tests/test_corpora.py, tests/test_syntax.py and tests/test_fuzz.py compare
+the notes read both ways.
 """
 
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from functools import cache
 
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
 
-# What only markdown-it reads: math, escapes, autolinks and HTML, entities.
-_PLAIN = re.compile(r"[^$\\<&]*")
-_MAY_OPEN = re.compile(r"[\n#!\[`]")
+# What only markdown-it reads: escapes and entities (an `&` before a letter, digit or `#`).
+_SYNTAX = re.compile(r"\\|&[A-Za-z0-9#]")
+_MAY_OPEN = re.compile(r"[\n#!\[`$<]")
+# markdown-it's isWhiteSpace: what may not follow a math span's opening `$` or precede
+# its closing one (mdit-py-plugins' dollarmath with allow_space=False)
+_MATH_SPACE = frozenset("\t\n\x0b\x0c\r \xa0\u1680\u202f\u205f\u3000") | frozenset(
+    map(chr, range(0x2000, 0x200B)))
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -50,12 +59,133 @@ def code_span_end(src: str, pos: int, runs: dict[int, list[int]]) -> int | None:
     return None if closer == len(starts) else starts[closer] + length
 
 
+# A link's text holding no syntax but tags and line breaks; its `]` is the first one.
+_LABEL = re.compile(r"\[([^\[\]`<\\&$]*)\]")
+# What follows it in an inline link: `(`, a destination with no space, parenthesis,
+# control character, escape, entity, `<` or bracket (as written: markdown-it's
+# parseLinkDestination reads it unchanged), then maybe a title after a space, then `)`;
+# or `()` with nothing but spaces in it (a link to nothing).  Spaces there are ` `, tab
+# and line break (markdown-it's isStrSpace and "\n").
+_INLINE_LINK_REST = re.compile(
+    r"\([ \t\n]*(?:([^\x00-\x20\x7f()<\\&$`\[\]]+)"
+    r"(?:[ \t\n]+(?:\"[^\"\n<\\&$`\[\]]*\"|'[^'\n<\\&$`\[\]]*'|\([^()\n<\\&$`\[\]]*\)))?"
+    r"[ \t\n]*)?\)")
+_IN_LABEL = re.compile(r"[\n#]")
+
+
+def markdown_link_at(src: str, pos: int) -> tuple[int, int, str, int] | None:
+    """The inline link ``[text](destination "title")`` or image ``![text](...)`` opening
+    at ``pos`` when it has the simple form markdown-it reads exactly so (see
+    :data:`_LABEL`, :data:`_INLINE_LINK_REST`): (where its text starts, where it ends,
+    its destination as written, just after its ``)``); None for any other text,
+    whether or not markdown-it reads a link there."""
+    start = pos + 1 if src[pos] == "!" else pos
+    label = _LABEL.match(src, start)
+    if label is None:
+        return None
+    rest = _INLINE_LINK_REST.match(src, label.end())
+    if rest is None:
+        return None
+    return start + 1, label.end() - 1, rest.group(1) or "", rest.end()
+
+
+def _text_bracket(src: str, pos: int) -> bool:
+    """The ``[`` (or ``![``) at ``pos`` opens a link text with no syntax in it whose
+    ``]`` no ``(`` follows: in a note that defines no link references, no link (the
+    ``[ ]`` of a task, a ``[1]``, ``[a][b]``: markdown-it's link rule tries a reference
+    only when the note defines some)."""
+    label = _LABEL.match(src, pos + 1 if src[pos] == "!" else pos)
+    return label is not None and not src.startswith("(", label.end())
+
+
+def _read_label(src: str, start: int, end: int, elements: list[tuple]) -> None:
+    """The elements of a link's text ``src[start:end]`` (tags and line breaks only, as
+    :data:`_LABEL` allows), appended as markdown-it reads them between the link's
+    ``link_open`` and ``link_close``: its text as ``("label", offset, text)`` (no plain
+    text of the note: syntax/dropped.py looks at none of it)."""
+    text_start = pos = start
+    tag_end = -1
+    while True:
+        match = _IN_LABEL.search(src, pos, end)
+        if match is None:
+            break
+        pos = match.start()
+        if src[pos] == "\n":
+            if pos > text_start:
+                elements.append(("label", text_start, src[text_start:pos]))
+            text_start = pos = pos + 1
+            continue
+        name = tag_at(src, pos, end, after_tag=pos == tag_end)
+        if name is None:
+            pos += 1
+            continue
+        if pos > text_start:
+            elements.append(("label", text_start, src[text_start:pos]))
+        elements.append(("tag", pos, name))
+        text_start = pos = tag_end = pos + 1 + len(name)
+    if end > text_start:
+        elements.append(("label", text_start, src[text_start:end]))
+
+
+def math_end(src: str, pos: int) -> int:
+    """Just after the inline math span (``$...$``, ``$$...$$``) opening at the ``$`` at
+    ``pos``, or ``pos`` when there is none (the ``$`` is text): mdit-py-plugins' dollarmath
+    rule as markdown_parser enables it (no space inside either ``$``, no digit before
+    the opening one or after the closing one, not empty), for text without backslashes
+    (no ``$`` is escaped).  ``src[pos - 1]`` at ``pos`` 0 is the text's last character,
+    as in the plugin."""
+    if pos + 1 >= len(src) or src[pos + 1] in _MATH_SPACE or src[pos - 1].isdigit():
+        return pos
+    if src[pos + 1] == "$":  # `$$`: up to the first `$` another follows
+        end = src.find("$$", pos + 2) + 1
+        if end <= pos + 3:  # none, or nothing inside
+            return pos
+    else:
+        end = src.find("$", pos + 1)
+        if end < 0 or src[end - 1] in _MATH_SPACE:
+            return pos
+    if end + 1 < len(src) and src[end + 1].isdigit():
+        return pos
+    return end + 1
+
+
+@cache
+def _html_tag() -> re.Pattern[str]:
+    """markdown-it's own patterns of an HTML open or close tag (its html_inline rule)."""
+    from markdown_it.common.html_re import close_tag, open_tag
+
+    return re.compile(f"(?:{open_tag}|{close_tag})")
+
+
+def html_end(src: str, pos: int) -> int | None:
+    """Just after the HTML open or close tag (``<span class="x">``, ``</span>``, ``<br/>``)
+    at the ``<`` at ``pos``; ``pos`` itself when the ``<`` is text (no tag, comment,
+    declaration or autolink can start there); None when markdown-it must decide (a
+    comment, a processing instruction, a declaration, or a ``<...>`` holding a ``:``
+    or ``@``: maybe an autolink)."""
+    close = src.find(">", pos + 1)
+    if close >= 0:
+        other = src.find("<", pos + 1, close)
+        inside = src[pos + 1:close]
+        if other < 0 and (":" in inside or "@" in inside):
+            return None  # markdown-it's autolink rule may read it
+    after = src[pos + 1:pos + 2]
+    if after in ("!", "?"):
+        return None
+    if not (after == "/" or ("a" <= after.lower() <= "z" and after.isascii())):
+        return pos
+    match = _html_tag().match(src, pos)
+    return pos if match is None else match.end()
+
+
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     """The elements of inline text in order -- ``("wikilink", offset, LinkText, embed)``,
-    ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks) --
+    ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks),
+    ``("link", offset, destination, is_image)`` for a markdown link or image, followed by
+    a link's own text as ``("label", offset, text)`` and tags (split as text is) --
     or None when the text holds syntax that markdown-it must read.  ``references``:
     the note defines link references (``[label]: url``)."""
-    if _PLAIN.fullmatch(src) is None:
+    if _SYNTAX.search(src) is not None:
         return None
     find = NextIndex(src)
     end = len(src)
@@ -96,14 +226,36 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
                 elements.append(("text", text_start, src[text_start:pos]))
             text_start = pos = span_end
             continue
+        if char == "$" or char == "<":
+            span_end = math_end(src, pos) if char == "$" else html_end(src, pos)
+            if span_end is None:
+                return None
+            if span_end == pos:  # text
+                pos += 1
+                continue
+            if pos > text_start:  # nothing in math or a tag is read
+                elements.append(("text", text_start, src[text_start:pos]))
+            text_start = pos = span_end
+            continue
         if char == "!" and not src.startswith("![", pos):
             pos += 1
             continue
         link = wikilink_at(src, pos, end, find)
         if link is None:  # `[` or `![` opening no wikilink: markdown links' turn
-            if references or last_link_middle >= pos:
-                return None
-            pos += 1  # no link can open here: text
+            found = markdown_link_at(src, pos)
+            if found is None:
+                if references or (last_link_middle >= pos and not _text_bracket(src, pos)):
+                    return None
+                pos += 1  # no link opens here: text
+                continue
+            if pos > text_start:
+                elements.append(("text", text_start, src[text_start:pos]))
+            label_start, label_end, href, text_start = found
+            image = src[pos] == "!"
+            elements.append(("link", pos, href, image))
+            if not image:  # (an image's text is its own, not the note's)
+                _read_label(src, label_start, label_end, elements)
+            pos = text_start
             continue
         if pos > text_start:
             elements.append(("text", text_start, src[text_start:pos]))
