@@ -88,6 +88,11 @@ SUPPORTS, OPPOSES = EvidenceKind.SUPPORTS, EvidenceKind.OPPOSES
 _EVIDENCE_NAMES = RESTS_ON | {SUPPORTS, OPPOSES}  # properties and fields whose links are evidence
 REFERENCE_HEADINGS = frozenset({"references", "reference", "sources", "source", "bibliography",
                                 "citations", "works cited", "literature"})
+# The first word of each, and of "further reading": one of them is in the folded text of
+# any reference heading (the words below are cut from it, never joined across a gap).
+_REFERENCE_WORDS = tuple(sorted(
+    word for word in {name.split()[0] for name in REFERENCE_HEADINGS} | {"further"}
+    if not any(other != word and other in word for other in REFERENCE_HEADINGS)))
 SOURCE_KEYS = ("doi", "url", "isbn")
 _FIELD = re.compile(r"([A-Za-z_][\w-]*)::")
 _FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:")
@@ -231,7 +236,15 @@ def is_reference_heading(text: str) -> bool:
     once emoji, numbering and punctuation are dropped (``## 📚 References``, ``#####
     References``, ``## 3. Sources:``), or one of them followed by ``and``/``&`` and more
     (``## References and further reading``), or ``further reading``."""
-    words = " ".join(_NOT_WORDS.sub(" ", fold(text)).split())
+    folded = fold(text)
+    if not any(word in folded for word in _REFERENCE_WORDS):  # (most headings)
+        return False
+    return _names_references(folded)
+
+
+def _names_references(folded: str) -> bool:
+    """:func:`is_reference_heading` of a folded heading text, by its words."""
+    words = " ".join(_NOT_WORDS.sub(" ", folded).split())
     words = re.sub(r"^[\d\s]+", "", words).replace("_", " ").strip()
     if words in REFERENCE_HEADINGS or words == "further reading":
         return True
@@ -318,6 +331,39 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
     if sections.in_references(link.line):
         return EvidenceKind.REFERENCE
     return None
+
+
+def evidence_kinds(links: "list[Link]", sections: Sections) -> list[str | None]:
+    """``[evidence_kind(link, sections) for link in links]`` (the links of the note
+    ``sections`` was made of), with what depends only on a link's line worked out once
+    per line: whether it holds ``::``, ``^[`` or ``[^``, and, when it holds none, the
+    kind a link of the text there has (a footnote, a reference section, or none).
+    check reads every link of every note this way."""
+    kinds: list[str | None] = []
+    marked: dict = {}  # a link's `where` (its line's text, shared, or its context) -> holds them
+    by_line: dict[int, str | None] = {}  # line -> the kind of an unmarked link of the text
+    for link in links:
+        if link.property_name is not None:
+            kinds.append(evidence_kind(link, sections))
+            continue
+        where = link.where
+        marks = marked.get(where)
+        if marks is None:
+            shown = where if where.__class__ is str else where.text
+            marks = marked[where] = "::" in shown or "^[" in shown or "[^" in shown
+        if marks:
+            kinds.append(evidence_kind(link, sections))
+            continue
+        line = link.line
+        kind = by_line.get(line, _UNKNOWN)
+        if kind is _UNKNOWN:
+            kind = by_line[line] = EvidenceKind.FOOTNOTE if sections.in_footnote(line) else \
+                EvidenceKind.REFERENCE if sections.in_references(line) else None
+        kinds.append(kind)
+    return kinds
+
+
+_UNKNOWN = object()
 
 
 @dataclass(frozen=True, slots=True)
