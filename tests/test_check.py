@@ -266,3 +266,22 @@ def test_kept_resolutions_are_taken_once_and_only_for_the_same_links():
     resolver.resolve_links(links, "a/S.md", keep=True)
     assert resolver.resolve_links(links, "a/S.md") == first
     assert resolver._kept == {}
+
+
+def test_kept_findings_read_back_as_written():
+    """The findings kept in the index (findings._findings_json: orjson's text, json's for
+    what orjson refuses) read back as the fields they were made of."""
+    import json
+
+    from vaultgraph.codec import fields_of
+    from vaultgraph.findings import _diagnostics, _findings_json
+    from vaultgraph.model import Diagnostic
+
+    found = [Diagnostic("a/Ünï.md", 3, 7, "error", "unresolved-link", 'no note "€ 💡"', "€ 💡",
+                        ["A|b", "c"], True),
+             Diagnostic("a.md", 1, 1, "warning", "case-mismatch", "x", None)]
+    for extra in ([], [Diagnostic("a.md", 2**70, 1, "warning", "case-mismatch", "\udc80", None)]):
+        rows = [fields_of(d) for d in found + extra]
+        text = _findings_json(rows)
+        assert json.loads(text) == json.loads(json.dumps(rows, ensure_ascii=False))
+        assert _diagnostics(f"[{text}]", lambda path: True) == found + extra

@@ -300,3 +300,44 @@ def test_reference_headings_are_found_by_their_words_alone(text):
     from vaultgraph.resolve import fold
 
     assert is_reference_heading.__wrapped__(text) == _names_references(fold(text))
+
+
+_KEYS = st.sampled_from(["type", "Type", "TYPE", "categories", "Category", "bibliography",
+                         "Bibliography", "doi", "URL", "author", "Year", "tags", 1, True,
+                         "İsbn", "ﬁle"])
+_VALUES = st.sampled_from(["claim", "[[Claims]]", "Source", "x.bib", " ", None, 3,
+                           ["[[Claim]]", "y.bib"], ["note", "z.bib "]])
+
+
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_front_matter_facts_read_the_same_from_folded_names(front):
+    """check folds a note's property names once (folded_names) for its role, source keys
+    and bibliographies: the same answers as each folding them itself, and the first
+    property named bibliography (in any case) is the one read."""
+    from vaultgraph.model import Note
+    from vaultgraph.provenance import (declared_bibliographies, declared_role, folded_names,
+                                       has_source_keys)
+    from vaultgraph.resolve import fold
+
+    note = Note("N.md", frontmatter=front)
+    names = folded_names(note)
+    assert declared_role(note, names) == declared_role(note)
+    assert has_source_keys(note, names) == has_source_keys(note)
+    first = next((value for key, value in front.items() if fold(str(key)) == "bibliography"),
+                 None)
+    expected = [] if first is None else [
+        str(v).strip() for v in (first if isinstance(first, list) else [first])
+        if isinstance(v, str) and v.strip()]
+    assert declared_bibliographies(note, names) == declared_bibliographies(note) == expected
+
+
+@pytest.mark.parametrize("front, role", [
+    ({"Type": "claim"}, "claim"), ({"categories": ["x", "[[Sources]]"]}, "source"),
+    ({"CATEGORY": "[[Evidence]]"}, "evidence"), ({"tags": "claim", 2: "claim"}, None),
+    ({"type": "note", "category": "question"}, "question")])
+def test_declared_role_from_any_spelling_of_its_properties(front, role):
+    from vaultgraph.model import Note
+    from vaultgraph.provenance import declared_role, folded_names
+
+    note = Note("N.md", frontmatter=front)
+    assert declared_role(note, folded_names(note)) == declared_role(note) == role

@@ -184,7 +184,7 @@ def check_note(checker: _Checker, note: "Note", resolutions: list["Resolution"],
         return NoteCheck(note.path, found, None, False, False, [])
     evidence, written = [], []
     for seq, (link, resolution, kind) in enumerate(zip(
-            links, resolutions, p.evidence_kinds(links, p.Sections(note)))):
+            links, resolutions, p.evidence_kinds(links, p.Sections(note)) if links else ())):
         if resolution.target is None or link.subpath or resolution.rule == "tie" \
                 or resolution.spelled is not None:  # (not _Checker.is_clean)
             found.extend(checker.problems(source, link, resolution))
@@ -195,11 +195,13 @@ def check_note(checker: _Checker, note: "Note", resolutions: list["Resolution"],
                 found.append(p.dangling_citation(note.path, link, kind))
     if written:
         found.extend(p.conflicting_evidence(note.path, written))
-    front = note.frontmatter  # (none: no role, no source keys, no bibliography)
-    return NoteCheck(note.path, found, p.declared_role(note) if front else None,
-                     p.has_source_keys(note) if front else False, p.cites_directly(note),
-                     evidence, p.cited_keys(note),
-                     p.declared_bibliographies(note) if front else [],
+    names = p.folded_names(note) if note.frontmatter else None  # (none: no role, no
+    # source keys, no bibliography)
+    return NoteCheck(note.path, found, p.declared_role(note, names) if names else None,
+                     p.has_source_keys(note, names) if names else False,
+                     p.cites_directly(note), evidence,
+                     p.cited_keys(note) if note.citations else [],
+                     p.declared_bibliographies(note, names) if names else [],
                      bare_quotes=p.quotes_only(note))
 
 

@@ -183,13 +183,23 @@ def role_named(text: object) -> Role | None:
     return None
 
 
-def declared_role(note: "Note") -> Role | None:
+def folded_names(note: "Note") -> list[str]:
+    """The names of the note's front matter properties, folded (resolve.fold of their
+    text), in order: what :func:`declared_role`, :func:`has_source_keys` and
+    :func:`declared_bibliographies` compare, worked out once for the three."""
+    return [fold(str(key)) for key in note.frontmatter]
+
+
+def declared_role(note: "Note", names: list[str] | None = None) -> Role | None:
     """The role front matter gives: ``type`` naming one of :data:`ROLES` (as text or as a
     link to a note so named: ``type: "[[Claim]]"``), else the first item of
     ``categories`` (or ``category``) that names one -- kepano's vault convention,
-    ``categories: ["[[Claims]]"]`` (plural allowed)."""
+    ``categories: ["[[Claims]]"]`` (plural allowed).  ``names``: :func:`folded_names`
+    of the note, if worked out already."""
     front = note.frontmatter
-    keys = {fold(str(key)): key for key in front}
+    keys = {fold(str(key)): key for key in front} if names is None else dict(zip(names, front))
+    if "type" not in keys and "categories" not in keys and "category" not in keys:
+        return None  # (most notes: a name folded so is a key that folds so)
     role = role_named(front.get(keys.get("type", "type")))
     if role:
         return role
@@ -202,9 +212,10 @@ def declared_role(note: "Note") -> Role | None:
     return None
 
 
-def has_source_keys(note: "Note") -> bool:
-    """Front matter that makes a note a source: doi, url or isbn, or author and year."""
-    keys = {fold(str(k)) for k in note.frontmatter}
+def has_source_keys(note: "Note", names: list[str] | None = None) -> bool:
+    """Front matter that makes a note a source: doi, url or isbn, or author and year.
+    ``names``: :func:`folded_names` of the note, if worked out already."""
+    keys = {fold(str(k)) for k in note.frontmatter} if names is None else set(names)
     return bool(keys & set(SOURCE_KEYS)) or {"author", "year"} <= keys
 
 
@@ -426,14 +437,16 @@ def cited_keys(note: "Note") -> list[tuple[str, int, int]]:
     return [(c.value, c.line, c.column) for c in note.citations if c.kind == EvidenceKind.PANDOC]
 
 
-def declared_bibliographies(note: "Note") -> list[str]:
+def declared_bibliographies(note: "Note", names: list[str] | None = None) -> list[str]:
     """The files a note's ``bibliography`` property names (pandoc's metadata key: one
-    path or a list of them)."""
-    for name, value in note.frontmatter.items():
-        if fold(str(name)) == "bibliography":
-            values = value if isinstance(value, list) else [value]
-            return [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
-    return []
+    path or a list of them; the first property so named).  ``names``:
+    :func:`folded_names` of the note, if worked out already."""
+    names = folded_names(note) if names is None else names
+    if "bibliography" not in names:
+        return []
+    value = list(note.frontmatter.values())[names.index("bibliography")]
+    values = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 class KeptLibraries:
