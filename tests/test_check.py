@@ -10,6 +10,7 @@ import pytest
 from vaultgraph import load
 from vaultgraph.findings import check_vault, vault_findings
 from vaultgraph.provenance import ProvenanceConfig
+from vaultgraph.resolve import Resolver
 from vaultgraph.suggest import FEW_QUERIES, Suggester
 
 
@@ -227,3 +228,77 @@ def test_checking_many_notes_reports_its_progress(make_vault):
     assert sum(d.code == "unresolved-link" for d in found) == 41
     phases = {what: (done, total) for done, total, what in calls}  # the last call of each
     assert phases == {"Finding did-you-mean names": (41, 41), "Checking notes": (40, 40)}
+
+
+def _many_notes_vault(make_vault):
+    """A vault of 1,200 notes (past answers.IN_MEMORY_RESOLVER: a cold run's check reads
+    the links as the index's writer resolved them) with links of every outcome."""
+    files = {f"f{i % 7}/N{i}.md": (f"# N{i}\n## Part {i}\nText ^b{i}\n\n"
+                                   f"[[N{(i * 7) % 1200}]] [[N{i + 1}#Part {i + i % 2}]] "
+                                   f"[[N{i}#^b{i + 1}]] [[Missing {i % 50}]] [[n{i % 3}]]\n"
+                                   f"[[Twin]] [[./N{i}]] [[../f{i % 7}/N{i}]] ![[pic{i % 4}.png]]\n")
+             for i in range(1200)}
+    files.update({"a/Twin.md": "x\n", "b/Twin.md": "y\n", "N0.md": "case\n", "pic1.png": b"\x89PNG"})
+    return make_vault(files)
+
+
+def test_a_cold_check_reads_the_links_as_resolving_them_again_does(make_vault):
+    """A cold run's check takes each note's Resolutions from the index's writer (resolved
+    once: resolve.Resolver.resolve_links); its findings are those of a check that
+    resolves every link itself (the findings the index keeps forgotten, a new run)."""
+    import json
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from vaultgraph.cli import cli
+
+    root = _many_notes_vault(make_vault)
+    cache = root.parent / "cache"
+    run = lambda: CliRunner().invoke(cli, ["--cache-dir", str(cache), "--vault", str(root),
+                                           "check", "--format", "json"])
+    cold = run()
+    (index,) = cache.rglob("index.sqlite")
+    with sqlite3.connect(index) as connection:
+        connection.execute("DELETE FROM checked")
+    again = run()
+    assert cold.exit_code == again.exit_code == 1
+    assert cold.output == again.output
+    codes = {d["code"] for d in json.loads(cold.output)["diagnostics"]}
+    assert {"unresolved-link", "missing-heading", "missing-block", "ambiguous-link",
+            "missing-attachment"} <= codes
+
+
+def test_kept_resolutions_are_taken_once_and_only_for_the_same_links():
+    from vaultgraph.model import Link
+
+    resolver = Resolver(["a/N.md", "b/N.md", "M.md"])
+    links = [Link("link", p, p, None, None, 1, 1) for p in ("N", "M", "X")]
+    first = resolver.resolve_links(links, "a/S.md", keep=True)
+    assert [r.target for r in first] == ["a/N.md", "M.md", None]
+    # Another list of links (another note read at that path), even with the same paths,
+    # is resolved for itself; the kept answer goes to the very list it was made for.
+    other = [Link("link", p, p, None, None, 1, 1) for p in ("M", "N")]
+    assert [r.target for r in resolver.resolve_links(other, "a/S.md")] == ["M.md", "a/N.md"]
+    resolver.resolve_links(links, "a/S.md", keep=True)
+    assert resolver.resolve_links(links, "a/S.md") == first
+    assert resolver._kept == {}
+
+
+def test_kept_findings_read_back_as_written():
+    """The findings kept in the index (findings._findings_json: orjson's text, json's for
+    what orjson refuses) read back as the fields they were made of."""
+    import json
+
+    from vaultgraph.codec import fields_of
+    from vaultgraph.findings import _diagnostics, _findings_json
+    from vaultgraph.model import Diagnostic
+
+    found = [Diagnostic("a/Ünï.md", 3, 7, "error", "unresolved-link", 'no note "€ 💡"', "€ 💡",
+                        ["A|b", "c"], True),
+             Diagnostic("a.md", 1, 1, "warning", "case-mismatch", "x", None)]
+    for extra in ([], [Diagnostic("a.md", 2**70, 1, "warning", "case-mismatch", "\udc80", None)]):
+        rows = [fields_of(d) for d in found + extra]
+        text = _findings_json(rows)
+        assert json.loads(text) == json.loads(json.dumps(rows, ensure_ascii=False))
+        assert _diagnostics(f"[{text}]", lambda path: True) == found + extra

@@ -224,3 +224,28 @@ def test_real_canvases_are_read(name, source, target):
     assert target in {e.target for e in vault.outgoing(source)}
     assert source in {e.source for e in vault.backlinks(target)}
     assert not [d for d in vault.canvases[source].diagnostics]
+
+
+@needs_corpora
+def test_evidence_kinds_and_reference_headings_read_every_corpus_note_as_one_by_one():
+    """check's evidence links line by line (provenance.evidence_kinds) and its reference
+    headings by their words (is_reference_heading) read every note of every corpus as
+    evidence_kind link by link and the words of every heading do."""
+    from vaultgraph.parse import parse_text, read_text
+    from vaultgraph.provenance import (Sections, _names_references, evidence_kind,
+                                       evidence_kinds, is_reference_heading)
+    from vaultgraph.resolve import fold
+
+    compared = 0
+    for path in sorted(CORPORA.rglob("*.md")):
+        text, _ = read_text(path.parent, path.name)
+        if text is None or len(text) > 2_000_000:
+            continue
+        note = parse_text(path.name, text)
+        sections = Sections(note)
+        assert evidence_kinds(note.links, sections) == \
+            [evidence_kind(link, sections) for link in note.links], path
+        for heading in note.headings:
+            assert is_reference_heading(heading.text) == _names_references(fold(heading.text))
+        compared += 1
+    assert compared > 1000

@@ -6,6 +6,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 import vaultgraph
 from vaultgraph.findings import check_vault
@@ -210,3 +212,132 @@ def test_dependents_of_a_url(make_vault):
     data = json.loads(result.stdout)
     assert data["notes"] == ["Web.md"]
     assert [(r["note"], r["depth"]) for r in data["dependents"]] == [("C1.md", 1), ("C2.md", 1)]
+
+
+EVIDENCE_BY_LINE = """---
+type: claim
+sources: "[[Gone P]]"
+---
+Body [[Gone A]] and source:: [[Gone B]] then [[Gone C]].[^1]
+
+[^1]: [[Gone D]] in a footnote
+    continued [[Gone E]]
+
+Inline ^[see [[Gone F]]] and [[Gone G]] after.
+
+## References
+- [[Gone H]] and [[Gone I]]
+- note:: [[Gone J]] [[Gone K]]
+
+## More
+[[Gone L]] [^x]
+"""
+
+
+def test_evidence_kinds_of_links_sharing_lines_through_check(make_vault):
+    """check reads a note's evidence links line by line (provenance.evidence_kinds): links
+    on one line with a field, in a footnote, an inline footnote or a reference section
+    are each the evidence evidence_kind says, the others none."""
+    import re
+
+    root = make_vault({"Claim.md": EVIDENCE_BY_LINE})
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "check", "--format",
+                                      "json"])
+    dangling = [(d["line"], d["target"], re.search(r"\((\S+)\), which", d["message"]).group(1))
+                for d in json.loads(result.output)["diagnostics"]
+                if d["code"] == "dangling-citation"]
+    assert dangling == [(3, "Gone P", "property:sources"), (5, "Gone B", "field:source"),
+                        (5, "Gone C", "field:source"), (7, "Gone D", "footnote"),
+                        (8, "Gone E", "footnote"), (10, "Gone F", "footnote"),
+                        (13, "Gone H", "reference"), (13, "Gone I", "reference"),
+                        (14, "Gone J", "reference"), (14, "Gone K", "reference")]
+
+
+def evidence_kinds_agree(note) -> None:
+    from vaultgraph.provenance import Sections, evidence_kind, evidence_kinds
+
+    sections = Sections(note)
+    assert evidence_kinds(note.links, sections) == \
+        [evidence_kind(link, sections) for link in note.links], note.path
+
+
+@pytest.mark.parametrize("text", [
+    EVIDENCE_BY_LINE,
+    "# References\n[[A]] [[B]]\n## Sub\n[[C]] x:: [[D]]\n# Other\n[[E]] [^1]\n\n[^1]: [[F]]\n",
+    "[[A]] ^[[[B]]] [[C]]\n[[D]] [^n] [[E]]\n\n[^n]: x\n## Sources\n[[F]]\n",
+])
+def test_evidence_kinds_read_each_link_as_evidence_kind_does(text):
+    from vaultgraph.parse import parse_text
+
+    evidence_kinds_agree(parse_text("N.md", text))
+
+
+@given(st.lists(st.sampled_from([
+    "[[A]]", " ", "\n", "source:: ", "x:: ", "^[", "]", "[^1]", "[^1]: ", "\n\n", "## References\n",
+    "# Notes\n", "### Sources\n", "    ", "[b](B.md)", "![[C]]", "related: ", "---\n"]),
+    max_size=40).map("".join))
+def test_evidence_kinds_agree_with_evidence_kind_on_any_text(text):
+    from vaultgraph.parse import parse_text
+
+    evidence_kinds_agree(parse_text("N.md", "---\nsources: \"[[P]]\"\n---\n" + text))
+
+
+@given(st.lists(st.sampled_from([
+    "References", "reference", "SOURCES", "source", "Bibliography", "Works", "cited",
+    "Further", "reading", "literature", "Citations", " ", "  ", "-", "_", "&", "and", "3.",
+    "📚", "#", ":", "İ", "ß", "x", "ﬁ", "\u0301", "\ufe0f", "Ref", "erences"]),
+    max_size=8).map("".join))
+@example('Further reading')
+@example('3. Works_cited')
+@example('📚 SOURCES & more')
+@example('Ref-erences')
+@example('further-reading')
+@example('Literature and notes')
+def test_reference_headings_are_found_by_their_words_alone(text):
+    """is_reference_heading rejects a heading holding no reference word before reading
+    its words: the same answer as reading them."""
+    from vaultgraph.provenance import _names_references, is_reference_heading
+    from vaultgraph.resolve import fold
+
+    assert is_reference_heading.__wrapped__(text) == _names_references(fold(text))
+
+
+_KEYS = st.sampled_from(["type", "Type", "TYPE", "categories", "Category", "bibliography",
+                         "Bibliography", "doi", "URL", "author", "Year", "tags", 1, True,
+                         "İsbn", "ﬁle"])
+_VALUES = st.sampled_from(["claim", "[[Claims]]", "Source", "x.bib", " ", None, 3,
+                           ["[[Claim]]", "y.bib"], ["note", "z.bib "]])
+
+
+@given(st.dictionaries(_KEYS, _VALUES, max_size=6))
+def test_front_matter_facts_read_the_same_from_folded_names(front):
+    """check folds a note's property names once (folded_names) for its role, source keys
+    and bibliographies: the same answers as each folding them itself, and the first
+    property named bibliography (in any case) is the one read."""
+    from vaultgraph.model import Note
+    from vaultgraph.provenance import (declared_bibliographies, declared_role, folded_names,
+                                       has_source_keys)
+    from vaultgraph.resolve import fold
+
+    note = Note("N.md", frontmatter=front)
+    names = folded_names(note)
+    assert declared_role(note, names) == declared_role(note)
+    assert has_source_keys(note, names) == has_source_keys(note)
+    first = next((value for key, value in front.items() if fold(str(key)) == "bibliography"),
+                 None)
+    expected = [] if first is None else [
+        str(v).strip() for v in (first if isinstance(first, list) else [first])
+        if isinstance(v, str) and v.strip()]
+    assert declared_bibliographies(note, names) == declared_bibliographies(note) == expected
+
+
+@pytest.mark.parametrize("front, role", [
+    ({"Type": "claim"}, "claim"), ({"categories": ["x", "[[Sources]]"]}, "source"),
+    ({"CATEGORY": "[[Evidence]]"}, "evidence"), ({"tags": "claim", 2: "claim"}, None),
+    ({"type": "note", "category": "question"}, "question")])
+def test_declared_role_from_any_spelling_of_its_properties(front, role):
+    from vaultgraph.model import Note
+    from vaultgraph.provenance import declared_role, folded_names
+
+    note = Note("N.md", frontmatter=front)
+    assert declared_role(note, folded_names(note)) == declared_role(note) == role

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from vaultgraph.model import Block, Heading
 from vaultgraph.resolve import Resolver, find_block, find_heading, split_subpath, strip_heading
@@ -100,3 +102,15 @@ def test_split_subpath(subpath, expected):
 def test_block_lookup_ignores_case():
     assert find_block([Block("Quote-1", 3, 1)], "quote-1").line == 3
     assert find_block([Block("quote-1", 3, 1)], "quote-2") is None
+
+
+@given(st.text(alphabet="ab ^#\t\u3000", max_size=12))
+@example(" ^x ")
+@example("  ")
+@example("^")
+@example("a b")
+def test_split_subpath_of_one_part_reads_as_of_many(subpath):
+    """split_subpath's one-part path (no ``#``) gives what cutting every part gives."""
+    parts = [part.strip() for part in subpath.split("#") if part.strip()]
+    block = next((part[1:] for part in parts if part.startswith("^")), None)
+    assert split_subpath(subpath) == ((block, []) if block is not None else (None, parts))

@@ -135,7 +135,11 @@ class AnswerWriter:
     note gone, then :meth:`finish`.
     """
 
-    def __init__(self, connection: sqlite3.Connection, files: FileStats, many: bool):
+    def __init__(self, connection: sqlite3.Connection, files: FileStats, many: bool,
+                 keep_resolved: bool = False):
+        """``keep_resolved``: the run reads the notes written now again (check):
+        their links' resolutions are kept in the shared Resolver for it
+        (resolve.Resolver.resolve_links)."""
         self.connection = connection
         # Read inside the transaction: another run may have written since this one began.
         self.empty = not connection.execute("SELECT EXISTS (SELECT 1 FROM names)").fetchone()[0]
@@ -151,6 +155,7 @@ class AnswerWriter:
         connection.executemany("INSERT INTO vault_files VALUES (?, ?, ?)",
                                ((p, fold(p), fold(p).rsplit("/", 1)[-1]) for p in self.added))
         self.resolver = resolver_over(files) if many else index_resolver(connection)
+        self.keep_resolved = keep_resolved and many  # (the Vault's resolver only when many)
         self.keys: dict[str, str] = {}  # link path -> lookup_key (of a path not relative)
         self.written: set[str] = set()
         # Folded names of the notes and attachments that came or went, and aliases that
@@ -221,7 +226,7 @@ class AnswerWriter:
                                     for i, s in enumerate(note.suppressions))
         links = note.links
         if links:
-            resolved = self.resolver.resolve_all([link.path for link in links], path)
+            resolved = self.resolver.resolve_links(links, path, keep=self.keep_resolved)
             rows["edges"].extend((path, seq, resolution.target, link.path,
                                   self._lookup_key(link.path, path), link.raw, link.line,
                                   link.column, link.kind, context(link), link.embed, link.node)

@@ -14,7 +14,8 @@ from .suggest import Progress
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
-    from .model import Note
+    from .model import Link, Note
+    from .resolve import Resolution
     from .vault import Edge, Vault
 
 
@@ -41,8 +42,11 @@ class CheckResult:
 
 class _Checker:
     def __init__(self, vault: "Vault", hints: bool = True):
+        from . import provenance  # (not at the top: render imports this module)
+
         self.vault = vault
         self.why_broken = BrokenLinks(vault, hints)
+        self.provenance = provenance  # (imported once, not once per note checked)
 
     @staticmethod
     def is_clean(edge: "Edge") -> bool:
@@ -54,11 +58,14 @@ class _Checker:
 
     def link(self, edge: "Edge") -> Iterable[Diagnostic]:
         """A diagnostic for each reason the link is broken (broken.why_broken)."""
-        link = edge.link
-        return [Diagnostic(edge.source, link.line, link.column, problem.severity, problem.code,
+        return self.problems(edge.source, edge.link, edge.resolution)
+
+    def problems(self, source: str, link: "Link", resolution: "Resolution") -> list[Diagnostic]:
+        """:meth:`link` of the link ``link`` of ``source`` resolved as ``resolution``."""
+        return [Diagnostic(source, link.line, link.column, problem.severity, problem.code,
                            problem.message(link), link.raw, list(problem.suggestions),
                            link.commented)
-                for problem in self.why_broken(link, edge.resolution)]
+                for problem in self.why_broken(link, resolution)]
 
 
 class LinkStatus:
@@ -101,18 +108,24 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
     paths = list(dict.fromkeys(paths))
-    # Each note's links (Edges) are made when it is checked and let go after (made
-    # once more for this first look: cheaper than holding them all).
-    wanting = {path: names for path, found in vault.outgoing_each(paths)
-               if (names := [posixpath.basename(e.link.path) for e in found
-                             if not e.resolved and not is_attachment_link(e.link)])}
+    # Each note's links are resolved once (in a cold run, by the index's writer): kept
+    # from this first look until the note is checked (Vault.resolved_each), no Edge made.
+    wanting = {}
+    for path, note, resolutions in vault.resolved_each(paths, keep=True):
+        if note is not None:
+            names = [posixpath.basename(link.path) for link, resolution in zip(
+                note.links, resolutions) if resolution.target is None
+                and not is_attachment_link(link)]
+            if names:
+                wanting[path] = names
     broken = [name for names in wanting.values() for name in names]
     checks: dict[str, NoteCheck] = {}
 
     def check(these: list[str]) -> None:
-        for path, edges in vault.outgoing_each(these):
-            read = vault.canvases if is_canvas(path) else vault.notes
-            checks[path] = check_note(checker, read[path], edges)
+        for path, note, resolutions in vault.resolved_each(these):
+            if note is None:
+                raise KeyError(path)
+            checks[path] = check_note(checker, note, resolutions, path)
             if progress and scoring is None and len(checks) % 1000 == 0:
                 progress(len(checks), len(paths), "Checking notes")
 
@@ -155,30 +168,41 @@ class _Background:
             raise self.error
 
 
-def check_note(checker: _Checker, note: "Note", edges: list["Edge"]) -> NoteCheck:
-    from .provenance import (Sections, cited_keys, cites_directly, conflicting_evidence,
-                             dangling_citation, declared_bibliographies, declared_role,
-                             evidence_kind, has_source_keys, is_dangling, quotes_only)
-
+def check_note(checker: _Checker, note: "Note", resolutions: list["Resolution"],
+               source: str | None = None) -> NoteCheck:
+    """What check finds in ``note`` (read at the vault path ``source``, its own by
+    default), its links resolved as ``resolutions`` (in order)."""
+    p = checker.provenance
+    source = note.path if source is None else source
     found = list(note.diagnostics)
+    links = note.links
     if is_canvas(note.path):  # a canvas is no claim and no source: its links only
-        found.extend(d for edge in edges if not checker.is_clean(edge) for d in checker.link(edge))
+        for link, resolution in zip(links, resolutions):
+            if resolution.target is None or link.subpath or resolution.rule == "tie" \
+                    or resolution.spelled is not None:  # (not _Checker.is_clean)
+                found.extend(checker.problems(source, link, resolution))
         return NoteCheck(note.path, found, None, False, False, [])
     evidence, written = [], []
-    sections = Sections(note)
-    for seq, edge in enumerate(edges):
-        if not checker.is_clean(edge):
-            found.extend(checker.link(edge))
-        kind = evidence_kind(edge.link, sections)
+    for seq, (link, resolution, kind) in enumerate(zip(
+            links, resolutions, p.evidence_kinds(links, p.Sections(note)) if links else ())):
+        if resolution.target is None or link.subpath or resolution.rule == "tie" \
+                or resolution.spelled is not None:  # (not _Checker.is_clean)
+            found.extend(checker.problems(source, link, resolution))
         if kind is not None:
             evidence.append((seq, kind))
-            written.append((kind, edge.target, edge.link))
-            if is_dangling(note.path, kind, edge.target):
-                found.append(dangling_citation(note.path, edge.link, kind))
-    found.extend(conflicting_evidence(note.path, written))
-    return NoteCheck(note.path, found, declared_role(note), has_source_keys(note),
-                     cites_directly(note), evidence, cited_keys(note),
-                     declared_bibliographies(note), bare_quotes=quotes_only(note))
+            written.append((kind, resolution.target, link))
+            if p.is_dangling(note.path, kind, resolution.target):
+                found.append(p.dangling_citation(note.path, link, kind))
+    if written:
+        found.extend(p.conflicting_evidence(note.path, written))
+    names = p.folded_names(note) if note.frontmatter else None  # (none: no role, no
+    # source keys, no bibliography)
+    return NoteCheck(note.path, found, p.declared_role(note, names) if names else None,
+                     p.has_source_keys(note, names) if names else False,
+                     p.cites_directly(note), evidence,
+                     p.cited_keys(note) if note.citations else [],
+                     p.declared_bibliographies(note, names) if names else [],
+                     bare_quotes=p.quotes_only(note))
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",

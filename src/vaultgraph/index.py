@@ -549,7 +549,8 @@ class Index:
             # only them (the next run parses the rest), then it is raised.
             with held(), self._transaction() as connection:
                 answers = AnswerWriter(connection, stats,
-                                       many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
+                                       many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER,
+                                       keep_resolved=keep is not None)
                 reused = []
                 for path, (old, digest) in moved.items():  # read before the old rows go
                     (text,) = connection.execute("SELECT note FROM files WHERE path = ?",

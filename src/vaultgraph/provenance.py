@@ -88,6 +88,11 @@ SUPPORTS, OPPOSES = EvidenceKind.SUPPORTS, EvidenceKind.OPPOSES
 _EVIDENCE_NAMES = RESTS_ON | {SUPPORTS, OPPOSES}  # properties and fields whose links are evidence
 REFERENCE_HEADINGS = frozenset({"references", "reference", "sources", "source", "bibliography",
                                 "citations", "works cited", "literature"})
+# The first word of each, and of "further reading": one of them is in the folded text of
+# any reference heading (the words below are cut from it, never joined across a gap).
+_REFERENCE_WORDS = tuple(sorted(
+    word for word in {name.split()[0] for name in REFERENCE_HEADINGS} | {"further"}
+    if not any(other != word and other in word for other in REFERENCE_HEADINGS)))
 SOURCE_KEYS = ("doi", "url", "isbn")
 _FIELD = re.compile(r"([A-Za-z_][\w-]*)::")
 _FOOTNOTE = re.compile(r"^\[\^[^\]]+\]:")
@@ -178,13 +183,23 @@ def role_named(text: object) -> Role | None:
     return None
 
 
-def declared_role(note: "Note") -> Role | None:
+def folded_names(note: "Note") -> list[str]:
+    """The names of the note's front matter properties, folded (resolve.fold of their
+    text), in order: what :func:`declared_role`, :func:`has_source_keys` and
+    :func:`declared_bibliographies` compare, worked out once for the three."""
+    return [fold(str(key)) for key in note.frontmatter]
+
+
+def declared_role(note: "Note", names: list[str] | None = None) -> Role | None:
     """The role front matter gives: ``type`` naming one of :data:`ROLES` (as text or as a
     link to a note so named: ``type: "[[Claim]]"``), else the first item of
     ``categories`` (or ``category``) that names one -- kepano's vault convention,
-    ``categories: ["[[Claims]]"]`` (plural allowed)."""
+    ``categories: ["[[Claims]]"]`` (plural allowed).  ``names``: :func:`folded_names`
+    of the note, if worked out already."""
     front = note.frontmatter
-    keys = {fold(str(key)): key for key in front}
+    keys = {fold(str(key)): key for key in front} if names is None else dict(zip(names, front))
+    if "type" not in keys and "categories" not in keys and "category" not in keys:
+        return None  # (most notes: a name folded so is a key that folds so)
     role = role_named(front.get(keys.get("type", "type")))
     if role:
         return role
@@ -197,9 +212,10 @@ def declared_role(note: "Note") -> Role | None:
     return None
 
 
-def has_source_keys(note: "Note") -> bool:
-    """Front matter that makes a note a source: doi, url or isbn, or author and year."""
-    keys = {fold(str(k)) for k in note.frontmatter}
+def has_source_keys(note: "Note", names: list[str] | None = None) -> bool:
+    """Front matter that makes a note a source: doi, url or isbn, or author and year.
+    ``names``: :func:`folded_names` of the note, if worked out already."""
+    keys = {fold(str(k)) for k in note.frontmatter} if names is None else set(names)
     return bool(keys & set(SOURCE_KEYS)) or {"author", "year"} <= keys
 
 
@@ -231,7 +247,15 @@ def is_reference_heading(text: str) -> bool:
     once emoji, numbering and punctuation are dropped (``## 📚 References``, ``#####
     References``, ``## 3. Sources:``), or one of them followed by ``and``/``&`` and more
     (``## References and further reading``), or ``further reading``."""
-    words = " ".join(_NOT_WORDS.sub(" ", fold(text)).split())
+    folded = fold(text)
+    if not any(word in folded for word in _REFERENCE_WORDS):  # (most headings)
+        return False
+    return _names_references(folded)
+
+
+def _names_references(folded: str) -> bool:
+    """:func:`is_reference_heading` of a folded heading text, by its words."""
+    words = " ".join(_NOT_WORDS.sub(" ", folded).split())
     words = re.sub(r"^[\d\s]+", "", words).replace("_", " ").strip()
     if words in REFERENCE_HEADINGS or words == "further reading":
         return True
@@ -320,6 +344,39 @@ def evidence_kind(link: "Link", sections: Sections) -> str | None:
     return None
 
 
+def evidence_kinds(links: "list[Link]", sections: Sections) -> list[str | None]:
+    """``[evidence_kind(link, sections) for link in links]`` (the links of the note
+    ``sections`` was made of), with what depends only on a link's line worked out once
+    per line: whether it holds ``::``, ``^[`` or ``[^``, and, when it holds none, the
+    kind a link of the text there has (a footnote, a reference section, or none).
+    check reads every link of every note this way."""
+    kinds: list[str | None] = []
+    marked: dict = {}  # a link's `where` (its line's text, shared, or its context) -> holds them
+    by_line: dict[int, str | None] = {}  # line -> the kind of an unmarked link of the text
+    for link in links:
+        if link.property_name is not None:
+            kinds.append(evidence_kind(link, sections))
+            continue
+        where = link.where
+        marks = marked.get(where)
+        if marks is None:
+            shown = where if where.__class__ is str else where.text
+            marks = marked[where] = "::" in shown or "^[" in shown or "[^" in shown
+        if marks:
+            kinds.append(evidence_kind(link, sections))
+            continue
+        line = link.line
+        kind = by_line.get(line, _UNKNOWN)
+        if kind is _UNKNOWN:
+            kind = by_line[line] = EvidenceKind.FOOTNOTE if sections.in_footnote(line) else \
+                EvidenceKind.REFERENCE if sections.in_references(line) else None
+        kinds.append(kind)
+    return kinds
+
+
+_UNKNOWN = object()
+
+
 @dataclass(frozen=True, slots=True)
 class EvidenceLink:
     """Which end of an evidence link rests on which: ``holder`` rests on ``target`` (a note
@@ -380,14 +437,16 @@ def cited_keys(note: "Note") -> list[tuple[str, int, int]]:
     return [(c.value, c.line, c.column) for c in note.citations if c.kind == EvidenceKind.PANDOC]
 
 
-def declared_bibliographies(note: "Note") -> list[str]:
+def declared_bibliographies(note: "Note", names: list[str] | None = None) -> list[str]:
     """The files a note's ``bibliography`` property names (pandoc's metadata key: one
-    path or a list of them)."""
-    for name, value in note.frontmatter.items():
-        if fold(str(name)) == "bibliography":
-            values = value if isinstance(value, list) else [value]
-            return [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
-    return []
+    path or a list of them; the first property so named).  ``names``:
+    :func:`folded_names` of the note, if worked out already."""
+    names = folded_names(note) if names is None else names
+    if "bibliography" not in names:
+        return []
+    value = list(note.frontmatter.values())[names.index("bibliography")]
+    values = value if isinstance(value, list) else [value]
+    return [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
 
 
 class KeptLibraries:

@@ -117,6 +117,9 @@ class Resolver:
         # holding one of its candidates (resolve_all).
         self._written: dict[str, _Answer | None] = {}
         self._local: dict[tuple[str, str], Resolution] = {}
+        # source -> (its links, their Resolutions) kept by resolve_links(keep=True) for the
+        # next reader of that very list (the index's writer for check, in a cold run).
+        self._kept: dict[str, tuple[list, list[Resolution]]] = {}
         for path in paths:
             key = fold(path)
             self.by_path.setdefault(key, []).append(path)
@@ -199,6 +202,22 @@ class Resolver:
                     found.append(resolution)
         return found
 
+    def resolve_links(self, links: list, source: str, keep: bool = False) -> list[Resolution]:
+        """:meth:`resolve_all` of the paths of ``links`` (model.Link records), the links of
+        the note or canvas ``source``.  ``keep``: remember the answer for the next call
+        given this very list (the same object: the same note, as parsed or decoded once),
+        which takes it (the index's writer resolves a cold run's links, check reads them
+        again: each link is resolved once).  Resolutions depend only on the files (one
+        Resolver per listing) and the source path, so a kept answer is the answer."""
+        kept = self._kept.pop(source, None)
+        if kept is not None and kept[0] is links:
+            found = kept[1]
+        else:
+            found = self.resolve_all([link.path for link in links], source)
+        if keep and links:
+            self._kept[source] = (links, found)
+        return found
+
     def _lookup(self, written: str) -> "_Answer":
         """What a link path resolves to from a note in any folder but those of its
         candidates: computed once per link path, the same object for every link."""
@@ -268,6 +287,9 @@ def strip_heading(text: str) -> str:
 def split_subpath(subpath: str) -> tuple[str | None, list[str]]:
     """``^id`` -> (block id, []); ``A#B`` -> (None, [A, B]).  Empty parts are
     skipped, so ``Note##^id`` still names block ``id``."""
+    if "#" not in subpath:  # (most: one part)
+        part = subpath.strip()
+        return (part[1:], []) if part.startswith("^") else (None, [part] if part else [])
     parts = [part.strip() for part in subpath.split("#") if part.strip()]
     for part in parts:
         if part.startswith("^"):

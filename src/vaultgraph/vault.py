@@ -168,6 +168,9 @@ class StoredNotes(Mapping):
         return self._row(path)
 
     def get(self, path: str, default: Note | None = None) -> Note | None:  # type: ignore[override]
+        note = self.loaded.get(path)  # (only paths of this mapping are loaded)
+        if note is not None:
+            return note
         return self[path] if path in self else default
 
     def __iter__(self) -> Iterator[str]:
@@ -333,23 +336,44 @@ class Vault:
         """(path, :meth:`outgoing`) for each note or canvas of ``paths``, made as it is
         asked for and not kept (check reads each note's links and lets them go: at 100k
         notes, 800,000 Edges held at once were 70 MB)."""
-        from .answers import IN_MEMORY_RESOLVER
-
-        if not self._many and len(paths) + len(self._outgoing) >= IN_MEMORY_RESOLVER:
-            # Many notes asked for, at once or one by one: each decoded in one pass over
-            # the rows, each link resolved in memory (not a query per note and per link).
-            self._many = True
-            self.notes.load_all()
-            self.canvases.load_all()
-        resolver = self.resolver if self._many else self._index_resolver
+        resolver = self._resolver_for(len(paths) + len(self._outgoing))
         for path in paths:
             edges = self._outgoing.get(path)
             if edges is None:
                 note = (self.canvases if is_canvas(path) else self.notes).get(path)
                 links = [] if note is None else note.links
                 edges = [Edge(path, link, resolution) for link, resolution in zip(
-                    links, resolver.resolve_all([link.path for link in links], path))]
+                    links, resolver.resolve_links(links, path))]
             yield path, edges
+
+    def _resolver_for(self, count: int) -> Resolver:
+        """The Resolver for ``count`` notes asked for (more, with those asked before)."""
+        from .answers import IN_MEMORY_RESOLVER
+
+        if not self._many and count >= IN_MEMORY_RESOLVER:
+            # Many notes asked for, at once or one by one: each decoded in one pass over
+            # the rows, each link resolved in memory (not a query per note and per link).
+            self._many = True
+            self.notes.load_all()
+            self.canvases.load_all()
+        return self.resolver if self._many else self._index_resolver
+
+    def resolved_each(self, paths: list[str], keep: bool = False,
+                      ) -> Iterator[tuple[str, Note | None, list[Resolution]]]:
+        """(path, its Note, the Resolutions of its links, in order) for each note or
+        canvas of ``paths`` (None and [] for a path that is neither): what
+        :meth:`outgoing_each` gives, without an Edge per link (check reads every link
+        of every note).  ``keep``: the Resolutions are kept for the next call asking
+        for that note (resolve.Resolver.resolve_links: check's first look at the links,
+        then its check of them)."""
+        resolver = self._resolver_for(len(paths) + len(self._outgoing))
+        notes = self.notes
+        for path in paths:
+            if is_canvas(path):
+                note = self.canvases.get(path)
+            else:
+                note = notes.get(path)
+            yield path, note, [] if note is None else resolver.resolve_links(note.links, path, keep)
 
     def outgoing(self, path: str) -> list[Edge]:
         """The links written in the note or canvas ``path``, in the order written
