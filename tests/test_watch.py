@@ -571,3 +571,81 @@ def test_the_index_folder_however_it_is_written(watching):
     got = watching.run("--cache-dir", roundabout, "tags", "--json")
     assert watching.answered() == served_before + 1, watching.text()[-1000:]
     assert got == watching.run("tags", "--json", no_cache=True)
+
+
+def _linkers(vault: Path, stem: str, count: int = 150) -> None:
+    """``count`` notes linking to ``stem`` in several forms: enough backlinks for the
+    watcher to keep the answer (answers.KeptBacklinks.KEEP_FROM) and bring it up to date."""
+    for i in range(count):
+        folder = vault / ("linkers" if i % 3 else "linkers/deep")
+        folder.mkdir(parents=True, exist_ok=True)
+        long_line = "word " * 1000 if i % 50 == 7 else ""  # a line longer than a row carries
+        (folder / f"Linker {i:03d}.md").write_text(
+            f"# L{i}\n\n{long_line}[[{stem}]] and [[{stem}#Top|alias {i}]]\n\n![[{stem}]]\n")
+
+
+QUERIES_KEPT = [("backlinks", "{hub}", "--json"), ("backlinks", "{hub}"),
+                ("links", "{hub}", "--json")]
+
+
+def _same_kept(watching: Watching, hub: str) -> None:
+    for query in QUERIES_KEPT:
+        args = [part.format(hub=hub) for part in query]
+        served_before = watching.answered()
+        got = watching.run(*args)
+        assert watching.answered() == served_before + 1, (args, watching.text()[-2000:])
+        assert got == watching.run(*args, no_cache=True), args
+
+
+@posix_only
+@pytest.mark.slow
+def test_backlinks_kept_across_edits_equal_a_fresh_runs(tmp_path):
+    """The hub's backlinks, kept by the watcher across changes and brought up to date
+    from each update's changed notes (answers.KeptBacklinks), equal a fresh `--no-cache`
+    run's after every kind of change: a link added, removed, a note new, renamed (its
+    rows move in the order), deleted, a note of the hub's name elsewhere (other notes'
+    links resolved again), the hub itself edited, a canvas, another run's update."""
+    vault = _generated(tmp_path)
+    (vault / "hubs").mkdir()
+    (vault / "hubs" / "Hub here.md").write_text("# Hub here\n\n## Top\n\ntext ^b1\n")
+    _linkers(vault, "Hub here")
+    watching = Watching(vault, tmp_path / "cache", tmp_path / "watch.log")
+    try:
+        hub = "hubs/Hub here.md"
+        _same_kept(watching, hub)
+        linker = vault / "linkers" / "Linker 001.md"
+        linker.write_text(linker.read_text() + "\n[[Hub here#^b1]] one more\n")
+        _same_kept(watching, hub)
+        linker.write_text("# no link now\n")
+        _same_kept(watching, hub)
+        (vault / "linkers" / "Linker 050.md").rename(vault / "A first now.md")
+        (vault / "linkers" / "Linker 052.md").unlink()
+        (vault / "zz last.md").write_text("[[Hub here]] [[Hub here|x]]\n")
+        _same_kept(watching, hub)
+        # a note of the same name in another folder: the links by name of the notes
+        # there resolve to it (same folder first), no longer to the hub
+        (vault / "linkers" / "deep" / "Hub here.md").write_text("# the other one\n")
+        _same_kept(watching, hub)
+        (vault / "linkers" / "deep" / "Hub here.md").unlink()
+        _same_kept(watching, hub)
+        (vault / "hubs" / "Hub here.md").write_text("# Hub here\n\n## Top\n\n[[Hub here]] self\n")
+        (vault / "board.canvas").write_text(json.dumps({"nodes": [
+            {"id": "n1", "type": "text", "text": "[[Hub here]]", "x": 0, "y": 0,
+             "width": 10, "height": 10}], "edges": []}))
+        _same_kept(watching, hub)
+        # another run brings the index up to date itself (`index` is not served) with a
+        # change no event told of (a write through a shared mmap): the watcher cannot
+        # tell what that run changed, and at its next update reads the answer anew
+        import mmap
+
+        with (vault / "linkers" / "Linker 061.md").open("r+b") as f, \
+                mmap.mmap(f.fileno(), 0) as mapped:
+            at = mapped.find(b"[[Hub here]]")
+            mapped[at:at + 12] = b"[[Hub hxxx]]"
+            mapped.flush()
+        code, out = watching.run("index")
+        assert code == 0 and ": 1 parsed," in out, out
+        (vault / "linkers" / "Linker 062.md").write_text("[[Hub here]] after it\n")
+        _same_kept(watching, hub)
+    finally:
+        watching.stop()

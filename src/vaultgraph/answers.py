@@ -160,6 +160,8 @@ class AnswerWriter:
             for path in self.added + self.gone}
         self.every_note_written = False
         self.pending: dict[str, list[tuple]] = {table: [] for table in _NOTE_TABLES}
+        self.resolved_again: set[str] = set()  # notes not written whose links now lead elsewhere
+        self.forgotten: set[str] = set()  # notes whose rows were dropped
 
     def _file_changes(self, files: FileStats) -> tuple[list[str], list[str]]:
         """The files added and gone since vault_files was written (meta 'paths': a digest
@@ -173,6 +175,18 @@ class AnswerWriter:
         current = set(files)
         return [path for path in files if path not in known], sorted(known - current)
 
+    @property
+    def edge_sources(self) -> set[str] | None:
+        """The notes and canvases whose rows of ``edges`` or ``lines`` this update may
+        have changed -- written, gone, or a link of theirs resolved again -- once
+        :meth:`finish` has run; None when that is every one (a first build, or every
+        note written).  A backlink's row (``backlinks``) changes only when its source
+        is among them: the watcher brings the backlinks it keeps up to date from these
+        (``KeptBacklinks``)."""
+        if self.empty or self.every_note_written:
+            return None
+        return self.written | self.forgotten | self.resolved_again
+
     def _aliases(self, path: str) -> set[str]:
         return {alias for (alias,) in self.connection.execute(
             "SELECT alias_key FROM aliases WHERE path = ?", (path,))}
@@ -181,6 +195,7 @@ class AnswerWriter:
         """Drop a note's rows: it is gone, or (``gone`` false) about to be written again."""
         if gone and not self.empty:
             self.changed_names |= self._aliases(path)
+        self.forgotten.add(path)
         for table, column in _NOTE_TABLES.items():
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
@@ -272,6 +287,7 @@ class AnswerWriter:
                 now = self.resolver.resolve(linkpath, source).target
                 if now != target:
                     changed.append((now, source, seq))
+                    self.resolved_again.add(source)
         self.connection.executemany("UPDATE edges SET target = ? WHERE source = ? AND seq = ?",
                                     changed)
 
@@ -410,10 +426,13 @@ class Backlink(NamedTuple):
 _JOINED_LINE_CHARS = 4096
 
 
-def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list[Backlink]:
+def backlinks(connection: sqlite3.Connection, target: str | None = None,
+              sources: list[str] | None = None) -> list[Backlink]:
     """Links from other notes and canvases to ``target`` (None: to every file), in
     vault order (target, then source path, then position); a link of a note to itself
-    is left out.
+    is left out.  ``sources`` (with a ``target``): only the links written in these
+    (at most 500; read by the edges' key, not by their target: the few rows of a few
+    notes, not the hub's 35,000 scanned).
 
     One statement reads the edges with their lines (``lines``: the text of a link's
     context, when the index keeps it per line); each row is a Backlink made from the
@@ -423,8 +442,11 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
     dropped as they are, not held for every link of the vault at once."""
     if target is None:
         where, parameters = "e.target IS NOT NULL AND e.target != e.source", ()
-    else:
+    elif sources is None:
         where, parameters = "e.target = ? AND e.source != ?", (target, target)
+    else:  # (`+e.target`: not by edges_by_target, which would read every row of the hub)
+        where = f"e.source IN ({','.join('?' * len(sources))}) AND +e.target = ? AND e.source != ?"
+        parameters = (*sources, target, target)
     new = tuple.__new__  # (Backlink._make less its Python call)
     found: list[Backlink] = []
     add = found.append
@@ -443,6 +465,96 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None) -> list
                 long_lines = EdgeContexts(connection)
             context = long_lines(source, line, column, None)
         add(new(Backlink, (t, source, seq, line, column, kind, context, node)))
+    return found
+
+
+class KeptBacklinks:
+    """:func:`backlinks` of the notes asked about, kept across updates of the index and
+    brought up to date from each update's changes (``vaultgraph watch``: the hub's
+    35,000 backlinks at 100k notes take 0.2 s to read; after an edit, only the rows of
+    the notes edited are read again).
+
+    An update changes a backlink's row only when it changes its source's rows of
+    ``edges`` or ``lines`` (the link, where it resolves, its context): it gives the set
+    of those sources (``AnswerWriter.edge_sources``), and :meth:`changed` marks them
+    stale in every answer kept; :meth:`rows` reads the marked sources' rows again (by
+    the edges' key) and puts them in their place, in vault order, so that the list is
+    the one :func:`backlinks` would read now.  ``None`` for a change (every note
+    written, an update of another run, a rescan): everything kept goes.
+
+    Answers of fewer than :data:`KEEP_FROM` rows are not kept (read again at once);
+    at most :data:`KEEP_ROWS` rows are kept, the answer asked least recently going
+    first."""
+
+    KEEP_FROM = 100
+    KEEP_ROWS = 400_000
+    MAX_SOURCES = 500  # more sources changed at once: everything kept goes
+
+    def __init__(self) -> None:
+        self.kept: dict[str, list[Backlink]] = {}
+        self.stale: dict[str, set[str]] = {}
+        self.size = 0
+
+    def changed(self, sources: set[str] | None) -> None:
+        """An update of the index changed the rows of ``sources`` (None: of any note)."""
+        if sources is None or len(sources) > self.MAX_SOURCES:
+            self.kept.clear()
+            self.stale.clear()
+            self.size = 0
+        elif sources:
+            for target in list(self.kept):
+                stale = self.stale.setdefault(target, set())
+                stale.update(sources)
+                if len(stale) > self.MAX_SOURCES:  # (read anew when next asked)
+                    self.size -= len(self.kept.pop(target))
+                    del self.stale[target]
+
+    def rows(self, connection: sqlite3.Connection, target: str) -> list[Backlink]:
+        """``backlinks(connection, target)`` -- ``connection`` reading the index as
+        the last :meth:`changed` left it; the list is kept: do not change it."""
+        rows = self.kept.pop(target, None)
+        if rows is None:
+            rows = backlinks(connection, target)
+            if len(rows) < self.KEEP_FROM or len(rows) > self.KEEP_ROWS:
+                return rows
+            self.size += len(rows)
+            while self.size > self.KEEP_ROWS:
+                oldest = next(iter(self.kept))
+                self.size -= len(self.kept.pop(oldest))
+                self.stale.pop(oldest, None)
+        elif target in self.stale:
+            sources = self.stale[target]
+            try:
+                fresh = _spliced(rows, sources, backlinks(connection, target, sorted(sources)))
+            except BaseException:  # (DamagedIndex...): kept no longer
+                self.size -= len(rows)
+                self.stale.pop(target)
+                raise
+            del self.stale[target]
+            self.size += len(fresh) - len(rows)
+            rows = fresh
+        self.kept[target] = rows  # (asked last: goes last)
+        return rows
+
+
+def _spliced(rows: list[Backlink], sources: set[str], fresh: list[Backlink]) -> list[Backlink]:
+    """``rows`` (in vault order) less those of ``sources``, with ``fresh`` (the rows of
+    ``sources`` now, in vault order) in their places."""
+    from bisect import bisect_left
+    from operator import itemgetter
+
+    by_source = itemgetter(1)
+    kept = [row for row in rows if row.source not in sources]
+    if not fresh:
+        return kept
+    found: list[Backlink] = []
+    at = 0
+    for source, group in groupby(fresh, key=by_source):
+        end = bisect_left(kept, source, lo=at, key=by_source)
+        found.extend(kept[at:end])
+        found.extend(group)
+        at = end
+    found.extend(kept[at:])
     return found
 
 

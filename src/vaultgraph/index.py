@@ -347,6 +347,9 @@ class Index:
         self.connection: sqlite3.Connection | None = None
         self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
         self.generation: str | None = None  # meta 'generation' as this run's update left it
+        # The last update that wrote: (generation before, generation after, the sources
+        # whose edges or lines it may have changed: AnswerWriter.edge_sources, None: all).
+        self.changes: tuple[str | None, str | None, set[str] | None] | None = None
         # While a new index is built (see open): the file it is built in, beside
         # ``location``; and whether a transaction of it was committed.
         self.building: Path | None = None
@@ -545,6 +548,7 @@ class Index:
             # stops it, and the notes parsed so far are written as an update that parsed
             # only them (the next run parses the rest), then it is raised.
             with held(), self._transaction() as connection:
+                since = generation(connection)  # (read in the transaction: no run writes now)
                 answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER)
                 reused = []
@@ -577,6 +581,10 @@ class Index:
                     connection.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)",
                                        (str(int.from_bytes(os.urandom(6), "big")),))
                 self.generation = _count(connection, "generation")
+                # What this update changed of the backlinks: the sources whose edges it
+                # wrote, from generation ``since`` to ``generation`` (watch.py keeps
+                # backlinks across updates with them).
+                self.changes = (since, self.generation, answers.edge_sources)
                 if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")

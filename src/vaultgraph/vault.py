@@ -35,7 +35,7 @@ from .resolve import Resolution, Resolver, fold, resolver_over
 if TYPE_CHECKING:
     import networkx
 
-    from .answers import Backlink
+    from .answers import Backlink, KeptBacklinks
     from .index import Index
     from .suggest import Suggester
 
@@ -241,6 +241,9 @@ class Vault:
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
+        # Set by a watcher (watch.py): backlinks kept across its vaults, brought up to
+        # date with this one's index (answers.KeptBacklinks).
+        self.backlink_keeper: "KeptBacklinks | None" = None
 
     @cached_property
     def canvases(self) -> StoredNotes:
@@ -265,6 +268,13 @@ class Vault:
     def location(self) -> Path:
         """The index's database file."""
         return self._index.location
+
+    @property
+    def index_changes(self) -> "tuple[str | None, str | None, set[str] | None] | None":
+        """What :func:`load`'s update of the index wrote: (the index's generation before,
+        after, the notes whose links or lines it changed -- None: every note's);
+        None when it wrote nothing (index.Index.changes)."""
+        return self._index.changes
 
     @property
     def throwaway(self) -> bool:
@@ -369,7 +379,9 @@ class Vault:
         ``include_excluded``."""
         from .answers import backlinks
 
-        rows = backlinks(self.connection, path)
+        keeper = self.backlink_keeper
+        rows = backlinks(self.connection, path) if keeper is None else \
+            keeper.rows(self.connection, path)
         if include_excluded or not self.config.excludes_anything:
             return rows
         return [row for row in rows if not self.config.is_excluded(row.source)]

@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import app
+from .answers import KeptBacklinks
 from .ask import MAX_REQUEST, MAX_SOCKET_PATH, SOCKET_NAME, served
 from .escape import terminal
 
@@ -236,6 +237,10 @@ class Watcher:
         self.lock_fd: int | None = None
         self.generation = 0  # raised whenever the vault is opened again (a change applied)
         self.kept = AnswerCache()
+        # Backlinks kept across changes, brought up to date from each update's changes
+        # (answers.KeptBacklinks), and the index's generation they are of (None: unknown).
+        self.backlinks = KeptBacklinks()
+        self.index_generation: str | None = None
 
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
@@ -360,20 +365,28 @@ class Watcher:
                  f"notes) in {time.monotonic() - started:.2f} s")
 
     def _open(self, listing: "Listing") -> None:
+        from .index import generation
         from .vault import VaultError, load
 
         self.generation += 1  # (first: no answer kept from now on is of the old index)
         if self.vault is not None:  # (first: its read transaction would hold the WAL back)
             self.vault.close()
             self.vault = None
+        before, self.index_generation = self.index_generation, None
         try:
             self.vault = load(self.root, self.config_dir, progress=self.session.progress(),
                               cache=True, cache_dir=self.folder.parent, _listing=listing)
         except VaultError as exc:
+            self.backlinks.changed(None)
             raise app.UsageProblem(str(exc)) from None
         if self.vault.throwaway:
             self.log("the index could not be written now (locked by another run?): "
                      "answering from a throwaway one")
+        else:
+            self.index_generation = generation(self.vault.connection)
+        self.backlinks.changed(_edge_changes(before, self.index_generation,
+                                             self.vault.index_changes))
+        self.vault.backlink_keeper = self.backlinks
 
     def take_events(self, until: str | None = None, timeout: float = 0.0) -> bool:
         """Move the events received into ``pending``; with ``until`` (a path), wait up to
@@ -740,6 +753,21 @@ class Watcher:
             self.vault = None
         Index(self.location).clear()
         self._open(self.listing)
+
+
+def _edge_changes(before: str | None, now: str | None,
+                  update: tuple[str | None, str | None, set[str] | None] | None
+                  ) -> set[str] | None:
+    """The notes whose backlink rows may differ between the index's generation
+    ``before`` (the one answered from until now) and ``now``, given what this watcher's
+    own update wrote (``update``: Vault.index_changes); None when that cannot be told --
+    a generation unknown, or another run wrote in between (its changes are not known)."""
+    if before is None or now is None:
+        return None
+    if update is None:  # (this update wrote nothing)
+        return set() if now == before else None
+    since, after, sources = update
+    return sources if since == before and after == now else None
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
