@@ -18,7 +18,7 @@ import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
 from itertools import chain, groupby
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
@@ -468,6 +468,37 @@ def backlinks(connection: sqlite3.Connection, target: str | None = None,
     return found
 
 
+class KeptRows(list):
+    """A kept answer of :func:`backlinks` (a list of Backlink, in vault order), with its
+    ``runs``: the rows of each source, in order (a tuple each).  A view may keep what it
+    makes of each run (:meth:`made`): when the answer is brought up to date, only the
+    runs of the sources changed are new, and only they are made again."""
+
+    def __init__(self, runs: list[tuple[Backlink, ...]],
+                 made: dict[str, dict[int, tuple[tuple, object]]] | None = None):
+        super().__init__(chain.from_iterable(runs))
+        self.runs = runs
+        # what -> id(run) -> (the run, what was made of it): the run held, so that its
+        # id names no other while the entry stands
+        self._made = made if made is not None else {}
+
+    def made(self, what: str, make: Callable[[tuple[Backlink, ...]], object]) -> list:
+        """``[make(run) for run in self.runs]``, each made once per run and ``what``
+        (the name of ``make``'s kind of output: its results are kept under it)."""
+        kept = self._made.setdefault(what, {})
+        found = []
+        for run in self.runs:
+            entry = kept.get(id(run))
+            if entry is None or entry[0] is not run:
+                entry = kept[id(run)] = (run, make(run))
+            found.append(entry[1])
+        return found
+
+
+def _runs(rows: list[Backlink]) -> list[tuple[Backlink, ...]]:
+    return [tuple(group) for _, group in groupby(rows, key=_by_source)]
+
+
 class KeptBacklinks:
     """:func:`backlinks` of the notes asked about, kept across updates of the index and
     brought up to date from each update's changes (``vaultgraph watch``: the hub's
@@ -491,7 +522,7 @@ class KeptBacklinks:
     MAX_SOURCES = 500  # more sources changed at once: everything kept goes
 
     def __init__(self) -> None:
-        self.kept: dict[str, list[Backlink]] = {}
+        self.kept: dict[str, KeptRows] = {}
         self.stale: dict[str, set[str]] = {}
         self.size = 0
 
@@ -514,9 +545,10 @@ class KeptBacklinks:
         the last :meth:`changed` left it; the list is kept: do not change it."""
         rows = self.kept.pop(target, None)
         if rows is None:
-            rows = backlinks(connection, target)
-            if len(rows) < self.KEEP_FROM or len(rows) > self.KEEP_ROWS:
-                return rows
+            found = backlinks(connection, target)
+            if len(found) < self.KEEP_FROM or len(found) > self.KEEP_ROWS:
+                return found
+            rows = KeptRows(_runs(found))
             self.size += len(rows)
             while self.size > self.KEEP_ROWS:
                 oldest = next(iter(self.kept))
@@ -537,25 +569,30 @@ class KeptBacklinks:
         return rows
 
 
-def _spliced(rows: list[Backlink], sources: set[str], fresh: list[Backlink]) -> list[Backlink]:
-    """``rows`` (in vault order) less those of ``sources``, with ``fresh`` (the rows of
-    ``sources`` now, in vault order) in their places."""
-    from bisect import bisect_left
-    from operator import itemgetter
+def _by_source(row: Backlink) -> str:
+    return row[1]
 
-    by_source = itemgetter(1)
-    kept = [row for row in rows if row.source not in sources]
-    if not fresh:
-        return kept
-    found: list[Backlink] = []
-    at = 0
-    for source, group in groupby(fresh, key=by_source):
-        end = bisect_left(kept, source, lo=at, key=by_source)
-        found.extend(kept[at:end])
-        found.extend(group)
-        at = end
-    found.extend(kept[at:])
-    return found
+
+def _run_source(run: tuple[Backlink, ...]) -> str:
+    return run[0][1]
+
+
+def _spliced(rows: KeptRows, sources: set[str], fresh: list[Backlink]) -> KeptRows:
+    """``rows`` less the runs of ``sources``, with ``fresh`` (the rows of ``sources``
+    now, in vault order) in their places; what views made of the other runs is kept."""
+    from bisect import bisect_left
+
+    runs = list(rows.runs)
+    made = rows._made
+    for source in sources:
+        at = bisect_left(runs, source, key=_run_source)
+        if at < len(runs) and _run_source(runs[at]) == source:
+            for kept in made.values():
+                kept.pop(id(runs[at]), None)
+            del runs[at]
+    for run in _runs(fresh):
+        runs.insert(bisect_left(runs, _run_source(run), key=_run_source), run)
+    return KeptRows(runs, made)
 
 
 def completions(connection: sqlite3.Connection, what: str, start: str,
