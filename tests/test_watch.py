@@ -649,3 +649,35 @@ def test_backlinks_kept_across_edits_equal_a_fresh_runs(tmp_path):
         _same_kept(watching, hub)
     finally:
         watching.stop()
+
+
+@posix_only
+@pytest.mark.slow
+def test_a_watcher_killed_before_it_stored_its_listing_leaves_a_true_index(tmp_path):
+    """Edits of notes only: the watcher brings the index up to date from the paths named
+    and stores the vault's listing once idle (index.Hint); killed (-9) before that, the
+    next run without it answers as a fresh one (the index's listing is older than the
+    index: the files it lists otherwise are compared by hash)."""
+    vault = _generated(tmp_path)
+    (vault / "hubs").mkdir()
+    (vault / "hubs" / "Hub here.md").write_text("# Hub here\n")
+    _linkers(vault, "Hub here")
+    watching = Watching(vault, tmp_path / "cache", tmp_path / "watch.log")
+    hub = "hubs/Hub here.md"
+    try:
+        _same_kept(watching, hub)
+        for i in (3, 4, 5):
+            linker = vault / "linkers" / f"Linker {i:03d}.md"
+            linker.write_text(f"[[Hub here]] edited {i}\n[[Linker 001]]\n")
+            _same_kept(watching, hub)
+    finally:
+        watching.process.kill()
+        watching.process.wait()
+    assert "path changed: index up to date" in watching.text()
+    served = watching.answered()
+    for query in [*QUERIES_KEPT, ("check", "--format", "json")]:
+        args = [part.format(hub=hub) for part in query]
+        assert watching.run(*args) == watching.run(*args, no_cache=True), args
+    assert watching.answered() == served
+    code, out = watching.run("index")
+    assert code == 0 and ": 0 parsed," in out, out
