@@ -153,6 +153,33 @@ def test_kept_answers_go_with_their_generation_and_stay_within_their_bytes():
     assert kept_key("backlinks", message) != kept_key("backlinks", {**message, "env": {"A": "2"}})
     assert kept_key("check", message) is None
 
+def test_a_kept_answer_is_spliced_in_vault_order_and_remakes_only_the_runs_changed():
+    """answers.KeptRows / _spliced: the rows of the sources changed are dropped and their
+    rows now put in their places (a source new to the answer, first or last, included);
+    what a view made of the other runs is not made again."""
+    from vaultgraph.answers import Backlink, KeptRows, _runs, _spliced
+
+    def row(source: str, seq: int) -> Backlink:
+        return Backlink("hub.md", source, seq, seq + 1, 1, "link", f"{source} {seq}", None)
+
+    rows = KeptRows(_runs([row("b.md", 0), row("b.md", 3), row("d.md", 1), row("f.md", 0)]))
+    made: list[str] = []
+
+    def make(run) -> str:
+        made.append(run[0].source)
+        return "|".join(f"{r.source}{r.seq}" for r in run)
+
+    assert rows.made("x", make) == ["b.md0|b.md3", "d.md1", "f.md0"] and len(made) == 3
+    fresh = [row("a.md", 2), row("d.md", 0), row("d.md", 5), row("g.md", 1)]
+    after = _spliced(rows, {"a.md", "b.md", "d.md", "g.md"}, fresh)
+    assert list(after) == [row("a.md", 2), row("d.md", 0), row("d.md", 5), row("f.md", 0),
+                           row("g.md", 1)]
+    made.clear()
+    assert after.made("x", make) == ["a.md2", "d.md0|d.md5", "f.md0", "g.md1"]
+    assert made == ["a.md", "d.md", "g.md"]  # (f.md's part kept)
+    assert list(_spliced(after, {"f.md", "zz.md"}, [])) == list(after)[:3] + [row("g.md", 1)]
+
+
 # -- end to end (subprocesses) ------------------------------------------------------
 def _generated(tmp_path: Path, count: int = 120) -> Path:
     sys.path.insert(0, str(ROOT / "benchmarks"))
