@@ -283,6 +283,43 @@ def test_change_times_are_kept_only_in_the_listing(tmp_path):
     assert [e.target for e in after.outgoing("Beta.md")] == ["Gamma.md"]
 
 
+def test_a_hinted_update_compares_the_paths_named_while_the_index_is_at_its_generation(tmp_path):
+    """index.Hint (the watcher's): the paths named are compared, not the whole listing --
+    only while the index is at the hint's generation (else everything is compared);
+    a listing left for later costs the next run a hash, not a wrong answer, and is stored
+    later only while the index is still at the generation it is of."""
+    from vaultgraph.files import list_vault
+    from vaultgraph.index import Hint, generation, store_listing
+
+    root, cache = tmp_path / "vault", tmp_path / "cache"
+    old = 1_000_000_000_000_000_000
+    for name in NAMES:
+        _write(root, f"{name}.md", f"[[{NAMES[0]}]] {name}", old)
+    with vaultgraph.load(root, cache=True, cache_dir=cache) as first:
+        assert first.index_changes[2] is None  # (a first build: every note)
+    _write(root, "Beta.md", "[[Gamma]] changed", old + 5)
+    _write(root, "Delta.md", "[[Gamma]] changed too", old + 5)
+    stale = Hint(frozenset({"Beta.md"}), "not its generation", listing=False)
+    with vaultgraph.load(root, cache=True, cache_dir=cache, _listing=list_vault(root, ".obsidian"),
+                         _hint=stale) as whole:
+        assert whole._index.stats["parsed"] == 2
+        assert whole.index_changes[2] == {"Beta.md", "Delta.md"}
+        at = generation(whole.connection)
+    _write(root, "Beta.md", "[[Alpha]] again", old + 9)
+    listing = list_vault(root, ".obsidian")
+    with vaultgraph.load(root, cache=True, cache_dir=cache, _listing=listing,
+                         _hint=Hint(frozenset({"Beta.md"}), at, listing=False)) as hinted:
+        assert hinted._index.stats["parsed"] == 1
+        since, now, sources = hinted.index_changes
+        assert since == at and now == generation(hinted.connection) and sources == {"Beta.md"}
+    with vaultgraph.load(root, cache=True, cache_dir=cache) as plain:  # the listing left
+        assert plain._index.stats["parsed"] == 0
+        assert [e.target for e in plain.outgoing("Beta.md")] == ["Alpha.md"]
+        now = generation(plain.connection)
+    assert not store_listing(index_file(root, cache), listing.stats, "not its generation")
+    assert store_listing(index_file(root, cache), listing.stats, now)
+
+
 def test_recent_files_are_hash_checked(tmp_path):
     root, cache = tmp_path / "vault", tmp_path / "cache"
     (root).mkdir()

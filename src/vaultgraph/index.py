@@ -20,7 +20,7 @@ from array import array
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from . import __version__
 from .answers import IN_MEMORY_RESOLVER, AnswerWriter
@@ -326,6 +326,52 @@ def _rows(connection: sqlite3.Connection, paths: list[str] | None):
             yield row[0], row[1:]
 
 
+class Hint(NamedTuple):
+    """What a caller that follows the files' events (watch.py) knows of a change, so that
+    :meth:`Index.update` need not compare the whole listing: ``paths``, every vault
+    path that may have changed since the index's ``generation`` (trusted only while the
+    index is at that generation: another run's update makes the comparison whole
+    again); ``listing``: whether to store the listing now -- False when the files are
+    the same paths, some of them changed, and the caller stores it later
+    (:func:`store_listing`): a stale listing costs the next run a hash of each file
+    changed since, not a wrong answer (a change time never comes back)."""
+
+    paths: frozenset[str]
+    generation: str
+    listing: bool
+
+
+class _Raced(Exception):
+    """Another run wrote the index between a hinted update's comparison and its write."""
+
+
+def store_listing(location: Path, stats: FileStats, since: str) -> bool:
+    """Store ``stats`` as the listing of the index at ``location`` (and its fingerprint
+    when no change time is too recent) while the index is still at generation ``since``
+    -- brought up to date with exactly these files by :class:`Hint` updates that left
+    the listing for later; whether it was (False: another run wrote since, or the index
+    cannot be written now; that run stored its own)."""
+    try:
+        connection = connect(location, create=False)
+    except sqlite3.Error:
+        return False
+    try:
+        with write_transaction(connection):
+            if generation(connection) != since:
+                return False
+            connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
+                               _listing(stats, stats.taken_at - RACY_NS))
+            connection.execute("DELETE FROM meta WHERE key = 'fresh'")
+            fingerprint = Index.fingerprint(stats)
+            if fingerprint:
+                connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
+        return True
+    except (sqlite3.Error, DamagedIndex):
+        return False
+    finally:
+        connection.close()
+
+
 def _running(pid: int) -> bool:
     """Whether a process ``pid`` runs (one of another user's counts as running)."""
     try:
@@ -350,6 +396,9 @@ class Index:
         self.connection: sqlite3.Connection | None = None
         self.stats = {"parsed": 0, "reused": 0, "removed": 0, "rebuilt": False}
         self.generation: str | None = None  # meta 'generation' as this run's update left it
+        # The last update that wrote: (generation before, generation after, the sources
+        # whose edges or lines it may have changed: AnswerWriter.edge_sources, None: all).
+        self.changes: tuple[str | None, str | None, set[str] | None] | None = None
         # While a new index is built (see open): the file it is built in, beside
         # ``location``; and whether a transaction of it was committed.
         self.building: Path | None = None
@@ -509,17 +558,25 @@ class Index:
 
     def update(self, root: Path, stats: FileStats,
                progress: Callable[[int, int], None] | None = None,
-               keep: dict[str, Note] | None = None) -> bool:
+               keep: dict[str, Note] | None = None, hint: Hint | None = None) -> bool:
         """Bring the index up to date with the vault's files (path -> size, mtime):
         parse the notes that changed, drop the ones gone, bring the answers
         (answers.py) up to date.  Notes parsed now go into ``keep``.  False when
         the index could not be written (then it is as before, and only ``keep``
-        holds what changed)."""
-        if self.is_fresh(stats):
+        holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
+        compared instead of the whole listing while the index is at its generation."""
+        hinted = hint is not None and self.connection is not None and \
+            self._at_generation(hint.generation)
+        if not hinted and self.is_fresh(stats):
             self.stats["reused"] = len(stats.sources)
             return True
         notes = stats.sources  # notes and canvases
-        differing, known = self._differences(stats, notes)
+        if hinted:
+            named = sorted(path for path in hint.paths if is_source(path))
+            differing = [path for path in named if path in stats]
+            known = dict(_rows(self.connection, named))
+        else:
+            differing, known = self._differences(stats, notes)
         racy = stats.taken_at - RACY_NS
         stale, touched = [], []
         for path in differing:
@@ -548,6 +605,9 @@ class Index:
             # stops it, and the notes parsed so far are written as an update that parsed
             # only them (the next run parses the rest), then it is raised.
             with held(), self._transaction() as connection:
+                since = generation(connection)  # (read in the transaction: no run writes now)
+                if hinted and since != hint.generation:
+                    raise _Raced
                 answers = AnswerWriter(connection, stats,
                                        many=len(stale) + len(moved) >= IN_MEMORY_RESOLVER,
                                        keep_resolved=keep is not None)
@@ -581,17 +641,24 @@ class Index:
                     connection.execute("INSERT OR IGNORE INTO meta VALUES ('generation', ?)",
                                        (str(int.from_bytes(os.urandom(6), "big")),))
                 self.generation = _count(connection, "generation")
+                # What this update changed of the backlinks: the sources whose edges it
+                # wrote, from generation ``since`` to ``generation`` (watch.py keeps
+                # backlinks across updates with them).
+                self.changes = (since, self.generation, answers.edge_sources)
                 if answers.empty or answers.changed_names:
                     _count(connection, "names")  # what did-you-mean answers are scored against
                 connection.execute("DELETE FROM meta WHERE key = 'fresh'")
                 # Stopped, the listing stays the last whole update's: the next run compares
                 # every file not as listed there with its row again, and parses the rest.
-                if not stopped:
+                if not stopped and (not hinted or hint.listing):
                     connection.execute("INSERT OR REPLACE INTO listing VALUES (1, ?, ?)",
                                        _listing(stats, racy))
                     fingerprint = self.fingerprint(stats)
                     if fingerprint:
                         connection.execute("INSERT INTO meta VALUES ('fresh', ?)", (fingerprint,))
+        except _Raced:  # the hint is not to be trusted now: the whole comparison
+            parsed.close()
+            return self.update(root, stats, progress, keep)
         except DamagedIndex:  # not to be trusted: open_updated() makes it anew
             parsed.close()
             raise
@@ -602,6 +669,12 @@ class Index:
                     keep[path] = note
             return False
         return True
+
+    def _at_generation(self, wanted: str) -> bool:
+        try:
+            return generation(self.connection) == wanted
+        except sqlite3.Error:
+            return False
 
     def _differences(self, stats: FileStats, notes: list[str]) -> tuple[list[str], dict]:
         """The notes whose size or change time may differ from what the index last
@@ -841,13 +914,15 @@ SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway in
 def open_updated(root: Path, location: Path | None, stats: FileStats,
                  progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
                  keep: dict[str, Note] | None = None,
-                 figures: dict | None = None, throwaway: bool = False) -> Index | None:
+                 figures: dict | None = None, throwaway: bool = False,
+                 hint: Hint | None = None) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
     (``stats``), its connection left in a read transaction over that state
     (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``,
     what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
     ``location`` None: a new index in memory (:class:`MemoryIndex`); ``throwaway``: an
-    index made for this run alone (:class:`Index`).
+    index made for this run alone (:class:`Index`); ``hint``: what changed, as the
+    caller knows (:class:`Hint`).
 
     None when it cannot be used or written now: locked by another run for too long, a
     folder not writable or not this user's, changed by other runs as often as it was
@@ -868,7 +943,7 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
                 with gc_paused():
                     for _ in range(SNAPSHOT_TRIES):
                         if index.connection is None or \
-                                not index.update(root, stats, progress, keep) or \
+                                not index.update(root, stats, progress, keep, hint) or \
                                 not index.put_in_place():
                             break
                         if index.snapshot(stats):

@@ -35,8 +35,8 @@ from .resolve import Resolution, Resolver, fold, resolver_over
 if TYPE_CHECKING:
     import networkx
 
-    from .answers import Backlink
-    from .index import Index
+    from .answers import Backlink, KeptBacklinks
+    from .index import Hint, Index
     from .suggest import Suggester
 
 
@@ -138,12 +138,16 @@ class StoredNotes(Mapping):
     path listed with no row means the index is damaged: DamagedIndex."""
 
     def __init__(self, connection: "sqlite3.Connection | _OpenIndex", paths: list[str],
-                 parsed: dict[str, Note]):
+                 parsed: dict[str, Note], members: "Callable[[str], bool] | None" = None):
+        """``members``: whether a path is one of ``paths``, answered without a set of
+        them all (a watcher opens a Vault at 100k notes after each edit: the set was
+        20 ms of it)."""
         # (an _OpenIndex stays open while the notes are: ``load(root).notes[path]`` reads it)
         self.connection, self.paths = connection, paths
         self._members: set[str] | None = None
         self._all = False
-        self.loaded = {path: note for path, note in parsed.items() if path in self}
+        member = members or self.__contains__
+        self.loaded = {path: note for path, note in parsed.items() if member(path)}
 
     def _row(self, path: str) -> Note:
         from .codec import DamagedIndex, decoded, note_from_json
@@ -240,10 +244,15 @@ class Vault:
         # (``parsed`` agrees with the snapshot: index.open_updated drops what it parsed
         # when another run changed the index since, Index.snapshot)
         self._parsed = parsed or {}
-        self.notes = StoredNotes(self.connection, listing.stats.notes, self._parsed)
+        stats = listing.stats
+        self.notes = StoredNotes(self.connection, stats.notes, self._parsed,
+                                 lambda path: is_note(path) and path in stats)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
         self._throwaway = throwaway
+        # Set by a watcher (watch.py): backlinks kept across its vaults, brought up to
+        # date with this one's index (answers.KeptBacklinks).
+        self.backlink_keeper: "KeptBacklinks | None" = None
 
     @cached_property
     def canvases(self) -> StoredNotes:
@@ -268,6 +277,13 @@ class Vault:
     def location(self) -> Path:
         """The index's database file."""
         return self._index.location
+
+    @property
+    def index_changes(self) -> "tuple[str | None, str | None, set[str] | None] | None":
+        """What :func:`load`'s update of the index wrote: (the index's generation before,
+        after, the notes whose links or lines it changed -- None: every note's);
+        None when it wrote nothing (index.Index.changes)."""
+        return self._index.changes
 
     @property
     def throwaway(self) -> bool:
@@ -393,7 +409,9 @@ class Vault:
         ``include_excluded``."""
         from .answers import backlinks
 
-        rows = backlinks(self.connection, path)
+        keeper = self.backlink_keeper
+        rows = backlinks(self.connection, path) if keeper is None else \
+            keeper.rows(self.connection, path)
         if include_excluded or not self.config.excludes_anything:
             return rows
         return [row for row in rows if not self.config.is_excluded(row.source)]
@@ -528,7 +546,7 @@ def _remove(folder: Path) -> None:
 def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
          progress: Callable[[int, int], None] | None = None, cache: bool = False,
          cache_dir: str | os.PathLike[str] | None = None, rebuild: bool = False,
-         _listing: Listing | None = None) -> Vault:
+         _listing: Listing | None = None, _hint: "Hint | None" = None) -> Vault:
     """Read the vault at ``path``: discover its files, parse its notes into an index,
     resolve links.
 
@@ -560,7 +578,7 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     parsed: dict[str, Note] = {}
     if cache:
         index = open_updated(root, index_file(root, cache_dir), listing.stats, progress,
-                             rebuild, keep=parsed)
+                             rebuild, keep=parsed, hint=_hint)
         if index is not None:
             return Vault(root, listing, index, parsed)
     return _throwaway(root, listing, progress, parsed)

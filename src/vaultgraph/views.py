@@ -16,6 +16,8 @@ from .resolve import fold
 from .model import TagInfo
 
 if TYPE_CHECKING:  # (check.py only for a type: a query answered from the index loads no checker)
+    from collections.abc import Iterable
+
     from .answers import Backlink
     from .app import (Dependents, IndexFigures, Mentions, Neighborhood, PathFound,
                       RelatedNotes)
@@ -65,7 +67,19 @@ class BacklinksAnswer(NamedTuple):
 
 def _backlinks_line(note: str, rows: list[Backlink]) -> str:
     """:meth:`BacklinksAnswer.json_text` on one line; TypeError or ValueError for a value
-    that is not a str (an int for ``line`` and ``column``; a str or None for ``node``)."""
+    that is not a str (an int for ``line`` and ``column``; a str or None for ``node``).
+    Rows kept by a watcher (answers.KeptRows) keep each source's part: after an edit,
+    only the parts of the notes edited are written again."""
+    from json.encoder import encode_basestring as quote
+
+    made = getattr(rows, "made", None)
+    items = ", ".join(made("json-line", _backlink_items)) if made is not None \
+        else _backlink_items(rows)
+    return f'{{"note": {quote(note)}, "backlinks": [{items}]}}'
+
+
+def _backlink_items(rows: "Iterable[Backlink]") -> str:
+    """The backlinks' JSON objects of :func:`_backlinks_line`, joined by ``, ``."""
     from json.encoder import encode_basestring as quote
 
     parts: list[str] = []
@@ -83,7 +97,7 @@ def _backlinks_line(note: str, rows: list[Backlink]) -> str:
         else:
             add(f'{{"source": {shown}, "line": {line:d}, "column": {column:d}, '
                 f'"kind": {kind_shown}, "context": {quote(context)}}}')
-    return f'{{"note": {quote(note)}, "backlinks": [{", ".join(parts)}]}}'
+    return ", ".join(parts)
 
 
 def backlinks_answer(vault: Vault, path: str, include_excluded: bool = False) -> BacklinksAnswer:

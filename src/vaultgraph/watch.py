@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import app
+from .answers import KeptBacklinks
 from .ask import MAX_REQUEST, MAX_SOCKET_PATH, SOCKET_NAME, served
 from .escape import terminal
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     import click
 
     from .files import Listing
+    from .index import Hint
     from .vault import Vault
 
 LOCK_NAME = "watch.lock"
@@ -65,6 +67,7 @@ CHUNK = 1 << 20  # bytes of output per frame
 POLL_MS = 300  # with --poll: how often the files are looked at
 START_SECONDS = 30.0  # for the first event to come (the watch set up)
 RECONCILE_SECONDS = 300.0  # idle this long: the vault is listed and compared (0.5 s at 100k)
+LISTING_IDLE_SECONDS = 1.0  # idle this long after an edit: its listing stored (index.Hint)
 _RESCAN = "rescan"  # on the queue: the watcher failed (watch limit...): list everything
 # Commands whose answer is the index's alone (with the request: its arguments, folder,
 # environment, terminal): an answer of theirs is kept and given again to the same request
@@ -236,6 +239,11 @@ class Watcher:
         self.lock_fd: int | None = None
         self.generation = 0  # raised whenever the vault is opened again (a change applied)
         self.kept = AnswerCache()
+        # Backlinks kept across changes, brought up to date from each update's changes
+        # (answers.KeptBacklinks), and the index's generation they are of (None: unknown).
+        self.backlinks = KeptBacklinks()
+        self.index_generation: str | None = None
+        self.listing_due = False  # the index's listing is left for the watcher to store
 
     # -- start and stop -----------------------------------------------------------
     def claim(self) -> None:
@@ -289,6 +297,7 @@ class Watcher:
         if self.vault is not None:
             self.vault.close()
             self.vault = None
+            self.store_listing()
         if self.lock_fd is not None:
             os.close(self.lock_fd)  # (the lock goes with it; the file stays: see claim)
 
@@ -359,21 +368,40 @@ class Watcher:
         self.log(f"listed {len(self.listing.stats):,} files ({len(self.listing.stats.notes):,} "
                  f"notes) in {time.monotonic() - started:.2f} s")
 
-    def _open(self, listing: "Listing") -> None:
+    def _open(self, listing: "Listing", hint: "Hint | None" = None) -> None:
+        from .index import generation
         from .vault import VaultError, load
 
         self.generation += 1  # (first: no answer kept from now on is of the old index)
         if self.vault is not None:  # (first: its read transaction would hold the WAL back)
             self.vault.close()
             self.vault = None
+        before, self.index_generation = self.index_generation, None
         try:
             self.vault = load(self.root, self.config_dir, progress=self.session.progress(),
-                              cache=True, cache_dir=self.folder.parent, _listing=listing)
+                              cache=True, cache_dir=self.folder.parent, _listing=listing,
+                              _hint=hint)
         except VaultError as exc:
+            self.backlinks.changed(None)
             raise app.UsageProblem(str(exc)) from None
         if self.vault.throwaway:
             self.log("the index could not be written now (locked by another run?): "
                      "answering from a throwaway one")
+        else:
+            self.index_generation = generation(self.vault.connection)
+        self.backlinks.changed(_edge_changes(before, self.index_generation,
+                                             self.vault.index_changes))
+        self.vault.backlink_keeper = self.backlinks
+        self.listing_due = False
+
+    def store_listing(self) -> None:
+        """The listing the last updates left for later stored in the index (index.Hint):
+        unless another run wrote it since (it stored its own)."""
+        from .index import store_listing
+
+        if self.listing_due and self.index_generation is not None and self.listing:
+            store_listing(self.location, self.listing.stats, self.index_generation)
+        self.listing_due = False
 
     def take_events(self, until: str | None = None, timeout: float = 0.0) -> bool:
         """Move the events received into ``pending``; with ``until`` (a path), wait up to
@@ -419,7 +447,8 @@ class Watcher:
         changed = {rel: value for rel, value in changed.items() if value is not None or rel in stats}
         if not changed:
             return
-        if all(value is not None and rel in stats for rel, value in changed.items()):
+        same_files = all(value is not None and rel in stats for rel, value in changed.items())
+        if same_files:
             # the same files, some of them changed: the listing is patched in place (its
             # paths, notes and order stand; building it anew is most of an edit at 100k)
             numbers = stats.numbers
@@ -438,7 +467,17 @@ class Watcher:
             stats = FileStats(sorted(files.items()), self._taken_at)
             self.positions = None
         self.listing = Listing(self.listing.config, stats, self.listing.found)
-        self._open(self.listing)
+        # The index is compared with the paths changed alone while it is at the generation
+        # this watcher left it at (index.Hint); the same files, only changed: their
+        # listing is stored once the watcher is idle (LISTING_IDLE_SECONDS), not by each
+        # edit (5.6 MB at 100k files)
+        hint = None
+        if self.index_generation is not None:
+            from .index import Hint
+
+            hint = Hint(frozenset(changed), self.index_generation, listing=not same_files)
+        self._open(self.listing, hint)
+        self.listing_due = same_files and hint is not None
         self.log(f"{len(paths)} path{'s' if len(paths) > 1 else ''} changed: index up to date "
                  f"in {time.monotonic() - started:.3f} s")
 
@@ -548,7 +587,10 @@ class Watcher:
         selector.register(self.wake_r, selectors.EVENT_READ)
         every = reconcile_seconds()
         while True:
-            if not selector.select(every):
+            if not selector.select(LISTING_IDLE_SECONDS if self.listing_due else every):
+                if self.listing_due:
+                    self.store_listing()
+                    continue
                 if _identity(self.root) != self.root_id:
                     self.log("the vault's folder is gone or replaced: stopping")
                     self.ended = True
@@ -740,6 +782,21 @@ class Watcher:
             self.vault = None
         Index(self.location).clear()
         self._open(self.listing)
+
+
+def _edge_changes(before: str | None, now: str | None,
+                  update: tuple[str | None, str | None, set[str] | None] | None
+                  ) -> set[str] | None:
+    """The notes whose backlink rows may differ between the index's generation
+    ``before`` (the one answered from until now) and ``now``, given what this watcher's
+    own update wrote (``update``: Vault.index_changes); None when that cannot be told --
+    a generation unknown, or another run wrote in between (its changes are not known)."""
+    if before is None or now is None:
+        return None
+    if update is None:  # (this update wrote nothing)
+        return set() if now == before else None
+    since, after, sources = update
+    return sources if since == before and after == now else None
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
