@@ -445,15 +445,22 @@ def _texts(data: bytes, starts: list[int], firsts: list[int], first: int, last: 
 
 def _paragraph(append, data: bytes, starts: list[int], firsts: list[int], start: int,
                end: int, level: int, over: bool) -> None:
-    map_ = _lines(starts, start, end)
-    first, stop = map_
+    first = bisect_right(starts, start) - 1
+    stop = bisect_right(starts, end - 1 if end > start else start)
+    map_ = [first, stop]
     if not firsts:
         content = ""
-    elif len(firsts) == 1:
-        content = _texts(data, starts, firsts, first, stop - 1, over)[0].strip()
+    elif stop - first == 1 and len(firsts) == 1 and not over:  # one line (most): _texts's
+        begin, line_start = firsts[0], starts[first]
+        line_end = starts[stop] - 1 if stop < len(starts) else len(data)
+        if not line_start <= begin <= line_end:
+            raise _Unknown("a line without events")
+        if begin > line_start and data[begin - 1] == 0x5C:  # `\`: an escape's
+            begin -= 1
+        content = data[begin:line_end].decode("utf-8").strip()
     else:
         content = "\n".join(_texts(data, starts, firsts, first, stop - 1, over)).strip()
-    append(BlockToken("paragraph_open", map_, level, tag="p"))
+    append(BlockToken("paragraph_open", map_, level, "", "p"))
     append(BlockToken("inline", map_, level + 1, content))
     append(_closer("paragraph_close", level, "p"))
 
@@ -475,6 +482,6 @@ def _heading(append, data: bytes, starts: list[int], firsts: list[int], span: di
             content = _CLOSING.sub("", content)
     else:
         content = ""
-    append(BlockToken("heading_open", map_, level, tag=tag))
+    append(BlockToken("heading_open", map_, level, "", tag))
     append(BlockToken("inline", map_, level + 1, content))
     append(_closer("heading_close", level, tag))
