@@ -77,7 +77,7 @@ def test_any_text_of_block_characters_is_read_as_markdown_it_py_reads_it(text):
     "---\na: 1\n---\n[[A]]", "--- x\na: 1\n---\n[[A]]", "----\na: 1\n---\n[[A]]",
     "---\na: 1\n   ---\n[[A]]", "---\na: 1\n    ---\n[[A]]\n---", "---\na: 1\n...\n[[A]]",
     "---\na: 1\n ...\n[[A]]", "---\na: 1\n--- x\n[[A]]", "---\na: 1", "---\n---\n[[A]]",
-    "- |---| [[T]]\n---\n[[A]]", "---\nlinks: '[[P]]'\n---\n# H\n\n---\nmore: x\n---\n[[A]]",
+    "- |---| [[T]]\n\n---\n[[A]]", "---\nlinks: '[[P]]'\n---\n# H\n\n---\nmore: x\n---\n[[A]]",
 ])
 def test_front_matter_follows_the_reference_rule(text):
     assert compiled_is_used(text)
@@ -103,9 +103,12 @@ _BY_LINE = (re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M),
 
 def needs_reference_by_line(text: str) -> bool:
     definition, row, prefix = _BY_LINE
+    lines = text.split("\n")
     return (len(text) > blocks.MAX_COMPILED_CHARS or "$$" in text
             or bool(definition.search(text))
             or any("|" in m.group() and "-" in m.group() for m in row.finditer(text))
+            or any("|" in above and "-" in line and re.fullmatch(r"[ \t>*+.)0-9:|-]*", line)
+                   for above, line in zip(lines, lines[1:]))  # `a|` over `--`
             or any(len(m.group().expandtabs(4)) >= blocks.MAX_PREFIX_COLUMNS
                    for m in prefix.finditer(text)))
 
@@ -150,6 +153,7 @@ def test_deep_but_bounded_nesting_is_compiled_and_equal():
 @pytest.mark.parametrize("text", [
     "$$\n[[in math]]\n$$\n[[A]]", "[r]: /u\n\n[r] [[A]]", "[^1]: [[F]]\n\nx[^1]",
     "> - [r\nx]: /u\n\n[[A]]", "a | b\n--|--\n[[A]] | c", "> | a |\n> |---|\n> | [[B]] |",
+    "1|\n--", "> [[A]] |\n> --\n> [[B]]", "a|\n||\n--",  # a delimiter row without a `|`
 ])
 def test_what_the_compiled_pass_reads_otherwise_goes_to_markdown_it_py(text):
     assert not compiled_is_used(text)

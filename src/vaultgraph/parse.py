@@ -14,6 +14,8 @@ import signal
 import threading
 from bisect import bisect_right
 from contextlib import contextmanager
+from itertools import accumulate, count
+from operator import add
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -212,10 +214,9 @@ class _Locator:
 
     def __init__(self, lines: list[str], cursors: dict[int, int], first: int, content: str):
         self.lines, self.cursors, self.first = lines, cursors, first
-        self.parts = content.split("\n")
-        self.starts = [0]
-        for part in self.parts[:-1]:
-            self.starts.append(self.starts[-1] + len(part) + 1)
+        self.parts = parts = content.split("\n")
+        parts = parts[:-1]  # where each part starts: after those before and their breaks
+        self.starts = [0, *map(add, accumulate(map(len, parts)), count(1))] if parts else [0]
         self.bases: dict[int, int] = {}
 
     def base(self, index: int) -> int:
@@ -239,8 +240,12 @@ class _Locator:
         return self.bases[index]
 
     def locate(self, offset: int) -> tuple[int, int]:
-        index = bisect_right(self.starts, offset) - 1
-        return self.first + index + 1, self.base(index) + offset - self.starts[index] + 1
+        starts = self.starts
+        index = bisect_right(starts, offset) - 1
+        base = self.bases.get(index)
+        if base is None:
+            base = self.base(index)
+        return self.first + index + 1, base + offset - starts[index] + 1
 
 
 def _markdown_link(href: str, embed: bool, line: int, column: int, context: str) -> Link | None:

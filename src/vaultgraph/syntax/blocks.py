@@ -23,7 +23,8 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   CommonMark takes for one: definitions change how brackets are read (``[[X]]: text``
   opens none and stays compiled);
 - a line that could be a table's delimiter row (only ``|``, ``-``, ``:`` and whitespace
-  after any quote or list markers, with a ``|`` and a ``-``): tables are markdown-it-py's;
+  after any quote or list markers, with a ``-``, and a ``|`` in it or in the line before:
+  ``a|`` over ``--`` is a table too): tables are markdown-it-py's;
 - a line starting with 80 or more columns of quote or list markers and indentation:
   markdown-it-py stops at :data:`~vaultgraph.syntax.MAX_NESTING` levels and the note gets
   a ``too-deep`` diagnostic; under 80 columns no block is that deep;
@@ -65,6 +66,10 @@ _DEFINITION = re.compile(r"\n[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:")
 # After optional quote/list markers: a would-be delimiter row (checked for | and - below).
 _ROW = re.compile(r"\n[ \t>*+.)0-9-]*?[|:][ \t|:-]*(?=\n|\Z)")
 _PREFIX = re.compile(r"\n[ \t>*+.)0-9-]{20,}")
+# A delimiter row needs no `|` of its own under a line with one (markdown-it's table rule:
+# `a|` over `--` is a table of one column): a line of markers and delimiter characters
+# (checked for a - below) after a line holding a `|` (from its last: linear).
+_UNDER_PIPE = re.compile(r"\|[^\n|]*\n(?=([ \t>*+.)0-9:|-]*)(?:\n|\Z))")
 
 _CLOSING = re.compile(r"[ \t]#+$")  # an ATX heading's closing sequence
 # What may open a block where a paragraph goes on: on a lazy line indented 4 columns or
@@ -106,6 +111,9 @@ def needs_reference(text: str) -> bool:
         for match in _ROW.finditer(lines):
             row = match.group()
             if "|" in row and "-" in row:
+                return True
+        for match in _UNDER_PIPE.finditer(text):
+            if "-" in match.group(1):
                 return True
     for match in _PREFIX.finditer(lines):  # (the line break counts one column: 1 +)
         if len(match.group().expandtabs(4)) >= 1 + MAX_PREFIX_COLUMNS:
@@ -445,15 +453,22 @@ def _texts(data: bytes, starts: list[int], firsts: list[int], first: int, last: 
 
 def _paragraph(append, data: bytes, starts: list[int], firsts: list[int], start: int,
                end: int, level: int, over: bool) -> None:
-    map_ = _lines(starts, start, end)
-    first, stop = map_
+    first = bisect_right(starts, start) - 1
+    stop = bisect_right(starts, end - 1 if end > start else start)
+    map_ = [first, stop]
     if not firsts:
         content = ""
-    elif len(firsts) == 1:
-        content = _texts(data, starts, firsts, first, stop - 1, over)[0].strip()
+    elif stop - first == 1 and len(firsts) == 1 and not over:  # one line (most): _texts's
+        begin, line_start = firsts[0], starts[first]
+        line_end = starts[stop] - 1 if stop < len(starts) else len(data)
+        if not line_start <= begin <= line_end:
+            raise _Unknown("a line without events")
+        if begin > line_start and data[begin - 1] == 0x5C:  # `\`: an escape's
+            begin -= 1
+        content = data[begin:line_end].decode("utf-8").strip()
     else:
         content = "\n".join(_texts(data, starts, firsts, first, stop - 1, over)).strip()
-    append(BlockToken("paragraph_open", map_, level, tag="p"))
+    append(BlockToken("paragraph_open", map_, level, "", "p"))
     append(BlockToken("inline", map_, level + 1, content))
     append(_closer("paragraph_close", level, "p"))
 
@@ -475,6 +490,6 @@ def _heading(append, data: bytes, starts: list[int], firsts: list[int], span: di
             content = _CLOSING.sub("", content)
     else:
         content = ""
-    append(BlockToken("heading_open", map_, level, tag=tag))
+    append(BlockToken("heading_open", map_, level, "", tag))
     append(BlockToken("inline", map_, level + 1, content))
     append(_closer("heading_close", level, tag))
