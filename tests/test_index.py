@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph import answers as index_answers
+from vaultgraph.answers import property_json
 from vaultgraph.cli import cli
 from vaultgraph.codec import note_to_json
 from vaultgraph.findings import check_vault
@@ -83,7 +84,7 @@ _CONTENTS = {  # table -> (its columns, the same from a parsed note)
               lambda n: sorted({(r.line, r.where.start, r.where.length, r.where.text)
                                 for r in n.links + n.citations
                                 if r.where.__class__ is not str})),  # (a canvas's: text)
-    "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
+    "properties": ("key, value", lambda n: sorted((k, property_json(v))  # (its JSON's form)
                                                   for k, v in n.frontmatter.items())),
     "diagnostics": ("line, col, severity, code, message",
                     lambda n: [(d.line, d.column, d.severity, d.code, d.message)
@@ -414,6 +415,25 @@ def test_concurrent_index_updates_all_succeed_and_agree(tmp_path):
             assert quick_answer(root, cache, fresh.config, path) == backlinks_view(fresh, path)
         (root / f"N{round_}.md").unlink()  # the next round's runs all remove it
         (root / f"M{round_}.md").write_text(f"[[N{round_ + 1}]]")
+
+
+def test_properties_are_kept_as_the_json_of_their_values(make_vault, tmp_path):
+    # docs/cli.md: `properties`, one row per property, the value as JSON -- compact JSON
+    # (orjson's), the standard library's for what orjson refuses (lone surrogates,
+    # integers past 64 bits), any of them read back as the property's value.
+    root = make_vault({"A.md": '---\nbig: 123456789012345678901234567890\nlist: [a, "é", 1.5]\n'
+                               "map: {k: [1, null, true]}\nname: Zoë\n---\n[[B]]\n", "B.md": ""})
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), "index"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(index_file(root, cache)) as db:
+        kept = dict(db.execute("SELECT key, value FROM properties WHERE path = 'A.md'"))
+    assert {key: json.loads(value) for key, value in kept.items()} == {
+        "big": 1.2345678901234568e+29, "list": ["a", "é", 1.5], "map": {"k": [1, None, True]},
+        "name": "Zoë"}
+    assert kept["name"] == '"Zoë"'  # (UTF-8 text, not \u escapes)
+    for value in ("\udcff x", 2 ** 70, {"k": ["\udcff"]}):  # refused by orjson
+        assert json.loads(property_json(value)) == value
 
 
 def test_index_command_and_cache_options(make_vault, tmp_path):

@@ -20,6 +20,8 @@ from functools import cached_property
 from itertools import chain, groupby
 from typing import TYPE_CHECKING, NamedTuple
 
+import orjson
+
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
 from .model import (LineText, Link, Note, Suppression, TagInfo, line_context,
@@ -30,17 +32,20 @@ if TYPE_CHECKING:
     from .suggest import NoteName
 
 SCHEMA_SQL = """
+-- The tables of small rows keyed by path are WITHOUT ROWID: the primary key is the table,
+-- not a second b-tree written beside it.  `edges` keeps its rowid: its two secondary
+-- indexes point at that integer rather than at (source, seq).
 CREATE TABLE IF NOT EXISTS vault_files (
     path TEXT PRIMARY KEY, path_key TEXT NOT NULL, name_key TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vault_files_by_path ON vault_files (path_key);
 CREATE INDEX IF NOT EXISTS vault_files_by_name ON vault_files (name_key);
-CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_by_key ON names (name_key);
 CREATE TABLE IF NOT EXISTS aliases (
     path TEXT NOT NULL, seq INTEGER NOT NULL, alias TEXT NOT NULL, alias_key TEXT NOT NULL,
     PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
@@ -55,40 +60,40 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE TABLE IF NOT EXISTS lines (
     path TEXT NOT NULL, line INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL,
     text TEXT NOT NULL, PRIMARY KEY (path, line)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
 -- What each note contains, in note order (seq); positions are 1-based line and column.
 CREATE TABLE IF NOT EXISTS tags (
     path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
     col INTEGER NOT NULL, source TEXT NOT NULL, name_key TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_by_key ON tags (name_key);
 CREATE TABLE IF NOT EXISTS headings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
     line INTEGER NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (
     path TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL,
     col INTEGER NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS citations (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
 CREATE TABLE IF NOT EXISTS properties (
     path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key)
-);
+) WITHOUT ROWID;
 -- Inline `%% vaultgraph: ignore[...] %%` comments (model.Suppression; codes: JSON list).
 CREATE TABLE IF NOT EXISTS suppressions (
     path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     first INTEGER NOT NULL, last INTEGER NOT NULL, codes TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS diagnostics (
     path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     severity TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 """
 # Secondary indexes: a first build drops them and makes them again at the end
 # (sorting once is cheaper than inserting rows in random order: half the time of edges).
@@ -126,6 +131,16 @@ def index_resolver(connection: sqlite3.Connection) -> Resolver:
     return Resolver.over(
         Lookup(connection, "SELECT path FROM vault_files WHERE path_key = ? ORDER BY path"),
         Lookup(connection, "SELECT path FROM vault_files WHERE name_key = ? ORDER BY path"))
+
+
+def property_json(value) -> str:
+    """A property's value as the ``properties`` table keeps it: compact JSON (orjson's;
+    the standard library's, in the same form, for what orjson refuses: lone surrogates,
+    integers past 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class AnswerWriter:
@@ -193,39 +208,58 @@ class AnswerWriter:
         self.written.add(path)
         rows = self.pending
         if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
-            rows["names"].append((path, note.name, fold(note.name)))
-        rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
-        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
-                            for i, t in enumerate(note.tags))
-        rows["headings"].extend((path, i, h.text, h.level, h.line)
-                                for i, h in enumerate(note.headings))
-        rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
-        lines = {}  # line -> the LineText written for it
-        for record in chain(note.links, note.citations):
-            if record.where.__class__ is not str:
-                lines.setdefault(record.line, record.where)
-
-        def context(record) -> str | None:  # NULL: the one of its line and column
-            return None if lines.get(record.line) is record.where else record.context
-
-        rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
-                             for number, shown in lines.items())
-        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, context(c))
-                                 for i, c in enumerate(note.citations))
-        rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
-                                  for key, value in note.frontmatter.items())
-        rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
-                                   for i, d in enumerate(note.diagnostics))
-        rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
-                                     json.dumps(s.codes, ensure_ascii=False))
-                                    for i, s in enumerate(note.suppressions))
-        links = note.links
+            name = note.name
+            rows["names"].append((path, name, fold(name)))
+        # (A table's rows are built only when the note has records for it: most notes
+        # have no aliases, blocks, citations, diagnostics or suppressions.)
+        if note.aliases:
+            rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
+        if note.tags:
+            rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
+                                for i, t in enumerate(note.tags))
+        if note.headings:
+            rows["headings"].extend((path, i, h.text, h.level, h.line)
+                                    for i, h in enumerate(note.headings))
+        if note.blocks:
+            rows["blocks"].extend((path, i, b.id, b.line, b.column)
+                                  for i, b in enumerate(note.blocks))
+        links, citations = note.links, note.citations
+        lines: dict[int, LineText] = {}  # line -> the LineText written for it
+        for record in chain(links, citations) if citations else links:
+            where = record.where
+            if where.__class__ is not str and record.line not in lines:
+                lines[record.line] = where
+        shown_on = lines.get  # a record's context is NULL when it is its line's and column's
+        if lines:
+            rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
+                                 for number, shown in lines.items())
+        if citations:
+            rows["citations"].extend(
+                (path, i, c.kind, c.value, c.line, c.column,
+                 None if shown_on(c.line) is c.where else c.context)
+                for i, c in enumerate(citations))
+        if note.frontmatter:
+            rows["properties"].extend((path, key, property_json(value))
+                                      for key, value in note.frontmatter.items())
+        if note.diagnostics:
+            rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
+                                       for i, d in enumerate(note.diagnostics))
+        if note.suppressions:
+            rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
+                                         json.dumps(s.codes, ensure_ascii=False))
+                                        for i, s in enumerate(note.suppressions))
         if links:
             resolved = self.resolver.resolve_all([link.path for link in links], path)
-            rows["edges"].extend((path, seq, resolution.target, link.path,
-                                  self._lookup_key(link.path, path), link.raw, link.line,
-                                  link.column, link.kind, context(link), link.embed, link.node)
-                                 for seq, (link, resolution) in enumerate(zip(links, resolved)))
+            keys, edges = self.keys, rows["edges"]
+            for seq, link in enumerate(links):
+                linkpath = link.path
+                key = keys.get(linkpath)
+                if key is None:
+                    key = self._lookup_key(linkpath, path)
+                edges.append((path, seq, resolved[seq].target, linkpath, key, link.raw,
+                              link.line, link.column, link.kind,
+                              None if shown_on(link.line) is link.where else link.context,
+                              link.embed, link.node))
         if len(rows["edges"]) > 10_000:
             self.flush()
 
@@ -257,8 +291,10 @@ class AnswerWriter:
         if self.bulk and complete:
             for statement, _ in _INDEXES:
                 self.connection.execute(statement)
+        if every_note_written:  # (a first build: no link of an unchanged note to look at)
+            return
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
-        if every_note_written or not keys:
+        if not keys:
             return
         changed = []
         for start in range(0, len(keys), 500):

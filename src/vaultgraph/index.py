@@ -34,7 +34,7 @@ from .process import held, let_through
 from .suggest import FORMAT as SUGGESTION_FORMAT
 from .suggest import best
 
-SCHEMA = 23  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 24  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 
 
 def code_version() -> str:
@@ -55,6 +55,7 @@ def code_version() -> str:
     return f"{__version__}+{digest.hexdigest()}"
 
 
+PAGE_SIZE = 8192  # bytes, of a new index's pages (SQLite: 4096)
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
@@ -438,6 +439,9 @@ class Index:
         for attempt in (1, 2):
             connection = connect(self.building or self.location)
             try:
+                # For a new index (a no-op for one written): pages of 8 KiB, not 4 KiB,
+                # cut the CPU of a cold build's inserts by a tenth (docs/performance.md).
+                connection.execute(f"PRAGMA page_size={PAGE_SIZE}")
                 if self.building is not None:  # (nothing to keep safe yet: see open)
                     connection.execute("PRAGMA journal_mode=OFF")
                     connection.execute("PRAGMA synchronous=OFF")
