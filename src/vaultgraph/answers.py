@@ -17,14 +17,14 @@ import re
 import sqlite3
 from collections.abc import Mapping
 from functools import cached_property
-from itertools import chain, groupby
+from itertools import groupby
 from typing import TYPE_CHECKING, NamedTuple
 
 import orjson
 
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
-from .model import (LineText, Link, Note, Suppression, TagInfo, line_context,
+from .model import (LineText, Link, Suppression, TagInfo, line_context,
                     note_name)
 from .resolve import Resolver, fold, keys_matching, lookup_key, resolver_over
 
@@ -199,67 +199,76 @@ class AnswerWriter:
         for table, column in _NOTE_TABLES.items():
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
-    def note(self, note: Note) -> None:
-        """Rows for a note parsed now, in place of any it had."""
-        path = note.path
+    def note(self, path: str, fields: list) -> None:
+        """Rows for a note parsed now, in place of any it had: ``fields``, the note as
+        codec.note_fields decodes its JSON (lists, not a Note and its Link objects: the
+        rows are made from what a cold build decodes anyway)."""
+        (front, aliases, tags, links, headings, blocks, citations, _quotes, diagnostics,
+         _nested, shown, suppressions, _footnotes) = fields
         if not self.empty:
-            self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
+            self.changed_names |= self._aliases(path) ^ {fold(a) for a in aliases}
             self.forget(path, gone=False)
         self.written.add(path)
         rows = self.pending
         if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
-            name = note.name
+            name = note_name(path)
             rows["names"].append((path, name, fold(name)))
         # (A table's rows are built only when the note has records for it: most notes
         # have no aliases, blocks, citations, diagnostics or suppressions.)
-        if note.aliases:
-            rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
-        if note.tags:
-            rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
-                                for i, t in enumerate(note.tags))
-        if note.headings:
-            rows["headings"].extend((path, i, h.text, h.level, h.line)
-                                    for i, h in enumerate(note.headings))
-        if note.blocks:
-            rows["blocks"].extend((path, i, b.id, b.line, b.column)
-                                  for i, b in enumerate(note.blocks))
-        links, citations = note.links, note.citations
-        lines: dict[int, LineText] = {}  # line -> the LineText written for it
-        for record in chain(links, citations) if citations else links:
-            where = record.where
-            if where.__class__ is not str and record.line not in lines:
-                lines[record.line] = where
-        shown_on = lines.get  # a record's context is NULL when it is its line's and column's
-        if lines:
-            rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
-                                 for number, shown in lines.items())
+        if aliases:
+            rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(aliases))
+        if tags:  # [name, line, column, source]
+            rows["tags"].extend((path, i, name, line, column, source, fold(name))
+                                for i, (name, line, column, source) in enumerate(tags))
+        if headings:  # [text, level, line, container]
+            rows["headings"].extend((path, i, h[0], h[1], h[2]) for i, h in enumerate(headings))
+        if blocks:  # [id, line, column]
+            rows["blocks"].extend((path, i, *b) for i, b in enumerate(blocks))
+        # Links ([kind, raw, path, subpath, alias, line, column, where, embed, commented,
+        # node]) and citations ([kind, value, line, column, where]) show their context
+        # from a line of ``shown`` (``where``, its number there) or as text (``where``).
+        # answers.lines keeps each line number once, the first line shown there; a record
+        # showing it has a NULL context (worked out from the line and its column).
+        lines: dict[int, int] = {}  # line number -> the number in ``shown`` written for it
+        if shown:
+            for link in links:
+                where = link[7]
+                if where.__class__ is int and link[5] not in lines:
+                    lines[link[5]] = where
+            for citation in citations:
+                where = citation[4]
+                if where.__class__ is int and citation[2] not in lines:
+                    lines[citation[2]] = where
+            rows["lines"].extend((path, number, shown[at][1], shown[at][2], shown[at][0])
+                                 for number, at in lines.items())
+        shown_on = lines.get
         if citations:
             rows["citations"].extend(
-                (path, i, c.kind, c.value, c.line, c.column,
-                 None if shown_on(c.line) is c.where else c.context)
-                for i, c in enumerate(citations))
-        if note.frontmatter:
+                (path, i, kind, value, line, column,
+                 None if shown_on(line) == where else
+                 where if where.__class__ is str else line_context(*shown[where], column))
+                for i, (kind, value, line, column, where) in enumerate(citations))
+        if front:
             rows["properties"].extend((path, key, property_json(value))
-                                      for key, value in note.frontmatter.items())
-        if note.diagnostics:
-            rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
-                                       for i, d in enumerate(note.diagnostics))
-        if note.suppressions:
-            rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
-                                         json.dumps(s.codes, ensure_ascii=False))
-                                        for i, s in enumerate(note.suppressions))
+                                      for key, value in front.items())
+        if diagnostics:  # [path, line, column, severity, code, message, ...]
+            rows["diagnostics"].extend((path, i, d[1], d[2], d[3], d[4], d[5])
+                                       for i, d in enumerate(diagnostics))
+        if suppressions:  # [line, column, first, last, codes]
+            rows["suppressions"].extend((path, i, *s[:4], json.dumps(s[4], ensure_ascii=False))
+                                        for i, s in enumerate(suppressions))
         if links:
-            resolved = self.resolver.resolve_all([link.path for link in links], path)
+            resolved = self.resolver.resolve_all([link[2] for link in links], path)
             keys, edges = self.keys, rows["edges"]
-            for seq, link in enumerate(links):
-                linkpath = link.path
+            for seq, (kind, raw, linkpath, _subpath, _alias, line, column, where, embed,
+                      _commented, node) in enumerate(links):
                 key = keys.get(linkpath)
                 if key is None:
                     key = self._lookup_key(linkpath, path)
-                edges.append((path, seq, resolved[seq].target, linkpath, key, link.raw,
-                              link.line, link.column, link.kind,
-                              None if shown_on(link.line) is link.where else link.context,
-                              link.embed, link.node))
+                edges.append((path, seq, resolved[seq].target, linkpath, key, raw, line, column,
+                              kind, None if shown_on(line) == where else
+                              where if where.__class__ is str else
+                              line_context(*shown[where], column), embed, node))
         if len(rows["edges"]) > 10_000:
             self.flush()
 

@@ -27,7 +27,8 @@ from .answers import IN_MEMORY_RESOLVER, AnswerWriter
 from .answers import SCHEMA_SQL as ANSWERS_SQL
 from .checked import SCHEMA_SQL as FINDINGS_SQL
 from .checked import forget_findings
-from .codec import ROW_ERRORS, DamagedIndex, decoded, note_from_json, note_to_json
+from .codec import (ROW_ERRORS, DamagedIndex, decoded, note_fields, note_from_fields,
+                    note_from_json, note_to_json)
 from .files import FileStats, is_canvas, is_source, read_bounded
 from .model import Note
 from .process import held, let_through
@@ -230,9 +231,11 @@ def _parse_batch(root: str, paths: list[str], digest: bool) -> list[tuple[str, s
 
 
 def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], None] | None = None,
-                digest: bool = False) -> Iterable[tuple[str, str | None, Note, str]]:
+                digest: bool = False,
+                notes: bool = True) -> Iterable[tuple[str, str | None, Note | None, str]]:
     """(path, sha1 if ``digest``, note, note as JSON) for each path; in worker
-    processes when there are many."""
+    processes when there are many.  ``notes`` false: the note may be None where only
+    its JSON came back (from a worker: the caller decodes what it needs of it)."""
     total = len(paths)
     workers = min(os.cpu_count() or 1, 8)
     if total < PARALLEL_THRESHOLD or workers < 2:
@@ -253,7 +256,7 @@ def parse_files(root: Path, paths: list[str], progress: Callable[[int, int], Non
                                [digest] * len(batches))
         for batch in results:
             for path, sha1, text in batch:
-                yield path, sha1, note_from_json(path, text), text
+                yield path, sha1, note_from_json(path, text) if notes else None, text
             done += len(batch)
             if progress:
                 progress(done, total)
@@ -541,7 +544,7 @@ class Index:
             else:
                 keep.update((path, note) for path, _, note, _ in parse_files(root, stale, progress))
             return False
-        parsed = parse_files(root, stale, progress, digest=True)
+        parsed = parse_files(root, stale, progress, digest=True, notes=False)
         stopped: list[int] = []  # the signal that stopped the parse, if one did
         try:
             # Readers see all of it or none.  A signal is held while a note's rows are
@@ -566,9 +569,10 @@ class Index:
                 files: list[tuple] = []  # rows of `files` not yet written
                 for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     files.append((path, stats[path][0], digest or "", text))
-                    answers.note(note)
+                    fields = note_fields(text)  # (the rows need no Note: `index` makes none)
+                    answers.note(path, fields)
                     if keep is not None:
-                        keep[path] = note
+                        keep[path] = note if note is not None else note_from_fields(path, fields)
                     if len(files) >= 1000:
                         connection.executemany(_INSERT_FILES, files)
                         files.clear()
@@ -597,9 +601,9 @@ class Index:
             raise
         except sqlite3.Error:
             # Locked by another run for too long: parse what is left; this run's answers stand.
-            for path, _, note, _ in parsed:
+            for path, _, note, text in parsed:
                 if keep is not None:
-                    keep[path] = note
+                    keep[path] = note if note is not None else note_from_json(path, text)
             return False
         return True
 
