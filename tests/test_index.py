@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import vaultgraph
 from vaultgraph import answers as index_answers
+from vaultgraph.answers import property_json
 from vaultgraph.cli import cli
 from vaultgraph.codec import note_to_json
 from vaultgraph.findings import check_vault
@@ -83,7 +84,7 @@ _CONTENTS = {  # table -> (its columns, the same from a parsed note)
               lambda n: sorted({(r.line, r.where.start, r.where.length, r.where.text)
                                 for r in n.links + n.citations
                                 if r.where.__class__ is not str})),  # (a canvas's: text)
-    "properties": ("key, value", lambda n: sorted((k, json.dumps(v, ensure_ascii=False))
+    "properties": ("key, value", lambda n: sorted((k, property_json(v))  # (its JSON's form)
                                                   for k, v in n.frontmatter.items())),
     "diagnostics": ("line, col, severity, code, message",
                     lambda n: [(d.line, d.column, d.severity, d.code, d.message)
@@ -451,6 +452,72 @@ def test_concurrent_index_updates_all_succeed_and_agree(tmp_path):
             assert quick_answer(root, cache, fresh.config, path) == backlinks_view(fresh, path)
         (root / f"N{round_}.md").unlink()  # the next round's runs all remove it
         (root / f"M{round_}.md").write_text(f"[[N{round_ + 1}]]")
+
+
+def test_properties_are_kept_as_the_json_of_their_values(make_vault, tmp_path):
+    # docs/cli.md: `properties`, one row per property, the value as JSON -- compact JSON
+    # (orjson's), the standard library's for what orjson refuses (lone surrogates,
+    # integers past 64 bits), any of them read back as the property's value.
+    root = make_vault({"A.md": '---\nbig: 123456789012345678901234567890\nlist: [a, "é", 1.5]\n'
+                               "map: {k: [1, null, true]}\nname: Zoë\n---\n[[B]]\n", "B.md": ""})
+    cache = tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), "index"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(index_file(root, cache)) as db:
+        kept = dict(db.execute("SELECT key, value FROM properties WHERE path = 'A.md'"))
+    assert {key: json.loads(value) for key, value in kept.items()} == {
+        "big": 1.2345678901234568e+29, "list": ["a", "é", 1.5], "map": {"k": [1, None, True]},
+        "name": "Zoë"}
+    assert kept["name"] == '"Zoë"'  # (UTF-8 text, not \u escapes)
+    for value in ("\udcff x", 2 ** 70, {"k": ["\udcff"]}):  # refused by orjson
+        assert json.loads(property_json(value)) == value
+
+
+@pytest.mark.parametrize("workers", [False, True])
+def test_every_link_and_citation_row_is_what_the_parser_read(make_vault, tmp_path, monkeypatch,
+                                                             workers):
+    # The answers' rows are made from the note's JSON decoded to lists (not from a Note):
+    # read back -- contexts worked out from their lines as every query does -- they are
+    # the parser's links and citations, in the worker processes' path and in this one's.
+    from vaultgraph.answers import EdgeContexts
+    from vaultgraph.index import _parse_one
+
+    monkeypatch.setattr("vaultgraph.index.PARALLEL_THRESHOLD", 1 if workers else 10**9)
+    long = "word " * 80
+    files = {
+        "A.md": f"---\nup: \"[[B]]\"\naliases: [Ay]\n---\n# A\n[[B]] and [[C#Part|see]] "
+                "![[pic.png]] [md](B.md) [@doe2020]\n"
+                f"{long}[[B]] {long}[[C]] {long} [@roe2021, p. 3]\n- [[Missing]] ^blk\n"
+                "`[[not a link]]` [[../B]] [[./C]] #tag\n",
+        "B.md": "[[A]] [[A]] [[A#A]]\n\n> [[C]] [@doe2020]\n",
+        "sub/C.md": "# Part\n[[A|x]] [[sub/C]]\n",
+        "pic.png": b"\x89PNG",
+        "Board.canvas": '{"nodes": [{"id": "n1", "type": "text", "text": "[[A]] and [[B]]",'
+                        ' "x": 0, "y": 0, "width": 1, "height": 1},'
+                        '{"id": "n2", "type": "file", "file": "sub/C.md",'
+                        ' "x": 0, "y": 0, "width": 1, "height": 1}], "edges": []}',
+    }
+    root, cache = make_vault(files), tmp_path / "cache"
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--cache-dir", str(cache), "index"])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(index_file(root, cache)) as db:
+        context = EdgeContexts(db)
+        for path in ("A.md", "B.md", "sub/C.md", "Board.canvas"):
+            note = _parse_one(root, path, False)[2]
+            assert note.links and (path == "Board.canvas" or note.citations or path == "sub/C.md")
+            links = [(linkpath, raw, line, col, kind, context(path, line, col, shown), embed, node)
+                     for linkpath, raw, line, col, kind, shown, embed, node in db.execute(
+                         "SELECT linkpath, raw, line, col, kind, context, embed, node FROM edges "
+                         "WHERE source = ? ORDER BY seq", (path,))]
+            assert links == [(l.path, l.raw, l.line, l.column, l.kind, l.context, l.embed, l.node)
+                             for l in note.links]
+            citations = [(kind, value, line, col, context(path, line, col, shown))
+                         for kind, value, line, col, shown in db.execute(
+                             "SELECT kind, value, line, col, context FROM citations "
+                             "WHERE path = ? ORDER BY seq", (path,))]
+            assert citations == [(c.kind, c.value, c.line, c.column, c.context)
+                                 for c in note.citations]
+    db.close()
 
 
 def test_index_command_and_cache_options(make_vault, tmp_path):
@@ -885,7 +952,7 @@ def test_a_new_index_is_built_apart_and_put_in_place_whole(make_vault, tmp_path,
     seen = []
     real = index_answers.AnswerWriter.note
 
-    def note(self, parsed):
+    def note(self, path, parsed):
         # What another run would open now: the old index, whole and as it was, or none.
         if location.exists():
             with sqlite3.connect(location) as db:
@@ -895,7 +962,7 @@ def test_a_new_index_is_built_apart_and_put_in_place_whole(make_vault, tmp_path,
         else:
             seen.append(None)
         seen.append(_builds(location))
-        return real(self, parsed)
+        return real(self, path, parsed)
 
     monkeypatch.setattr(index_answers.AnswerWriter, "note", note)
     args = ["index", "--rebuild"] if before == "old" else ["index"]
@@ -926,11 +993,11 @@ def test_an_interrupted_build_leaves_no_stray_file(make_vault, tmp_path, monkeyp
     calls = []
     real = index_answers.AnswerWriter.note
 
-    def failing(self, parsed):
-        calls.append(parsed.path)
+    def failing(self, path, parsed):
+        calls.append(path)
         if len(calls) == 3:
             raise OSError("disk gone")
-        return real(self, parsed)
+        return real(self, path, parsed)
 
     monkeypatch.setattr(index_answers.AnswerWriter, "note", failing)
     with pytest.raises(OSError):
@@ -941,11 +1008,11 @@ def test_an_interrupted_build_leaves_no_stray_file(make_vault, tmp_path, monkeyp
 
     from vaultgraph import process
 
-    def interrupted(self, parsed):
-        calls.append(parsed.path)
+    def interrupted(self, path, parsed):
+        calls.append(path)
         if len(calls) == 6:
             process._held = signal.SIGINT  # as if Ctrl-C came during the parse
-        return real(self, parsed)
+        return real(self, path, parsed)
 
     calls.clear()
     monkeypatch.setattr(index_answers.AnswerWriter, "note", interrupted)

@@ -115,17 +115,17 @@ def _interrupt_at(monkeypatch, where: str, at: int, parsed: list[str]) -> None:
     "parse") or while its rows are written ("write"); record the paths parsed."""
     real_parse, real_note = index_module.parse_files, AnswerWriter.note
 
-    def parse_files(root, paths, progress=None, digest=False):
-        for item in real_parse(root, paths, progress, digest):
+    def parse_files(root, paths, progress=None, digest=False, notes=True):
+        for item in real_parse(root, paths, progress, digest, notes):
             if where == "parse" and len(parsed) == at:
                 os.kill(os.getpid(), signal.SIGINT)
             parsed.append(item[0])
             yield item
 
-    def note(self, note):
-        if where == "write" and note.path == (parsed[at] if len(parsed) > at else None):
+    def note(self, path, fields):
+        if where == "write" and path == (parsed[at] if len(parsed) > at else None):
             os.kill(os.getpid(), signal.SIGINT)  # held until the note's rows are written
-        return real_note(self, note)
+        return real_note(self, path, fields)
 
     monkeypatch.setattr(index_module, "parse_files", parse_files)
     monkeypatch.setattr(AnswerWriter, "note", note)

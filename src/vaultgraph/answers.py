@@ -20,27 +20,32 @@ from functools import cached_property
 from itertools import chain, groupby
 from typing import TYPE_CHECKING, Callable, NamedTuple
 
+import orjson
+
 from .files import FileStats, is_canvas, is_note
 from .lookup import NoteFinder
-from .model import (LineText, Link, Note, Suppression, TagInfo, line_context,
+from .model import (LineText, Link, Suppression, TagInfo, line_context,
                     note_name)
-from .resolve import Resolver, fold, keys_matching, lookup_key, resolver_over
+from .resolve import Resolution, Resolver, fold, keys_matching, lookup_key, resolver_over
 
 if TYPE_CHECKING:
     from .suggest import NoteName
 
 SCHEMA_SQL = """
+-- The tables of small rows keyed by path are WITHOUT ROWID: the primary key is the table,
+-- not a second b-tree written beside it.  `edges` keeps its rowid: its two secondary
+-- indexes point at that integer rather than at (source, seq).
 CREATE TABLE IF NOT EXISTS vault_files (
     path TEXT PRIMARY KEY, path_key TEXT NOT NULL, name_key TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS vault_files_by_path ON vault_files (path_key);
 CREATE INDEX IF NOT EXISTS vault_files_by_name ON vault_files (name_key);
-CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS names (path TEXT PRIMARY KEY, name TEXT NOT NULL, name_key TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_by_key ON names (name_key);
 CREATE TABLE IF NOT EXISTS aliases (
     path TEXT NOT NULL, seq INTEGER NOT NULL, alias TEXT NOT NULL, alias_key TEXT NOT NULL,
     PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS aliases_by_key ON aliases (alias_key);
 CREATE TABLE IF NOT EXISTS edges (
     source TEXT NOT NULL, seq INTEGER NOT NULL, target TEXT, linkpath TEXT NOT NULL,
@@ -55,40 +60,40 @@ CREATE TABLE IF NOT EXISTS edges (
 CREATE TABLE IF NOT EXISTS lines (
     path TEXT NOT NULL, line INTEGER NOT NULL, start INTEGER NOT NULL, length INTEGER NOT NULL,
     text TEXT NOT NULL, PRIMARY KEY (path, line)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS edges_by_target ON edges (target);
 CREATE INDEX IF NOT EXISTS edges_by_key ON edges (lookup_key);
 -- What each note contains, in note order (seq); positions are 1-based line and column.
 CREATE TABLE IF NOT EXISTS tags (
     path TEXT NOT NULL, seq INTEGER NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
     col INTEGER NOT NULL, source TEXT NOT NULL, name_key TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS tags_by_key ON tags (name_key);
 CREATE TABLE IF NOT EXISTS headings (
     path TEXT NOT NULL, seq INTEGER NOT NULL, text TEXT NOT NULL, level INTEGER NOT NULL,
     line INTEGER NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blocks (
     path TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, line INTEGER NOT NULL,
     col INTEGER NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS citations (
     path TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL, value TEXT NOT NULL,
     line INTEGER NOT NULL, col INTEGER NOT NULL, context TEXT, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS citations_by_value ON citations (value);
 CREATE TABLE IF NOT EXISTS properties (
     path TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (path, key)
-);
+) WITHOUT ROWID;
 -- Inline `%% vaultgraph: ignore[...] %%` comments (model.Suppression; codes: JSON list).
 CREATE TABLE IF NOT EXISTS suppressions (
     path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     first INTEGER NOT NULL, last INTEGER NOT NULL, codes TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS diagnostics (
     path TEXT NOT NULL, seq INTEGER NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
     severity TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, PRIMARY KEY (path, seq)
-);
+) WITHOUT ROWID;
 """
 # Secondary indexes: a first build drops them and makes them again at the end
 # (sorting once is cheaper than inserting rows in random order: half the time of edges).
@@ -126,6 +131,16 @@ def index_resolver(connection: sqlite3.Connection) -> Resolver:
     return Resolver.over(
         Lookup(connection, "SELECT path FROM vault_files WHERE path_key = ? ORDER BY path"),
         Lookup(connection, "SELECT path FROM vault_files WHERE name_key = ? ORDER BY path"))
+
+
+def property_json(value) -> str:
+    """A property's value as the ``properties`` table keeps it: compact JSON (orjson's;
+    the standard library's, in the same form, for what orjson refuses: lone surrogates,
+    integers past 64 bits)."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class AnswerWriter:
@@ -204,50 +219,89 @@ class AnswerWriter:
         for table, column in _NOTE_TABLES.items():
             self.connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (path,))
 
-    def note(self, note: Note) -> None:
-        """Rows for a note parsed now, in place of any it had."""
-        path = note.path
+    def note(self, path: str, fields: list) -> list[Resolution]:
+        """Rows for a note parsed now, in place of any it had: ``fields``, the note as
+        codec.note_fields decodes its JSON (lists, not a Note and its Link objects: the
+        rows are made from what a cold build decodes anyway).  Returns its links'
+        resolutions, in their order (:meth:`keep_resolved_for` hands them to check)."""
+        (front, aliases, tags, links, headings, blocks, citations, _quotes, diagnostics,
+         _nested, shown, suppressions, _footnotes) = fields
         if not self.empty:
-            self.changed_names |= self._aliases(path) ^ {fold(a) for a in note.aliases}
+            self.changed_names |= self._aliases(path) ^ {fold(a) for a in aliases}
             self.forget(path, gone=False)
         self.written.add(path)
         rows = self.pending
         if not is_canvas(path):  # a canvas is a file, not a note: it has no note name
-            rows["names"].append((path, note.name, fold(note.name)))
-        rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(note.aliases))
-        rows["tags"].extend((path, i, t.name, t.line, t.column, t.source, fold(t.name))
-                            for i, t in enumerate(note.tags))
-        rows["headings"].extend((path, i, h.text, h.level, h.line)
-                                for i, h in enumerate(note.headings))
-        rows["blocks"].extend((path, i, b.id, b.line, b.column) for i, b in enumerate(note.blocks))
-        lines = {}  # line -> the LineText written for it
-        for record in chain(note.links, note.citations):
-            if record.where.__class__ is not str:
-                lines.setdefault(record.line, record.where)
-
-        def context(record) -> str | None:  # NULL: the one of its line and column
-            return None if lines.get(record.line) is record.where else record.context
-
-        rows["lines"].extend((path, number, shown.start, shown.length, shown.text)
-                             for number, shown in lines.items())
-        rows["citations"].extend((path, i, c.kind, c.value, c.line, c.column, context(c))
-                                 for i, c in enumerate(note.citations))
-        rows["properties"].extend((path, key, json.dumps(value, ensure_ascii=False))
-                                  for key, value in note.frontmatter.items())
-        rows["diagnostics"].extend((path, i, d.line, d.column, d.severity, d.code, d.message)
-                                   for i, d in enumerate(note.diagnostics))
-        rows["suppressions"].extend((path, i, s.line, s.column, s.first, s.last,
-                                     json.dumps(s.codes, ensure_ascii=False))
-                                    for i, s in enumerate(note.suppressions))
-        links = note.links
+            name = note_name(path)
+            rows["names"].append((path, name, fold(name)))
+        # (A table's rows are built only when the note has records for it: most notes
+        # have no aliases, blocks, citations, diagnostics or suppressions.)
+        if aliases:
+            rows["aliases"].extend((path, i, a, fold(a)) for i, a in enumerate(aliases))
+        if tags:  # [name, line, column, source]
+            rows["tags"].extend((path, i, name, line, column, source, fold(name))
+                                for i, (name, line, column, source) in enumerate(tags))
+        if headings:  # [text, level, line, container]
+            rows["headings"].extend((path, i, h[0], h[1], h[2]) for i, h in enumerate(headings))
+        if blocks:  # [id, line, column]
+            rows["blocks"].extend((path, i, *b) for i, b in enumerate(blocks))
+        # Links ([kind, raw, path, subpath, alias, line, column, where, embed, commented,
+        # node]) and citations ([kind, value, line, column, where]) show their context
+        # from a line of ``shown`` (``where``, its number there) or as text (``where``).
+        # answers.lines keeps each line number once, the first line shown there; a record
+        # showing it has a NULL context (worked out from the line and its column).
+        lines: dict[int, int] = {}  # line number -> the number in ``shown`` written for it
+        if shown:
+            for link in links:
+                where = link[7]
+                if where.__class__ is int and link[5] not in lines:
+                    lines[link[5]] = where
+            for citation in citations:
+                where = citation[4]
+                if where.__class__ is int and citation[2] not in lines:
+                    lines[citation[2]] = where
+            rows["lines"].extend((path, number, shown[at][1], shown[at][2], shown[at][0])
+                                 for number, at in lines.items())
+        shown_on = lines.get
+        if citations:
+            rows["citations"].extend(
+                (path, i, kind, value, line, column,
+                 None if shown_on(line) == where else
+                 where if where.__class__ is str else line_context(*shown[where], column))
+                for i, (kind, value, line, column, where) in enumerate(citations))
+        if front:
+            rows["properties"].extend((path, key, property_json(value))
+                                      for key, value in front.items())
+        if diagnostics:  # [path, line, column, severity, code, message, ...]
+            rows["diagnostics"].extend((path, i, d[1], d[2], d[3], d[4], d[5])
+                                       for i, d in enumerate(diagnostics))
+        if suppressions:  # [line, column, first, last, codes]
+            rows["suppressions"].extend((path, i, *s[:4], json.dumps(s[4], ensure_ascii=False))
+                                        for i, s in enumerate(suppressions))
         if links:
-            resolved = self.resolver.resolve_links(links, path, keep=self.keep_resolved)
-            rows["edges"].extend((path, seq, resolution.target, link.path,
-                                  self._lookup_key(link.path, path), link.raw, link.line,
-                                  link.column, link.kind, context(link), link.embed, link.node)
-                                 for seq, (link, resolution) in enumerate(zip(links, resolved)))
+            resolved = self.resolver.resolve_all([link[2] for link in links], path)
+            keys, edges = self.keys, rows["edges"]
+            for seq, (kind, raw, linkpath, _subpath, _alias, line, column, where, embed,
+                      _commented, node) in enumerate(links):
+                key = keys.get(linkpath)
+                if key is None:
+                    key = self._lookup_key(linkpath, path)
+                edges.append((path, seq, resolved[seq].target, linkpath, key, raw, line, column,
+                              kind, None if shown_on(line) == where else
+                              where if where.__class__ is str else
+                              line_context(*shown[where], column), embed, node))
+        else:
+            resolved = []
         if len(rows["edges"]) > 10_000:
             self.flush()
+        return resolved
+
+    def keep_resolved_for(self, links: list, path: str, resolved: list[Resolution]) -> None:
+        """When the run checks the notes written now (``keep_resolved``), keep the
+        resolutions :meth:`note` returned for check, given with the Link list of the
+        note check will read (resolve.Resolver.resolve_links): each link is resolved once."""
+        if self.keep_resolved and links:
+            self.resolver.keep(links, path, resolved)
 
     def _lookup_key(self, linkpath: str, source: str) -> str:
         """resolve.lookup_key, once per link path (but a relative one, per note)."""
@@ -277,8 +331,10 @@ class AnswerWriter:
         if self.bulk and complete:
             for statement, _ in _INDEXES:
                 self.connection.execute(statement)
+        if every_note_written:  # (a first build: no link of an unchanged note to look at)
+            return
         keys = sorted({key for path in self.added + self.gone for key in keys_matching(path)})
-        if every_note_written or not keys:
+        if not keys:
             return
         changed = []
         for start in range(0, len(keys), 500):

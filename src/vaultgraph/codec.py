@@ -75,12 +75,22 @@ def _links(rows: list[list], lines: list[LineText]) -> list[Link]:
             in rows]
 
 
+def note_fields(text: bytes | str) -> list:
+    """The lists :func:`note_to_json` wrote, as JSON gives them back: what the index's
+    answers are written from (answers.AnswerWriter.note) without a Note made of them."""
+    return orjson.loads(text) if text.__class__ is bytes else json.loads(text)
+
+
 def note_from_json(path: str, text: bytes | str) -> Note:
     """The note :func:`note_to_json` wrote (ROW_ERRORS for anything else: see
     :func:`decoded`)."""
+    return note_from_fields(path, note_fields(text))
+
+
+def note_from_fields(path: str, fields: list) -> Note:
+    """The note of :func:`note_fields`' lists."""
     (front, aliases, tags, links, headings, blocks, citations, quotes, diagnostics,
-     nested, lines, suppressions, footnotes) = \
-        orjson.loads(text) if text.__class__ is bytes else json.loads(text)
+     nested, lines, suppressions, footnotes) = fields
     shown = [LineText(*line) for line in lines]
     # Tag names and headings ("Notes", "References") recur from note to note: one copy each.
     return Note(path, front, aliases, [Tag(intern(t[0]), t[1], t[2], intern(t[3])) for t in tags],

@@ -218,6 +218,11 @@ class Resolver:
             self._kept[source] = (links, found)
         return found
 
+    def keep(self, links: list, source: str, found: list[Resolution]) -> None:
+        """Remember ``found``, the resolutions of ``links`` (model.Link records of the note
+        or canvas ``source``, this very list), for the next :meth:`resolve_links` given it."""
+        self._kept[source] = (links, found)
+
     def _lookup(self, written: str) -> "_Answer":
         """What a link path resolves to from a note in any folder but those of its
         candidates: computed once per link path, the same object for every link."""
