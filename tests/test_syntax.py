@@ -6,6 +6,7 @@ import pytest
 
 from vaultgraph.parse import decode, parse_text
 from vaultgraph.syntax import CONTEXT_CHARS
+from vaultgraph.syntax.citations import _SAYS
 
 
 def links(text: str):
@@ -338,3 +339,18 @@ def test_a_link_on_a_lazy_line_indented_with_a_tab_is_where_it_is_written(text):
     written = [(number, index + 1) for number, line in enumerate(lines, 1)
                for index in range(len(line)) if line.startswith("[[", index)]
     assert found == written
+
+
+_VERBS_OF_SAYING = _SAYS.strip("(?:)").split("|")
+
+
+@pytest.mark.parametrize("verb", _VERBS_OF_SAYING + ["words"])
+def test_every_verb_of_saying_attributes_a_quote(verb):
+    # find_quotes skips text holding no verb of saying: each one still finds its quote
+    from vaultgraph.syntax.citations import find_quotes
+
+    forms = ([f"In Ann Smith's {verb}, \"it works well\"."] if verb == "words" else
+             [f'Ann Smith {verb} "it works well".', f'"It works well," Ann Smith {verb}.',
+              f'"It works well," {verb} Ann Smith.'])
+    for text in forms:
+        assert [person for person, _, _ in find_quotes(text)] == ["Ann Smith"], text

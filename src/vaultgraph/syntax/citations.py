@@ -37,9 +37,9 @@ _SPEAKER_FIRST = re.compile(_NAME + r"(?:,[^,\"“”]{1,80},)?\s+" + _SAYS + r"
 _QUOTE_FIRST = re.compile(_QUOTED + r",?\s+" + _NAME + r"\s+" + _SAYS + r"\b")
 _QUOTE_FIRST_VERB = re.compile(_QUOTED + r",?\s+" + _SAYS + r"\s+" + _NAME)
 _WORDS_OF = re.compile(r"\b[Ii]n\s+" + _NAME + r"['’]s?\s+words,?[^\"“”.]{0,80}?" + _QUOTED)
-# What each of the four patterns above needs, the first four letters of a verb of saying
-# or `words`: most text with quotation marks has none, and is not searched four times
-_SAYING = tuple(sorted({verb[:4] for verb in re.findall("[a-z]+", _SAYS)} | {"words"}))
+# What each of the four patterns above needs, a verb of saying or `words`: most text with
+# quotation marks has none (an HTML attribute, a link's title), and is not searched four times
+_SAYING = tuple(re.findall("[a-z]+", _SAYS)) + ("words",)
 _ATTRIBUTION_LINE = re.compile(r"^\s*(?:--|—|―|~)\s*" + _NAME)
 _NOT_NAMES = {"The", "This", "That", "These", "Those", "It", "He", "She", "They", "We", "I", "A",
               "An", "And", "But", "So", "Also", "Then", "When", "While", "As", "Yet", "Or"}
