@@ -101,6 +101,9 @@ class NoteCheck:
     keys: list[tuple[str, int, int]] = field(default_factory=list)  # pandoc keys cited
     bibliographies: list[str] = field(default_factory=list)  # its `bibliography` property
     bare_quotes: bool = False  # quotes people, none tied to a citation (provenance.quotes_only)
+    # Where each evidence link (in ``evidence``'s order) leads: the path its Resolution
+    # gave, None for nowhere (what the index keeps as its edge's target).
+    targets: list[str | None] = field(default_factory=list)
 
 
 def check_notes(vault: "Vault", paths: Iterable[str],
@@ -202,7 +205,8 @@ def check_note(checker: _Checker, note: "Note", resolutions: list["Resolution"],
                      p.cites_directly(note), evidence,
                      p.cited_keys(note) if note.citations else [],
                      p.declared_bibliographies(note, names) if names else [],
-                     bare_quotes=p.quotes_only(note))
+                     bare_quotes=p.quotes_only(note),
+                     targets=[target for _, target, _ in written])
 
 
 def select_findings(found: Iterable[Diagnostic], notes: int, unresolved: str = "error",

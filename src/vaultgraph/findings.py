@@ -177,8 +177,12 @@ def _unsourced(connection: sqlite3.Connection, checks: list["NoteCheck"], notes:
         "SELECT v.source, v.kind, e.target FROM evidence v "
         "JOIN edges e ON e.source = v.source AND e.seq = v.seq").fetchall()
     target = "SELECT target FROM edges WHERE source = ? AND seq = ?"
-    evidence.extend((c.path, kind, connection.execute(target, (c.path, seq)).fetchone()[0])
-                    for c in checks for seq, kind in c.evidence)
+    for c in checks:  # (their targets as check resolved them: the index's edges agree)
+        if len(c.targets) == len(c.evidence):
+            evidence.extend((c.path, kind, to) for (_, kind), to in zip(c.evidence, c.targets))
+        else:
+            evidence.extend((c.path, kind, connection.execute(target, (c.path, seq)).fetchone()[0])
+                            for seq, kind in c.evidence)
     links = (holder_and_target(*row) for row in evidence)
     return unsourced_claims(claims, roles, cites, [link for link in links if link], bare)
 

@@ -354,7 +354,7 @@ def evidence_kinds(links: "list[Link]", sections: Sections) -> list[str | None]:
     marked: dict = {}  # a link's `where` (its line's text, shared, or its context) -> holds them
     by_line: dict[int, str | None] = {}  # line -> the kind of an unmarked link of the text
     for link in links:
-        if link.property_name is not None:
+        if link.kind not in _TEXT_KINDS:  # a property's link (or a kind unknown here)
             kinds.append(evidence_kind(link, sections))
             continue
         where = link.where
@@ -375,6 +375,8 @@ def evidence_kinds(links: "list[Link]", sections: Sections) -> list[str | None]:
 
 
 _UNKNOWN = object()
+# The kinds of a link of the text (model.LinkKind: not ``property:<name>``).
+_TEXT_KINDS = frozenset({LinkKind.LINK, LinkKind.EMBED, LinkKind.MARKDOWN, LinkKind.CANVAS})
 
 
 @dataclass(frozen=True, slots=True)
