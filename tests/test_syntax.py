@@ -354,3 +354,11 @@ def test_every_verb_of_saying_attributes_a_quote(verb):
               f'"It works well," {verb} Ann Smith.'])
     for text in forms:
         assert [person for person, _, _ in find_quotes(text)] == ["Ann Smith"], text
+
+
+def test_the_scanners_math_spaces_are_markdown_its_whitespace():
+    from markdown_it.common.utils import isWhiteSpace
+
+    from vaultgraph.syntax.scan import _MATH_SPACE
+
+    assert {chr(code) for code in range(0x3100) if isWhiteSpace(code)} == _MATH_SPACE

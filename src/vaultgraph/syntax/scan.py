@@ -9,11 +9,12 @@ spans (a run of backticks up to the next run of as many: nothing is read in it;
 a run that no such run follows is text), and markdown links and images of the
 simple form :func:`markdown_link_at` reads (``[text](destination "title")``: text
 with no brackets or code, a destination with no spaces or parentheses; CommonMark
-0.31 "Links", as markdown-it-py's link and image rules read them).
-:func:`scan_inline` applies those same functions from left to right, as
-markdown-it would, without tokens.  Text holding any other syntax (math, HTML,
-entities, escapes, or a ``[`` that may open a markdown link of another form) is left to
-markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
+0.31 "Links", as markdown-it-py's link and image rules read them), inline math
+(:func:`math_end`) and HTML open and close tags (:func:`html_end`), in which nothing
+is read.  :func:`scan_inline` applies those same functions from left to right, as
+markdown-it would, without tokens.  Text holding any other syntax (entities,
+escapes, autolinks, HTML comments, or a ``[`` that may open a markdown link of
+another form) is left to markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
 or its ``]`` is followed by no ``(``, and the note defines no link references, a
 markdown link (a task's ``[ ]``, a ``[1]``) is text, as markdown-it's link rules
 find.  tests/test_corpora.py, tests/test_syntax.py and tests/test_fuzz.py compare
