@@ -135,6 +135,29 @@ def test_slow_parse_is_cut_off_by_the_time_guard(tmp_path):
     assert [d.code for d in note.diagnostics] == ["parse-timeout"] and note.links == []
 
 
+def test_an_alarm_inside_the_time_limits_exit_leaves_no_timer_armed(tmp_path, monkeypatch):
+    """The timeout's alarm may come while time_limit is leaving, before it disarms the
+    timer (its handler re-arms it to keep raising): the timeout is reported and no timer
+    is left to fire inside the next note, or after the handler is put back."""
+    import signal
+
+    from vaultgraph import parse
+
+    def late_alarm(self, *exc_info):
+        signal.setitimer(signal.ITIMER_REAL, 0.05)  # as _on_alarm leaves it
+        raise parse.ParseTimeout
+
+    (tmp_path / "n.md").write_text("[[a]]")
+    monkeypatch.setattr(parse.time_limit, "__exit__", late_alarm)
+    try:
+        with parse.alarm_handler():
+            note = read_note(tmp_path, "n.md", seconds=5)
+        assert [d.code for d in note.diagnostics] == ["parse-timeout"]
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:  # (a timer left armed would end pytest itself)
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+
 def test_a_worker_batch_sets_the_alarm_handler_once_and_still_cuts_a_slow_parse(
         tmp_path, monkeypatch):
     """index._parse_batch puts the timeout's SIGALRM handler in place once for its notes

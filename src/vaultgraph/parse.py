@@ -200,6 +200,8 @@ def guarded(path: str, parse, problems: list[Diagnostic], seconds: float | None,
             with time_limit(seconds):
                 note = parse()
         except ParseTimeout:
+            if _timers():  # the alarm may have come inside time_limit's exit, before it
+                signal.setitimer(signal.ITIMER_REAL, 0)  # disarmed (_on_alarm re-arms it)
             problems.append(Diagnostic(path, 1, 1, WARNING, "parse-timeout",
                                        f"parsing took over {seconds:g} s; {lost}"))
         except (RecursionError, MemoryError, ValueError, IndexError) as exc:
