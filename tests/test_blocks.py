@@ -165,6 +165,10 @@ def test_what_the_compiled_pass_reads_otherwise_goes_to_markdown_it_py(text):
     "> a <span\n> q> [[A]]",  # inline HTML likewise
     "Setext\n  two [[A]]\n===",  # markdown-it-py keeps the later line's indentation
     "\\\ntext [[A]] #tag\n-\t",  # a setext heading opening with a hard break
+    "See [the\n](Target.md) here.",  # a line opening with a link's end (its `](..)`)
+    "- [ ] %%!['^\n](x)",  # an image's end
+    "[[)> #~```\n](# )> [[A]]",  # (was an unclosed-link finding)
+    "> [a\n> ![b\n> ](c)](d) [[A]]",  # ends of an image and a link in a quote
 ])
 def test_lines_whose_markers_cannot_be_placed_go_to_markdown_it_py(text):
     assert not compiled_is_used(text)

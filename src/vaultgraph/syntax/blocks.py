@@ -33,8 +33,9 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   holds pulldown-cmark's whole block pass; the compiled pass only gets bounded inputs,
   and a larger note keeps markdown-it-py and its timeout;
 - a line of a paragraph or heading that no inline event starts on, or that a code span
-  or inline HTML from the line before runs into (its quote or list markers cannot be
-  told from its text then), and a setext heading over more than one line (markdown-it-py
+  or inline HTML from the line before runs into, or that opens with a link's or an
+  image's ``](..)`` (its first event is the element's end, whose range starts on the line
+  before: its quote or list markers cannot be told from its text then), and a setext heading over more than one line (markdown-it-py
   keeps the indentation of its later lines);
 - a paragraph's later line indented 4 columns or more that starts as a block could
   (``   - text`` then ``    > quote``): CommonMark keeps it in the paragraph lazily,
@@ -356,7 +357,9 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
                                over)
                     firsts = None
                 elif value in _INLINE_CONTAINERS:
-                    pass
+                    if broken:  # a line opening with a link's or an image's `](..)`: no
+                        # event says where that line's text starts
+                        raise _Unknown("a line opening with an inline element's end")
                 else:
                     if tight:
                         _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
@@ -377,7 +380,10 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
                     raise _Unknown(value)
                 _heading(append, data, starts, firsts, span, heading_tag, last, level)
                 firsts = None
-            elif name not in _INLINE_CONTAINERS:
+            elif name in _INLINE_CONTAINERS:
+                if broken:  # (as above)
+                    raise _Unknown("a line opening with an inline element's end")
+            else:
                 if tight:
                     _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
                     firsts, tight = None, False
