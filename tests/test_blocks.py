@@ -175,6 +175,16 @@ def test_lines_whose_markers_cannot_be_placed_go_to_markdown_it_py(text):
     assert parse_text("n.md", text) == reference(text)
 
 
+@pytest.mark.parametrize("text", [
+    "# a # #", "# a # # #", "# a\t# #", "# a\xa0# # #", "# a\t#", "# a \t#", "# a #\t#",
+    "# a\t#\t#", "# `c` #", "# a\t#  \n[[A#a]]", "## C# #",
+])
+def test_a_headings_closing_sequence_is_taken_off_once(text):
+    """Only the last run of `#` is a closing sequence (after a space or a tab): what
+    pulldown-cmark left before it is the heading's text, as markdown-it-py reads it."""
+    assert parse_text("n.md", text) == reference(text)
+
+
 def test_wikilinks_before_a_colon_are_compiled():
     """`[[X]]: text` (thousands of notes of the community vault) opens no definition."""
     text = "- [[Blog]]: [a post](https://example.org)\n[[A|B]]: c\n"

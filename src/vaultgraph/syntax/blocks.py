@@ -492,8 +492,11 @@ def _heading(append, data: bytes, starts: list[int], firsts: list[int], span: di
             start -= 1
         content = data[start:last].decode("utf-8").strip()
         if map_[1] - map_[0] == 1 and "#" in content:  # an ATX heading: a closing
-            # sequence after a tab is one (CommonMark; pulldown-cmark wants a space)
-            content = _CLOSING.sub("", content)
+            # sequence after a tab is one (CommonMark; pulldown-cmark wants a space) --
+            # when pulldown-cmark took none off the line (then what it left is text)
+            line_end = data.find(b"\n", last)
+            if b"#" not in data[last:line_end if line_end >= 0 else len(data)]:
+                content = _CLOSING.sub("", content)
     else:
         content = ""
     append(BlockToken("heading_open", map_, level, "", tag))
