@@ -154,6 +154,7 @@ def test_deep_but_bounded_nesting_is_compiled_and_equal():
     "$$\n[[in math]]\n$$\n[[A]]", "[r]: /u\n\n[r] [[A]]", "[^1]: [[F]]\n\nx[^1]",
     "> - [r\nx]: /u\n\n[[A]]", "a | b\n--|--\n[[A]] | c", "> | a |\n> |---|\n> | [[B]] |",
     "1|\n--", "> [[A]] |\n> --\n> [[B]]", "a|\n||\n--",  # a delimiter row without a `|`
+    "x\n-\x0b\n[[A]]", "x\n\x0c\ny [[A]]",  # blank to one parser, not to the other
 ])
 def test_what_the_compiled_pass_reads_otherwise_goes_to_markdown_it_py(text):
     assert not compiled_is_used(text)

@@ -42,6 +42,8 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   markdown-it-py ends the list item there and reads an indented code block; and an
   indented code block starting with ``>`` (markdown-it-py takes ``    > x`` after a quote
   for more of the quote);
+- a vertical tab or a form feed anywhere: blank to CommonMark (pulldown-cmark), not to
+  markdown-it-py (``x`` over ``-\x0b`` is a heading to one, a paragraph to the other);
 - any event this module does not know, text pyromark cannot take (lone surrogates), and
   a panic inside pyromark.
 """
@@ -103,7 +105,7 @@ def _events_with_range():
 
 def needs_reference(text: str) -> bool:
     """True when the note must be read by markdown-it-py alone (the module's list)."""
-    if len(text) > MAX_COMPILED_CHARS or _MATH in text:
+    if len(text) > MAX_COMPILED_CHARS or _MATH in text or "\x0b" in text or "\x0c" in text:
         return True
     lines = "\n" + text  # each line, the first too, after a line break
     if "]:" in text and _DEFINITION.search(lines):
