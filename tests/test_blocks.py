@@ -98,13 +98,16 @@ def test_a_mid_note_dashed_block_is_not_metadata():
 # The tests of needs_reference as first written: each line's start by `^` under re.M.
 _BY_LINE = (re.compile(r"^[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:", re.M),
             re.compile(r"^[ \t>*+.)0-9-]*?[|:][ \t|:-]*$", re.M),
-            re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M))
+            re.compile(r"^[ \t>*+.)0-9-]{20,}", re.M),
+            re.compile(r"^[ \t]*>[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*"
+                       r"(?:[-+*]|[0-9]{1,9}[.)])\t", re.M))
 
 
 def needs_reference_by_line(text: str) -> bool:
-    definition, row, prefix = _BY_LINE
+    definition, row, prefix, quoted_tab = _BY_LINE
     lines = text.split("\n")
     return (len(text) > blocks.MAX_COMPILED_CHARS or "$$" in text
+            or "\x0b" in text or "\x0c" in text or bool(quoted_tab.search(text))
             or bool(definition.search(text))
             or any("|" in m.group() and "-" in m.group() for m in row.finditer(text))
             or any("|" in above and "-" in line and re.fullmatch(r"[ \t>*+.)0-9:|-]*", line)
@@ -155,6 +158,7 @@ def test_deep_but_bounded_nesting_is_compiled_and_equal():
     "> - [r\nx]: /u\n\n[[A]]", "a | b\n--|--\n[[A]] | c", "> | a |\n> |---|\n> | [[B]] |",
     "1|\n--", "> [[A]] |\n> --\n> [[B]]", "a|\n||\n--",  # a delimiter row without a `|`
     "x\n-\x0b\n[[A]]", "x\n\x0c\ny [[A]]",  # blank to one parser, not to the other
+    "> > -\t  text [[B]]", "> > 1.\t  text [[B]]", "> > - a\n> >\t-\t  x [[B]]",  # tab columns
 ])
 def test_what_the_compiled_pass_reads_otherwise_goes_to_markdown_it_py(text):
     assert not compiled_is_used(text)

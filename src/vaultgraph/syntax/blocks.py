@@ -42,6 +42,8 @@ parsed by markdown-it-py alone, decided by the text before the parse or by the e
   markdown-it-py ends the list item there and reads an indented code block; and an
   indented code block starting with ``>`` (markdown-it-py takes ``    > x`` after a quote
   for more of the quote);
+- a tab right after a list marker on a line opening with a quote marker: the two parsers
+  count its columns differently there (no note of the corpora has one);
 - a vertical tab or a form feed anywhere: blank to CommonMark (pulldown-cmark), not to
   markdown-it-py (``x`` over ``-\x0b`` is a heading to one, a paragraph to the other);
 - any event this module does not know, text pyromark cannot take (lone surrogates), and
@@ -69,6 +71,9 @@ _DEFINITION = re.compile(r"\n[ \t>*+.)0-9-]*\[(?:[^\[\]\\]|\\.)*\]:")
 # After optional quote/list markers: a would-be delimiter row (checked for | and - below).
 _ROW = re.compile(r"\n[ \t>*+.)0-9-]*?[|:][ \t|:-]*(?=\n|\Z)")
 _PREFIX = re.compile(r"\n[ \t>*+.)0-9-]{20,}")
+# A tab after a list marker in a quote: markdown-it-py and pulldown-cmark count its columns
+# differently there (`> > -\t  text` is a paragraph to one, indented code to the other).
+_QUOTED_TAB = re.compile(r"\n[ \t]*>[ \t>]*(?:(?:[-+*]|[0-9]{1,9}[.)])[ \t]+)*(?:[-+*]|[0-9]{1,9}[.)])\t")
 # A delimiter row needs no `|` of its own under a line with one (markdown-it's table rule:
 # `a|` over `--` is a table of one column): a line of markers and delimiter characters
 # (checked for a - below) after a line holding a `|` (from its last: linear).
@@ -118,6 +123,8 @@ def needs_reference(text: str) -> bool:
         for match in _UNDER_PIPE.finditer(text):
             if "-" in match.group(1):
                 return True
+    if "\t" in text and ">" in text and _QUOTED_TAB.search(lines):
+        return True
     for match in _PREFIX.finditer(lines):  # (the line break counts one column: 1 +)
         if len(match.group().expandtabs(4)) >= 1 + MAX_PREFIX_COLUMNS:
             return True
