@@ -157,11 +157,6 @@ def front_matter(lines: list[str]) -> tuple[str, int] | None:
     return "\n".join(lines[1:number]), number + 1
 
 
-def _inline_container(value) -> bool:
-    return (value in _INLINE_CONTAINERS if type(value) is str
-            else next(iter(value)) in _INLINE_CONTAINERS)
-
-
 class _Unknown(Exception):
     """Events this module does not turn into markdown-it-py's tokens."""
 
@@ -389,10 +384,7 @@ def _build(data: bytes, starts: list[int], tokens: list, events) -> None:
                     raise _Unknown(value)
                 _heading(append, data, starts, firsts, span, heading_tag, last, level)
                 firsts = None
-            elif name in _INLINE_CONTAINERS:
-                if broken:  # (as above)
-                    raise _Unknown("a line opening with an inline element's end")
-            else:
+            elif name not in _INLINE_CONTAINERS:  # (an inline element's end is a text)
                 if tight:
                     _paragraph(append, data, starts, firsts, firsts[0], last, level, over)
                     firsts, tight = None, False
