@@ -164,12 +164,27 @@ def test_names_too_long_or_short_to_score_are_the_only_ones_skipped():
     many = Suggester.scores(queries, keys, 10_000)
     assert many == _every_hit(queries, keys)
     edges = {n: length_window(n) for n in (4, 12, 40)}
-    assert edges == {4: (3, 6), 12: (8, 20), 40: (24, 68)}
+    assert edges == {4: (3, 6), 12: (8, 20), 40: (24, 66)}
     found = {len(key) for _, key in many[queries[39]]}  # 40 letters: 24 to 66 score 75+
     assert {24, 66} <= found and not found & {23, 67}
     owners = sorted({alias_key(key, f"owner of {key} " + "o" * 90) for key in keys})
     assert Suggester.scores(queries, owners, 10_000, by_owner=True) == \
         _every_hit(queries, owners, by_owner=True)
+
+
+def test_queries_longer_than_a_table_byte_score_as_every_pair_does():
+    """A count of characters in common over 255 (a query of 256 characters and more)
+    does not fit the one-byte table short queries are scored into: such queries are
+    scored into a wider one, with the same answers as rapidfuzz's ratio of every pair."""
+    rng = random.Random(3)
+    base = "".join(rng.choice("abcdefgh ") for _ in range(300))
+    queries = [base[:n] for n in range(250, 300, 2)]
+    keys = sorted({q[:cut] for q in queries[::5] for cut in range(150, len(q), 7)}
+                  | {q + "xyz" * more for q in queries[::7] for more in range(1, 30, 4)})
+    assert len(queries) > FEW_QUERIES
+    many = Suggester.scores(queries, keys, 10_000)
+    assert many == _every_hit(queries, keys)
+    assert all(many[q] for q in queries)
 
 
 def test_did_you_mean_tables_are_read_as_numpy_reads_them():

@@ -91,12 +91,28 @@ def best(hits: Iterable[tuple[int, str]], limit: int, by_owner: bool = True) -> 
 def length_window(length: int) -> tuple[int, int]:
     """The shortest and longest names that can score SUGGESTION_CUTOFF against a text of
     ``length`` characters (code points, as rapidfuzz counts them).  rapidfuzz's ratio is
-    ``100 * (1 - d / (a + b))`` for lengths ``a`` and ``b``, ``d`` the insertions and
-    deletions turning one into the other, at least ``|a - b|``: so it is at most
-    ``200 * min(a, b) / (a + b)``.  The window is one point wider than the cutoff (a
-    score rounded up to it)."""
-    floor = SUGGESTION_CUTOFF - 1  # 200 * min(a, b) >= floor * (a + b), solved for b:
-    return -(-floor * length // (200 - floor)), (200 - floor) * length // floor
+    ``200 * c / (a + b)`` for lengths ``a`` and ``b``, ``c`` the characters the two have
+    in common in order (their longest common subsequence, at most ``min(a, b)``): a ratio
+    of C needs ``200 * c >= C * (a + b)`` (:func:`needed_in_common`), so ``b`` is from
+    ``C a / (200 - C)`` to ``(200 - C) a / C`` (for 75: 3/5 and 5/3 of ``a``)."""
+    cutoff = SUGGESTION_CUTOFF
+    return -(-cutoff * length // (200 - cutoff)), (200 - cutoff) * length // cutoff
+
+
+def needed_in_common(a: Any, b: Any) -> Any:
+    """The fewest characters in common (the longest common subsequence) two texts of
+    ``a`` and ``b`` characters need for rapidfuzz's ratio ``200 * c / (a + b)`` to reach
+    SUGGESTION_CUTOFF: ``ceil(C (a + b) / 200)`` (for 75: ``ceil(3 (a + b) / 8)``).
+    rapidfuzz's cdist applies its ``score_cutoff`` to the ratio before rounding it, so
+    a pair at 74.5 is not a hit.  Integers or numpy arrays."""
+    return -(-SUGGESTION_CUTOFF * (a + b) // 200)
+
+
+def ratio_of(common: Any, total: Any) -> Any:
+    """rapidfuzz's ratio ``200 * common / total`` rounded half up, as cdist rounds it
+    into an integer table and as answers are kept (``int(score + 0.5)``), in integers:
+    ``total`` is the two texts' lengths added.  Integers or numpy arrays."""
+    return (400 * common + total) // (2 * total)
 
 
 def _nonzero(table: Any) -> tuple[Any, Any]:
@@ -153,29 +169,43 @@ class Suggester:
                 found[query] = best(hits, limit, by_owner)
             return found
         import numpy as np
+        from rapidfuzz.distance import LCSseq
 
         # Each block of queries of one length is scored only against the names whose
-        # length allows the cutoff (length_window).  The names come first: rapidfuzz
-        # scores many short strings of its first argument at once (SIMD), half the CPU
-        # of the other way round; the ratio is symmetric.
+        # length allows the cutoff (length_window), by the characters each pair has in
+        # common (LCSseq, the count fuzz.ratio is made of: 0.7x of its CPU, which spends
+        # the rest turning each of the pairs into a ratio); a pair is a hit when it has
+        # as many as its two lengths need (needed_in_common), and only hits get a ratio.
+        # The names come first: rapidfuzz scores many short strings of its first
+        # argument at once (SIMD), half the CPU of the other way round; it is symmetric.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         by_length = [texts[i] for i in order]
         lengths = [len(text) for text in by_length]
+        all_lengths = np.array(lengths, dtype=np.int64)
         done = 0
         for length, group in groupby(sorted(queries, key=len), key=len):
             group = list(group)
             shortest, longest = length_window(length)
             low, high = bisect_left(lengths, shortest), bisect_right(lengths, longest)
             names = by_length[low:high]
+            totals = all_lengths[low:high] + length
+            needed = needed_in_common(length, all_lengths[low:high])
+            # a count in common is at most the query's length: one byte a cell when it fits
+            small = length < 256
             for start in range(0, len(group), 128):  # (a table of 128 x the names)
                 block = group[start:start + 128]
                 if names:
-                    table = process.cdist(names, block, scorer=fuzz.ratio, dtype=np.uint8,
-                                          score_cutoff=SUGGESTION_CUTOFF, workers=-1)
+                    table = process.cdist(names, block, scorer=LCSseq.similarity,
+                                          dtype=np.uint8 if small else np.int32,
+                                          score_cutoff=int(needed[0]), workers=-1)
                     hits: list[Scored] = [[] for _ in block]
-                    rows, columns = _nonzero(table)
+                    rows, columns = _nonzero(table) if small else np.nonzero(table)
+                    common = table[rows, columns].astype(np.int64)
+                    kept = common >= needed[rows]
+                    rows, columns = rows[kept], columns[kept]
+                    scores = ratio_of(common[kept], totals[rows])
                     for row, column, score in zip(rows.tolist(), columns.tolist(),
-                                                  table[rows, columns].tolist()):
+                                                  scores.tolist()):
                         hits[column].append((score, keys[order[low + row]]))
                     for query, scored in zip(block, hits):
                         found[query] = best(scored, limit, by_owner)
