@@ -187,6 +187,28 @@ def test_queries_longer_than_a_table_byte_score_as_every_pair_does():
     assert all(many[q] for q in queries)
 
 
+def test_names_scored_in_parts_score_as_every_pair_does(monkeypatch):
+    """Many names are scored in parts (a cdist table has at most TABLE_CELLS cells) and
+    many queries in blocks (QUERY_BLOCK): cut small, the parts' edges fall inside runs of
+    names of one length, and the answers are still rapidfuzz's ratio of every pair, the
+    progress counting up to every query once."""
+    from vaultgraph import suggest
+
+    rng = random.Random(11)
+    keys = sorted({"".join(rng.choice("abcd ") for _ in range(rng.randint(2, 14)))
+                   for _ in range(600)})
+    queries = sorted({"".join(rng.choice("abcd ") for _ in range(rng.randint(2, 14)))
+                      for _ in range(80)})
+    monkeypatch.setattr(suggest, "TABLE_CELLS", 7 * 5)
+    monkeypatch.setattr(suggest, "QUERY_BLOCK", 5)
+    calls = []
+    many = Suggester.scores(queries, keys, 10_000, progress=lambda *call: calls.append(call))
+    assert many == _every_hit(queries, keys)
+    assert sum(len(hits) for hits in many.values()) > 100
+    assert [done for done, _, _ in calls] == sorted(done for done, _, _ in calls)
+    assert calls[-1][:2] == (len(queries), len(queries))
+
+
 def test_did_you_mean_tables_are_read_as_numpy_reads_them():
     """The scored tables are read 8 cells at a time: the same cells as numpy.nonzero,
     in its order, whatever the shape (a size not a multiple of 8, a single cell) and

@@ -25,6 +25,8 @@ from .resolve import fold
 
 SUGGESTION_CUTOFF = 75  # the lowest ratio (0-100) a suggestion may score
 FEW_QUERIES = 16  # scored one by one, not by cdist
+QUERY_BLOCK = 4096  # queries scored by one cdist call, at most
+TABLE_CELLS = 1 << 25  # cells of one cdist table, at most (32 MiB at a byte a cell)
 
 Scored = list[tuple[int, str]]  # (rapidfuzz ratio, folded name), best first
 Progress = Callable[[int, int, str], None]  # (done, total, what is being done)
@@ -181,34 +183,43 @@ class Suggester:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         by_length = [texts[i] for i in order]
         lengths = [len(text) for text in by_length]
-        all_lengths = np.array(lengths, dtype=np.int64)
+        all_lengths = np.array(lengths, dtype=np.int64)  # (of each name, by row)
         done = 0
         for length, group in groupby(sorted(queries, key=len), key=len):
             group = list(group)
             shortest, longest = length_window(length)
             low, high = bisect_left(lengths, shortest), bisect_right(lengths, longest)
-            names = by_length[low:high]
-            totals = all_lengths[low:high] + length
-            needed = needed_in_common(length, all_lengths[low:high])
             # a count in common is at most the query's length: one byte a cell when it fits
             small = length < 256
-            for start in range(0, len(group), 128):  # (a table of 128 x the names)
-                block = group[start:start + 128]
-                if names:
-                    table = process.cdist(names, block, scorer=LCSseq.similarity,
+            for start in range(0, len(group), QUERY_BLOCK):
+                block = group[start:start + QUERY_BLOCK]
+                hits: list[Scored] = [[] for _ in block]
+                # rapidfuzz prepares its first argument's strings again at each call
+                # (about 170 ns a name): the names are cut into parts as large as the
+                # table allows, not the queries into blocks of a few (0.8x of the CPU)
+                step = max(1, TABLE_CELLS // len(block))
+                parts = range(low, high, step)
+                for part, first in enumerate(parts):
+                    last = min(first + step, high)
+                    table = process.cdist(by_length[first:last], block, scorer=LCSseq.similarity,
                                           dtype=np.uint8 if small else np.int32,
-                                          score_cutoff=int(needed[0]), workers=-1)
-                    hits: list[Scored] = [[] for _ in block]
+                                          score_cutoff=int(needed_in_common(length, lengths[first])),
+                                          workers=-1)
                     rows, columns = _nonzero(table) if small else np.nonzero(table)
                     common = table[rows, columns].astype(np.int64)
-                    kept = common >= needed[rows]
+                    del table
+                    rows += first
+                    kept = common >= needed_in_common(length, all_lengths[rows])
                     rows, columns = rows[kept], columns[kept]
-                    scores = ratio_of(common[kept], totals[rows])
+                    scores = ratio_of(common[kept], all_lengths[rows] + length)
                     for row, column, score in zip(rows.tolist(), columns.tolist(),
                                                   scores.tolist()):
-                        hits[column].append((score, keys[order[low + row]]))
-                    for query, scored in zip(block, hits):
-                        found[query] = best(scored, limit, by_owner)
+                        hits[column].append((score, keys[order[row]]))
+                    if progress and part + 1 < len(parts):
+                        progress(done + len(block) * (part + 1) // len(parts), len(queries),
+                                 "Finding did-you-mean names")
+                for query, scored in zip(block, hits):
+                    found[query] = best(scored, limit, by_owner)
                 done += len(block)
                 if progress:
                     progress(done, len(queries), "Finding did-you-mean names")
