@@ -201,10 +201,10 @@ class Suggester:
                 parts = range(low, high, step)
                 for part, first in enumerate(parts):
                     last = min(first + step, high)
+                    fewest = int(needed_in_common(length, lengths[first]))  # (shortest name)
                     table = process.cdist(by_length[first:last], block, scorer=LCSseq.similarity,
                                           dtype=np.uint8 if small else np.int32,
-                                          score_cutoff=int(needed_in_common(length, lengths[first])),
-                                          workers=-1)
+                                          score_cutoff=fewest, workers=-1)
                     rows, columns = _nonzero(table) if small else np.nonzero(table)
                     common = table[rows, columns].astype(np.int64)
                     del table
