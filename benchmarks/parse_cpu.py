@@ -2,11 +2,13 @@
 parsed as index._parse_batch does it (``parse.note_from_bytes`` on bytes read before the
 clock starts, the garbage collector paused, and ``parse.alarm_handler`` around the batch
 where the checkout has it), or only ``syntax.blocks.block_tokens`` on the decoded text
-(``--stage blocks``).  Best of ``--rounds`` (time.process_time, not wall time: on a
+(``--stage blocks``), or all a worker does (``--stage worker``: ``index._parse_batch`` on
+batches of 625 paths: reading each file, its SHA-1, the parse and the note's JSON).  Best
+of ``--rounds`` (time.process_time, not wall time: on a
 loaded machine only CPU says anything).  Run it with each checkout's own Python to
 compare them, alternating:
 
-    OLD/.venv/bin/python benchmarks/parse_cpu.py VAULT... [--stage parse|blocks]
+    OLD/.venv/bin/python benchmarks/parse_cpu.py VAULT... [--stage parse|blocks|worker]
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import time
 from contextlib import nullcontext
 from pathlib import Path
 
-from vaultgraph import parse
+from vaultgraph import index, parse
 from vaultgraph.syntax import markdown_parser
 from vaultgraph.syntax.blocks import block_tokens
 
@@ -24,7 +26,7 @@ from vaultgraph.syntax.blocks import block_tokens
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("vaults", nargs="+", type=Path)
-    parser.add_argument("--stage", choices=("parse", "blocks"), default="parse")
+    parser.add_argument("--stage", choices=("parse", "blocks", "worker"), default="parse")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     batch = getattr(parse, "alarm_handler", nullcontext)
@@ -42,7 +44,11 @@ def main() -> None:
         for _ in range(args.rounds):
             gc.disable()
             started = time.process_time()
-            if args.stage == "parse":
+            if args.stage == "worker":
+                names = [name for name, _, _ in items]
+                for start in range(0, len(names), 625):
+                    index._parse_batch(str(root), names[start:start + 625], True)
+            elif args.stage == "parse":
                 with batch():
                     for name, data, problems in items:
                         parse.note_from_bytes(name, data, list(problems))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultgraph.frontmatter import list_items, read_frontmatter
 from vaultgraph.parse import parse_text
@@ -268,3 +270,125 @@ def test_list_items_give_their_links_and_tags_once_each_in_order():
     assert [(l.path, l.line, l.column) for l in n.links] == [("B", 3, 17)]
     assert [(d.code, d.line, d.column) for d in n.diagnostics] == [
         ("unquoted-link", 2, 7), ("unquoted-link", 3, 9)]
+
+
+# The simplest front matter is read without YAML nodes (_Reader.read_simple); what it
+# reads must be what yamldialect.load and the node walk read.  Pieces of lines: the
+# forms it takes and near misses of each (values YAML types otherwise, characters it
+# refuses, keys warned about, indentation, comments, links, tags).
+_KEYS = ["tags", "Tags", "TAGS", "tag", "aliases", "Aliases", "alias", "cssclasses",
+         "cssclass", "related", "up", "a_b-c", "true", "True", "null", "NULL", "Null",
+         "false", "n", "y", "yes", "x1", "k" * 64, "k" * 65, "1a", "_a", "-a", "a b"]
+_PLAIN = ["a", "meta", "pharma/index", "a b", "a  b", "2024-09-10", "1695", "1.5", "1.",
+          "1e5", "1e400", "-1", "+1", ".5", "0x1F", "0o17", "1_000", "007", "nan", "NaN",
+          ".nan", ".inf", "-.inf", "true", "True", "TRUE", "false", "null", "Null", "NULL",
+          "~", "yes", "no", "on", "a/", "a.", "a-", "a_", "a ", " a", "a #b", "a#b", "#a",
+          "a: b", "a:b", "[a]", "{a}", "a,b", "!a", "&a", "*a", "|", ">", "@a", "%a", "`a",
+          "'a'", "a'b", "-", "- a", "?", "?a", "é", "日本語", "🔴", "a\tb", "123abc", "12"]
+_QUOTED = ['"a"', '""', '" "', '"[[A]]"', '"![[A]]"', '" [[A]] "', '"[[A|B]]"',
+           '"[[A#h]]"', '"[[A]], [[B]]"', '"[[A]]; ![[B]]"', '"[[A]] [[A]]"',
+           '"see [[A]]"', '"[[]]"', '"[[ ]]"', '"[[#h]]"', '"[[A]]x"', '"#tag"', '"##"',
+           '"a, b"', '"a b c"', '"1"', '"true"', '"null"', '"# x"', '"a: b"', '"a\\"b"',
+           '"a\\nb"', '"\\\\"', "'a'", "'[[A]]'", '"a', 'a"', '"\x85"', '"\u2028"',
+           '"\x01"', '"\t"', '"\ufeff"', '"é 日本語 🔴"', '"{{date}}"', '"a\'b"']
+_ITEMS = _PLAIN[:40] + _QUOTED[:30]
+
+
+def _simple_lines():
+    value = st.one_of(
+        st.sampled_from(_PLAIN + _QUOTED + ["", " ", "  "]),
+        st.lists(st.sampled_from(_ITEMS), max_size=4).map(lambda items: "[" + ", ".join(items) + "]"),
+        st.sampled_from(["[]", "[ ]", "[a,b]", "[a, ]", "[[A]]", "[[A], [B]]", "[a] x",
+                         "{a: b}", "[a, [b]]", "a # c", "|", ">-"]))
+    pair = st.tuples(st.sampled_from(_KEYS), st.sampled_from([": ", ":", ":  ", " : ", ":\t"]),
+                     value).map("".join)
+    entry = st.tuples(st.sampled_from(["", "  ", " ", "    ", "\t"]),
+                      st.sampled_from(["- ", "-", "-  ", "- - ", "-\t"]),
+                      st.sampled_from(_ITEMS + ["", "[a]"])).map("".join)
+    other = st.sampled_from(["", " ", "# comment", "  # c", "---", "...", "  a: b", "a",
+                             "- a", "key: a\\", "[[A]]"])
+    return st.lists(st.one_of(pair, pair, pair, entry, entry, other), min_size=1, max_size=7)
+
+
+def frontmatter_simple(value: str) -> bool:
+    from vaultgraph import frontmatter
+
+    return frontmatter._SIMPLE_ITEM.fullmatch(value) is not None
+
+
+_GOOD_KEYS = ["tags", "Tags", "aliases", "cssclasses", "related", "up", "a_b-c", "n",
+              "y", "yes", "x1", "k" * 64, "NaN", "on"]
+_GOOD_PLAIN = [p for p in _PLAIN if frontmatter_simple(p)]
+_GOOD_QUOTED = [q for q in _QUOTED if frontmatter_simple(q) and "#" not in q]  # (a null tag
+# with a `#` anywhere goes to YAML)
+
+
+def _simple_only():
+    """Front matter all of whose lines have the simple form."""
+    item = st.sampled_from(_GOOD_PLAIN + _GOOD_QUOTED)
+    value = st.one_of(item, st.lists(item, max_size=4).map(lambda i: "[" + ", ".join(i) + "]"),
+                      st.just(""), st.just(" "))
+    entries = st.tuples(st.sampled_from(["", "  "]),
+                        st.lists(st.one_of(item.map(lambda i: " " + i), st.sampled_from(["", " "])),
+                                 max_size=3))
+    pair = st.tuples(st.sampled_from(_GOOD_KEYS), value, entries)
+    return st.lists(pair, min_size=1, max_size=6, unique_by=lambda p: p[0].lower()).map(
+        lambda pairs: [line for key, value, (indent, items) in pairs
+                       for line in [f"{key}:{' ' if value and value != ' ' else ''}{value}",
+                                    *(f"{indent}-{i}" for i in (items if not value.strip() else []))]])
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_simple_only())
+def test_front_matter_of_the_simple_form_reads_as_yaml_does(lines):
+    taken, fast, slow = _read_both("\n".join(lines))
+    assert taken
+    assert repr(fast) == repr(slow)
+
+
+def _read_both(content: str):
+    from vaultgraph import frontmatter
+
+    lines = ["---", *content.split("\n"), "---", "body #x"]
+    fast = frontmatter._Reader("n.md", lines, 2)
+    taken = fast.read_simple(content)
+    slow = frontmatter._Reader("n.md", lines, 2)
+    slow.read_simple = lambda text: False
+    return taken, fast.result, slow.read(content)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_simple_lines())
+def test_simple_front_matter_reads_as_yaml_does(lines):
+    taken, fast, slow = _read_both("\n".join(lines))
+    if taken:
+        assert repr(fast) == repr(slow)
+
+
+@pytest.mark.parametrize("content", [
+    "tags: [meta, pharma/index]\naliases: [\"vault learning 1695 alias\"]\n"
+    "related: \"[[Theory method 8614]]\"\ncreated: 2024-09-10",
+    "aliases:\n- \ntags:\n- ", "tags:\n  - a\n  - \"#b\"\n  - 12\nup: \"[[A]], [[B|b]]\"",
+    "tags: a b c\nn: 1e400\nm: 1.5\nx: 0x1F\nd: 007", "tags:", "tags: ", "tags: null",
+    "tags: [1, 1.5, true, null, a]", "related:\n- \"[[A]]\"\n- \"x [[B]]\"\n- \"![[C#h]]\"",
+])
+def test_simple_front_matter_is_read_without_nodes_as_with_them(content):
+    taken, fast, slow = _read_both(content)
+    assert taken  # (these are all of the simple form)
+    assert repr(fast) == repr(slow)
+
+
+@pytest.mark.parametrize("content", [
+    "tags: a\nTags: b", "tag: a", "alias: a", "true: a", "a: b # c", "tags:\n- a\n  - b",
+    "tags:\n- a\n\nb: c", "tags: #a", "tags:\n- #a", "a: 'b'", "a: \"b\\\"c\"", "a:\tb",
+    "a: [[A]]", "a:\n  b: c", "tags:\n- a\nb: c\n- d",
+])
+def test_front_matter_not_of_the_simple_form_goes_to_yaml(content):
+    taken, fast, slow = _read_both(content)
+    assert not taken and repr(fast) == repr(FrontMatterOf())
+
+
+def FrontMatterOf():
+    from vaultgraph.frontmatter import FrontMatter
+
+    return FrontMatter()

@@ -202,3 +202,22 @@ def test_lines_written_directly_are_what_rich_prints(lines):
     for parts in lines:  # (both with the vault text escaped for the terminal)
         console(printed).print(_text(parts[0], *((part, "bold") for part in parts[1:])))
     assert direct.getvalue() == printed.getvalue()
+
+
+@given(st.lists(st.text(alphabet="%`a \n", max_size=12), min_size=1, max_size=6))
+def test_comment_marks_are_each_double_percent_after_the_last(pieces):
+    """comment_spans finds the `%%` of a line with str.find: the marks must be those of
+    the pattern `%%` (non-overlapping, from the left: `%%%` is one mark), outside code
+    spans, in a line by line reading."""
+    import re
+
+    from vaultgraph.parse import _without_code_spans, comment_spans
+
+    lines = "".join(pieces).split("\n")
+    marks = []
+    for number, line in enumerate(lines):
+        marks.extend((number + 1, m.start() + 1)
+                     for m in re.finditer("%%", _without_code_spans(line)))
+    expected = [(marks[i], (marks[i + 1][0], marks[i + 1][1] + 2) if i + 1 < len(marks)
+                 else (len(lines) + 1, 1)) for i in range(0, len(marks), 2)]
+    assert comment_spans(lines, []) == expected

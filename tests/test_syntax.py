@@ -273,6 +273,13 @@ def test_decode_binary_and_bom():
     "<b>[[A]]</b>", '<span class="a">[[A]]</span> #t', "<br> <br/> </b >#t", "a < b > c #t",
     "<3 [[A]]", "<a\nhref='x'>t</a> #t", '<a title="`">` x', "A & B [[A]] &", "<b [[A]]",
     "x <b>", "<", "<b title='[[A]]'> #t", "[t](x) <i>y</i>", "`<b>` <b>`</b>`",
+    # URL autolinks: their text (percent-escapes decoded, as markdown-it makes it) is read
+    # for identifiers, placed at the `<`
+    "<https://e.org> [[A]]", "<https://e.org/a%20b> #t", "a <mailto:x@y.z> b", "x\n<https://e.org>",
+    "<https://xn--e1afmkfd.xn--p1ai/10.1000/abc> [[A]]", "<https://e.org>10.1000/abc",
+    "<http://a.b><https://c.d/?q=1;x=2>", "[[A]]<https://e.org/[[B]]>#t", "<HTTPS://E.ORG/%E2%82%AC>",
+    "<https://doi.org/10.1000/xyz> said", "<https://e.org <b> [[A]]", "#t<ab:c>", "<a+b.c-d:>",
+    "<https://e.org/[[a> x",  # (no would-be link in it: unclosed-link looks at plain text)
 ])
 def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
     from vaultgraph.syntax.scan import scan_inline
@@ -284,7 +291,7 @@ def test_plain_inline_text_is_scanned_and_read_as_markdown_it_reads_it(text):
 @pytest.mark.parametrize("text", [
     # a `[[` opening no wikilink is a markdown link's turn: `[[ ]](x)` is one
     "[[ ]](x)", "[[a\nb]](x.md)", "![[ ]](p.png)", "[[a [[b]] c](x)",
-    "\\[[A]]", "&#35;t [[A]]", "&amp; [[A]]", "&x [[A]]", "<https://e.org> [[A]]", "<a@b.c> #t",
+    "\\[[A]]", "&#35;t [[A]]", "&amp; [[A]]", "&x [[A]]", "<a@b.c> #t", "<x:y> [[A]]",
     "<!-- c --> [[A]]", "<?x?> [[A]]", "<!DOCTYPE x> #t", "<a href='x:y'>#t", "a \\$b$ #t",
     # markdown links but the simplest: a space, parentheses or `<` in the destination,
     # brackets or code in the text, a title not closed, an escape or an entity

@@ -27,6 +27,21 @@ _ONE_WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+)\]\]")
 _WIKILINKS_ONLY = re.compile(r"\s*!?\[\[[^\[\]\n]+\]\](?:\s*[,;]?\s*!?\[\[[^\[\]\n]+\]\])+\s*[,;]?\s*")
 _COMMENTED_TAG = re.compile(r"[ \t]+#([^\s#]+)")
 _DEPRECATED = {"tag": "tags", "alias": "aliases", "cssclass": "cssclasses"}
+# The simplest front matter, read without YAML nodes (_Reader.read_simple): every line a
+# `key: value` at the first column, the key a word, the value a plain scalar of words,
+# digits and `_./-` (no indicator, colon, comment or bracket can be in it), a double-quoted
+# text with no escape, line break or character YAML refuses, or a flow list of those
+# separated by `, `.  Anything else (a blank line, a comment, a nested value...) is read
+# by yamldialect.load.
+_SIMPLE_PLAIN = r"[A-Za-z0-9](?:[A-Za-z0-9 _./-]*[A-Za-z0-9_./-])?"
+_SIMPLE_QUOTED = r'"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]*"'
+_SIMPLE_ITEM = re.compile(f"{_SIMPLE_PLAIN}|{_SIMPLE_QUOTED}")
+_SIMPLE_PAIR = re.compile(
+    f"([A-Za-z][A-Za-z0-9_-]{{0,63}}):(?: ({_SIMPLE_ITEM.pattern}"
+    f"|\\[(?:(?:{_SIMPLE_ITEM.pattern})(?:, (?:{_SIMPLE_ITEM.pattern}))*)?\\])| ?)")
+# An item of a block list under such a key (indented 0 or 2 spaces, as each other item
+# of it), or an empty item (null).
+_SIMPLE_ENTRY = re.compile(f"((?:  )?)-(?: ({_SIMPLE_ITEM.pattern})| ?)")
 # Obsidian's list properties (Help [Properties]: tags, aliases, cssclasses; and their
 # pre-1.4 names): written as text, they are split into items (list_items).
 _TAG_KEYS, _ALIAS_KEYS = ("tags", "tag"), ("aliases", "alias")
@@ -109,6 +124,14 @@ def _flow_lists(node: yaml.Node, seen: set[int]):
             yield from _flow_lists(child, seen)
 
 
+def _simple_scalar(text: str | None) -> Any:
+    """The value of a scalar :data:`_SIMPLE_ITEM` matched (``text`` as written; None:
+    an empty item)."""
+    if text is None:
+        return None
+    return text[1:-1] if text[0] == '"' else yamldialect.plain_scalar(text)
+
+
 class _Reader:
     def __init__(self, path: str, lines: list[str], first_line: int):
         self.path, self.lines, self.first_line = path, lines, first_line
@@ -126,6 +149,8 @@ class _Reader:
         """One rule at the root: the front matter is a mapping Obsidian accepts, whose
         properties, tags, aliases and links are all taken, or it adds nothing but an
         ``invalid-frontmatter`` diagnostic."""
+        if self.read_simple(content):
+            return self.result
         root, data, rejection = yamldialect.load(content)
         if rejection is not None:
             problem = rejection.message
@@ -153,6 +178,64 @@ class _Reader:
                           *self.position(node))
         self.walk(root, links="[[" in content)
         return self.result
+
+    def read_simple(self, content: str) -> bool:
+        """Read front matter of the simplest form without YAML nodes (:data:`_SIMPLE_PAIR`
+        and :data:`_SIMPLE_ENTRY` lines: most front matter, a generated vault's all of
+        it) and say so; False, nothing read, for any other.  What it reads is what
+        :func:`yamldialect.load` and :meth:`walk` read (the same value for each scalar,
+        the same tags, aliases and links at the same places: tests/test_frontmatter.py
+        holds them equal); the keys are distinct even by case and none is deprecated, so
+        no property is warned about."""
+        pairs: list[list] = []  # [key, folded key, its line, items, kind]
+        folded_keys = set()
+        for number, line in enumerate(content.split("\n")):
+            line_number = number + self.first_line
+            match = _SIMPLE_PAIR.fullmatch(line)
+            if match is None:  # an item of a block list, right under its key
+                entry = _SIMPLE_ENTRY.fullmatch(line)
+                if entry is None or not pairs or pairs[-1][4] not in ("null", entry.group(1)):
+                    return False
+                pairs[-1][4] = entry.group(1)  # (its indentation: the same for each item)
+                pairs[-1][3].append((entry.group(2), line_number, entry.start(2)))
+                continue
+            key, value = match.groups()
+            folded = key.lower()
+            if (folded in folded_keys or folded in _DEPRECATED
+                    or not isinstance(yamldialect.plain_scalar(key), str)):
+                return False  # (a warning to give, a rejection, or a key that is no text)
+            folded_keys.add(folded)
+            if not value:  # null, or a block list's key
+                pairs.append([key, folded, line_number, [], "null"])
+            elif value[0] == "[":  # a flow list: each item where it is written
+                items = [(item.group(), line_number, item.start()) for item in
+                         _SIMPLE_ITEM.finditer(line, match.start(2) + 1, match.end(2) - 1)]
+                pairs.append([key, folded, line_number, items, "flow"])
+            else:
+                pairs.append([key, folded, line_number, [(value, line_number, match.start(2))],
+                              "whole"])
+        data = {}
+        for key, folded, line, items, kind in pairs:
+            if folded == "tags" and "#" in content and (
+                    kind == "null" or any(text is None for text, _, _ in items)):
+                return False  # (a null tag is looked for in a comment: where YAML puts it)
+            values = [yamldialect.held_value(_simple_scalar(text)) for text, _, _ in items]
+            data[key] = None if kind == "null" else values[0] if kind == "whole" else values
+        self.result.data = data
+        links = "[[" in content
+        for key, folded, line, items, kind in pairs:
+            if folded == "tags":
+                if kind == "null":  # (no `#` in the text: no tag in a comment to tell of)
+                    self.tag_value(None, True, line, len(key) + 2)
+                for text, line, col in items:
+                    self.tag_value(_simple_scalar(text), kind == "whole", line, col + 1)
+            elif folded == "aliases":
+                self.result.aliases.extend(list_items(data[key]))
+            if links:
+                for text, line, col in items:
+                    if text is not None and "[[" in text:  # (only quoted text holds `[`)
+                        self.scalar_links(key, text[1:-1], line, col + 1)
+        return True
 
     def walk(self, root: yaml.MappingNode, links: bool) -> None:
         seen_keys: dict[str, tuple[str, int]] = {}
@@ -182,15 +265,19 @@ class _Reader:
         for value_node in nodes:
             if not isinstance(value_node, yaml.ScalarNode):
                 continue
-            line, col = self.position(value_node)
-            value = yamldialect.scalar_value(value_node)
-            if value is None:
-                self.commented_tag(line, col)
-            if value_node is not node and isinstance(value, str):  # a list's text item
-                names = [value.strip()] if value.strip() else []
-            else:
-                names = list_items(value if value_node is node else [value], split_spaces=True)
-            for name in names:
+            self.tag_value(yamldialect.scalar_value(value_node), value_node is node,
+                           *self.position(value_node))
+
+    def tag_value(self, value: Any, whole: bool, line: int, col: int) -> None:
+        """The tags of one scalar ``value`` of the tags property at ``line``, ``col``:
+        the property's whole value (``whole``) or an item of its list."""
+        if value is None:
+            self.commented_tag(line, col)
+        if not whole and isinstance(value, str):  # a list's text item
+            names = [value.strip()] if value.strip() else []
+        else:
+            names = list_items(value if whole else [value], split_spaces=True)
+        for name in names:
                 name = name.lstrip("#")
                 if is_valid_tag(name):
                     self.result.tags.append(Tag(name, line, col, "frontmatter"))
@@ -241,31 +328,34 @@ class _Reader:
             self.unquoted_links(node)
             scalars = _scalars(node, set())
         for scalar in scalars:
-            value = scalar.value
-            whole = _WHOLE_WIKILINK.fullmatch(value)
-            if whole:
-                found = [whole]
-            elif _WIKILINKS_ONLY.fullmatch(value):
-                found = list(_ONE_WIKILINK.finditer(value))
-            else:
+            self.scalar_links(key, scalar.value, *self.position(scalar))
+
+    def scalar_links(self, key: str, value: str, line: int, start: int) -> None:
+        """The links of the text ``value`` of property ``key`` (see :meth:`read_links`),
+        written at ``line``, ``start`` (where its scalar starts: its quote, if quoted)."""
+        whole = _WHOLE_WIKILINK.fullmatch(value)
+        if whole:
+            found = [whole]
+        elif _WIKILINKS_ONLY.fullmatch(value):
+            found = list(_ONE_WIKILINK.finditer(value))
+        else:
+            return
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        cursor = start - 1
+        for match in found:
+            parts = split_linktext(match.group(2))
+            if parts is None:
                 continue
-            line, start = self.position(scalar)
-            text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-            cursor = start - 1
-            for match in found:
-                parts = split_linktext(match.group(2))
-                if parts is None:
-                    continue
-                col = start
-                at = text.find("[[" + match.group(2), cursor) if len(found) > 1 \
-                    else text.find("[[", cursor)
-                if at >= 0:
-                    col, cursor = at + 1, at + 2
-                self.result.links.append(Link(
-                    kind=property_kind(key), raw=parts.raw, path=parts.path,
-                    subpath=parts.subpath, alias=parts.alias, line=line, column=col,
-                    context=LineText(text), embed=bool(match.group(1)),
-                ))
+            col = start
+            at = text.find("[[" + match.group(2), cursor) if len(found) > 1 \
+                else text.find("[[", cursor)
+            if at >= 0:
+                col, cursor = at + 1, at + 2
+            self.result.links.append(Link(
+                kind=property_kind(key), raw=parts.raw, path=parts.path,
+                subpath=parts.subpath, alias=parts.alias, line=line, column=col,
+                context=LineText(text), embed=bool(match.group(1)),
+            ))
 
 
 def read_frontmatter(path: str, content: str, lines: list[str], first_line: int) -> FrontMatter:

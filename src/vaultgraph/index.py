@@ -206,15 +206,26 @@ def _digest(root: Path, path: str) -> str | None:
         return None
 
 
+_note_readers: tuple[Callable, Callable] | None = None  # parse's, once it is loaded
+
+
+def _load_note_readers() -> tuple[Callable, Callable]:
+    """parse.read_bytes and parse.note_from_bytes, imported at the first note read (an
+    import statement in _parse_one cost a microsecond or two a note)."""
+    global _note_readers
+    from .parse import note_from_bytes, read_bytes
+
+    _note_readers = read_bytes, note_from_bytes
+    return _note_readers
+
+
 def _parse_one(root: Path, path: str, digest: bool) -> tuple[str, str | None, Note]:
     """A note parsed, or the links of a canvas read (canvas.py), with its SHA-1."""
     if is_canvas(path):
         from .canvas import canvas_from_bytes as from_bytes
         from .canvas import read_canvas_bytes as read
     else:
-        from .parse import note_from_bytes as from_bytes
-        from .parse import read_bytes as read
-
+        read, from_bytes = _note_readers or _load_note_readers()
     data, problems = read(root, path)
     sha1 = None
     if digest:

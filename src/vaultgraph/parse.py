@@ -378,7 +378,6 @@ def _container_name(tokens: list, index: int) -> str:
 # Blocks whose text is never markdown: a `%%` in them opens no comment.
 _LITERAL_BLOCKS = frozenset({"fence", "code_block", "math_block", "math_block_eqno",
                              "html_block", "front_matter"})
-_COMMENT_MARK = re.compile(r"%%")
 _BACKTICKS = re.compile(r"`+")
 
 
@@ -410,12 +409,16 @@ def comment_spans(lines: list[str], tokens) -> list[tuple[tuple[int, int], tuple
         if token.type in _LITERAL_BLOCKS and token.map:
             literal.update(range(*token.map))
     marks = []
-    for number, line in enumerate(lines):
-        if number in literal or "%%" not in line:
+    for number in [number for number, line in enumerate(lines) if "%%" in line]:
+        if number in literal:
             continue
+        line = lines[number]
         if "`" in line:
             line = _without_code_spans(line)
-        marks.extend((number + 1, m.start() + 1) for m in _COMMENT_MARK.finditer(line))
+        at = line.find("%%")
+        while at >= 0:  # (each `%%` after the one before: a `%%%` is one and a `%`)
+            marks.append((number + 1, at + 1))
+            at = line.find("%%", at + 2)
     spans = []
     for index in range(0, len(marks), 2):
         start = marks[index]

@@ -618,6 +618,17 @@ def scalar_value(node: yaml.ScalarNode) -> Any:
     return _scalar(node)
 
 
+def plain_scalar(text: str) -> Any:
+    """The value :func:`scalar_value` gives the node of a plain scalar (unquoted, no
+    tag) written ``text`` on one line."""
+    return text if text and text[0] not in _CORE_FIRST else _core(text)
+
+
+def held_value(value: Any) -> Any:
+    """A scalar's value as :func:`load`'s value holds it (numbers as JSON holds them)."""
+    return value if isinstance(value, str) else _plain_number(value)
+
+
 def _plain_number(value: Any) -> Any:
     """Numbers as JSON can hold them: NaN and infinities are null; 1.0 is 1 (JavaScript
     has one kind of number)."""

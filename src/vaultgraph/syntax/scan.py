@@ -11,9 +11,10 @@ simple form :func:`markdown_link_at` reads (``[text](destination "title")``: tex
 with no brackets or code, a destination with no spaces or parentheses; CommonMark
 0.31 "Links", as markdown-it-py's link and image rules read them), inline math
 (:func:`math_end`) and HTML open and close tags (:func:`html_end`), in which nothing
-is read.  :func:`scan_inline` applies those same functions from left to right, as
+is read, and URL autolinks (:func:`autolink_at`), whose text is read for identifiers
+only.  :func:`scan_inline` applies those same functions from left to right, as
 markdown-it would, without tokens.  Text holding any other syntax (entities,
-escapes, autolinks, HTML comments, or a ``[`` that may open a markdown link of
+escapes, e-mail autolinks, HTML comments, or a ``[`` that may open a markdown link of
 another form) is left to markdown-it.  A ``[`` or ``![`` opening neither a wikilink nor, as no ``](`` follows
 or its ``]`` is followed by no ``(``, and the note defines no link references, a
 markdown link (a task's ``[ ]``, a ``[1]``) is text, as markdown-it's link rules
@@ -30,8 +31,10 @@ from functools import cache
 from .tags import tag_at
 from .wikilinks import NextIndex, wikilink_at
 
-# What only markdown-it reads: escapes and entities (an `&` before a letter, digit or `#`).
-_SYNTAX = re.compile(r"\\|&[A-Za-z0-9#]")
+# What only markdown-it reads: escapes (any backslash) and entities (an `&` before a letter,
+# digit or `#`).  Tested as `"\\" in src` and this after `"&" in src`: a pattern with an
+# alternative first character is tried at every character (10 ns each), `in` is a memchr.
+_ENTITY = re.compile(r"&[A-Za-z0-9#]")
 _MAY_OPEN = re.compile(r"[\n#!\[`$<]")
 # markdown-it's isWhiteSpace: what may not follow a math span's opening `$` or precede
 # its closing one (mdit-py-plugins' dollarmath with allow_space=False)
@@ -179,15 +182,47 @@ def html_end(src: str, pos: int) -> int | None:
     return pos if match is None else match.end()
 
 
+@cache
+def _autolink_parts() -> tuple:
+    """markdown-it's pattern of an autolink's URL, and the function making its text."""
+    from markdown_it.common.normalize_url import normalizeLinkText
+    from markdown_it.rules_inline.autolink import AUTOLINK_RE
+
+    return AUTOLINK_RE, normalizeLinkText
+
+
+def autolink_at(src: str, pos: int) -> tuple[str, int] | None:
+    """The URL autolink (``<https://example.org/a>``) at the ``<`` at ``pos``, as
+    markdown-it's autolink rule reads it (the first ``>`` after it closes it, no ``<`` or
+    ``>`` before; a scheme, ``:``, and no space or control character): (its text as that
+    rule makes it: ``normalizeLinkText``, percent-escapes decoded; where it ends), or None
+    (an e-mail autolink among them: html_end leaves it to markdown-it)."""
+    close = src.find(">", pos + 1)
+    if close < 0 or src.find("<", pos + 1, close) >= 0:
+        return None
+    url = src[pos + 1:close]
+    pattern, link_text = _autolink_parts()
+    if pattern.search(url) is None:
+        return None
+    return link_text(url), close + 1
+
+
 def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
     """The elements of inline text in order -- ``("wikilink", offset, LinkText, embed)``,
     ``("tag", offset, name)``, ``("text", offset, text)`` (text split at line breaks),
     ``("link", offset, destination, is_image)`` for a markdown link or image, followed by
-    a link's own text as ``("label", offset, text)`` and tags (split as text is) --
+    a link's own text as ``("label", offset, text)`` and tags (split as text is),
+    ``("autolink", offset, text)`` for a URL autolink (its text as markdown-it makes it,
+    at its ``<``: where parse.py's reading of markdown-it's tokens places it) --
     or None when the text holds syntax that markdown-it must read.  ``references``:
     the note defines link references (``[label]: url``)."""
-    if _SYNTAX.search(src) is not None:
+    if "\\" in src or ("&" in src and _ENTITY.search(src) is not None):
         return None
+    if ("[" not in src and "#" not in src and "\n" not in src and "`" not in src
+            and "$" not in src and "<" not in src):
+        # nothing can open (a `!` opens only with a `[`): one text, as the loop below
+        # finds it, without searching it character by character for _MAY_OPEN
+        return [("text", 0, src)] if src else []
     find = NextIndex(src)
     end = len(src)
     last_link_middle = src.rfind("](")
@@ -227,6 +262,14 @@ def scan_inline(src: str, references: bool = False) -> list[tuple] | None:
                 elements.append(("text", text_start, src[text_start:pos]))
             text_start = pos = span_end
             continue
+        if char == "<":
+            found = autolink_at(src, pos)
+            if found is not None:  # its text is read for identifiers, as markdown-it's
+                if pos > text_start:
+                    elements.append(("text", text_start, src[text_start:pos]))
+                elements.append(("autolink", pos, found[0]))
+                text_start = pos = found[1]
+                continue
         if char == "$" or char == "<":
             span_end = math_end(src, pos) if char == "$" else html_end(src, pos)
             if span_end is None:

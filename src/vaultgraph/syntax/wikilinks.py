@@ -63,18 +63,18 @@ def next_index(state: StateInline, needle: str, start: int) -> int:
     return finder(needle, start)
 
 
-def find_close(find, start: int, end: int) -> int:
+def find_close(src: str, find, start: int, end: int) -> int:
     """Index of the ``]]`` closing a wikilink whose text starts at ``start``, or -1;
-    ``find(needle, start)`` searches the source, which ends at ``end``.
+    ``find(needle, start)`` searches the source ``src``, which ends at ``end``.
 
-    A line break or another ``[[`` before the ``]]`` means no link here.
+    A line break or another ``[[`` before the ``]]`` means no link here: both looked for
+    between ``start`` and the ``]]`` only (linear over a text: the ``[[`` search stops at
+    the next opener, and the line break is searched for only by the last opener before a
+    ``]]``; the ``]]`` itself through ``find``, remembered).
     """
     close = find("]]", start)
-    if close < 0 or close + 2 > end:
-        return -1
-    newline = find("\n", start)
-    opener = find("[[", start)
-    if 0 <= newline < close or 0 <= opener < close:
+    if (close < 0 or close + 2 > end or src.find("[[", start, close) >= 0
+            or src.find("\n", start, close) >= 0):
         return -1
     return close
 
@@ -105,7 +105,7 @@ def wikilink_at(src: str, pos: int, end: int, find) -> tuple[LinkText, bool, int
     if not embed and not src.startswith("[[", pos):
         return None
     start = pos + (3 if embed else 2)
-    close = find_close(find, start, end)
+    close = find_close(src, find, start, end)
     if close < 0:
         return None
     close = past_open_brackets(src, start, close, end)
