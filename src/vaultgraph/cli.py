@@ -276,6 +276,7 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     ctx.call_on_close(session.close)  # (a throwaway index is removed then)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
+        session.ends_process = isinstance(ctx.obj, _ProcessSessions)  # (main's: see there)
     ctx.obj = session
 
 
@@ -853,8 +854,11 @@ def main() -> None:
     hold_standard_fds()  # (first: before any file is opened)
     catch_signals()
     gc.disable()
+    # numpy (did-you-mean's tables: suggest.py) does no linear algebra here; unless told
+    # otherwise, its OpenBLAS starts no thread pool -- half of numpy's import, 0.05 s of CPU.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     guard_stdout()
-    alive: list[Session] = []
+    alive = _ProcessSessions()
     try:
         cli(prog_name="vaultgraph", obj=alive)
         code: object = 0
@@ -880,6 +884,12 @@ def main() -> None:
         code = EXIT_INTERNAL
     signum = pending()  # a signal whose Interrupted Python dropped on the way
     _end(128 + signum if signum is not None else code)
+
+
+class _ProcessSessions(list):
+    """The Sessions of the run main() makes, kept to its end (``_end``: os._exit) --
+    their closed vaults too (app.Session.ends_process): freeing them would only delay
+    the end.  (A watcher's commands keep theirs in a plain list: its process goes on.)"""
 
 
 def _say(message: str) -> None:
