@@ -1077,7 +1077,7 @@ def test_a_cold_check_imports_did_you_means_modules_while_the_workers_parse(tmp_
 def test_the_parse_batches_hold_every_path_once_in_order_the_last_round_smaller():
     """index._batches: a worker's batches, the last round cut smaller (the rows of the
     last one are written while the workers wait)."""
-    from vaultgraph.index import _TAIL_SPLIT, _batches
+    from vaultgraph.index import _TAIL_BATCH, _TAIL_SPLIT, _batches
 
     for workers in (2, 3, 8):
         for total in (*range(400, 460), 1000, 10_000, 10_007, 100_000):
@@ -1087,5 +1087,5 @@ def test_the_parse_batches_hold_every_path_once_in_order_the_last_round_smaller(
             size = len(batches[0])
             assert max(map(len, batches)) == size
             if size >= 20 * _TAIL_SPLIT:
-                assert len(batches[-1]) <= size // _TAIL_SPLIT
+                assert len(batches[-1]) <= min(size // _TAIL_SPLIT, _TAIL_BATCH)
                 assert sum(len(b) for b in batches if len(b) < size) >= workers * size

@@ -857,8 +857,10 @@ def _did_you_mean_imports() -> None:
     """What did-you-mean's scoring imports (suggest.Suggester.scores), imported while a
     cold run's workers parse (index.while_parsing): not after the parse, on the way to
     the check's answer (numpy's import alone is 0.08 s of CPU, 0.15 s or more of wall)."""
-    import numpy  # noqa: F401
-    from rapidfuzz import fuzz, process  # noqa: F401
+    from importlib import import_module
+
+    for name in ("numpy", "rapidfuzz.fuzz", "rapidfuzz.process"):
+        import_module(name)
 
 
 def lint(session: Session, options: CheckOptions, use_baseline: bool = True) -> "CheckResult":

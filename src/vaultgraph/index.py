@@ -59,7 +59,8 @@ def code_version() -> str:
 
 PAGE_SIZE = 8192  # bytes, of a new index's pages (SQLite: 4096)
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
-_TAIL_SPLIT = 4  # parse_files: the last round of batches is this many times smaller
+_TAIL_SPLIT = 4  # parse_files: the last round of batches is this many times smaller,
+_TAIL_BATCH = 250  # and of at most this many notes
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
 # was read.
@@ -282,16 +283,17 @@ def _start_while_parsing() -> None:
 
 def _batches(paths: list[str], workers: int) -> list[list[str]]:
     """``paths`` cut into the batches ``workers`` processes parse, in order: about eight
-    a worker, the last round of them (a batch per worker) cut in _TAIL_SPLIT -- this
-    process writes a batch's rows once it is back, the last one while the workers
-    wait, and the workers end closer together (at 10k notes: batches of 625 notes, the
-    last ones of 156; the notes left to write when the last batch came back went from
-    625 to 158)."""
+    a worker, the last round of them (a batch per worker) cut in _TAIL_SPLIT, in
+    batches of at most _TAIL_BATCH notes -- this process writes a batch's rows once it
+    is back, the last one while the workers wait, and the workers end closer together
+    (at 10k notes: batches of 625 notes, the last ones of 156; the notes left to write
+    when the last batch came back went from 625 to 158; at 100k, batches of 6,250, the
+    last ones of 250)."""
     total = len(paths)
     size = max(20, total // (workers * 8))
     head = max(0, total - workers * size)
     head -= head % size  # (whole batches)
-    small = max(20, size // _TAIL_SPLIT)
+    small = max(20, min(size // _TAIL_SPLIT, _TAIL_BATCH))
     return [paths[i:i + size] for i in range(0, head, size)] + \
         [paths[i:i + small] for i in range(head, total, small)]
 
