@@ -255,18 +255,18 @@ def test_a_session_main_keeps_to_the_end_keeps_its_closed_vault(make_vault, tmp_
     root = make_vault({"A.md": "[[B]] [[Missing]]", "B.md": "x"})
     kept: list = []  # (a watcher's command: its process goes on)
     CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "check"], obj=kept)
-    assert kept[0]._closed == [] and kept[0]._vault is None
+    assert kept[0]._kept is None and kept[0]._vault is None
     alive = _ProcessSessions()
     result = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "check"], obj=alive)
     assert result.exit_code == 1
     (session,) = alive
-    (vault,) = session._closed
+    vault = session._kept
     assert session._vault is None and vault._throwaway is not None
     assert not vault._throwaway.exists() and vault._index.connection is None
     library = Session(str(root), ".obsidian", str(tmp_path / "cache"), True)
     assert isinstance(library.vault(), vaultgraph.Vault)
     library.close()
-    assert library._closed == [] and library._vault is None
+    assert library._kept is None and library._vault is None
 
 
 def test_cli_import_stays_light():

@@ -273,10 +273,11 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     docs/cli.md.
     """
     session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar, _tell)
-    ctx.call_on_close(session.close)  # (a throwaway index is removed then)
+    # (a throwaway index is removed then; the process of main's run ends at once after)
+    ctx.call_on_close(session.close_at_exit if isinstance(ctx.obj, _ProcessSessions)
+                      else session.close)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
-        session.ends_process = isinstance(ctx.obj, _ProcessSessions)  # (main's: see there)
     ctx.obj = session
 
 
@@ -888,8 +889,9 @@ def main() -> None:
 
 class _ProcessSessions(list):
     """The Sessions of the run main() makes, kept to its end (``_end``: os._exit) --
-    their closed vaults too (app.Session.ends_process): freeing them would only delay
-    the end.  (A watcher's commands keep theirs in a plain list: its process goes on.)"""
+    their vaults too, closed when the command ends (app.Session.close_at_exit):
+    freeing them would only delay the end.  (A watcher's commands keep theirs in a
+    plain list: its process goes on.)"""
 
 
 def _say(message: str) -> None:
