@@ -857,7 +857,8 @@ def check_options(session: Session, *, fmt: str | None, select: str | None,
 def _did_you_mean_imports() -> None:
     """What did-you-mean's scoring imports (suggest.Suggester.scores), imported while a
     cold run's workers parse (index.while_parsing): not after the parse, on the way to
-    the check's answer (numpy's import alone is 0.08 s of CPU, 0.15 s or more of wall)."""
+    the check's answer (numpy's import alone is 0.06 s of CPU, its wall more on a busy
+    machine)."""
     from importlib import import_module
 
     for name in ("numpy", "rapidfuzz.fuzz", "rapidfuzz.process"):
