@@ -228,6 +228,47 @@ def test_the_process_ends_with_its_exit_code_and_all_of_its_output(make_vault):
     assert proc.returncode == 2 and "no-such-code" in proc.stderr
 
 
+def test_the_process_keeps_openblas_to_one_thread_unless_told_otherwise():
+    """numpy, imported for did-you-mean's tables, does no linear algebra: main() asks
+    OpenBLAS for no thread pool (half of numpy's import), unless the environment says."""
+    code = ("import os, sys, vaultgraph.cli as c; sys.argv = ['vaultgraph', '--version']; "
+            "end = os._exit; os._exit = lambda code: (sys.stderr.write("
+            "'[' + str(os.environ.get('OPENBLAS_NUM_THREADS')) + ']'), end(code)); c.main()")
+    for given, expected in ((None, "[1]"), ("3", "[3]")):
+        env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+        if given is not None:
+            env["OPENBLAS_NUM_THREADS"] = given
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=60)
+        assert proc.returncode == 0 and proc.stderr.endswith(expected), proc.stderr
+
+
+def test_a_session_main_keeps_to_the_end_keeps_its_closed_vault(make_vault, tmp_path):
+    """main() ends the process with os._exit: the vault its Session closes is kept, not
+    freed (that would only delay the end); closed all the same (a throwaway index
+    removed).  A Session of the library frees it."""
+    import vaultgraph
+    from vaultgraph.app import Session
+
+    from vaultgraph.cli import _ProcessSessions
+
+    root = make_vault({"A.md": "[[B]] [[Missing]]", "B.md": "x"})
+    kept: list = []  # (a watcher's command: its process goes on)
+    CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "check"], obj=kept)
+    assert kept[0]._kept is None and kept[0]._vault is None
+    alive = _ProcessSessions()
+    result = CliRunner().invoke(cli, ["--vault", str(root), "--no-cache", "check"], obj=alive)
+    assert result.exit_code == 1
+    (session,) = alive
+    vault = session._kept
+    assert session._vault is None and vault._throwaway is not None
+    assert not vault._throwaway.exists() and vault._index.connection is None
+    library = Session(str(root), ".obsidian", str(tmp_path / "cache"), True)
+    assert isinstance(library.vault(), vaultgraph.Vault)
+    library.close()
+    assert library._kept is None and library._vault is None
+
+
 def test_cli_import_stays_light():
     code = ("import sys, vaultgraph.cli; heavy = {'networkx', 'rich', 'markdown_it', 'yaml', "
             "'rapidfuzz'} & set(sys.modules); print(sorted(heavy))")

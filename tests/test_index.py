@@ -1029,3 +1029,63 @@ def test_an_interrupted_build_leaves_no_stray_file(make_vault, tmp_path, monkeyp
     assert update_index(root, cache, rebuild=True)["parsed"] == 6
     assert _builds(location) == []
     assert not (location.parent / f"{stray.name}-journal").exists()
+
+
+def test_a_cold_check_imports_did_you_means_modules_while_the_workers_parse(tmp_path,
+                                                                           monkeypatch):
+    """index.while_parsing: `check` starts did-you-mean's imports in a thread once the
+    workers are forked (not before: a fork copies the locks a thread holds), so that
+    they are done when the parse ends; a parse in this process, or a command that does
+    not check, starts nothing; the work's errors are not the run's."""
+    import threading
+
+    from vaultgraph import app
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one core: no worker processes")
+    root = tmp_path / "vault"
+    root.mkdir()
+    for n in range(12):
+        (root / f"n{n}.md").write_text(f"[[n{n + 1}]] [[Missing {n}]]\n")
+    started = []
+
+    def work():
+        started.append((threading.current_thread() is threading.main_thread(),
+                        len(multiprocessing.active_children())))
+        raise ImportError("not the run's")
+
+    monkeypatch.setattr(app, "_did_you_mean_imports", work)
+    runner = CliRunner()
+    expected = runner.invoke(cli, ["--vault", str(root), "--no-cache", "check", "--format", "json"])
+    assert expected.exit_code == 1 and started == []  # parsed here: no thread
+    monkeypatch.setattr("vaultgraph.index.PARALLEL_THRESHOLD", 2)
+    for command in (["index"], ["stats"]):
+        result = runner.invoke(cli, ["--vault", str(root), "--cache-dir", str(tmp_path / "c0"),
+                                     *command])
+        assert result.exit_code == 0, result.output
+    assert started == []  # (no check: nothing to import)
+    result = runner.invoke(cli, ["--vault", str(root), "--cache-dir", str(tmp_path / "c1"),
+                                 "check", "--format", "json"])
+    for _ in range(100):  # (the thread may still be on its way)
+        if started:
+            break
+        time.sleep(0.01)
+    assert started and started[0][0] is False and started[0][1] >= 2
+    assert (result.exit_code, result.output) == (expected.exit_code, expected.output)
+
+
+def test_the_parse_batches_hold_every_path_once_in_order_the_last_round_smaller():
+    """index._batches: a worker's batches, the last round cut smaller (the rows of the
+    last one are written while the workers wait)."""
+    from vaultgraph.index import _TAIL_BATCH, _TAIL_SPLIT, _batches
+
+    for workers in (2, 3, 8):
+        for total in (*range(400, 460), 1000, 10_000, 10_007, 100_000):
+            paths = [f"n{i}.md" for i in range(total)]
+            batches = _batches(paths, workers)
+            assert [p for batch in batches for p in batch] == paths
+            size = len(batches[0])
+            assert max(map(len, batches)) == size
+            if size >= 20 * _TAIL_SPLIT:
+                assert len(batches[-1]) <= min(size // _TAIL_SPLIT, _TAIL_BATCH)
+                assert sum(len(b) for b in batches if len(b) < size) >= workers * size

@@ -273,7 +273,9 @@ def cli(ctx: click.Context, vault_path: str | None, config_dir: str, cache_dir: 
     docs/cli.md.
     """
     session = Session(vault_path, config_dir, cache_dir, not no_cache, _progress_bar, _tell)
-    ctx.call_on_close(session.close)  # (a throwaway index is removed then)
+    # (a throwaway index is removed then; the process of main's run ends at once after)
+    ctx.call_on_close(session.close_at_exit if isinstance(ctx.obj, _ProcessSessions)
+                      else session.close)
     if isinstance(ctx.obj, list):  # main() keeps the run's Session to the end
         ctx.obj.append(session)
     ctx.obj = session
@@ -853,8 +855,11 @@ def main() -> None:
     hold_standard_fds()  # (first: before any file is opened)
     catch_signals()
     gc.disable()
+    # numpy (did-you-mean's tables: suggest.py) does no linear algebra here; unless told
+    # otherwise, its OpenBLAS starts no thread pool -- half of numpy's import, 0.05 s of CPU.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     guard_stdout()
-    alive: list[Session] = []
+    alive = _ProcessSessions()
     try:
         cli(prog_name="vaultgraph", obj=alive)
         code: object = 0
@@ -880,6 +885,13 @@ def main() -> None:
         code = EXIT_INTERNAL
     signum = pending()  # a signal whose Interrupted Python dropped on the way
     _end(128 + signum if signum is not None else code)
+
+
+class _ProcessSessions(list):
+    """The Sessions of the run main() makes, kept to its end (``_end``: os._exit) --
+    their vaults too, closed when the command ends (app.Session.close_at_exit):
+    freeing them would only delay the end.  (A watcher's commands keep theirs in a
+    plain list: its process goes on.)"""
 
 
 def _say(message: str) -> None:
