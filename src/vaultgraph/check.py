@@ -111,12 +111,16 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
     paths = list(dict.fromkeys(paths))
-    # Each note is read when it is checked and let go then (Vault.release: at 100k
-    # notes, all of them held at once were most of a cold check's peak memory); of a
-    # note whose heading or block a link still to check names, what BrokenLinks reads
-    # is kept until the last such link is checked (_Outline).  Which notes have a link
-    # leading nowhere, and which links name a heading or block, the index's edges say.
-    wanting, naming = _link_facts(vault.connection, paths)
+    # Notes not in memory yet (past index.NOTES_KEPT, in a cold run) are read as they
+    # are checked and let go then (Vault.release: at 100k notes, all of them held at
+    # once were most of a cold check's peak memory); of a note whose heading or block
+    # a link still to check names, what BrokenLinks reads is kept until the last such
+    # link is checked (_Outline).  (Notes in memory already stay: letting them go
+    # would give no memory back to the system, only cost time.)  Which notes have a
+    # link leading nowhere, and which links name a heading or block, the index's
+    # edges say.
+    release = not all(map(vault.is_loaded, paths))
+    wanting, naming = _link_facts(vault.connection, paths, release)
     outlines = checker.why_broken.outlines
     named: dict[str, int] = {}  # note -> links naming one of its headings or blocks, unchecked
     for targets in naming.values():
@@ -130,15 +134,16 @@ def check_notes(vault: "Vault", paths: Iterable[str],
             if note is None:
                 raise KeyError(path)
             checks[path] = check_note(checker, note, resolutions, path)
-            for target in naming.get(path, ()):
-                named[target] -= 1
-                if not named[target]:
-                    outlines.pop(target, None)
-            if named.get(path):
-                outlines[path] = _Outline(note.path, note.headings, note.blocks,
-                                          note.nested_headings)
-            del note, resolutions
-            vault.release(path)
+            if release:
+                for target in naming.get(path, ()):
+                    named[target] -= 1
+                    if not named[target]:
+                        outlines.pop(target, None)
+                if named.get(path):
+                    outlines[path] = _Outline(note.path, note.headings, note.blocks,
+                                              note.nested_headings)
+                del note, resolutions
+                vault.release(path)
             if progress and scoring is None and len(checks) % 1000 == 0:
                 progress(len(checks), len(paths), "Checking notes")
 
@@ -172,23 +177,28 @@ class _Outline:
         return note_name(self.path)
 
 
-def _link_facts(connection, paths: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+def _link_facts(connection, paths: list[str], headings: bool = True,
+                ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     """Of the notes and canvases at ``paths``, as the index's edges have their links:
     the names of the notes their links leading nowhere mean (attachments aside: the
-    did-you-mean names to score), and the files their links with a ``#`` (naming a
-    heading or block, perhaps) lead to."""
+    did-you-mean names to score), and (``headings``) the files their links with a
+    ``#`` (naming a heading or block, perhaps) lead to."""
     wanting: dict[str, list[str]] = {}
     naming: dict[str, list[str]] = {}
-    for start in range(0, len(paths), 500):
-        chunk = paths[start:start + 500]
-        for source, target, linkpath, kind, embed in connection.execute(
-                "SELECT source, target, linkpath, kind, embed FROM edges "
-                f"WHERE source IN ({','.join('?' * len(chunk))}) "
-                "AND (target IS NULL OR instr(raw, '#'))", chunk):
-            if target is not None:
-                naming.setdefault(source, []).append(target)
-            elif not is_attachment_path(linkpath, kind, embed):
-                wanting.setdefault(source, []).append(posixpath.basename(linkpath))
+    sql = "SELECT source, target, linkpath, kind, embed FROM edges WHERE " + (
+        "(target IS NULL OR instr(raw, '#'))" if headings else "target IS NULL")
+    if len(paths) >= 1000:  # (one pass: those leading nowhere by the edges_by_target index)
+        among = set(paths)
+        rows: Iterable = (row for row in connection.execute(sql) if row[0] in among)
+    else:
+        rows = (row for start in range(0, len(paths), 500) for row in connection.execute(
+            f"{sql} AND source IN ({','.join('?' * len(paths[start:start + 500]))})",
+            paths[start:start + 500]))
+    for source, target, linkpath, kind, embed in rows:
+        if target is not None:
+            naming.setdefault(source, []).append(target)
+        elif not is_attachment_path(linkpath, kind, embed):
+            wanting.setdefault(source, []).append(posixpath.basename(linkpath))
     return wanting, naming
 
 

@@ -58,6 +58,11 @@ def code_version() -> str:
 
 PAGE_SIZE = 8192  # bytes, of a new index's pages (SQLite: 4096)
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
+# Up to this many notes parsed in one update, their Notes are kept for the run's check
+# (``keep``); past it, a token (:class:`Written`) and check reads each note back from
+# its row: a cold 100k check's peak memory 1,025 -> 646 MiB, for 5% more CPU (the note
+# decoded again) -- what a cold 10k check would pay for 150 -> 105 MiB.
+NOTES_KEPT = 25_000
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
 # was read.
@@ -569,8 +574,9 @@ class Index:
                hint: Hint | None = None) -> bool:
         """Bring the index up to date with the vault's files (path -> size, mtime):
         parse the notes that changed, drop the ones gone, bring the answers
-        (answers.py) up to date.  Notes parsed now go into ``keep`` (those the workers
-        parsed as a :class:`Written` token, read from the index when wanted).  False when
+        (answers.py) up to date.  Notes parsed now go into ``keep`` (past NOTES_KEPT, those
+        the workers parsed as a :class:`Written` token: read from the index when
+        wanted).  False when
         the index could not be written (then it is as before, and only ``keep``
         holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
         compared instead of the whole listing while the index is at its generation."""
@@ -633,15 +639,19 @@ class Index:
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ? WHERE path = ?", touched)
                 files: list[tuple] = []  # rows of `files` not yet written
-                written = Written()  # (kept for the notes the workers parsed)
+                # (kept for the notes the workers parsed, when they are many)
+                written = Written() if len(stale) + len(moved) > NOTES_KEPT else None
                 for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     files.append((path, stats[path][0], digest or "", text))
                     fields = note_fields(text)  # (the rows need no Note: `index` makes none)
                     resolved = answers.note(path, fields)
                     if keep is not None:
-                        kept = keep[path] = note if note is not None else written
+                        if note is None:
+                            note = written or note_from_fields(path, fields)
+                        keep[path] = note
                         if fields[3]:  # (its links)
-                            answers.keep_resolved_for(kept, path, resolved)
+                            answers.keep_resolved_for(
+                                written if note is written else note.links, path, resolved)
                     if len(files) >= 1000:
                         connection.executemany(_INSERT_FILES, files)
                         files.clear()
@@ -925,9 +935,10 @@ SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway in
 
 
 class Written:
-    """What :meth:`Index.update` keeps (``keep``) of a note a worker parsed: not the
-    Note (at 100k notes, the Notes kept for check were most of a cold check's peak
-    memory) but this token of the update that wrote its row.  The Vault decodes the note
+    """What :meth:`Index.update` keeps (``keep``) of a note a worker parsed when it
+    parses more than NOTES_KEPT: not the Note (at 100k notes, the Notes kept for check
+    were most of a cold check's peak memory) but this token of the update that wrote
+    its row.  The Vault decodes the note
     from its row when it is read (vault.StoredNotes); the resolutions of its links are
     kept with the token until then (resolve.Resolver.keep, then .decoded)."""
 

@@ -450,6 +450,11 @@ class Vault:
                 yield path, note, [] if note is None else resolver.resolve_links(
                     note.links, path, keep)
 
+    def is_loaded(self, path: str) -> bool:
+        """Whether the note or canvas ``path`` is in memory (decoded, or parsed in this
+        run and kept): reading it costs nothing."""
+        return path in (self.canvases if is_canvas(path) else self.notes).loaded
+
     def release(self, path: str) -> None:
         """Let the note or canvas ``path`` go (decoded, or parsed in this run): asked for
         again, it is decoded from its row.  check lets each note go once it is checked
