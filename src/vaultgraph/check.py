@@ -122,7 +122,7 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     release = not all(map(vault.is_loaded, paths))
     wanting, naming = _link_facts(vault.connection, paths, release)
     outlines = checker.why_broken.outlines
-    named: dict[str, int] = {}  # note -> links naming one of its headings or blocks, unchecked
+    named: dict[str, int] = {}  # note -> links naming its headings or blocks, unchecked
     for targets in naming.values():
         for target in targets:
             named[target] = named.get(target, 0) + 1

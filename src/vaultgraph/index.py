@@ -60,8 +60,8 @@ PAGE_SIZE = 8192  # bytes, of a new index's pages (SQLite: 4096)
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 # Up to this many notes parsed in one update, their Notes are kept for the run's check
 # (``keep``); past it, a token (:class:`Written`) and check reads each note back from
-# its row: a cold 100k check's peak memory 1,025 -> 646 MiB, for 5% more CPU (the note
-# decoded again) -- what a cold 10k check would pay for 150 -> 105 MiB.
+# its row: a cold 100k check's peak RSS 1,048 -> 643 MiB, for 1% more CPU (each note
+# decoded again; 5% of a cold 10k check, for 150 -> 105 MiB: not worth it there).
 NOTES_KEPT = 25_000
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
@@ -574,11 +574,10 @@ class Index:
                hint: Hint | None = None) -> bool:
         """Bring the index up to date with the vault's files (path -> size, mtime):
         parse the notes that changed, drop the ones gone, bring the answers
-        (answers.py) up to date.  Notes parsed now go into ``keep`` (past NOTES_KEPT, those
-        the workers parsed as a :class:`Written` token: read from the index when
-        wanted).  False when
-        the index could not be written (then it is as before, and only ``keep``
-        holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
+        (answers.py) up to date.  Notes parsed now go into ``keep`` (past NOTES_KEPT,
+        those the workers parsed as a :class:`Written` token: read from the index when
+        wanted).  False when the index could not be written (then it is as before, and
+        only ``keep`` holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
         compared instead of the whole listing while the index is at its generation."""
         hinted = hint is not None and self.connection is not None and \
             self._at_generation(hint.generation)
@@ -938,9 +937,9 @@ class Written:
     """What :meth:`Index.update` keeps (``keep``) of a note a worker parsed when it
     parses more than NOTES_KEPT: not the Note (at 100k notes, the Notes kept for check
     were most of a cold check's peak memory) but this token of the update that wrote
-    its row.  The Vault decodes the note
-    from its row when it is read (vault.StoredNotes); the resolutions of its links are
-    kept with the token until then (resolve.Resolver.keep, then .decoded)."""
+    its row.  The Vault decodes the note from its row when it is read
+    (vault.StoredNotes); the resolutions of its links are kept with the token until
+    then (resolve.Resolver.keep, then .decoded)."""
 
     __slots__ = ()
 
@@ -952,8 +951,8 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
                  hint: Hint | None = None) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
     (``stats``), its connection left in a read transaction over that state
-    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep`` (:meth:`Index.update`),
-    what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
+    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``
+    (:meth:`Index.update`), what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
     ``location`` None: a new index in memory (:class:`MemoryIndex`); ``throwaway``: an
     index made for this run alone (:class:`Index`); ``hint``: what changed, as the
     caller knows (:class:`Hint`).

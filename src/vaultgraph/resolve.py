@@ -226,8 +226,8 @@ class Resolver:
         self._kept[source] = (links, found)
 
     def decoded(self, source: str, token: object, links: list) -> None:
-        """The note or canvas ``source``, whose answers were kept with ``token`` (:meth:`keep`:
-        index.Written), was decoded: they are now kept with its ``links``."""
+        """The note or canvas ``source``, whose answers were kept with ``token``
+        (:meth:`keep`: index.Written), was decoded: they are now kept with its ``links``."""
         kept = self._kept.get(source)
         if kept is not None and kept[0] is token:
             self._kept[source] = (links, kept[1])
