@@ -279,10 +279,13 @@ def _many_notes_vault(make_vault):
     return make_vault(files)
 
 
-def test_a_cold_check_reads_the_links_as_resolving_them_again_does(make_vault):
+@pytest.mark.parametrize("notes_kept", [True, False])
+def test_a_cold_check_reads_the_links_as_resolving_them_again_does(make_vault, monkeypatch,
+                                                                  notes_kept):
     """A cold run's check takes each note's Resolutions from the index's writer (resolved
     once: resolve.Resolver.resolve_links); its findings are those of a check that
-    resolves every link itself (the findings the index keeps forgotten, a new run)."""
+    resolves every link itself (the findings the index keeps forgotten, a new run) --
+    with the notes parsed kept for it, or read back from their rows (index.NOTES_KEPT)."""
     import json
     import sqlite3
 
@@ -290,6 +293,8 @@ def test_a_cold_check_reads_the_links_as_resolving_them_again_does(make_vault):
 
     from vaultgraph.cli import cli
 
+    if not notes_kept:
+        monkeypatch.setattr("vaultgraph.index.NOTES_KEPT", 0)
     root = _many_notes_vault(make_vault)
     cache = root.parent / "cache"
     run = lambda: CliRunner().invoke(cli, ["--cache-dir", str(cache), "--vault", str(root),
@@ -304,6 +309,32 @@ def test_a_cold_check_reads_the_links_as_resolving_them_again_does(make_vault):
     codes = {d["code"] for d in json.loads(cold.output)["diagnostics"]}
     assert {"unresolved-link", "missing-heading", "missing-block", "ambiguous-link",
             "missing-attachment"} <= codes
+
+
+def test_a_cold_check_holds_few_notes_at_once_and_resolves_each_link_once(make_vault,
+                                                                          monkeypatch):
+    """A cold run's index that parses more than NOTES_KEPT notes keeps no Note for check
+    (index.Written: at 100k notes, the Notes kept were most of the peak memory); check
+    decodes each note as it checks it and lets it go (Vault.release), yet resolves no
+    link again, and its findings are those of a check of the notes all loaded (test
+    above)."""
+    from vaultgraph import check as check_module
+
+    monkeypatch.setattr("vaultgraph.index.NOTES_KEPT", 1000)
+    root = _many_notes_vault(make_vault)
+    vault = load(root, cache=True, cache_dir=root.parent / "cache")
+    assert not vault.notes.loaded and len(vault.notes.tokens) == len(vault.notes) == 1203
+    held, resolved = [], []
+    check_note, resolve_all = check_module.check_note, Resolver.resolve_all
+    monkeypatch.setattr(check_module, "check_note", lambda *args: (
+        held.append(len(vault.notes.loaded)), check_note(*args))[1])
+    monkeypatch.setattr(Resolver, "resolve_all", lambda self, paths, source: (
+        resolved.append(source) if paths else None, resolve_all(self, paths, source))[1])
+    found = check_vault(vault).diagnostics
+    assert {"unresolved-link", "missing-heading", "missing-block"} <= {d.code for d in found}
+    assert len(held) == 1203 and max(held) <= 300  # (read 256 at a time)
+    assert not vault.notes.loaded and resolved == []
+    vault.close()
 
 
 def test_kept_resolutions_are_taken_once_and_only_for_the_same_links():

@@ -298,10 +298,11 @@ class AnswerWriter:
             self.flush()
         return resolved
 
-    def keep_resolved_for(self, links: list, path: str, resolved: list[Resolution]) -> None:
+    def keep_resolved_for(self, links: object, path: str, resolved: list[Resolution]) -> None:
         """When the run checks the notes written now (``keep_resolved``), keep the
         resolutions :meth:`note` returned for check, given with the Link list of the
-        note check will read (resolve.Resolver.resolve_links): each link is resolved once."""
+        note check will read, or the token it is kept as until it is decoded
+        (resolve.Resolver.resolve_links, index.Written): each link is resolved once."""
         if self.keep_resolved and links:
             self.resolver.keep(links, path, resolved)
 

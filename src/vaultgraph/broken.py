@@ -13,7 +13,7 @@ import posixpath
 import re
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Protocol, Sequence
 
 from .codes import Code, Severity
 from .files import is_note
@@ -92,8 +92,13 @@ class Names(Protocol):
 def is_attachment_link(link: "Link") -> bool:
     """Whether a link means a file rather than a note: a type Obsidian opens, or
     any extension in a markdown image (``![x](file.xyz)``)."""
-    extension = posixpath.splitext(link.path)[1].lower().lstrip(".")
-    image = link.kind == LinkKind.MARKDOWN and link.embed
+    return is_attachment_path(link.path, link.kind, link.embed)
+
+
+def is_attachment_path(path: str, kind: str, embed: bool) -> bool:
+    """:func:`is_attachment_link` of a link with this ``path``, ``kind`` and ``embed``."""
+    extension = posixpath.splitext(path)[1].lower().lstrip(".")
+    image = kind == LinkKind.MARKDOWN and embed
     return extension in ATTACHMENT_EXTENSIONS or (image and extension not in ("", "md"))
 
 
@@ -118,6 +123,10 @@ class BrokenLinks:
     def __init__(self, vault: Names, hints: bool = True):
         self.vault = vault
         self.hints = hints
+        # path -> what a link to a heading or block reads of that note (its ``name``,
+        # ``headings``, ``blocks`` and ``nested_headings``), read before vault.notes:
+        # check keeps it for a note it let go while links to check still name it.
+        self.outlines: dict[str, Any] = {}
 
     @cached_property
     def _attachment_names(self) -> "Suggester":
@@ -161,7 +170,7 @@ class BrokenLinks:
             problems.append(_problem(Code.CASE_MISMATCH, case_mismatch_message(resolution)))
         if not link.subpath or not is_note(resolution.target):
             return problems  # fragments of attachments (#page=3, sizes) are not validated
-        note = self.vault.notes.get(resolution.target)
+        note = self.outlines.get(resolution.target) or self.vault.notes.get(resolution.target)
         if note is None:
             return problems
         block, parts = split_subpath(link.subpath)

@@ -6,10 +6,10 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable
 
-from .broken import BrokenLinks, is_attachment_link
+from .broken import BrokenLinks, is_attachment_path
 from .codes import Code
 from .files import is_canvas
-from .model import ERROR, WARNING, Diagnostic
+from .model import ERROR, WARNING, Diagnostic, note_name
 from .suggest import Progress
 
 if TYPE_CHECKING:
@@ -111,24 +111,39 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     """Check the notes (and canvases) at ``paths`` of ``vault``."""
     checker = _Checker(vault)
     paths = list(dict.fromkeys(paths))
-    # Each note's links are resolved once (in a cold run, by the index's writer): kept
-    # from this first look until the note is checked (Vault.resolved_each), no Edge made.
-    wanting = {}
-    for path, note, resolutions in vault.resolved_each(paths, keep=True):
-        if note is not None:
-            names = [posixpath.basename(link.path) for link, resolution in zip(
-                note.links, resolutions) if resolution.target is None
-                and not is_attachment_link(link)]
-            if names:
-                wanting[path] = names
+    # Notes not in memory yet (past index.NOTES_KEPT, in a cold run) are read as they
+    # are checked and let go then (Vault.release: at 100k notes, all of them held at
+    # once were most of a cold check's peak memory); of a note whose heading or block
+    # a link still to check names, what BrokenLinks reads is kept until the last such
+    # link is checked (_Outline).  (Notes in memory already stay: letting them go
+    # would give no memory back to the system, only cost time.)  Which notes have a
+    # link leading nowhere, and which links name a heading or block, the index's
+    # edges say.
+    release = not all(map(vault.is_loaded, paths))
+    wanting, naming = _link_facts(vault.connection, paths, release)
+    outlines = checker.why_broken.outlines
+    named: dict[str, int] = {}  # note -> links naming its headings or blocks, unchecked
+    for targets in naming.values():
+        for target in targets:
+            named[target] = named.get(target, 0) + 1
     broken = [name for names in wanting.values() for name in names]
     checks: dict[str, NoteCheck] = {}
 
     def check(these: list[str]) -> None:
-        for path, note, resolutions in vault.resolved_each(these):
+        for path, note, resolutions in vault.resolved_each(these, among=len(paths)):
             if note is None:
                 raise KeyError(path)
             checks[path] = check_note(checker, note, resolutions, path)
+            if release:
+                for target in naming.get(path, ()):
+                    named[target] -= 1
+                    if not named[target]:
+                        outlines.pop(target, None)
+                if named.get(path):
+                    outlines[path] = _Outline(note.path, note.headings, note.blocks,
+                                              note.nested_headings)
+                del note, resolutions
+                vault.release(path)
             if progress and scoring is None and len(checks) % 1000 == 0:
                 progress(len(checks), len(paths), "Checking notes")
 
@@ -145,6 +160,46 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     if progress:
         progress(len(checks), len(paths), "Checking notes")
     return [checks[path] for path in paths]
+
+
+@dataclass(slots=True)
+class _Outline:
+    """What a link naming a heading or block reads of the note it leads to
+    (broken.BrokenLinks), kept by check once the note itself is let go."""
+
+    path: str
+    headings: list
+    blocks: list
+    nested_headings: list
+
+    @property
+    def name(self) -> str:
+        return note_name(self.path)
+
+
+def _link_facts(connection, paths: list[str], headings: bool = True,
+                ) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Of the notes and canvases at ``paths``, as the index's edges have their links:
+    the names of the notes their links leading nowhere mean (attachments aside: the
+    did-you-mean names to score), and (``headings``) the files their links with a
+    ``#`` (naming a heading or block, perhaps) lead to."""
+    wanting: dict[str, list[str]] = {}
+    naming: dict[str, list[str]] = {}
+    sql = "SELECT source, target, linkpath, kind, embed FROM edges WHERE " + (
+        "(target IS NULL OR instr(raw, '#'))" if headings else "target IS NULL")
+    if len(paths) >= 1000:  # (one pass: those leading nowhere by the edges_by_target index)
+        among = set(paths)
+        rows: Iterable = (row for row in connection.execute(sql) if row[0] in among)
+    else:
+        rows = (row for start in range(0, len(paths), 500) for row in connection.execute(
+            f"{sql} AND source IN ({','.join('?' * len(paths[start:start + 500]))})",
+            paths[start:start + 500]))
+    for source, target, linkpath, kind, embed in rows:
+        if target is not None:
+            naming.setdefault(source, []).append(target)
+        elif not is_attachment_path(linkpath, kind, embed):
+            wanting.setdefault(source, []).append(posixpath.basename(linkpath))
+    return wanting, naming
 
 
 class _Background:

@@ -61,6 +61,11 @@ PAGE_SIZE = 8192  # bytes, of a new index's pages (SQLite: 4096)
 PARALLEL_THRESHOLD = 400  # notes to parse before worker processes pay off
 _TAIL_SPLIT = 4  # parse_files: the last round of batches is this many times smaller,
 _TAIL_BATCH = 250  # and of at most this many notes
+# Up to this many notes parsed in one update, their Notes are kept for the run's check
+# (``keep``); past it, a token (:class:`Written`) and check reads each note back from
+# its row: a cold 100k check's peak RSS 1,048 -> 643 MiB, for 1% more CPU (each note
+# decoded again; 5% of a cold 10k check, for 150 -> 105 MiB: not worth it there).
+NOTES_KEPT = 25_000
 # A change time (files.FileStats) less than this before the files were listed is not
 # trusted alone: the file may have changed again, within the same clock tick, after it
 # was read.
@@ -641,12 +646,14 @@ class Index:
 
     def update(self, root: Path, stats: FileStats,
                progress: Callable[[int, int], None] | None = None,
-               keep: dict[str, Note] | None = None, hint: Hint | None = None) -> bool:
+               keep: "dict[str, Note | Written] | None" = None,
+               hint: Hint | None = None) -> bool:
         """Bring the index up to date with the vault's files (path -> size, mtime):
         parse the notes that changed, drop the ones gone, bring the answers
-        (answers.py) up to date.  Notes parsed now go into ``keep``.  False when
-        the index could not be written (then it is as before, and only ``keep``
-        holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
+        (answers.py) up to date.  Notes parsed now go into ``keep`` (past NOTES_KEPT,
+        those the workers parsed as a :class:`Written` token: read from the index when
+        wanted).  False when the index could not be written (then it is as before, and
+        only ``keep`` holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
         compared instead of the whole listing while the index is at its generation."""
         hinted = hint is not None and self.connection is not None and \
             self._at_generation(hint.generation)
@@ -707,14 +714,19 @@ class Index:
                     answers.forget(path)
                 connection.executemany("UPDATE files SET size = ? WHERE path = ?", touched)
                 files: list[tuple] = []  # rows of `files` not yet written
+                # (kept for the notes the workers parsed, when they are many)
+                written = Written() if len(stale) + len(moved) > NOTES_KEPT else None
                 for path, digest, note, text in let_through(chain(reused, parsed), stopped):
                     files.append((path, stats[path][0], digest or "", text))
                     fields = note_fields(text)  # (the rows need no Note: `index` makes none)
                     resolved = answers.note(path, fields)
                     if keep is not None:
-                        note = note if note is not None else note_from_fields(path, fields)
+                        if note is None:
+                            note = written or note_from_fields(path, fields)
                         keep[path] = note
-                        answers.keep_resolved_for(note.links, path, resolved)
+                        if fields[3]:  # (its links)
+                            answers.keep_resolved_for(
+                                written if note is written else note.links, path, resolved)
                     if len(files) >= 1000:
                         connection.executemany(_INSERT_FILES, files)
                         files.clear()
@@ -997,15 +1009,26 @@ def write_transaction(connection: sqlite3.Connection):
 SNAPSHOT_TRIES = 3  # updates in a row raced by other runs before a throwaway index is used
 
 
+class Written:
+    """What :meth:`Index.update` keeps (``keep``) of a note a worker parsed when it
+    parses more than NOTES_KEPT: not the Note (at 100k notes, the Notes kept for check
+    were most of a cold check's peak memory) but this token of the update that wrote
+    its row.  The Vault decodes the note from its row when it is read
+    (vault.StoredNotes); the resolutions of its links are kept with the token until
+    then (resolve.Resolver.keep, then .decoded)."""
+
+    __slots__ = ()
+
+
 def open_updated(root: Path, location: Path | None, stats: FileStats,
                  progress: Callable[[int, int], None] | None = None, rebuild: bool = False,
-                 keep: dict[str, Note] | None = None,
+                 keep: "dict[str, Note | Written] | None" = None,
                  figures: dict | None = None, throwaway: bool = False,
                  hint: Hint | None = None) -> Index | None:
     """The index at ``location`` opened and brought up to date with the vault's files
     (``stats``), its connection left in a read transaction over that state
-    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``,
-    what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
+    (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``
+    (:meth:`Index.update`), what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
     ``location`` None: a new index in memory (:class:`MemoryIndex`); ``throwaway``: an
     index made for this run alone (:class:`Index`); ``hint``: what changed, as the
     caller knows (:class:`Hint`).

@@ -118,7 +118,8 @@ class Resolver:
         self._written: dict[str, _Answer | None] = {}
         self._local: dict[tuple[str, str], Resolution] = {}
         # source -> (its links, their Resolutions) kept by resolve_links(keep=True) for the
-        # next reader of that very list (the index's writer for check, in a cold run).
+        # next reader of that very list (the index's writer for check, in a cold run:
+        # with a token until the note is decoded, see decoded()).
         self._kept: dict[str, tuple[list, list[Resolution]]] = {}
         for path in paths:
             key = fold(path)
@@ -218,10 +219,18 @@ class Resolver:
             self._kept[source] = (links, found)
         return found
 
-    def keep(self, links: list, source: str, found: list[Resolution]) -> None:
+    def keep(self, links: object, source: str, found: list[Resolution]) -> None:
         """Remember ``found``, the resolutions of ``links`` (model.Link records of the note
-        or canvas ``source``, this very list), for the next :meth:`resolve_links` given it."""
+        or canvas ``source``, this very list; or a token until the note is decoded,
+        :meth:`decoded`), for the next :meth:`resolve_links` given it."""
         self._kept[source] = (links, found)
+
+    def decoded(self, source: str, token: object, links: list) -> None:
+        """The note or canvas ``source``, whose answers were kept with ``token``
+        (:meth:`keep`: index.Written), was decoded: they are now kept with its ``links``."""
+        kept = self._kept.get(source)
+        if kept is not None and kept[0] is token:
+            self._kept[source] = (links, kept[1])
 
     def _lookup(self, written: str) -> "_Answer":
         """What a link path resolves to from a note in any folder but those of its

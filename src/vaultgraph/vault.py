@@ -134,29 +134,62 @@ def close_tags(index: dict[str, TagInfo], tag: str, limit: int = 3) -> list[str]
 
 class StoredNotes(Mapping):
     """path -> Note for ``paths`` (in path order), each decoded from its row of the
-    index on first use (or taken from ``parsed``, the notes parsed in this run).  A
+    index on first use (or taken from ``parsed``, the notes parsed in this run: a Note,
+    or the token an update of the index kept for a note it wrote, index.Written).  A
     path listed with no row means the index is damaged: DamagedIndex."""
 
     def __init__(self, connection: "sqlite3.Connection | _OpenIndex", paths: list[str],
-                 parsed: dict[str, Note], members: "Callable[[str], bool] | None" = None):
+                 parsed: "dict[str, Note | object]",
+                 members: "Callable[[str], bool] | None" = None,
+                 decoded: "Callable[[str, object, Note], None] | None" = None):
         """``members``: whether a path is one of ``paths``, answered without a set of
         them all (a watcher opens a Vault at 100k notes after each edit: the set was
-        20 ms of it)."""
+        20 ms of it); ``decoded(path, token, note)``: called when a note ``parsed`` has
+        a token for is decoded from its row."""
         # (an _OpenIndex stays open while the notes are: ``load(root).notes[path]`` reads it)
         self.connection, self.paths = connection, paths
         self._members: set[str] | None = None
         self._all = False
         member = members or self.__contains__
-        self.loaded = {path: note for path, note in parsed.items() if member(path)}
+        self.loaded: dict[str, Note] = {}
+        self.tokens: dict[str, object] = {}  # notes written now, not decoded yet
+        for path, note in parsed.items():
+            if member(path):
+                (self.loaded if note.__class__ is Note else self.tokens)[path] = note
+        self._decoded = decoded and weakref.WeakMethod(decoded)  # (no cycle: see _OpenIndex)
+
+    def _decode(self, path: str, text: bytes | str) -> Note:
+        from .codec import decoded, note_from_json
+
+        note = self.loaded[path] = decoded(note_from_json, path, text)
+        token = self.tokens.pop(path, None)
+        call = token is not None and self._decoded and self._decoded()
+        if call:
+            call(path, token, note)
+        return note
 
     def _row(self, path: str) -> Note:
-        from .codec import DamagedIndex, decoded, note_from_json
+        from .codec import DamagedIndex
 
         row = self.connection.execute("SELECT note FROM files WHERE path = ?", (path,)).fetchone()
         if row is None:
             raise DamagedIndex(f"no row for {path}")
-        note = self.loaded[path] = decoded(note_from_json, path, row[0])
-        return note
+        return self._decode(path, row[0])
+
+    def read(self, paths: list[str]) -> None:
+        """Decode the notes at ``paths`` (of this mapping) not decoded yet, their rows
+        read in one query."""
+        from .codec import DamagedIndex
+
+        wanted = [path for path in paths if path not in self.loaded]
+        if wanted:
+            for path, text in self.connection.execute(
+                    f"SELECT path, note FROM files WHERE path IN ({','.join('?' * len(wanted))})",
+                    wanted):
+                self._decode(path, text)
+            missing = next((path for path in wanted if path not in self.loaded), None)
+            if missing is not None:
+                raise DamagedIndex(f"no row for {missing}")
 
     def __contains__(self, path: object) -> bool:
         if self._members is None:
@@ -187,16 +220,22 @@ class StoredNotes(Mapping):
         """Decode every note not decoded yet, in one pass over the rows."""
         if self._all:
             return
-        from .codec import DamagedIndex, decoded, note_from_json
+        from .codec import DamagedIndex
 
         if len(self.loaded) < len(self.paths):
             for path, text in self.connection.execute("SELECT path, note FROM files"):
                 if path not in self.loaded and path in self:
-                    self.loaded[path] = decoded(note_from_json, path, text)
+                    self._decode(path, text)
             if len(self.loaded) < len(self.paths):
                 missing = next(p for p in self.paths if p not in self.loaded)
                 raise DamagedIndex(f"no row for {missing}")
         self._all = True
+
+    def release(self, path: str) -> None:
+        """Let the note at ``path`` go if it is decoded: the next ask decodes it from
+        its row again."""
+        if self.loaded.pop(path, None) is not None:
+            self._all = False
 
     def values(self):  # type: ignore[override]
         self.load_all()
@@ -230,7 +269,8 @@ class Vault:
     """
 
     def __init__(self, root: Path, listing: Listing, index: "Index",
-                 parsed: dict[str, Note] | None = None, throwaway: Path | None = None):
+                 parsed: "dict[str, Note | object] | None" = None,
+                 throwaway: Path | None = None):
         """Internal: made by :func:`load` (and the application layer) from an index
         opened and brought up to date with ``listing``; ``parsed``: the notes parsed
         in doing so; ``throwaway``: the temporary folder of a throwaway index."""
@@ -246,9 +286,10 @@ class Vault:
         self._parsed = parsed or {}
         stats = listing.stats
         self.notes = StoredNotes(self.connection, stats.notes, self._parsed,
-                                 lambda path: is_note(path) and path in stats)
+                                 lambda path: is_note(path) and path in stats, self._decoded)
         self._outgoing: dict[str, list[Edge]] = {}
         self._many = False  # links resolved against the file list in memory
+        self._loaded = False  # every note decoded in one pass (_resolver_for)
         self._throwaway = throwaway
         # Set by a watcher (watch.py): backlinks kept across its vaults, brought up to
         # date with this one's index (answers.KeptBacklinks).
@@ -259,7 +300,16 @@ class Vault:
         """The links of the .canvas files (canvas.py): files, not notes, but their links
         count (listed when first asked for: most queries never do)."""
         return StoredNotes(self.connection, [p for p in self._listing.stats.sources
-                                             if is_canvas(p)], self._parsed)
+                                             if is_canvas(p)], self._parsed,
+                           decoded=self._decoded)
+
+    def _decoded(self, path: str, token: object, note: Note) -> None:
+        """A note or canvas written by this run's update of the index was decoded from
+        its row: the resolutions of its links kept with the update's token (index.py,
+        for check) are kept with its links."""
+        self._parsed.pop(path, None)
+        if self._many:
+            self.resolver.decoded(path, token, note.links)
 
     # -- lifetime -------------------------------------------------------------
     def close(self) -> None:
@@ -362,34 +412,56 @@ class Vault:
                     links, resolver.resolve_links(links, path))]
             yield path, edges
 
-    def _resolver_for(self, count: int) -> Resolver:
-        """The Resolver for ``count`` notes asked for (more, with those asked before)."""
+    def _resolver_for(self, count: int, load: bool = True) -> Resolver:
+        """The Resolver for ``count`` notes asked for (more, with those asked before);
+        ``load``: when they are many, every note is decoded now."""
         from .answers import IN_MEMORY_RESOLVER
 
-        if not self._many and count >= IN_MEMORY_RESOLVER:
+        if count >= IN_MEMORY_RESOLVER:
             # Many notes asked for, at once or one by one: each decoded in one pass over
             # the rows, each link resolved in memory (not a query per note and per link).
             self._many = True
-            self.notes.load_all()
-            self.canvases.load_all()
+            if load and not self._loaded:
+                self._loaded = True
+                self.notes.load_all()
+                self.canvases.load_all()
         return self.resolver if self._many else self._index_resolver
 
-    def resolved_each(self, paths: list[str], keep: bool = False,
+    def resolved_each(self, paths: list[str], keep: bool = False, among: int = 0,
                       ) -> Iterator[tuple[str, Note | None, list[Resolution]]]:
         """(path, its Note, the Resolutions of its links, in order) for each note or
         canvas of ``paths`` (None and [] for a path that is neither): what
         :meth:`outgoing_each` gives, without an Edge per link (check reads every link
         of every note).  ``keep``: the Resolutions are kept for the next call asking
-        for that note (resolve.Resolver.resolve_links: check's first look at the links,
-        then its check of them)."""
-        resolver = self._resolver_for(len(paths) + len(self._outgoing))
+        for that note (resolve.Resolver.resolve_links: a first look at the links, then
+        a check of them; a cold run's check takes those the index's writer kept).  ``among``: how many notes the caller asks for in all,
+        over several calls (the Resolver is chosen for them).  The notes are decoded a
+        few hundred at a time, as they are asked for, and kept (:meth:`release`)."""
+        resolver = self._resolver_for(max(len(paths), among) + len(self._outgoing), load=False)
         notes = self.notes
-        for path in paths:
-            if is_canvas(path):
-                note = self.canvases.get(path)
-            else:
-                note = notes.get(path)
-            yield path, note, [] if note is None else resolver.resolve_links(note.links, path, keep)
+        for start in range(0, len(paths), 256):
+            chunk = paths[start:start + 256]
+            notes.read([path for path in chunk if path in notes])
+            for path in chunk:
+                if is_canvas(path):
+                    note = self.canvases.get(path)
+                else:
+                    note = notes.get(path)
+                yield path, note, [] if note is None else resolver.resolve_links(
+                    note.links, path, keep)
+
+    def is_loaded(self, path: str) -> bool:
+        """Whether the note or canvas ``path`` is in memory (decoded, or parsed in this
+        run and kept): reading it costs nothing."""
+        return path in (self.canvases if is_canvas(path) else self.notes).loaded
+
+    def release(self, path: str) -> None:
+        """Let the note or canvas ``path`` go (decoded, or parsed in this run): asked for
+        again, it is decoded from its row.  check lets each note go once it is checked
+        and no link left to check names one of its headings or blocks."""
+        self._parsed.pop(path, None)
+        (self.canvases if is_canvas(path) else self.notes).release(path)
+        self._outgoing.pop(path, None)
 
     def outgoing(self, path: str) -> list[Edge]:
         """The links written in the note or canvas ``path``, in the order written
@@ -575,7 +647,7 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
     listing = _listing or list_vault(root, config_dir)
     from .index import index_file, open_updated
 
-    parsed: dict[str, Note] = {}
+    parsed: dict[str, Note | object] = {}
     if cache:
         index = open_updated(root, index_file(root, cache_dir), listing.stats, progress,
                              rebuild, keep=parsed, hint=_hint)
@@ -585,7 +657,7 @@ def load(path: str | os.PathLike[str], config_dir: str = ".obsidian",
 
 
 def _throwaway(root: Path, listing: Listing, progress: Callable[[int, int], None] | None,
-               parsed: dict[str, Note]) -> Vault:
+               parsed: dict[str, Note | object]) -> Vault:
     """A Vault over a new index in a private temporary folder -- or, when none can be
     made or written (no usable temporary folder, a full disk), in memory; ``parsed``
     receives the notes parsed."""
