@@ -197,8 +197,9 @@ def autolink_at(src: str, pos: int) -> tuple[str, int] | None:
     ``>`` before; a scheme, ``:``, and no space or control character): (its text as that
     rule makes it: ``normalizeLinkText``, percent-escapes decoded; where it ends), or None
     (an e-mail autolink among them: html_end leaves it to markdown-it)."""
-    close = src.find(">", pos + 1)
-    if close < 0 or src.find("<", pos + 1, close) >= 0:
+    after = src.find("<", pos + 1)  # (the `>` looked for before the next `<` only: linear)
+    close = src.find(">", pos + 1, len(src) if after < 0 else after)
+    if close < 0:
         return None
     url = src[pos + 1:close]
     pattern, link_text = _autolink_parts()
