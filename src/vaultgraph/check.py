@@ -151,6 +151,10 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     if broken:
         # The did-you-mean names of the broken links are scored in a thread (rapidfuzz
         # lets go of the GIL), while the notes without such a link are checked here.
+        # The names to score are read first, here: read in the thread, beside the
+        # check's own Python and its reads of the same index, the 0.24 s of reading
+        # 200,000 names (100k notes) took 7.8 s before the scoring began.
+        vault.suggester.keys
         scoring = _Background(vault.suggester.prime, broken, store=vault.suggestion_store(),
                               progress=progress)
         check([path for path in paths if path not in wanting])
