@@ -10,7 +10,7 @@ from .broken import BrokenLinks, is_attachment_path
 from .codes import Code
 from .files import is_canvas
 from .model import ERROR, WARNING, Diagnostic, note_name
-from .suggest import Progress
+from .suggest import SUGGESTIONS, Progress
 
 if TYPE_CHECKING:
     from .provenance import ProvenanceConfig
@@ -151,11 +151,13 @@ def check_notes(vault: "Vault", paths: Iterable[str],
     if broken:
         # The did-you-mean names of the broken links are scored in a thread (rapidfuzz
         # lets go of the GIL), while the notes without such a link are checked here.
-        # The names to score are read first, here: read in the thread, beside the
-        # check's own Python and its reads of the same index, the 0.24 s of reading
-        # 200,000 names (100k notes) took 7.8 s before the scoring began.
-        vault.suggester.keys
-        scoring = _Background(vault.suggester.prime, broken, store=vault.suggestion_store(),
+        # The names to score, if they are to be read, are read first, here: read in the
+        # thread, beside the check's own Python and its reads of the same index, the
+        # 0.24 s of reading 200,000 names (100k notes) took 7.8 s before the scoring began.
+        store = vault.suggestion_store()
+        if store.reads_names(SUGGESTIONS):
+            vault.suggester.keys
+        scoring = _Background(vault.suggester.prime, broken, SUGGESTIONS, store=store,
                               progress=progress)
         check([path for path in paths if path not in wanting])
         scoring.join()

@@ -36,7 +36,7 @@ from .process import held, let_through
 from .suggest import FORMAT as SUGGESTION_FORMAT
 from .suggest import best
 
-SCHEMA = 24  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
+SCHEMA = 25  # raised whenever the tables or what a parse gives change: older indexes are rebuilt
 
 
 def code_version() -> str:
@@ -88,7 +88,7 @@ CREATE TABLE IF NOT EXISTS listing (
 );
 -- Did-you-mean answers, exact for the names in suggestion_names (meta 'suggestions': their limit).
 CREATE TABLE IF NOT EXISTS suggestions (query TEXT PRIMARY KEY, answer TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS suggestion_names (name TEXT PRIMARY KEY) WITHOUT ROWID;
 """
 _INSERT_FILES = "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)"
 _TABLES = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)",
@@ -891,10 +891,7 @@ class SuggestionStore:
         except sqlite3.Error:
             return scores(queries, keys(), limit)
         try:
-            stamp = dict(connection.execute(
-                "SELECT key, value FROM meta WHERE key IN ('suggestions', 'suggested names')"))
-            if self.names_version is not None and stamp == {
-                    "suggestions": _stamp(limit), "suggested names": self.names_version}:
+            if self._names_kept(connection, limit):
                 return self._known_names(connection, queries, limit, scores)
             return self._answers(connection, queries, keys(), limit, scores)
         except sqlite3.Error:
@@ -905,6 +902,26 @@ class SuggestionStore:
             return scores(queries, keys(), limit)
         finally:
             connection.close()
+
+    def reads_names(self, limit: int) -> bool:
+        """Whether :meth:`answers` will call its ``keys()`` (the vault's names): not when
+        the answers kept were scored against the names of this version of the index."""
+        try:
+            connection = connect(self.location, create=False)
+        except sqlite3.Error:
+            return True
+        try:
+            return not self._names_kept(connection, limit)
+        except sqlite3.Error:
+            return True
+        finally:
+            connection.close()
+
+    def _names_kept(self, connection: sqlite3.Connection, limit: int) -> bool:
+        stamp = dict(connection.execute(
+            "SELECT key, value FROM meta WHERE key IN ('suggestions', 'suggested names')"))
+        return self.names_version is not None and stamp == {
+            "suggestions": _stamp(limit), "suggested names": self.names_version}
 
     @staticmethod
     def _known_names(connection: sqlite3.Connection, queries: list[str], limit: int,
@@ -967,15 +984,17 @@ class SuggestionStore:
                 connection.executemany("DELETE FROM suggestion_names WHERE name = ?",
                                        ((name,) for name in removed))
                 connection.executemany("INSERT INTO suggestion_names VALUES (?)",
-                                       ((name,) for name in added))
+                                       ((name,) for name in sorted(added)))
                 # Answers to queries not asked now were for the old names.
                 connection.executemany("DELETE FROM suggestions WHERE query = ?",
                                        ((q,) for q in cached if q not in found))
             elif names_changed:
                 connection.execute("DELETE FROM suggestions")
                 connection.execute("DELETE FROM suggestion_names")
+                # (in key order: 200,000 names went in 0.69 s in the order of the
+                # names, 0.31 s sorted, the b-tree added to at its end)
                 connection.executemany("INSERT INTO suggestion_names VALUES (?)",
-                                       ((key,) for key in keys))
+                                       ((key,) for key in sorted(keys)))
                 connection.execute("INSERT OR REPLACE INTO meta VALUES ('suggestions', ?)",
                                    (_stamp(limit),))
             connection.executemany("INSERT OR REPLACE INTO suggestions VALUES (?, ?)", (

@@ -25,6 +25,7 @@ from .resolve import fold
 
 SUGGESTION_CUTOFF = 75  # the lowest ratio (0-100) a suggestion may score
 FEW_QUERIES = 16  # scored one by one, not by cdist
+SUGGESTIONS = 3  # did-you-mean answers to a text, at most (check's, a NOTE lookup's)
 QUERY_BLOCK = 4096  # queries scored by one cdist call, at most
 TABLE_CELLS = 1 << 25  # cells of one cdist table, at most (32 MiB at a byte a cell)
 
@@ -225,7 +226,7 @@ class Suggester:
                     progress(done, len(queries), "Finding did-you-mean names")
         return found
 
-    def prime(self, texts: Iterable[str], limit: int = 3, store=None,
+    def prime(self, texts: Iterable[str], limit: int = SUGGESTIONS, store=None,
               progress: Progress | None = None) -> None:
         """Answer many texts at once.  ``store`` (index.SuggestionStore) keeps the
         answers between runs and brings them up to date with the names."""
@@ -239,7 +240,7 @@ class Suggester:
         for query, scored in answers.items():
             self.memo[(query, limit)] = scored
 
-    def __call__(self, text: str, limit: int = 3) -> list[str]:
+    def __call__(self, text: str, limit: int = SUGGESTIONS) -> list[str]:
         key = (fold(text), limit)
         if key not in self.memo:
             self.memo[key] = (self.scores([key[0]], self.keys, limit, by_owner=self.by_owner)[key[0]]
