@@ -566,7 +566,13 @@
         }, 500);
         setTimeout(function () {
           clearInterval(placing);
-          if (layout === running) { layout.stop(); place(); panel.setAttribute("data-layout", "settled"); }
+          if (layout === running) {
+            layout.stop(); place();
+            // and again once sigma has drawn the last positions (on a busy machine that
+            // frame can come later: the labels were placed against the view before it)
+            if (renderer && renderer.getGraph() === graph) renderer.once("afterRender", place);
+            panel.setAttribute("data-layout", "settled");
+          }
         }, Math.min(15000, 2000 + graph.order * 2));
       } catch (error) {
         V.forceAtlas2.assign(graph, { iterations: 60, settings: settings });
