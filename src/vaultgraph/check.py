@@ -193,7 +193,7 @@ def _link_facts(connection, paths: list[str], headings: bool = True,
     naming: dict[str, list[str]] = {}
     sql = "SELECT source, target, linkpath, kind, embed FROM edges WHERE " + (
         "(target IS NULL OR instr(raw, '#'))" if headings else "target IS NULL")
-    if len(paths) >= 1000:  # (one pass: those leading nowhere by the edges_by_target index)
+    if len(paths) >= 1000:  # (one pass over the edges, not a query per 500 sources)
         among = set(paths)
         rows: Iterable = (row for row in connection.execute(sql) if row[0] in among)
     else:

@@ -653,8 +653,9 @@ class Index:
         (answers.py) up to date.  Notes parsed now go into ``keep`` (past NOTES_KEPT,
         those the workers parsed as a :class:`Written` token: read from the index when
         wanted).  False when the index could not be written (then it is as before, and
-        only ``keep`` holds what changed).  ``hint``: the paths that may have changed (:class:`Hint`),
-        compared instead of the whole listing while the index is at its generation."""
+        only ``keep`` holds what changed).  ``hint``: the paths that may have changed
+        (:class:`Hint`), compared instead of the whole listing while the index is at its
+        generation."""
         hinted = hint is not None and self.connection is not None and \
             self._at_generation(hint.generation)
         if not hinted and self.is_fresh(stats):
@@ -1047,7 +1048,8 @@ def open_updated(root: Path, location: Path | None, stats: FileStats,
     """The index at ``location`` opened and brought up to date with the vault's files
     (``stats``), its connection left in a read transaction over that state
     (:meth:`Index.snapshot`); the caller closes it.  The notes parsed go into ``keep``
-    (:meth:`Index.update`), what the update did (notes parsed, reused, removed; rebuilt) into ``figures``.
+    (:meth:`Index.update`), what the update did (notes parsed, reused, removed; rebuilt)
+    into ``figures``.
     ``location`` None: a new index in memory (:class:`MemoryIndex`); ``throwaway``: an
     index made for this run alone (:class:`Index`); ``hint``: what changed, as the
     caller knows (:class:`Hint`).

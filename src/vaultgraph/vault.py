@@ -434,8 +434,9 @@ class Vault:
         :meth:`outgoing_each` gives, without an Edge per link (check reads every link
         of every note).  ``keep``: the Resolutions are kept for the next call asking
         for that note (resolve.Resolver.resolve_links: a first look at the links, then
-        a check of them; a cold run's check takes those the index's writer kept).  ``among``: how many notes the caller asks for in all,
-        over several calls (the Resolver is chosen for them).  The notes are decoded a
+        a check of them; a cold run's check takes those the index's writer kept).
+        ``among``: how many notes the caller asks for in all, over several calls (the
+        Resolver is chosen for them).  The notes are decoded a
         few hundred at a time, as they are asked for, and kept (:meth:`release`)."""
         resolver = self._resolver_for(max(len(paths), among) + len(self._outgoing), load=False)
         notes = self.notes
